@@ -1,0 +1,13 @@
+/** Where a command prints; tests pass their own to read what was printed. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** Exit codes (docs/cli.md). */
+export const EXIT = { ok: 0, specErrors: 1, usage: 2, internal: 3 } as const;

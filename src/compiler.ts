@@ -1,0 +1,45 @@
+import { DiagnosticBag, type Diagnostic } from './diagnostics/diagnostic.js';
+import type { ResolvedFleet } from './model/fleet.js';
+import type { PlacementPlan } from './model/plan.js';
+import { load, type SpecFile } from './phases/1-load/index.js';
+import { validate } from './phases/2-validate/index.js';
+import { resolve } from './phases/3-resolve/index.js';
+import { place } from './phases/4-place/index.js';
+import { render } from './phases/5-render/index.js';
+import { emit, type OutputTree } from './phases/6-emit/index.js';
+
+export interface CompileOptions {
+  /** Stop after placement (`fleet validate`, `fleet plan`): every check runs, nothing is rendered. */
+  readonly renderOutput?: boolean;
+}
+
+export interface CompileResult {
+  /** Sorted by file and position. */
+  readonly diagnostics: readonly Diagnostic[];
+  readonly fleet?: ResolvedFleet;
+  readonly plan?: PlacementPlan;
+  /** The output tree (path -> bytes), present only when there are no errors. */
+  readonly tree?: OutputTree;
+}
+
+/**
+ * The pipeline: spec files in, diagnostics, placement and the output tree out.
+ * Pure: no file system, no console. Stops at the first phase boundary that has errors, so later
+ * phases only ever see valid input; within a phase every problem is reported.
+ */
+export function compile(files: readonly SpecFile[], options: CompileOptions = {}): CompileResult {
+  const diagnostics = new DiagnosticBag();
+  const done = (rest: Omit<CompileResult, 'diagnostics'> = {}): CompileResult => ({ diagnostics: diagnostics.sorted(), ...rest });
+
+  const loaded = load(files, diagnostics);
+  const { spec } = validate(loaded, diagnostics);
+  if (diagnostics.hasErrors()) return done();
+
+  const fleet = resolve(spec, loaded.sourceMap, diagnostics);
+  const plan = place(fleet, loaded.sourceMap, diagnostics);
+  if (diagnostics.hasErrors() || options.renderOutput === false) return done({ fleet, plan });
+
+  const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
+  const clusters = render(fleet, plan, fileOf);
+  return done({ fleet, plan, tree: emit(fleet.name, clusters, plan) });
+}

@@ -1,0 +1,9 @@
+/** fleet as a library: the pure compiler and its data types. The CLI (src/cli) is a thin layer over this. */
+export { compile, type CompileOptions, type CompileResult } from './compiler.js';
+export type { Diagnostic, Span, Severity } from './diagnostics/diagnostic.js';
+export { formatDiagnostics } from './diagnostics/format.js';
+export type { SpecFile } from './phases/1-load/index.js';
+export type { ResolvedFleet, App, Cluster } from './model/fleet.js';
+export type { PlacementPlan, AppPlacement, ClusterDecision } from './model/plan.js';
+export type { FleetSpec } from './model/spec.js';
+export { toYaml } from './phases/6-emit/yaml.js';

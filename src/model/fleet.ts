@@ -1,0 +1,87 @@
+import type {
+  AppSpec,
+  ClusterSpec,
+  GatewaySpec,
+  Labels,
+  OverrideSpec,
+  PlacementRuleSpec,
+  PortProtocol,
+  Taint,
+  TrafficRuleSpec,
+} from './spec.js';
+
+/**
+ * The fleet after phase 3: every default applied (phases/3-resolve/defaults.ts), names resolved,
+ * lists sorted by name. Each object keeps `spec`, the object as written, so later phases can point
+ * diagnostics at the YAML through the SourceMap.
+ */
+export interface ResolvedFleet {
+  readonly name: string;
+  /** Sorted by name. */
+  readonly clusters: readonly Cluster[];
+  /** Sorted by namespace, then name. */
+  readonly apps: readonly App[];
+  readonly overrides: readonly OverrideSpec[];
+  readonly gateways: readonly GatewaySpec[];
+  readonly traffic: readonly TrafficRuleSpec[];
+}
+
+export interface Capacity {
+  /** Nano-cores. */
+  readonly cpu?: bigint;
+  /** Nano-bytes (bytes × 1e9), so every quantity is an exact integer. */
+  readonly memory?: bigint;
+  readonly pods?: number;
+}
+
+export interface Cluster {
+  readonly name: string;
+  readonly region?: string;
+  readonly zone?: string;
+  readonly provider?: string;
+  readonly network?: string;
+  readonly labels: Labels;
+  readonly taints: readonly Taint[];
+  readonly capacity: Capacity;
+  readonly spec: ClusterSpec;
+}
+
+export interface Port {
+  readonly name: string;
+  readonly port: number;
+  readonly targetPort: number;
+  readonly protocol: PortProtocol;
+}
+
+export interface Version {
+  readonly name: string;
+  readonly image: string;
+  readonly env: readonly (readonly [string, string])[];
+  readonly replicas?: number;
+}
+
+export interface App {
+  readonly name: string;
+  readonly namespace: string;
+  /** `namespace/name`: an app's identity. */
+  readonly id: string;
+  readonly labels: Labels;
+  readonly annotations: Record<string, string>;
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly replicas: number;
+  readonly ports: readonly Port[];
+  readonly resources: { readonly requests: Record<string, string>; readonly limits: Record<string, string> };
+  /** In the order written; values as strings. */
+  readonly env: readonly (readonly [string, string])[];
+  /** Empty when the app has no versions. */
+  readonly versions: readonly Version[];
+  readonly stateful: boolean;
+  readonly allowMoveFrom: readonly string[];
+  /** The placement rule that governs this app (highest precedence among the rules that select it). */
+  readonly placement: PlacementRuleSpec;
+  /** Other rules that also selected the app, in precedence order: shown by `fleet explain`. */
+  readonly shadowedRules: readonly string[];
+  readonly spec: AppSpec;
+}

@@ -1,0 +1,191 @@
+/**
+ * The spec as written (schema/fleet.schema.json), after every file of the spec is merged.
+ * Optional fields stay optional here: defaults are applied in one place, phases/3-resolve/defaults.ts.
+ */
+
+export type Labels = Record<string, string>;
+export type EnvMap = Record<string, string | number | boolean>;
+export type Quantity = string | number;
+
+export interface FleetSpec {
+  apiVersion: 'fleet/v1alpha1';
+  kind: 'Fleet';
+  metadata: { name: string };
+  clusters: ClusterSpec[];
+  apps: AppSpec[];
+  placement: PlacementRuleSpec[];
+  overrides: OverrideSpec[];
+  gateways: GatewaySpec[];
+  traffic: TrafficRuleSpec[];
+}
+
+export const SECTIONS = ['clusters', 'apps', 'placement', 'overrides', 'gateways', 'traffic'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+export interface ClusterSpec {
+  name: string;
+  region?: string;
+  zone?: string;
+  provider?: string;
+  network?: string;
+  podCIDRs?: string[];
+  eastWestGateway?: { addresses: string[]; port?: number };
+  labels?: Labels;
+  taints?: Taint[];
+  capacity?: { cpu?: Quantity; memory?: Quantity; pods?: number };
+}
+
+export type PortProtocol = 'HTTP' | 'HTTP2' | 'GRPC' | 'HTTPS' | 'TLS' | 'TCP' | 'UDP';
+
+export interface PortSpec {
+  name: string;
+  port: number;
+  targetPort?: number;
+  protocol?: PortProtocol;
+}
+
+export interface ResourcesSpec {
+  requests?: Record<string, Quantity>;
+  limits?: Record<string, Quantity>;
+}
+
+export interface VersionSpec {
+  name: string;
+  image?: string;
+  env?: EnvMap;
+  replicas?: number;
+}
+
+export interface AppSpec {
+  name: string;
+  namespace?: string;
+  labels?: Labels;
+  annotations?: Record<string, string>;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  replicas?: number;
+  ports?: PortSpec[];
+  resources?: ResourcesSpec;
+  env?: EnvMap;
+  versions?: VersionSpec[];
+  stateful?: boolean;
+  allowMoveFrom?: string[];
+}
+
+export interface MatchExpression {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+export interface AppSelectorSpec {
+  names?: string[];
+  namespaces?: string[];
+  matchLabels?: Labels;
+  matchExpressions?: MatchExpression[];
+}
+
+export interface ClusterAffinitySpec {
+  names?: string[];
+  matchLabels?: Labels;
+  matchExpressions?: MatchExpression[];
+  exclude?: string[];
+}
+
+export interface Toleration {
+  key?: string;
+  operator?: 'Equal' | 'Exists';
+  value?: string;
+  effect?: Taint['effect'];
+}
+
+export interface SpreadConstraintSpec {
+  by: string;
+  minGroups?: number;
+  maxGroups?: number;
+}
+
+export type ReplicaStrategy = 'Duplicated' | 'Divided' | 'Aggregated';
+
+export interface WeightSpec {
+  clusters: ClusterAffinitySpec;
+  weight: number;
+}
+
+export interface PlacementRuleSpec {
+  name: string;
+  apps: AppSelectorSpec;
+  priority?: number;
+  clusters?: ClusterAffinitySpec;
+  fallback?: { clusters: ClusterAffinitySpec }[];
+  tolerations?: Toleration[];
+  spread?: SpreadConstraintSpec[];
+  replicas?: {
+    strategy?: ReplicaStrategy;
+    weights?: WeightSpec[];
+    dynamic?: 'AvailableReplicas';
+    min?: number;
+    max?: number;
+  };
+}
+
+export interface OverrideSpec {
+  name: string;
+  apps: AppSelectorSpec;
+  clusters: ClusterAffinitySpec;
+  image?: { registry?: string; tag?: string };
+  env?: EnvMap;
+  labels?: Labels;
+  annotations?: Record<string, string>;
+  replicas?: number;
+}
+
+export interface GatewaySpec {
+  name: string;
+  namespace?: string;
+  clusters?: ClusterAffinitySpec;
+  hosts: string[];
+  selector?: Labels;
+  port?: number;
+  tlsSecret?: string;
+}
+
+export interface StringMatch {
+  exact?: string;
+  prefix?: string;
+  regex?: string;
+}
+
+export type TrafficSource = string | { ingress: string } | { apps: AppSelectorSpec };
+
+export interface TrafficRuleSpec {
+  name: string;
+  from: TrafficSource[];
+  to: string;
+  ports?: string[];
+  split?: Record<string, number>;
+  match?: { headers?: Record<string, StringMatch>; uri?: StringMatch; version: string }[];
+  retries?: { attempts?: number; perTryTimeout?: string; retryOn?: string };
+  timeout?: string;
+  fault?: {
+    delay?: { fixedDelay: string; percent?: number };
+    abort?: { httpStatus: number; percent?: number };
+  };
+  mirror?: { version: string; percent?: number };
+  failover?: { from: string; to: string }[];
+  outlierDetection?: {
+    consecutive5xxErrors?: number;
+    interval?: string;
+    baseEjectionTime?: string;
+    maxEjectionPercent?: number;
+  };
+  connectionPool?: { maxConnections?: number; maxPendingRequests?: number; maxRequestsPerConnection?: number };
+  tls?: 'ISTIO_MUTUAL' | 'DISABLE';
+}

@@ -1,0 +1,110 @@
+import { LineCounter, parseAllDocuments } from 'yaml';
+import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
+import { LIMITS } from './limits.js';
+import { findExcessiveNesting } from './prescan.js';
+import { SourceMap, spanOfNode, spanOfRange, type SourceDocument } from './source-map.js';
+
+export { SourceMap, type SourceDocument, type PathSegment } from './source-map.js';
+
+/** A spec file as read from disk: its path as the user named it, and its text (already decoded as UTF-8). */
+export interface SpecFile {
+  readonly path: string;
+  /** The file's name relative to the spec's folder, for generated-file headers (stable wherever fleet runs). */
+  readonly name: string;
+  readonly text: string;
+}
+
+export interface LoadedDocument {
+  readonly source: SourceDocument;
+  /** The document as plain data; every object in it is recorded in the SourceMap. */
+  readonly value: unknown;
+}
+
+export interface LoadResult {
+  readonly documents: LoadedDocument[];
+  readonly sourceMap: SourceMap;
+}
+
+/**
+ * Phase 1: parse every document of every spec file, keeping source positions.
+ * A file may hold several YAML documents (`---`); each is one fleet fragment.
+ */
+export function load(files: readonly SpecFile[], diagnostics: DiagnosticBag): LoadResult {
+  const sourceMap = new SourceMap();
+  const documents: LoadedDocument[] = [];
+  for (const file of files) {
+    for (const document of loadFile(file, diagnostics)) {
+      sourceMap.record(document.value, document.source);
+      documents.push(document);
+    }
+  }
+  return { documents, sourceMap };
+}
+
+function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] {
+  const lineCounter = new LineCounter();
+  const text = { file: file.path, lineCounter };
+  if (file.text.length > LIMITS.maxFileBytes) {
+    diagnostics.error('yaml_too_large', `file is larger than ${LIMITS.maxFileBytes / 1024 / 1024} MiB`, undefined, [
+      'split the spec into several files in one folder',
+    ]);
+    return [];
+  }
+  const tooDeep = findExcessiveNesting(file.text);
+  if (tooDeep !== undefined) {
+    lineCounter.addNewLine(0);
+    for (let i = file.text.indexOf('\n'); i !== -1; i = file.text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+    diagnostics.error(
+      'yaml_too_deep',
+      `the YAML is nested more than ${LIMITS.maxDepth} levels deep`,
+      spanOfRange(text, tooDeep, tooDeep + 1),
+      ['a fleet spec needs about ten levels; check for unbalanced brackets'],
+    );
+    return [];
+  }
+
+  const parsed = parseAllDocuments(file.text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  const docs = Array.isArray(parsed) ? parsed : [];
+  const loaded: LoadedDocument[] = [];
+  let sawContent = false;
+  for (const doc of docs) {
+    const source: SourceDocument = { file: file.path, name: file.name, doc, lineCounter };
+    const problems = [...doc.errors, ...doc.warnings];
+    for (const problem of problems) {
+      const [start, end] = problem.pos;
+      const code = problem.code === 'DUPLICATE_KEY' ? 'yaml_duplicate_key' : problem.code === 'TAG_RESOLVE_FAILED' ? 'yaml_unknown_tag' : 'yaml_syntax';
+      const message = problem.code === 'DUPLICATE_KEY' ? 'duplicate key: a mapping may name each key once' : firstLine(problem.message);
+      diagnostics.error(code, message, spanOfRange(source, start, Math.max(end, start + 1)));
+    }
+    if (problems.length > 0) continue;
+    if (doc.contents === null) continue; // an empty document between `---` markers
+    sawContent = true;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
+    } catch (error) {
+      // yaml throws a ReferenceError for alias bombs; anything else is a bug and propagates.
+      if (!(error instanceof ReferenceError)) throw error;
+      diagnostics.error('yaml_alias_limit', `too many alias references (more than ${LIMITS.maxAliasCount})`, spanOfNode(source, doc.contents), [
+        'expand the aliases, or split the document',
+      ]);
+      continue;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      diagnostics.error('spec_not_a_mapping', 'a fleet spec document must be a mapping with `apiVersion: fleet/v1alpha1` and `kind: Fleet`', spanOfNode(source, doc.contents));
+      continue;
+    }
+    loaded.push({ source, value });
+  }
+  if (!sawContent && docs.every((d) => d.errors.length === 0)) {
+    diagnostics.error('spec_empty_file', 'the file holds no fleet spec', spanOfRange(text, 0, 0), [
+      'start it with `apiVersion: fleet/v1alpha1` and `kind: Fleet`, or remove it',
+    ]);
+  }
+  return loaded;
+}
+
+function firstLine(message: string): string {
+  const line = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  return line.charAt(0).toLowerCase() + line.slice(1);
+}

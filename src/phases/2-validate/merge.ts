@@ -1,0 +1,78 @@
+import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
+import { SECTIONS, type FleetSpec, type Section } from '../../model/spec.js';
+import type { LoadedDocument } from '../1-load/index.js';
+import { spanAtPath } from '../1-load/source-map.js';
+import type { SchemaFinding } from './schema-errors.js';
+
+/** Names of items left out of the merged spec because their shape was wrong (already reported). */
+export type BrokenNames = Record<Section, Set<string>>;
+
+export interface MergedSpec {
+  readonly spec: FleetSpec;
+  readonly broken: BrokenNames;
+}
+
+/**
+ * Merges the documents of a spec (one file, or a folder of files) section by section, in file order.
+ * Items whose shape is wrong are left out so later checks see only well-formed data, but their
+ * names are kept so references to them do not raise a second, misleading error.
+ */
+export function merge(documents: readonly LoadedDocument[], findings: readonly SchemaFinding[][], diagnostics: DiagnosticBag): MergedSpec {
+  const spec: FleetSpec = {
+    apiVersion: 'fleet/v1alpha1',
+    kind: 'Fleet',
+    metadata: { name: '' },
+    clusters: [],
+    apps: [],
+    placement: [],
+    overrides: [],
+    gateways: [],
+    traffic: [],
+  };
+  const broken = Object.fromEntries(SECTIONS.map((s) => [s, new Set<string>()])) as BrokenNames;
+  let nameSource: LoadedDocument | undefined;
+
+  documents.forEach((document, index) => {
+    const value = document.value as Record<string, unknown>;
+    const shapeErrors = findings[index].filter((f) => f.breaksShape).map((f) => f.path);
+    const isBroken = (...prefix: (string | number)[]) => shapeErrors.some((p) => prefix.every((s, i) => p[i] === s));
+    if (shapeErrors.some((p) => p.length === 0 || (p.length === 1 && (p[0] === 'apiVersion' || p[0] === 'kind')))) return;
+
+    const metadata = value.metadata as { name?: unknown } | undefined;
+    if (typeof metadata?.name === 'string' && !isBroken('metadata')) {
+      if (nameSource === undefined) {
+        spec.metadata.name = metadata.name;
+        nameSource = document;
+      } else if (metadata.name !== spec.metadata.name) {
+        diagnostics.error(
+          'spec_conflicting_metadata',
+          `this file names the fleet \`${metadata.name}\`, but another names it \`${spec.metadata.name}\``,
+          spanAtPath(document.source, ['metadata', 'name'], 'value'),
+          ['name the fleet once, or the same in every file'],
+          [{ span: spanAtPath(nameSource.source, ['metadata', 'name'], 'value'), label: 'first named here' }],
+        );
+      }
+    }
+
+    for (const section of SECTIONS) {
+      const items = value[section];
+      if (!Array.isArray(items) || isBroken(section)) continue;
+      items.forEach((item, i) => {
+        if (isBroken(section, i)) {
+          const name = (item as { name?: unknown } | null)?.name;
+          if (typeof name === 'string') broken[section].add(name);
+        } else {
+          (spec[section] as unknown[]).push(item);
+        }
+      });
+    }
+  });
+
+  const anyMetadata = documents.some((d) => (d.value as Record<string, unknown>).metadata !== undefined);
+  if (nameSource === undefined && !anyMetadata && documents.length > 0) {
+    diagnostics.error('spec_missing_metadata', 'the fleet has no name', spanAtPath(documents[0].source, [], 'value'), [
+      'add `metadata: { name: <fleet name> }` to one file of the spec',
+    ]);
+  }
+  return { spec, broken };
+}

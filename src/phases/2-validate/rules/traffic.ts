@@ -1,0 +1,68 @@
+import { didYouMean } from '../../../diagnostics/suggest.js';
+import { checkNames } from './references.js';
+import type { Rule } from './rule.js';
+
+/** Traffic rules name real apps, gateways, ports and versions, and their weights add up. */
+export const traffic: Rule = (context) => {
+  const { spec, sourceMap, diagnostics, broken } = context;
+  const appsByName = new Map(spec.apps.map((a) => [a.name, a]));
+  const gateways = spec.gateways.map((g) => g.name);
+  const regions = new Set(spec.clusters.map((c) => c.region).filter((r): r is string => r !== undefined));
+
+  for (const rule of spec.traffic) {
+    const names = rule.from.filter((s): s is string => typeof s === 'string');
+    if (names.length > 0) checkNames(context, rule, 'from', 'app');
+    rule.from.forEach((source) => {
+      if (typeof source === 'object' && 'ingress' in source && !gateways.includes(source.ingress) && !broken.gateways.has(source.ingress)) {
+        diagnostics.error('spec_unknown_gateway', `unknown gateway \`${source.ingress}\``, sourceMap.valueSpan(source, 'ingress'), [...didYouMean(source.ingress, gateways), gateways.length === 0 ? 'declare it under `gateways:`' : `known gateways: ${gateways.join(', ')}`]);
+      }
+      if (typeof source === 'object' && 'apps' in source) checkNames(context, source.apps, 'names', 'app');
+    });
+
+    const destination = appsByName.get(rule.to);
+    if (!destination) {
+      if (!broken.apps.has(rule.to)) {
+        diagnostics.error('spec_unknown_app', `unknown app \`${rule.to}\``, sourceMap.valueSpan(rule, 'to'), didYouMean(rule.to, appsByName.keys()));
+      }
+      continue;
+    }
+    const portNames = (destination.ports ?? []).map((p) => p.name);
+    (rule.ports ?? []).forEach((port, i) => {
+      if (!portNames.includes(port)) {
+        diagnostics.error('spec_unknown_port', `app \`${destination.name}\` has no port named \`${port}\``, sourceMap.valueSpan(rule.ports!, i), [...didYouMean(port, portNames), portNames.length ? `its ports: ${portNames.join(', ')}` : 'declare it under the app\'s `ports:`']);
+      }
+    });
+    if ((destination.ports ?? []).length === 0) {
+      diagnostics.error('spec_unknown_port', `app \`${destination.name}\` has no ports, so nothing can call it`, sourceMap.valueSpan(rule, 'to'), ['add `ports:` to the app']);
+    }
+
+    const versions = (destination.versions ?? []).map((v) => v.name);
+    const checkVersion = (owner: object, field: string, version: string) => {
+      if (versions.includes(version)) return;
+      diagnostics.error('spec_unknown_version', `app \`${destination.name}\` has no version \`${version}\``, owner === rule.split ? sourceMap.keySpan(owner, field) : sourceMap.valueSpan(owner, field), [...didYouMean(version, versions), versions.length ? `its versions: ${versions.join(', ')}` : 'declare it under the app\'s `versions:`']);
+    };
+    if (rule.split) {
+      for (const version of Object.keys(rule.split)) checkVersion(rule.split, version, version);
+      const weights = Object.values(rule.split);
+      const total = weights.reduce((a, b) => a + b, 0);
+      Object.entries(rule.split).forEach(([version, weight]) => {
+        if (weight < 0) diagnostics.error('traffic_invalid_weight', `split weight for \`${version}\` is negative`, sourceMap.valueSpan(rule.split!, version));
+      });
+      if (weights.every((w) => w === 0)) {
+        diagnostics.error('traffic_invalid_weight', `every split weight of traffic rule \`${rule.name}\` is 0`, sourceMap.valueSpan(rule, 'split'), ['give the version that should take traffic a positive weight']);
+      } else if (total !== 100) {
+        diagnostics.error('traffic_invalid_weight', `split weights of traffic rule \`${rule.name}\` add up to ${total}, not 100`, sourceMap.valueSpan(rule, 'split'), ['weights are percentages: make them sum to 100']);
+      }
+    }
+    for (const route of rule.match ?? []) checkVersion(route, 'version', route.version);
+    if (rule.mirror) checkVersion(rule.mirror, 'version', rule.mirror.version);
+
+    for (const failover of rule.failover ?? []) {
+      for (const field of ['from', 'to'] as const) {
+        if (!regions.has(failover[field])) {
+          diagnostics.error('traffic_unknown_region', `no cluster is in region \`${failover[field]}\``, sourceMap.valueSpan(failover, field), [...didYouMean(failover[field], regions), `regions in the fleet: ${[...regions].sort().join(', ') || 'none'}`]);
+        }
+      }
+    }
+  }
+};

@@ -1,0 +1,92 @@
+import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
+import type { App, Cluster, ResolvedFleet } from '../../model/fleet.js';
+import type { AppSpec, ClusterSpec, EnvMap, FleetSpec, PlacementRuleSpec } from '../../model/spec.js';
+import type { SourceMap } from '../1-load/index.js';
+import { DEFAULTS } from './defaults.js';
+import { parseQuantity } from './quantity.js';
+import { appMatches, specificity } from './selectors.js';
+
+export { DEFAULTS } from './defaults.js';
+export { affinityMismatch, appMatches, clusterAttribute, formatLabels } from './selectors.js';
+export { parseQuantity } from './quantity.js';
+export { effectiveWorkload } from './overrides.js';
+
+const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * Phase 3: defaults applied, every app bound to the placement rule that governs it.
+ * Input order never matters: clusters and apps come out sorted.
+ */
+export function resolve(spec: FleetSpec, sourceMap: SourceMap, diagnostics: DiagnosticBag): ResolvedFleet {
+  const clusters = spec.clusters.map(resolveCluster).sort(byName);
+  const rules = [...spec.placement].sort(byPrecedence);
+  const apps: App[] = [];
+  for (const appSpec of spec.apps) {
+    const partial = resolveApp(appSpec);
+    const matching = rules.filter((rule) => appMatches(partial, rule.apps));
+    if (matching.length === 0) {
+      diagnostics.error('placement_no_rule', `app \`${partial.name}\` is selected by no placement rule, so fleet does not know where to run it`, sourceMap.valueSpan(appSpec, 'name'), [
+        `add a placement rule with \`apps: { names: [${partial.name}] }\`, or give the app labels an existing rule selects`,
+      ]);
+      continue;
+    }
+    apps.push({ ...partial, placement: matching[0], shadowedRules: matching.slice(1).map((r) => r.name) });
+  }
+  apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { name: spec.metadata.name, clusters, apps, overrides: spec.overrides, gateways: spec.gateways, traffic: spec.traffic };
+}
+
+/** Rule precedence: higher priority, then the more specific app selector, then rule name. */
+function byPrecedence(a: PlacementRuleSpec, b: PlacementRuleSpec): number {
+  return (b.priority ?? DEFAULTS.priority) - (a.priority ?? DEFAULTS.priority) || specificity(b.apps) - specificity(a.apps) || byName(a, b);
+}
+
+function resolveCluster(spec: ClusterSpec): Cluster {
+  const capacity = spec.capacity ?? {};
+  return {
+    name: spec.name,
+    region: spec.region,
+    zone: spec.zone,
+    provider: spec.provider,
+    network: spec.network,
+    labels: { ...spec.labels },
+    taints: spec.taints ?? [],
+    capacity: {
+      cpu: capacity.cpu === undefined ? undefined : parseQuantity(capacity.cpu),
+      memory: capacity.memory === undefined ? undefined : parseQuantity(capacity.memory),
+      pods: capacity.pods,
+    },
+    spec,
+  };
+}
+
+function resolveApp(spec: AppSpec): Omit<App, 'placement' | 'shadowedRules'> {
+  const namespace = spec.namespace ?? DEFAULTS.namespace(spec.name);
+  const image = spec.image ?? spec.versions?.[0]?.image ?? '';
+  return {
+    name: spec.name,
+    namespace,
+    id: `${namespace}/${spec.name}`,
+    labels: { ...spec.labels },
+    annotations: { ...spec.annotations },
+    image,
+    command: spec.command,
+    args: spec.args,
+    replicas: spec.replicas ?? DEFAULTS.replicas,
+    ports: (spec.ports ?? []).map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? DEFAULTS.portProtocol })),
+    resources: { requests: stringValues(spec.resources?.requests), limits: stringValues(spec.resources?.limits) },
+    env: envEntries(spec.env),
+    versions: (spec.versions ?? []).map((v) => ({ name: v.name, image: v.image ?? image, env: envEntries(v.env), replicas: v.replicas })),
+    stateful: spec.stateful ?? false,
+    allowMoveFrom: spec.allowMoveFrom ?? [],
+    spec,
+  };
+}
+
+export function envEntries(env: EnvMap | undefined): [string, string][] {
+  return Object.entries(env ?? {}).map(([k, v]) => [k, String(v)]);
+}
+
+function stringValues(map: Record<string, string | number> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, String(v)]));
+}

@@ -1,0 +1,65 @@
+import type { AppSelectorSpec, ClusterAffinitySpec, Labels, MatchExpression } from '../../model/spec.js';
+import type { Cluster, App } from '../../model/fleet.js';
+
+/** Cluster fields that selectors may name as if they were labels. */
+export const CLUSTER_FIELDS = ['name', 'region', 'zone', 'provider', 'network'] as const;
+
+/** The value a selector key reads from a cluster: a field, or a label. */
+export function clusterAttribute(cluster: Cluster, key: string): string | undefined {
+  if ((CLUSTER_FIELDS as readonly string[]).includes(key)) return cluster[key as (typeof CLUSTER_FIELDS)[number]];
+  return cluster.labels[key];
+}
+
+/** Why a cluster does not match an affinity, or undefined when it matches. Reasons read as "cluster(s) <reason>". */
+export function affinityMismatch(cluster: Cluster, affinity: ClusterAffinitySpec): string | undefined {
+  if (affinity.exclude?.includes(cluster.name)) return 'were excluded by name';
+  if (affinity.names && !affinity.names.includes(cluster.name)) return 'were not in the affinity names';
+  if (affinity.matchLabels && !labelsMatch(affinity.matchLabels, (key) => clusterAttribute(cluster, key))) {
+    return `did not match labels {${formatLabels(affinity.matchLabels)}}`;
+  }
+  const failed = affinity.matchExpressions?.find((e) => !expressionMatches(e, clusterAttribute(cluster, e.key)));
+  if (failed) return `did not match expression {${formatExpression(failed)}}`;
+  return undefined;
+}
+
+export function appMatches(app: Pick<App, "name" | "namespace" | "labels">, selector: AppSelectorSpec): boolean {
+  if (selector.names && !selector.names.includes(app.name)) return false;
+  if (selector.namespaces && !selector.namespaces.includes(app.namespace)) return false;
+  if (selector.matchLabels && !labelsMatch(selector.matchLabels, (key) => app.labels[key])) return false;
+  return (selector.matchExpressions ?? []).every((e) => expressionMatches(e, app.labels[e.key]));
+}
+
+function labelsMatch(wanted: Labels, read: (key: string) => string | undefined): boolean {
+  return Object.entries(wanted).every(([key, value]) => read(key) === value);
+}
+
+function expressionMatches(expression: MatchExpression, value: string | undefined): boolean {
+  const values = expression.values ?? [];
+  switch (expression.operator) {
+    case 'In':
+      return value !== undefined && values.includes(value);
+    case 'NotIn':
+      return value === undefined || !values.includes(value);
+    case 'Exists':
+      return value !== undefined;
+    case 'DoesNotExist':
+      return value === undefined;
+  }
+}
+
+export function formatLabels(labels: Labels): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
+function formatExpression(e: MatchExpression): string {
+  return e.values ? `${e.key} ${e.operator} (${e.values.join(', ')})` : `${e.key} ${e.operator}`;
+}
+
+/** How specific an app selector is, for rule precedence: names (2) over labels (1) over match-all (0). */
+export function specificity(selector: AppSelectorSpec): number {
+  if (selector.names) return 2;
+  if (selector.matchLabels || selector.matchExpressions || selector.namespaces) return 1;
+  return 0;
+}

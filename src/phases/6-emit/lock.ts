@@ -1,0 +1,35 @@
+import type { PlacementPlan } from '../../model/plan.js';
+
+/** `out/fleet.lock.json`: what fleet placed and which files it owns. No timestamps, ever. */
+export const LOCK_FILE = 'fleet.lock.json';
+
+export interface Lock {
+  readonly generator: 'fleet';
+  readonly lockVersion: 1;
+  readonly fleet: string;
+  /** The placement, so the next run can keep it stable and `fleet diff` can explain moves. */
+  readonly placement: readonly { readonly namespace: string; readonly name: string; readonly clusters: Readonly<Record<string, number>> }[];
+  /** Every file fleet wrote, relative to the output folder, with the sha256 of its bytes. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
+export function makeLock(fleet: string, plan: PlacementPlan, files: Readonly<Record<string, string>>): Lock {
+  return {
+    generator: 'fleet',
+    lockVersion: 1,
+    fleet,
+    placement: plan.apps.map((a) => ({ namespace: a.namespace, name: a.name, clusters: a.clusters })),
+    files,
+  };
+}
+
+/** Reads a lock file's text; undefined when it is missing or not a fleet lock (then nothing counts as owned). */
+export function parseLock(text: string | undefined): Lock | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const lock = JSON.parse(text) as Lock;
+    return lock?.generator === 'fleet' && typeof lock.files === 'object' ? lock : undefined;
+  } catch {
+    return undefined;
+  }
+}

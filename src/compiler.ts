@@ -1,6 +1,6 @@
 import { DiagnosticBag, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { ResolvedFleet } from './model/fleet.js';
-import type { PlacementPlan } from './model/plan.js';
+import type { PlacementPlan, PreviousPlacement } from './model/plan.js';
 import { load, type SpecFile } from './phases/1-load/index.js';
 import { validate } from './phases/2-validate/index.js';
 import { resolve } from './phases/3-resolve/index.js';
@@ -11,6 +11,8 @@ import { emit, type OutputTree } from './phases/6-emit/index.js';
 export interface CompileOptions {
   /** Stop after placement (`fleet validate`, `fleet plan`): every check runs, nothing is rendered. */
   readonly renderOutput?: boolean;
+  /** The placement recorded by the previous run (out/fleet.lock.json), for stable placement. */
+  readonly previous?: PreviousPlacement;
 }
 
 export interface CompileResult {
@@ -36,7 +38,7 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   if (diagnostics.hasErrors()) return done();
 
   const fleet = resolve(spec, loaded.sourceMap, diagnostics);
-  const plan = place(fleet, loaded.sourceMap, diagnostics);
+  const plan = place(fleet, loaded.sourceMap, diagnostics, options.previous ?? new Map());
   if (diagnostics.hasErrors() || options.renderOutput === false) return done({ fleet, plan });
 
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';

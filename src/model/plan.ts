@@ -4,6 +4,12 @@ import type { ReplicaStrategy } from './spec.js';
  * The placement: printable as JSON (`fleet plan --format json`) and stored in the lock file.
  * Apps sorted by namespace/name; clusters by name.
  */
+/**
+ * The placement of the previous run (from the lock file), by app id `namespace/name`: replicas per
+ * cluster. Placement uses it to move as few replicas as it can, and to keep stateful apps in place.
+ */
+export type PreviousPlacement = ReadonlyMap<string, Readonly<Record<string, number>>>;
+
 export interface PlacementPlan {
   readonly apps: readonly AppPlacement[];
 }

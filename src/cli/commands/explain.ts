@@ -9,8 +9,9 @@ export function explainCommand(io: Io, setExit: (code: number) => void): Command
     .description('say why each cluster was chosen or skipped for an app, and how its replicas were split')
     .argument('<app>', 'app name, or namespace/name')
     .argument('[spec]', 'spec file or folder', 'policies')
-    .action((appName: string, spec: string) => {
-      const result = compileSpec(spec, io, { renderOutput: false });
+    .option('-o, --out <dir>', 'output folder whose lock holds the previous placement', 'out')
+    .action((appName: string, spec: string, options: { out: string }) => {
+      const result = compileSpec(spec, io, { renderOutput: false, outDir: options.out });
       if (typeof result === 'number') return setExit(result);
       const apps = result.fleet!.apps;
       const app = apps.find((a) => a.id === appName || a.name === appName);

@@ -8,8 +8,9 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     .description('show the placement: apps x clusters with replicas')
     .argument('[spec]', 'spec file or folder', 'policies')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
-    .action((spec: string, options: { format: PlanFormat }) => {
-      const result = compileSpec(spec, io, { renderOutput: false });
+    .option('-o, --out <dir>', 'output folder whose lock holds the previous placement', 'out')
+    .action((spec: string, options: { format: PlanFormat; out: string }) => {
+      const result = compileSpec(spec, io, { renderOutput: false, outDir: options.out });
       if (typeof result === 'number') return setExit(result);
       io.out(formatPlan(result.plan!, result.fleet!.clusters.map((c) => c.name), options.format));
       setExit(EXIT.ok);

@@ -10,7 +10,7 @@ export function synthCommand(io: Io, setExit: (code: number) => void): Command {
     .option('-o, --out <dir>', 'output folder', 'out')
     .option('--check', 'render in memory and fail if the output folder differs (writes nothing)')
     .action((spec: string, options: { out: string; check?: boolean }) => {
-      const result = compileSpec(spec, io, {});
+      const result = compileSpec(spec, io, { outDir: options.out });
       if (typeof result === 'number') return setExit(result);
       const tree = result.tree!;
       const clusters = new Set([...tree.keys()].filter((p) => p.includes('/')).map((p) => p.split('/')[0])).size;

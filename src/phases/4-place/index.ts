@@ -1,6 +1,6 @@
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
 import type { App, Cluster, ResolvedFleet } from '../../model/fleet.js';
-import type { AppPlacement, ClusterDecision, PlacementPlan } from '../../model/plan.js';
+import type { AppPlacement, ClusterDecision, PlacementPlan, PreviousPlacement } from '../../model/plan.js';
 import type { ClusterAffinitySpec } from '../../model/spec.js';
 import type { SourceMap } from '../1-load/index.js';
 import { fitSummary } from './diagnosis.js';
@@ -11,16 +11,22 @@ export { fitSummary } from './diagnosis.js';
 export { apportion } from './divide/webster.js';
 
 /** Phase 4: for each app, filter -> divide, every decision with its reason. Pure and deterministic. */
-export function place(fleet: ResolvedFleet, sourceMap: SourceMap, diagnostics: DiagnosticBag): PlacementPlan {
+export function place(fleet: ResolvedFleet, sourceMap: SourceMap, diagnostics: DiagnosticBag, previous: PreviousPlacement): PlacementPlan {
   const apps: AppPlacement[] = [];
   for (const app of fleet.apps) {
-    const placement = placeApp(app, fleet.clusters, sourceMap, diagnostics);
+    const placement = placeApp(app, fleet.clusters, sourceMap, diagnostics, previous.get(app.id));
     if (placement) apps.push(placement);
   }
   return { apps };
 }
 
-function placeApp(app: App, clusters: readonly Cluster[], sourceMap: SourceMap, diagnostics: DiagnosticBag): AppPlacement | undefined {
+function placeApp(
+  app: App,
+  clusters: readonly Cluster[],
+  sourceMap: SourceMap,
+  diagnostics: DiagnosticBag,
+  previous: Readonly<Record<string, number>> | undefined,
+): AppPlacement | undefined {
   const rule = app.placement;
   const affinities: { label: string; affinity: ClusterAffinitySpec }[] = [
     { label: 'primary', affinity: rule.clusters ?? {} },

@@ -117,7 +117,8 @@ function toFinding(error: ErrorObject, root: unknown, source: SourceDocument): S
     case 'minLength': {
       const definition = /#\/definitions\/(\w+)\//.exec(error.schemaPath)?.[1];
       const known = definition ? DEFINITION_MESSAGES[definition] : undefined;
-      const propertyName = params.propertyName as string | undefined;
+      // ajv puts the offending key of a propertyNames failure on the error itself.
+      const propertyName = (error as ErrorObject & { propertyName?: string }).propertyName;
       const subject = propertyName ?? (error.data as string);
       const span = propertyName !== undefined ? spanAtPath(source, [...path, propertyName], 'key') : valueSpan();
       if (known) {

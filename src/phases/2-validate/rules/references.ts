@@ -34,8 +34,9 @@ export function checkNames(context: RuleContext, owner: object, field: string, k
   if (!Array.isArray(list)) return;
   const known = kind === 'cluster' ? context.spec.clusters.map((c) => c.name) : context.spec.apps.map((a) => a.name);
   const broken = kind === 'cluster' ? context.broken.clusters : context.broken.apps;
-  list.forEach((name: string, index) => {
-    if (known.includes(name) || broken.has(name)) return;
+  list.forEach((name: unknown, index) => {
+    // Lists may mix names with other entries (traffic `from` holds `{ ingress: … }` too).
+    if (typeof name !== 'string' || known.includes(name) || broken.has(name)) return;
     context.diagnostics.error(
       kind === 'cluster' ? 'spec_unknown_cluster' : 'spec_unknown_app',
       `unknown ${kind} \`${name}\``,

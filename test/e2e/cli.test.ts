@@ -1,0 +1,159 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * Runs the real `fleet` binary (bin/fleet.js over the compiled dist/, as `npx fleet` does) in a
+ * scratch copy of the project's default spec. `npm test` builds dist/ first (pretest).
+ */
+const ROOT = new URL('../../', import.meta.url).pathname;
+const BIN = join(ROOT, 'bin/fleet.js');
+const scratch: string[] = [];
+
+function workspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-e2e-'));
+  scratch.push(dir);
+  cpSync(join(ROOT, 'policies'), join(dir, 'policies'), { recursive: true });
+  return dir;
+}
+
+function fleet(cwd: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Every file under `dir` with its bytes and modification time. */
+function snapshot(dir: string): Map<string, { bytes: string; mtime: number }> {
+  const files = new Map<string, { bytes: string; mtime: number }>();
+  const walk = (prefix: string) => {
+    for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+      const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(path);
+      else files.set(path, { bytes: readFileSync(join(dir, path), 'utf8'), mtime: statSync(join(dir, path)).mtimeMs });
+    }
+  };
+  walk('');
+  return files;
+}
+
+const bytesOf = (tree: Map<string, { bytes: string }>) => new Map([...tree].map(([k, v]) => [k, v.bytes]));
+
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('fleet CLI', () => {
+  it('renders the default fleet into one folder per cluster, byte-identical on every run', () => {
+    const dir = workspace();
+    const first = fleet(dir, 'synth');
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const clusters = readdirSync(join(dir, 'out')).filter((name) => statSync(join(dir, 'out', name)).isDirectory());
+    expect(clusters.length).toBeGreaterThanOrEqual(3);
+    for (const cluster of clusters) expect(existsSync(join(dir, 'out', cluster, 'kustomization.yaml'))).toBe(true);
+    const before = snapshot(join(dir, 'out'));
+
+    rmSync(join(dir, 'out'), { recursive: true });
+    expect(fleet(dir, 'synth').code).toBe(0);
+    expect(bytesOf(snapshot(join(dir, 'out')))).toEqual(bytesOf(before));
+
+    // A run with nothing to change touches nothing.
+    const settled = snapshot(join(dir, 'out'));
+    expect(fleet(dir, 'synth').stdout).toMatch(/0 file\(s\) written, 0 removed/);
+    expect(snapshot(join(dir, 'out'))).toEqual(settled);
+  });
+
+  it('synth --check passes on a fresh tree and fails, writing nothing, after a spec edit', () => {
+    const dir = workspace();
+    expect(fleet(dir, 'synth').code).toBe(0);
+    expect(fleet(dir, 'synth', '--check').code).toBe(0);
+
+    const spec = join(dir, 'policies/fleet-spec.yaml');
+    writeFileSync(spec, readFileSync(spec, 'utf8').replace('image: ghcr.io/acme/web:2.4.1', 'image: ghcr.io/acme/web:2.4.2'));
+    const before = snapshot(join(dir, 'out'));
+    const check = fleet(dir, 'synth', '--check');
+    expect(check.code).toBe(1);
+    expect(check.stderr).toMatch(/changed: out\/na-1\/shop\/deployment\.web\.yaml/);
+    expect(snapshot(join(dir, 'out'))).toEqual(before);
+  });
+
+  it('reports every error in a bad spec at file:line:col, exits 1 and leaves out/ untouched', () => {
+    const dir = workspace();
+    expect(fleet(dir, 'synth').code).toBe(0);
+    const before = snapshot(join(dir, 'out'));
+    const spec = join(dir, 'policies/fleet-spec.yaml');
+    const broken = readFileSync(spec, 'utf8')
+      .replace('    replicas: 8\n', '    replica: 8\n') // catalog: a typo'd field
+      .replace('    replicas: 6\n', '    replicas: six\n') // cart: a wrong type
+      .replace('clusters: { names: [na-1, eu-1] }', 'clusters: { names: [na-1, eu-9] }'); // an unknown cluster
+    writeFileSync(spec, broken);
+    const lineOf = (needle: string) => broken.split('\n').findIndex((l) => l.includes(needle)) + 1;
+
+    const result = fleet(dir, 'synth');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`policies/fleet-spec.yaml:${lineOf('replica: 8')}:5: error schema_unknown_field`);
+    expect(result.stderr).toContain(`policies/fleet-spec.yaml:${lineOf('replicas: six')}:15: error schema_wrong_type`);
+    expect(result.stderr).toMatch(new RegExp(`policies/fleet-spec.yaml:${lineOf('eu-9')}:\\d+: error spec_unknown_cluster`));
+    expect(result.stderr).toContain('help: did you mean `replicas`?');
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(snapshot(join(dir, 'out'))).toEqual(before);
+  });
+
+  it('never overwrites a file it did not write, and keeps hand-written files', () => {
+    const dir = workspace();
+    expect(fleet(dir, 'synth').code).toBe(0);
+    writeFileSync(join(dir, 'out/na-1/README.md'), 'notes by a human\n');
+    const target = join(dir, 'out/na-1/shop/deployment.web.yaml');
+    rmSync(join(dir, 'out/fleet.lock.json'));
+    writeFileSync(target, 'kind: Handwritten\n');
+    const refused = fleet(dir, 'synth');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/out\/na-1\/shop\/deployment\.web\.yaml: error emit_would_overwrite/);
+    expect(readFileSync(target, 'utf8')).toBe('kind: Handwritten\n');
+
+    rmSync(target);
+    expect(fleet(dir, 'synth').code).toBe(0);
+    expect(readFileSync(join(dir, 'out/na-1/README.md'), 'utf8')).toBe('notes by a human\n');
+  });
+
+  it('prunes files it owns when an app leaves a cluster', () => {
+    const dir = workspace();
+    expect(fleet(dir, 'synth').code).toBe(0);
+    expect(existsSync(join(dir, 'out/sea-1/shop/deployment.web.yaml'))).toBe(true);
+    const spec = join(dir, 'policies/fleet-spec.yaml');
+    const text = readFileSync(spec, 'utf8');
+    const rule = '  - name: frontend-everywhere\n    apps: { matchLabels: { tier: frontend } }\n    clusters: { matchLabels: { env: prod } }';
+    expect(text).toContain(rule);
+    writeFileSync(spec, text.replace(rule, rule.replace('{ env: prod } }', '{ env: prod }, exclude: [sea-1] }')));
+    const result = fleet(dir, 'synth');
+    expect(result.code).toBe(0);
+    expect(existsSync(join(dir, 'out/sea-1/shop/deployment.web.yaml'))).toBe(false);
+    expect(existsSync(join(dir, 'out/na-1/shop/deployment.web.yaml'))).toBe(true);
+  });
+
+  it('exits 2 on usage errors and 0 for --help', () => {
+    const dir = workspace();
+    expect(fleet(dir, 'synt').code).toBe(2);
+    expect(fleet(dir, 'plan', '--format', 'yaml').code).toBe(2);
+    expect(fleet(dir, 'validate', 'no/such/spec').code).toBe(2);
+    expect(fleet(dir, '--help').code).toBe(0);
+  });
+
+  it('prints the plan as text, JSON and Markdown, and explains an app', () => {
+    const dir = workspace();
+    const json = fleet(dir, 'plan', '--format', 'json');
+    expect(json.code).toBe(0);
+    const plan = JSON.parse(json.stdout) as { apps: { namespace: string; name: string; clusters: Record<string, number> }[] };
+    const web = plan.apps.find((a) => a.name === 'web')!;
+    expect(web.namespace).toBe('shop');
+    expect(Object.values(web.clusters).every((n) => n > 0)).toBe(true);
+    expect(fleet(dir, 'plan').stdout).toMatch(/^APP\s+RULE\s+STRATEGY/);
+    expect(fleet(dir, 'plan', '--format', 'markdown').stdout).toMatch(/^\| APP \| RULE \|/);
+    const explain = fleet(dir, 'explain', 'payments');
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toMatch(/sea-1\s+-\s+-\s+skipped: did not match expression/);
+    expect(fleet(dir, 'explain', 'paymnts').stderr).toContain('did you mean `payments`?');
+  });
+});

@@ -16,7 +16,7 @@ describe('loading specs', () => {
 
   it('reports every YAML error of a file at once, each at its place', () => {
     const text = MINIMAL_SPEC.replace('    replicas: 2\n', '    replicas: 2\n    replicas: 3\n').replace('    region: r-b\n', '    region: r-b\n    region: r-c\n');
-    expect(codesAt(compileText(text).diagnostics)).toEqual(['yaml_duplicate_key@12:5', 'yaml_duplicate_key@19:5']);
+    expect(codesAt(compileText(text).diagnostics)).toEqual(['yaml_duplicate_key@11:5', 'yaml_duplicate_key@17:5']);
   });
 
   it('reads several documents in one file as fragments of one spec', () => {

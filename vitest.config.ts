@@ -7,5 +7,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // .ci/run asks for a JSON report to print CI's "N passed, N failed" line.
+    reporters: process.env.FLEET_TEST_RESULTS ? ['default', 'json'] : ['default'],
+    outputFile: process.env.FLEET_TEST_RESULTS ? { json: process.env.FLEET_TEST_RESULTS } : undefined,
   },
 });

@@ -1,0 +1,93 @@
+import fc from 'fast-check';
+import { toYaml } from '../../src/phases/6-emit/yaml.js';
+
+/**
+ * Random fleet specs that are valid by construction (every app matched by a catch-all rule,
+ * references resolve, split weights sum to 100) but otherwise varied: clusters with and without
+ * topology, taints, capacity; apps with versions, ports, requests; every replica strategy.
+ * Placement may still be infeasible (tainted or full clusters): that must be a located error.
+ */
+const REGIONS = ['us-east1', 'europe-west1', 'asia-southeast1'];
+
+export const fleetSpecs = fc
+  .record({
+    clusterCount: fc.integer({ min: 1, max: 6 }),
+    appCount: fc.integer({ min: 1, max: 6 }),
+    seedBits: fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 64, maxLength: 64 }),
+  })
+  .map(({ clusterCount, appCount, seedBits }) => {
+    let i = 0;
+    const pick = <T>(choices: readonly T[]): T => choices[seedBits[i++ % seedBits.length] % choices.length];
+    const chance = (percent: number) => seedBits[i++ % seedBits.length] % 100 < percent;
+
+    const clusters = Array.from({ length: clusterCount }, (_, c) => ({
+      name: `c-${c}`,
+      ...(chance(80) ? { region: pick(REGIONS) } : {}),
+      ...(chance(50) ? { zone: `z-${c % 2}` } : {}),
+      ...(chance(50) ? { network: pick(['net-a', 'net-b']) } : {}),
+      ...(chance(40) ? { podCIDRs: [`10.${c}.0.0/16`] } : {}),
+      labels: { env: pick(['prod', 'prod', 'dev']), tier: pick(['gold', 'silver']) },
+      ...(chance(25) ? { taints: [{ key: 'maintenance', value: 'true', effect: pick(['NoSchedule', 'PreferNoSchedule', 'NoExecute']) }] } : {}),
+      ...(chance(60) ? { capacity: { cpu: String(pick([2, 8, 32])), memory: `${pick([4, 16, 64])}Gi`, pods: pick([10, 100, 1000]) } } : {}),
+    }));
+
+    const apps = Array.from({ length: appCount }, (_, a) => {
+      const versions = chance(30) ? [{ name: 'stable' }, { name: 'canary', image: `registry.example.com/app-${a}:2.0.0-rc.1` }] : undefined;
+      return {
+        name: `app-${a}`,
+        namespace: pick(['ns-a', 'ns-b', `app-${a}`]),
+        labels: { tier: pick(['web', 'api', 'data']) },
+        image: `registry.example.com/app-${a}:1.${a}.0`,
+        replicas: pick([0, 1, 2, 3, 5, 8, 13]),
+        ...(chance(80) ? { ports: [{ name: 'http', port: 8080 }, ...(chance(30) ? [{ name: 'grpc', port: 9090, protocol: 'GRPC' }] : [])] } : {}),
+        ...(chance(60) ? { resources: { requests: { cpu: pick(['100m', '500m', '2']), memory: pick(['128Mi', '1Gi']) } } } : {}),
+        ...(chance(30) ? { env: { LOG_LEVEL: pick(['info', 'debug']), ENABLED: pick([true, 'yes', 'on']) } } : {}),
+        ...(versions ? { versions } : {}),
+        ...(chance(15) ? { stateful: true } : {}),
+      };
+    });
+
+    const strategies = [
+      { strategy: 'Duplicated' },
+      { strategy: 'Divided' },
+      { strategy: 'Divided', weights: [{ clusters: { matchLabels: { tier: 'gold' } }, weight: 3 }, { clusters: {}, weight: 1 }] },
+      { strategy: 'Divided', dynamic: 'AvailableReplicas' },
+      { strategy: 'Aggregated' },
+      { strategy: 'Divided', min: 1 },
+      { strategy: 'Divided', max: 4 },
+    ];
+    const placement = [
+      { name: 'catch-all', apps: {}, replicas: pick(strategies), ...(chance(30) ? { tolerations: [{ key: 'maintenance', operator: 'Exists' }] } : {}) },
+      ...(chance(60)
+        ? [
+            {
+              name: 'tiered',
+              priority: 5,
+              apps: { matchLabels: { tier: pick(['web', 'api', 'data']) } },
+              clusters: chance(50) ? { matchLabels: { env: 'prod' } } : { matchExpressions: [{ key: 'region', operator: 'In', values: [pick(REGIONS)] }] },
+              ...(chance(40) ? { fallback: [{ clusters: {} }] } : {}),
+              ...(chance(30) ? { spread: [{ by: pick(['region', 'cluster', 'zone']), minGroups: 1, maxGroups: pick([1, 2, 3]) }] } : {}),
+              replicas: pick(strategies),
+            },
+          ]
+        : []),
+    ];
+
+    const served = apps.filter((a) => a.ports);
+    const traffic = served.flatMap((to, t) =>
+      chance(60)
+        ? [
+            {
+              name: `to-${to.name}`,
+              from: [pick(apps).name],
+              to: to.name,
+              ...(to.versions && chance(70) ? { split: { stable: 90, canary: 10 } } : {}),
+              ...(chance(40) ? { retries: { attempts: 2, perTryTimeout: '1s' } } : {}),
+              ...(chance(40) ? { timeout: `${t + 1}s` } : {}),
+            },
+          ]
+        : [],
+    );
+
+    return toYaml({ apiVersion: 'fleet/v1alpha1', kind: 'Fleet', metadata: { name: 'fuzz' }, clusters, apps, placement, traffic });
+  });

@@ -133,6 +133,22 @@ describe('fleet CLI', () => {
     expect(existsSync(join(dir, 'out/na-1/shop/deployment.web.yaml'))).toBe(true);
   });
 
+  it('refuses input that is not UTF-8, and files over the size limit, quickly and with a location', () => {
+    const dir = workspace();
+    const spec = join(dir, 'policies/fleet-spec.yaml');
+    writeFileSync(spec, Buffer.concat([Buffer.from('apiVersion: fleet/v1alpha1\nkind: Fleet\nmetadata:\n  name: caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    const latin1 = fleet(dir, 'validate');
+    expect(latin1.code).toBe(1);
+    expect(latin1.stderr).toContain('policies/fleet-spec.yaml:4:12: error yaml_not_utf8: the file is not UTF-8 text (invalid byte 0xe9)');
+
+    writeFileSync(spec, `# ${'x'.repeat(33 * 1024 * 1024)}\n`);
+    const started = Date.now();
+    const huge = fleet(dir, 'validate');
+    expect(huge.code).toBe(1);
+    expect(huge.stderr).toContain('error yaml_too_large');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('exits 2 on usage errors and 0 for --help', () => {
     const dir = workspace();
     expect(fleet(dir, 'synt').code).toBe(2);

@@ -7,7 +7,7 @@ import type { SpecFile } from '../../src/phases/1-load/index.js';
 
 /**
  * One folder per case: `fleet-spec.yaml` (or a `spec/` folder of files), and `expected.txt`, the
- * exact diagnostics fleet prints. Every case must fail validation with located errors.
+ * exact diagnostics fleet prints. Every case must produce located diagnostics (errors or warnings).
  * Refresh expectations with UPDATE_GOLDEN=1 (never in CI).
  */
 const CASES = new URL('./cases/', import.meta.url).pathname;
@@ -29,7 +29,7 @@ describe('diagnostics corpus', () => {
       const printed = formatDiagnostics(result.diagnostics, new Map(files.map((f) => [f.path, f.text])));
       const expectedPath = join(dir, 'expected.txt');
       if (update) writeFileSync(expectedPath, printed);
-      expect(result.diagnostics.some((d) => d.severity === 'error'), 'a diagnostics case must produce an error').toBe(true);
+      expect(result.diagnostics.length, 'a diagnostics case must produce a diagnostic').toBeGreaterThan(0);
       expect(result.diagnostics.every((d) => d.span !== undefined), 'every diagnostic must point at the spec').toBe(true);
       expect(printed).toBe(readFileSync(expectedPath, 'utf8'));
     });

@@ -30,7 +30,18 @@ export function resolve(spec: FleetSpec, sourceMap: SourceMap, diagnostics: Diag
       ]);
       continue;
     }
-    apps.push({ ...partial, placement: matching[0], shadowedRules: matching.slice(1).map((r) => r.name) });
+    const [winner, runnerUp] = matching;
+    if (runnerUp && byPrecedence(winner, runnerUp) === byName(winner, runnerUp)) {
+      // Only the names told the two apart: the spec does not say which rule the author meant.
+      diagnostics.warning(
+        'placement_ambiguous_rules',
+        `app \`${partial.name}\` is selected by rules \`${winner.name}\` and \`${runnerUp.name}\` with the same priority and an equally specific selector; \`${winner.name}\` wins only because its name sorts first`,
+        sourceMap.valueSpan(runnerUp, 'apps'),
+        [`give the rule you mean a higher \`priority\`, or narrow the other rule's \`apps\` selector`],
+        [{ span: sourceMap.valueSpan(winner, 'apps')!, label: `rule \`${winner.name}\` selects it here` }],
+      );
+    }
+    apps.push({ ...partial, placement: winner, shadowedRules: matching.slice(1).map((r) => r.name) });
   }
   apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { name: spec.metadata.name, clusters, apps, overrides: spec.overrides, gateways: spec.gateways, traffic: spec.traffic };
@@ -49,6 +60,8 @@ function resolveCluster(spec: ClusterSpec): Cluster {
     zone: spec.zone,
     provider: spec.provider,
     network: spec.network,
+    podCIDRs: spec.podCIDRs ?? [],
+    eastWestGateway: spec.eastWestGateway && { addresses: spec.eastWestGateway.addresses, port: spec.eastWestGateway.port ?? DEFAULTS.eastWestGatewayPort },
     labels: { ...spec.labels },
     taints: spec.taints ?? [],
     capacity: {

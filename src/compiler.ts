@@ -3,9 +3,10 @@ import type { ResolvedFleet } from './model/fleet.js';
 import type { PlacementPlan, PreviousPlacement } from './model/plan.js';
 import { load, type SpecFile } from './phases/1-load/index.js';
 import { validate } from './phases/2-validate/index.js';
-import { resolve } from './phases/3-resolve/index.js';
+import { buildTrafficGraph, resolve } from './phases/3-resolve/index.js';
 import { place } from './phases/4-place/index.js';
-import { render } from './phases/5-render/index.js';
+import { checkTraffic, render } from './phases/5-render/index.js';
+import { fluxEntrypoints } from './phases/6-emit/flux.js';
 import { emit, type OutputTree } from './phases/6-emit/index.js';
 
 export interface CompileOptions {
@@ -38,10 +39,13 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   if (diagnostics.hasErrors()) return done();
 
   const fleet = resolve(spec, loaded.sourceMap, diagnostics);
+  const traffic = buildTrafficGraph(fleet, loaded.sourceMap, diagnostics);
   const plan = place(fleet, loaded.sourceMap, diagnostics, options.previous ?? new Map());
+  checkTraffic(fleet, traffic, plan, loaded.sourceMap, diagnostics);
   if (diagnostics.hasErrors() || options.renderOutput === false) return done({ fleet, plan });
 
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
-  const clusters = render(fleet, plan, fileOf);
-  return done({ fleet, plan, tree: emit(fleet.name, clusters, plan) });
+  const clusters = render(fleet, plan, traffic, fileOf);
+  const flux = fleet.flux ? fluxEntrypoints(fleet.flux, fleet.name, clusters, { file: fileOf(fleet.flux.spec), entry: 'flux' }) : [];
+  return done({ fleet, plan, tree: emit(fleet.name, [...clusters, ...flux], plan) });
 }

@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { diffCommand } from './commands/diff.js';
 import { explainCommand } from './commands/explain.js';
 import { planCommand } from './commands/plan.js';
 import { synthCommand } from './commands/synth.js';
 import { validateCommand } from './commands/validate.js';
 import { EXIT, type Io } from './io.js';
-
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+import { VERSION } from './version.js';
 
 /**
  * Runs the fleet CLI with `args` (without `node` and the script) and returns the exit code.
@@ -23,7 +22,7 @@ export async function run(args: readonly string[], io: Io): Promise<number> {
     .showSuggestionAfterError()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
-  for (const make of [synthCommand, validateCommand, planCommand, explainCommand]) {
+  for (const make of [synthCommand, validateCommand, planCommand, explainCommand, diffCommand]) {
     program.addCommand(make(io, setExit).exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showSuggestionAfterError());
   }
   try {

@@ -34,28 +34,36 @@ export function readSpecFiles(specPath: string): ReadSpecResult {
   const files: SpecFile[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const path of paths) {
-    const bytes = readFileSync(path);
-    if (bytes.length > LIMITS.maxFileBytes) {
-      diagnostics.push(problem('yaml_too_large', `\`${path}\` is larger than ${LIMITS.maxFileBytes / 1024 / 1024} MiB`, ['split the spec into several files in one folder']));
-      continue;
-    }
-    const invalidAt = firstInvalidUtf8(bytes);
-    if (invalidAt !== undefined) {
-      const line = bytes.subarray(0, invalidAt).filter((b) => b === 0x0a).length + 1;
-      const col = invalidAt - bytes.lastIndexOf(0x0a, invalidAt - 1);
-      diagnostics.push({
-        code: 'yaml_not_utf8',
-        severity: 'error',
-        message: `the file is not UTF-8 text (invalid byte 0x${bytes[invalidAt].toString(16).padStart(2, '0')})`,
-        span: { file: path, start: { line, col }, end: { line, col: col + 1 }, offset: [invalidAt, invalidAt + 1] },
-        help: ['save the file as UTF-8'],
-      });
-      continue;
-    }
-    const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
-    files.push({ path, name: isDirectory ? relative(specPath, path).split('\\').join('/') : basename(path), text });
+    const decoded = decodeSpecFile(path, isDirectory ? relative(specPath, path).split('\\').join('/') : basename(path), readFileSync(path));
+    if ('text' in decoded) files.push(decoded);
+    else diagnostics.push(decoded);
   }
   return { files, diagnostics };
+}
+
+/**
+ * One spec file's bytes as text, or why they cannot be: larger than the limit, or not UTF-8 (the
+ * position is given). A byte-order mark is dropped. `name` is the file's name in the spec (see SpecFile).
+ */
+export function decodeSpecFile(path: string, name: string, bytes: Buffer): SpecFile | Diagnostic {
+  if (bytes.length > LIMITS.maxFileBytes) return tooLarge(path);
+  const invalidAt = firstInvalidUtf8(bytes);
+  if (invalidAt !== undefined) {
+    const line = bytes.subarray(0, invalidAt).filter((b) => b === 0x0a).length + 1;
+    const col = invalidAt - bytes.lastIndexOf(0x0a, invalidAt - 1);
+    return {
+      code: 'yaml_not_utf8',
+      severity: 'error',
+      message: `the file is not UTF-8 text (invalid byte 0x${bytes[invalidAt].toString(16).padStart(2, '0')})`,
+      span: { file: path, start: { line, col }, end: { line, col: col + 1 }, offset: [invalidAt, invalidAt + 1] },
+      help: ['save the file as UTF-8'],
+    };
+  }
+  return { path, name, text: bytes.toString('utf8').replace(/^\uFEFF/, '') };
+}
+
+export function tooLarge(path: string): Diagnostic {
+  return problem('yaml_too_large', `\`${path}\` is larger than ${LIMITS.maxFileBytes / 1024 / 1024} MiB`, ['split the spec into several files in one folder']);
 }
 
 function listYaml(dir: string): string[] {

@@ -1,6 +1,7 @@
 import type {
   AppSpec,
   ClusterSpec,
+  FluxSpec,
   GatewaySpec,
   Labels,
   OverrideSpec,
@@ -24,6 +25,21 @@ export interface ResolvedFleet {
   readonly overrides: readonly OverrideSpec[];
   readonly gateways: readonly GatewaySpec[];
   readonly traffic: readonly TrafficRuleSpec[];
+  /** Present when the spec opts in to Flux entrypoints (`flux:`). */
+  readonly flux?: FluxSettings;
+}
+
+/** `flux:` with every default applied. */
+export interface FluxSettings {
+  /** The Kustomization's name, the same on every cluster. */
+  readonly name: string;
+  /** The output folder's path from the repository root; a cluster's Kustomization applies `<path>/<cluster>`. */
+  readonly path: string;
+  readonly interval: string;
+  readonly sourceRef: { readonly kind: string; readonly name: string };
+  /** Infrastructure Kustomizations to wait for, on clusters whose output uses Istio and Calico APIs. */
+  readonly dependsOn: { readonly istio: readonly string[]; readonly calico: readonly string[] };
+  readonly spec: FluxSpec;
 }
 
 export interface Capacity {
@@ -40,6 +56,10 @@ export interface Cluster {
   readonly zone?: string;
   readonly provider?: string;
   readonly network?: string;
+  /** Pod address ranges, for cross-cluster network policy on a shared network. */
+  readonly podCIDRs: readonly string[];
+  /** The Istio east-west gateway, for traffic from other networks. */
+  readonly eastWestGateway?: { readonly addresses: readonly string[]; readonly port: number };
   readonly labels: Labels;
   readonly taints: readonly Taint[];
   readonly capacity: Capacity;

@@ -17,6 +17,8 @@ export interface FleetSpec {
   overrides: OverrideSpec[];
   gateways: GatewaySpec[];
   traffic: TrafficRuleSpec[];
+  /** Opt-in Flux entrypoints; set in one file of the spec. */
+  flux?: FluxSpec;
 }
 
 export const SECTIONS = ['clusters', 'apps', 'placement', 'overrides', 'gateways', 'traffic'] as const;
@@ -153,6 +155,7 @@ export interface GatewaySpec {
   clusters?: ClusterAffinitySpec;
   hosts: string[];
   selector?: Labels;
+  serviceAccount?: string;
   port?: number;
   tlsSecret?: string;
 }
@@ -188,4 +191,13 @@ export interface TrafficRuleSpec {
   };
   connectionPool?: { maxConnections?: number; maxPendingRequests?: number; maxRequestsPerConnection?: number };
   tls?: 'ISTIO_MUTUAL' | 'DISABLE';
+}
+
+/** `flux:`: emit one Flux Kustomization per cluster that applies its output folder (docs/gitops.md). */
+export interface FluxSpec {
+  name?: string;
+  path?: string;
+  interval?: string;
+  sourceRef?: { kind?: 'GitRepository' | 'OCIRepository' | 'Bucket' | 'ExternalArtifact'; name: string };
+  dependsOn?: { istio?: string[]; calico?: string[] };
 }

@@ -1,15 +1,24 @@
 import type { App } from '../model/fleet.js';
-import type { AppPlacement } from '../model/plan.js';
+import type { AppPlacement, SpreadChoice, SteadyState } from '../model/plan.js';
 import { textTable } from './table.js';
 
-/** `fleet explain APP`: the rule, then for every cluster why it was chosen or skipped, then the apportionment. */
+/**
+ * `fleet explain APP`: the rule and every stage of placement in order (filter, spread, steady
+ * mode, stateful), then for every cluster why it was chosen or skipped, the ranking that spread
+ * and Aggregated use, and the apportionment step by step.
+ */
 export function formatExplanation(app: App, placement: AppPlacement): string {
   const rule = app.placement;
   const lines = [
     `app ${app.id}`,
     `  rule:     ${rule.name} (priority ${rule.priority ?? 0})${app.shadowedRules.length ? `; also selected by ${app.shadowedRules.join(', ')}, which rank lower` : ''}`,
-    `  strategy: ${placement.strategy}, replicas ${app.replicas}${placement.strategy === 'Duplicated' ? ' per cluster' : ' in total'}`,
-    `  affinity: ${placement.affinity === 'primary' ? 'primary (the rule\'s `clusters`)' : `${placement.affinity} (the primary affinity left no feasible cluster)`}`,
+    `  strategy: ${strategyLine(placement, rule.replicas ?? {})}`,
+    `  affinity: ${placement.affinity === 'primary' ? "primary (the rule's `clusters`)" : `${placement.affinity}, because no affinity before it left a feasible cluster`}`,
+    ...(placement.passedOver ?? []).map((tried) => `            ${tried}`),
+    `  filter:   ${placement.filter}`,
+    ...placement.spread.map((s, i) => `  ${i === 0 ? 'spread:  ' : '         '} ${spreadLine(s)}`),
+    ...(placement.steady ? [`  steady:   ${steadyLine(placement.steady)}`] : []),
+    ...(app.stateful ? [`  stateful: ${statefulLine(app, placement)}`] : []),
     '',
   ];
   const rows = placement.decisions.map((d) => [
@@ -19,8 +28,68 @@ export function formatExplanation(app: App, placement: AppPlacement): string {
     d.feasible ? (d.replicas > 0 ? `chosen: ${d.reason}` : `feasible, idle: ${d.reason}`) : `skipped: ${d.reason}`,
   ]);
   lines.push(textTable(['CLUSTER', 'REPLICAS', 'WEIGHT', 'WHY'], rows, (i) => i === 1 || i === 2).trimEnd());
+
+  const ranked = placement.decisions.filter((d) => d.feasible).sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || (a.cluster < b.cluster ? -1 : 1));
+  if (ranked.length) {
+    lines.push('', 'ranking (feasible clusters; spread and Aggregated take the best first: score, then capacity, then name):');
+    const rankRows = ranked.map((d) => [
+      d.rank !== undefined ? String(d.rank) : '-',
+      d.cluster,
+      String(d.score ?? 0),
+      d.available !== undefined ? String(d.available) : '-',
+      d.previous !== undefined ? String(d.previous) : '-',
+      d.scoreNotes?.join('; ') ?? '',
+    ]);
+    lines.push(indent(textTable(['RANK', 'CLUSTER', 'SCORE', 'AVAILABLE', 'PREVIOUS', 'SCORE NOTES'], rankRows, (i) => i === 0 || (i >= 2 && i <= 4)).trimEnd()));
+  }
   if (placement.apportionment.length) {
     lines.push('', 'apportionment:', ...placement.apportionment.map((s) => `  ${s}`));
   }
   return `${lines.join('\n')}\n`;
+}
+
+function strategyLine(placement: AppPlacement, replicas: { weights?: unknown; dynamic?: string; min?: number; max?: number }): string {
+  const bounds = [replicas.min !== undefined ? `min ${replicas.min}` : '', replicas.max !== undefined ? `max ${replicas.max}` : ''].filter(Boolean).join(', ');
+  const perCluster = bounds ? `; per cluster ${bounds}` : '';
+  switch (placement.strategy) {
+    case 'Duplicated':
+      return `Duplicated, ${placement.replicas} replica(s) in every chosen cluster`;
+    case 'Aggregated':
+      return `Aggregated, ${placement.replicas} replica(s) in total, packed into the fewest clusters${perCluster}`;
+    case 'Divided':
+      return `Divided by ${replicas.dynamic ? 'available replicas (dynamic)' : replicas.weights ? 'static weights' : 'equal weights'}, ${placement.replicas} replica(s) in total${perCluster}`;
+  }
+}
+
+function spreadLine(s: SpreadChoice): string {
+  const bounds = [s.minGroups !== undefined ? `minGroups ${s.minGroups}` : '', s.maxGroups !== undefined ? `maxGroups ${s.maxGroups}` : ''].filter(Boolean).join(', ');
+  const unit = s.by === 'cluster' ? 'clusters' : `${s.by} groups`;
+  return `by ${s.by}${bounds ? ` (${bounds})` : ''}: chose ${s.chosen.join(', ') || 'none'} of ${s.groups.length} ${unit} (${s.groups.join(', ')}, best first)`;
+}
+
+function steadyLine(steady: SteadyState): string {
+  const released = steady.released.length ? `; released ${steady.released.map((r) => `${r.cluster} ${r.replicas} (${r.reason})`).join(', ')}` : '';
+  switch (steady.mode) {
+    case 'fresh':
+      return 'fresh: no previous placement of this app, so its replicas are divided from scratch';
+    case 'unchanged':
+      return `unchanged: ${steady.kept} of ${steady.previousTotal} previous replica(s) stay in place${released}`;
+    case 'scale-up':
+      return `scale-up: ${steady.kept} of ${steady.previousTotal} previous replica(s) stay in place, only the difference is divided${released}`;
+    case 'scale-down':
+      return `scale-down: the previous replicas shrink in proportion, ${steady.kept} of ${steady.previousTotal} stay${released}`;
+  }
+}
+
+function statefulLine(app: App, placement: AppPlacement): string {
+  const runs = placement.decisions.filter((d) => (d.previous ?? 0) > 0).map((d) => `${d.cluster}: ${d.previous}`);
+  const allowed = app.allowMoveFrom.length ? `allowMoveFrom lets it leave ${app.allowMoveFrom.join(', ')}` : 'allowMoveFrom: none';
+  return `yes: never moved off a cluster it runs on${runs.length ? ` (${runs.join(', ')})` : ''} unless the cluster is listed in allowMoveFrom; ${allowed}`;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
 }

@@ -20,7 +20,7 @@ export interface RenderedFleet {
 /** The default fleet and every example. */
 export function committedFleets(): RenderedFleet[] {
   const examples = readdirSync(join(ROOT, 'examples'), { withFileTypes: true })
-    .filter((e) => e.isDirectory())
+    .filter((e) => e.isDirectory() && ['spec', 'fleet-spec.yaml'].some((f) => existsSync(join(ROOT, 'examples', e.name, f))))
     .map((e) => e.name)
     .sort()
     .map((name) => {

@@ -13,7 +13,7 @@ it('docs/diagnostics.md lists every diagnostic code', () => {
     }
   };
   walk(join(ROOT, 'src'));
-  const codes = new Set(sources.flatMap((text) => [...text.matchAll(/(?<=['"`]|error )((?:yaml|schema|spec|placement|traffic|emit|render)_[a-z0-9_]+)(?=['"`:])/g)].map((m) => m[1])));
+  const codes = new Set(sources.flatMap((text) => [...text.matchAll(/(?<=['"`]|error )((?:yaml|schema|spec|placement|traffic|emit|render|diff)_[a-z0-9_]+)(?=['"`:])/g)].map((m) => m[1])));
   expect(codes.size).toBeGreaterThan(30);
   const documented = readFileSync(join(ROOT, 'docs/diagnostics.md'), 'utf8');
   const missing = [...codes].filter((code) => !documented.includes(`\`${code}\``)).sort();

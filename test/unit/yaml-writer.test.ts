@@ -17,6 +17,7 @@ const TRICKY = [
   '*alias', '&anchor', '!tag', '%directive', '@at', '`tick', '|', '>', '-', '- item', '? key', ': value', '#comment', '[a]', '{a: 1}', ',', '=', '<<',
   'a: b', 'a:b', 'a #b', 'a#b', 'trailing:', 'trailing ', ' leading', 'say "hi"', "it's", 'back\\slash', 'tab\there',
   'line1\nline2', 'crlf\r\n', 'nul\u0000', 'bell\u0007', 'del\u007f', 'nel\u0085', 'ls\u2028', 'ps\u2029', 'bom\ufeff',
+  'a:b: c', 'key:', 'yess', 'nulls', 'ONE', 'café', '_', '/', '0x', '00', '1.5', '1.5.3', '2Gi ', 'v1.2.3', 'a\u00a0b',
   'ünïcödé', '日本語', '🚀 rocket', 'ghcr.io/acme/web:1.8.0', '250m', '1.5Gi', '30s', '0xF', '1e', '10.10.0.0/16', '--port=8080', 'a/b', '/abs',
 ];
 
@@ -37,6 +38,21 @@ describe('the YAML writer', () => {
     expect(toYaml({ apiVersion: 'v1', kind: 'Service', spec: { ports: [{ name: 'http', port: 80 }], selector: { app: 'web' } } })).toBe(
       'apiVersion: v1\nkind: Service\nspec:\n  ports:\n    - name: http\n      port: 80\n  selector:\n    app: web\n',
     );
+  });
+
+  it('nests sequences and mappings at any depth, with `- ` opening an entry\'s first key', () => {
+    const value = {
+      a: [[1, [2, []]], [], { b: [{ c: 1, d: [], on: { e: [[{ f: 'yes' }]] } }], '': 'x' }, [{}], null],
+      deep: { l1: { l2: [{ l3: { l4: [[['x']]] } }] } },
+    };
+    expect(toYaml(value)).toBe(
+      [
+        'a:', '  -', '    - 1', '    -', '      - 2', '      - []', '  - []', '  - b:', '      - c: 1', '        d: []', '        "on":', '          e:',
+        '            -', '              - f: "yes"', '    "": x', '  -', '    - {}', '  - null',
+        'deep:', '  l1:', '    l2:', '      - l3:', '          l4:', '            -', '              -', '                - x', '',
+      ].join('\n'),
+    );
+    roundTrips(value);
   });
 
   it('quotes what a YAML 1.1 reader would not read as a string', () => {

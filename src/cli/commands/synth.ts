@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { compareTree, isClean, writeTree } from '../../phases/6-emit/write-tree.js';
+import { FLUX_DIR } from '../../phases/6-emit/flux.js';
+import { compareTree, isClean, readTreeInBackground, writeTree } from '../../phases/6-emit/write-tree.js';
 import { EXIT, type Io } from '../io.js';
 import { compileSpec } from '../load-spec.js';
 
@@ -9,14 +10,17 @@ export function synthCommand(io: Io, setExit: (code: number) => void): Command {
     .argument('[spec]', 'spec file or folder', 'policies')
     .option('-o, --out <dir>', 'output folder', 'out')
     .option('--check', 'render in memory and fail if the output folder differs (writes nothing)')
-    .action((spec: string, options: { out: string; check?: boolean }) => {
+    .action(async (spec: string, options: { out: string; check?: boolean }) => {
+      // The previous output is read on another thread while the spec compiles.
+      const onDisk = readTreeInBackground(options.out);
       const result = compileSpec(spec, io, { outDir: options.out });
       if (typeof result === 'number') return setExit(result);
+      const disk = await onDisk();
       const tree = result.tree!;
-      const clusters = new Set([...tree.keys()].filter((p) => p.includes('/')).map((p) => p.split('/')[0])).size;
+      const clusters = new Set([...tree.keys()].filter((p) => p.includes('/') && !p.startsWith(FLUX_DIR)).map((p) => p.split('/')[0])).size;
 
       if (options.check) {
-        const difference = compareTree(options.out, tree);
+        const difference = compareTree(options.out, tree, disk);
         if (isClean(difference)) {
           io.out(`fleet: ${options.out}/ is up to date (${clusters} clusters, ${tree.size} files)\n`);
           return setExit(EXIT.ok);
@@ -31,7 +35,7 @@ export function synthCommand(io: Io, setExit: (code: number) => void): Command {
         return setExit(EXIT.specErrors);
       }
 
-      const difference = writeTree(options.out, tree);
+      const difference = writeTree(options.out, tree, disk);
       if (difference.conflicts.length > 0) {
         io.err(
           `${difference.conflicts.map((p) => `${options.out}/${p}: error emit_would_overwrite: this file was not written by fleet, and fleet would overwrite it`).join('\n')}\n` +

@@ -8,7 +8,7 @@ import { LIMITS } from './limits.js';
  * Approximate on purpose (it skips quoted strings and comments, not block scalars): it only has to
  * be right for inputs that no real spec comes near.
  */
-export function findExcessiveNesting(text: string, maxDepth = LIMITS.maxDepth): number | undefined {
+export function findExcessiveNesting(text: string, maxDepth: number = LIMITS.maxDepth): number | undefined {
   let flowDepth = 0;
   let lineStart = true;
   let indent = 0;

@@ -1,5 +1,5 @@
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
-import { SECTIONS, type FleetSpec, type Section } from '../../model/spec.js';
+import { SECTIONS, type FleetSpec, type FluxSpec, type Section } from '../../model/spec.js';
 import type { LoadedDocument } from '../1-load/index.js';
 import { spanAtPath } from '../1-load/source-map.js';
 import type { SchemaFinding } from './schema-errors.js';
@@ -31,6 +31,7 @@ export function merge(documents: readonly LoadedDocument[], findings: readonly S
   };
   const broken = Object.fromEntries(SECTIONS.map((s) => [s, new Set<string>()])) as BrokenNames;
   let nameSource: LoadedDocument | undefined;
+  let fluxSource: LoadedDocument | undefined;
 
   documents.forEach((document, index) => {
     const value = document.value as Record<string, unknown>;
@@ -51,6 +52,17 @@ export function merge(documents: readonly LoadedDocument[], findings: readonly S
           ['name the fleet once, or the same in every file'],
           [{ span: spanAtPath(nameSource.source, ['metadata', 'name'], 'value'), label: 'first named here' }],
         );
+      }
+    }
+
+    if (value.flux !== undefined && !isBroken('flux')) {
+      if (fluxSource === undefined) {
+        spec.flux = value.flux as FluxSpec;
+        fluxSource = document;
+      } else {
+        diagnostics.error('spec_duplicate_flux', 'the `flux` section is set in more than one file', spanAtPath(document.source, ['flux'], 'key'), ['set `flux` in one file of the spec'], [
+          { span: spanAtPath(fluxSource.source, ['flux'], 'key'), label: 'first set here' },
+        ]);
       }
     }
 

@@ -1,6 +1,6 @@
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
-import type { App, Cluster, ResolvedFleet } from '../../model/fleet.js';
-import type { AppSpec, ClusterSpec, EnvMap, FleetSpec, PlacementRuleSpec } from '../../model/spec.js';
+import type { App, Cluster, FluxSettings, ResolvedFleet } from '../../model/fleet.js';
+import type { AppSpec, ClusterSpec, EnvMap, FleetSpec, FluxSpec, PlacementRuleSpec } from '../../model/spec.js';
 import type { SourceMap } from '../1-load/index.js';
 import { DEFAULTS } from './defaults.js';
 import { parseQuantity } from './quantity.js';
@@ -10,6 +10,7 @@ export { DEFAULTS } from './defaults.js';
 export { affinityMismatch, appMatches, clusterAttribute, formatLabels } from './selectors.js';
 export { parseQuantity } from './quantity.js';
 export { effectiveWorkload } from './overrides.js';
+export { buildTrafficGraph, canonical } from './traffic-graph.js';
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
@@ -44,7 +45,19 @@ export function resolve(spec: FleetSpec, sourceMap: SourceMap, diagnostics: Diag
     apps.push({ ...partial, placement: winner, shadowedRules: matching.slice(1).map((r) => r.name) });
   }
   apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { name: spec.metadata.name, clusters, apps, overrides: spec.overrides, gateways: spec.gateways, traffic: spec.traffic };
+  return { name: spec.metadata.name, clusters, apps, overrides: spec.overrides, gateways: spec.gateways, traffic: spec.traffic, flux: spec.flux && resolveFlux(spec.flux) };
+}
+
+function resolveFlux(spec: FluxSpec): FluxSettings {
+  const defaults = DEFAULTS.flux;
+  return {
+    name: spec.name ?? defaults.name,
+    path: spec.path ?? defaults.path,
+    interval: spec.interval ?? defaults.interval,
+    sourceRef: { kind: spec.sourceRef?.kind ?? defaults.sourceRef.kind, name: spec.sourceRef?.name ?? defaults.sourceRef.name },
+    dependsOn: { istio: spec.dependsOn?.istio ?? defaults.dependsOn.istio, calico: spec.dependsOn?.calico ?? defaults.dependsOn.calico },
+    spec,
+  };
 }
 
 /** Rule precedence: higher priority, then the more specific app selector, then rule name. */

@@ -15,11 +15,22 @@ export function affinityMismatch(cluster: Cluster, affinity: ClusterAffinitySpec
   if (affinity.exclude?.includes(cluster.name)) return 'were excluded by name';
   if (affinity.names && !affinity.names.includes(cluster.name)) return 'were not in the affinity names';
   if (affinity.matchLabels && !labelsMatch(affinity.matchLabels, (key) => clusterAttribute(cluster, key))) {
-    return `did not match labels {${formatLabels(affinity.matchLabels)}}`;
+    return remembered(affinity.matchLabels, () => `did not match labels {${formatLabels(affinity.matchLabels!)}}`);
   }
   const failed = affinity.matchExpressions?.find((e) => !expressionMatches(e, clusterAttribute(cluster, e.key)));
-  if (failed) return `did not match expression {${formatExpression(failed)}}`;
+  if (failed) return remembered(failed, () => `did not match expression {${formatExpression(failed)}}`);
   return undefined;
+}
+
+/**
+ * Reasons are built once per selector, not once per (app, cluster): placement asks for them
+ * apps × clusters times, and equal strings that are one string also count faster.
+ */
+const reasons = new WeakMap<object, string>();
+function remembered(selector: object, reason: () => string): string {
+  let text = reasons.get(selector);
+  if (text === undefined) reasons.set(selector, (text = reason()));
+  return text;
 }
 
 export function appMatches(app: Pick<App, "name" | "namespace" | "labels">, selector: AppSelectorSpec): boolean {

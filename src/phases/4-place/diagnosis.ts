@@ -6,9 +6,17 @@ import type { ClusterDecision } from '../../model/plan.js';
  * Reasons are counted and listed most common first, then alphabetically.
  */
 export function fitSummary(decisions: readonly ClusterDecision[]): string {
-  const counts = new Map<string, number>();
-  for (const d of decisions) if (!d.feasible) counts.set(d.reason, (counts.get(d.reason) ?? 0) + 1);
-  const reasons = [...counts].sort(([ra, a], [rb, b]) => b - a || (ra < rb ? -1 : 1)).map(([reason, n]) => `${n} cluster(s) ${reason}`);
   const available = decisions.filter((d) => d.feasible).length;
-  return `${available}/${decisions.length} clusters are available${reasons.length ? `: ${reasons.join(', ')}` : ''}`;
+  const reasons = countReasons(decisions.filter((d) => !d.feasible).map((d) => d.reason));
+  return `${available}/${decisions.length} clusters are available${reasons ? `: ${reasons}` : ''}`;
+}
+
+/** "3 cluster(s) <reason>, 1 cluster(s) <other reason>": most common first, then alphabetically. */
+export function countReasons(reasons: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const reason of reasons) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  return [...counts]
+    .sort(([ra, a], [rb, b]) => b - a || (ra < rb ? -1 : 1))
+    .map(([reason, n]) => `${n} cluster(s) ${reason}`)
+    .join(', ');
 }

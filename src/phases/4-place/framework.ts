@@ -6,15 +6,34 @@ export type Verdict = { readonly fit: true } | { readonly fit: false; readonly r
 
 export const FIT: Verdict = { fit: true };
 
-/** What filters see about the app being placed. */
+/** What plugins see about the app being placed. */
 export interface PlacementInput {
   readonly app: App;
   /** The affinity being tried: the rule's `clusters`, or one of its `fallback` groups. */
   readonly affinity: ClusterAffinitySpec;
+  /** Replicas per cluster in the previous placement of this app; empty when there is none. */
+  readonly previous: Readonly<Record<string, number>>;
 }
 
 /** A Filter plugin, as in Karmada's scheduler framework: pure, one concern, a reason for every "no". */
 export interface FilterPlugin {
   readonly name: string;
   filter(input: PlacementInput, cluster: Cluster): Verdict;
+}
+
+/** Points a score plugin gives one feasible cluster; a `note` says why whenever points are not 0. */
+export interface Score {
+  readonly points: number;
+  readonly note?: string;
+}
+
+export const NO_POINTS: Score = { points: 0 };
+
+/**
+ * A Score plugin, as in Karmada's framework: the cluster's score is the sum over plugins. Scores
+ * only order feasible clusters (for spread group choice and Aggregated packing); they never reject.
+ */
+export interface ScorePlugin {
+  readonly name: string;
+  score(input: PlacementInput, cluster: Cluster): Score;
 }

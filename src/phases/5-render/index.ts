@@ -1,53 +1,116 @@
 import { App as Cdk8sApp, Chart } from 'cdk8s';
-import type { ResolvedFleet } from '../../model/fleet.js';
+import type { App, Cluster, ResolvedFleet } from '../../model/fleet.js';
 import type { KubeObject, Manifest, ManifestSource, RenderedCluster } from '../../model/manifest.js';
 import type { PlacementPlan } from '../../model/plan.js';
+import type { TrafficRuleSpec } from '../../model/spec.js';
+import type { TrafficEdge, TrafficGraph } from '../../model/traffic.js';
 import { effectiveWorkload } from '../3-resolve/index.js';
+import { renderEgressPolicy, renderIngressPolicy, type NetworkSetsNeeded } from './calico/app-policies.js';
+import { renderCalicoBaseline } from './calico/baseline.js';
+import { renderNetworkSets } from './calico/network-sets.js';
 import { FleetObject } from './fleet-object.js';
-import { MANAGER } from './labels.js';
-import { splitReplicasByVersion } from './versions.js';
+import { renderAuthorizationPolicy } from './istio/authorization-policy.js';
+import { renderDestinationRule } from './istio/destination-rule.js';
+import { renderGateway } from './istio/gateway.js';
+import { renderGatewayVirtualService, renderMeshVirtualService } from './istio/virtual-service.js';
+import { appLabels, fleetLabels } from './labels.js';
+import { renderNamespace } from './namespace.js';
+import { networkOf, Topology } from './topology.js';
 import { AppWorkload, renderService } from './workload.js';
 
 export { MANAGER } from './labels.js';
+export { checkTraffic } from './traffic-checks.js';
 
 /**
  * Phase 5: one cdk8s App and Chart per cluster (so cdk8s work stays linear in the fleet's size),
- * rendered to plain JSON with toJson(); nothing is written to disk here.
+ * rendered to plain JSON with toJson(); nothing is written to disk here. Which object goes to which
+ * cluster follows docs/traffic.md (R1–R11); a cluster that holds nothing gets no folder.
  */
-export function render(fleet: ResolvedFleet, plan: PlacementPlan, fileOf: (specObject: object) => string): RenderedCluster[] {
-  const placementByApp = new Map(plan.apps.map((p) => [`${p.namespace}/${p.name}`, p]));
+export function render(fleet: ResolvedFleet, plan: PlacementPlan, graph: TrafficGraph, fileOf: (specObject: object) => string): RenderedCluster[] {
+  const topology = new Topology(fleet, plan, graph);
+  // Clusters that name no network are on every network (as in Istio): they do not make a fleet multi-network.
+  const multiNetwork = new Set(fleet.clusters.map(networkOf).filter((n) => n !== '')).size > 1;
+  const appSource = (app: App, field?: string): ManifestSource => ({ file: fileOf(app.spec), entry: `apps.${app.name}${field ? `.${field}` : ''}` });
+  const clusterSource = (cluster: Cluster, field?: string): ManifestSource => ({ file: fileOf(cluster.spec), entry: `clusters.${cluster.name}${field ? `.${field}` : ''}` });
+  const labelsOf = (app: App) => appLabels(app, fleet.name, app.labels);
+  // The header of an object made from traffic rules: every rule, by name; the file of the first.
+  // The topology hands out the same edge lists for every cluster, so each is worked out once.
+  const rulesSources = new Map<readonly TrafficEdge[], ManifestSource>();
+  const rulesSource = (edges: readonly TrafficEdge[]): ManifestSource => {
+    let source = rulesSources.get(edges);
+    if (!source) {
+      const rules = [...new Map<string, TrafficRuleSpec>(edges.map((e) => [e.rule.name, e.rule])).values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+      rulesSources.set(edges, (source = { file: fileOf(rules[0]), entry: rules.map((r) => `traffic.${r.name}`).join(', ') }));
+    }
+    return source;
+  };
+
   const rendered: RenderedCluster[] = [];
   for (const cluster of fleet.clusters) {
-    const placed = fleet.apps.filter((app) => (placementByApp.get(app.id)?.clusters[cluster.name] ?? 0) > 0);
-    if (placed.length === 0) continue;
-
+    const contents = topology.contentsOf(cluster.name);
+    if (!contents) continue;
     const chart = new Chart(new Cdk8sApp(), cluster.name, { disableResourceNameHashes: true });
-    const namespaces = new Map<string, ManifestSource>();
-    for (const app of placed) if (!namespaces.has(app.namespace)) namespaces.set(app.namespace, { file: fileOf(app.spec), entry: `apps.${app.name}.namespace` });
-    for (const [namespace, source] of namespaces) {
-      const labels: Record<string, string> = {
-        'app.kubernetes.io/managed-by': MANAGER,
-        'istio-injection': 'enabled',
-        // Flux never deletes a namespace (and everything in it) because an app moved away.
-        'kustomize.toolkit.fluxcd.io/prune': 'disabled',
-        ...(cluster.network ? { 'topology.istio.io/network': cluster.network } : {}),
-      };
-      new FleetObject(chart, `Namespace/${namespace}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } }, source);
+    const present = [...new Map([...contents.placed, ...contents.destinations].map((app) => [app.id, app])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+
+    // R1: the namespaces of everything here, each from the first app (by id) in it.
+    const namespaces = new Map<string, App>();
+    for (const app of present) if (!namespaces.has(app.namespace)) namespaces.set(app.namespace, app);
+    for (const [namespace, app] of namespaces) renderNamespace(chart, namespace, cluster, appSource(app, 'namespace'));
+
+    // R2: workloads where placed. R3: the Service wherever the app runs or is called from, identical everywhere.
+    for (const app of contents.placed) {
+      const workload = effectiveWorkload(app, cluster, topology.replicasOf(app.id, cluster.name), fleet.overrides);
+      const versionReplicas = topology.versionReplicas(app).get(cluster.name)!;
+      new AppWorkload(chart, { app, fleetName: fleet.name, workload, versionReplicas, source: appSource(app) });
     }
-    for (const app of placed) {
-      const source = { file: fileOf(app.spec), entry: `apps.${app.name}` };
-      const workload = effectiveWorkload(app, cluster, placementByApp.get(app.id)!.clusters[cluster.name], fleet.overrides);
-      const versionReplicas = splitReplicasByVersion(app, workload.replicas, fleet.traffic);
-      new AppWorkload(chart, { app, fleetName: fleet.name, workload, versionReplicas, source });
-      renderService(chart, app, fleet.name, source);
+    for (const app of present) renderService(chart, app, fleet.name, appSource(app));
+
+    // R4, R5: client-side Istio config where the callers run. R6: ingress where the gateway runs. R7: authorization where the destination runs.
+    for (const app of contents.destinations) renderDestinationRule(chart, app, graph.policies.get(app.id)!, labelsOf(app), rulesSource(topology.callersOf(app.id)));
+    for (const app of contents.meshDestinations) renderMeshVirtualService(chart, app, topology.meshCallersOf(app.id), topology.apps, labelsOf(app), rulesSource(topology.meshCallersOf(app.id)));
+    for (const gateway of contents.gateways) {
+      const edges = topology.ingressThrough(gateway.name);
+      renderGateway(chart, gateway, fleetLabels(fleet.name), { file: fileOf(gateway.spec), entry: `gateways.${gateway.name}` });
+      renderGatewayVirtualService(chart, gateway, edges[0], topology.apps.get(edges[0].to)!, fleetLabels(fleet.name), rulesSource(edges));
     }
+    for (const app of contents.placed) if (topology.callersOf(app.id).length > 0) renderAuthorizationPolicy(chart, app, topology, labelsOf(app), rulesSource(topology.callersOf(app.id)));
+
+    // R8–R11: Calico default deny and platform baseline, then each app's allow-lists, then the network sets they name.
+    renderCalicoBaseline(chart, cluster, multiNetwork, fleetLabels(fleet.name), clusterSource(cluster));
+    const needed: NetworkSetsNeeded = { pods: new Set(), eastWestNetworks: new Set() };
+    for (const app of contents.placed) {
+      const into = topology.callersOf(app.id);
+      const outOf = topology.calledBy(app.id);
+      if (into.length > 0) renderIngressPolicy(chart, app, cluster.name, topology, needed, labelsOf(app), rulesSource(into));
+      if (outOf.length > 0) renderEgressPolicy(chart, app, cluster.name, topology, needed, labelsOf(app), rulesSource(outOf));
+    }
+    renderNetworkSets(chart, needed, topology, fleetLabels(fleet.name), clusterSource);
+
     rendered.push({ cluster: cluster.name, manifests: collect(chart) });
   }
   return rendered;
 }
 
-/** Apply order: what others depend on first (namespaces, identities, services), then by namespace and name. */
-const KIND_ORDER = ['Namespace', 'ServiceAccount', 'Service', 'Deployment', 'DestinationRule', 'VirtualService', 'Gateway', 'AuthorizationPolicy', 'GlobalNetworkSet', 'GlobalNetworkPolicy', 'NetworkPolicy'];
+/**
+ * Apply order: what others depend on first (namespaces, identities, services), then by namespace and
+ * name. DestinationRules come before the VirtualServices that name their subsets ("make before
+ * break": a route to a subset its DestinationRule does not define yet fails with 503), and the
+ * Calico Tier before the policies in it. kustomization.yaml keeps this order (`sortOptions: fifo`).
+ */
+export const KIND_ORDER = [
+  'Namespace',
+  'ServiceAccount',
+  'Service',
+  'Deployment',
+  'DestinationRule',
+  'Gateway',
+  'VirtualService',
+  'AuthorizationPolicy',
+  'Tier',
+  'GlobalNetworkSet',
+  'GlobalNetworkPolicy',
+  'NetworkPolicy',
+];
 
 function collect(chart: Chart): Manifest[] {
   const manifests = chart.node

@@ -4,6 +4,12 @@ import type { App } from '../../model/fleet.js';
 export const MANAGER = 'fleet';
 
 /**
+ * On every Namespace fleet renders (value `'true'`): the default-deny GlobalNetworkPolicy and the
+ * platform baseline select namespaces by it, so system namespaces are never isolated.
+ */
+export const MANAGED_NAMESPACE_LABEL = 'fleet.io/managed';
+
+/**
  * Labels that select an app's pods: Istio's conventional `app` and `version` labels, which its
  * telemetry reads and DestinationRule subsets select on. Selectors are immutable in Kubernetes, so
  * these never include anything the user might change later.
@@ -21,4 +27,9 @@ export function appLabels(app: App, fleetName: string, userLabels: Record<string
     'app.kubernetes.io/part-of': fleetName,
     ...selectorLabels(app, version),
   };
+}
+
+/** Labels on objects that belong to the fleet rather than to one app (gateways, cluster-wide policy). */
+export function fleetLabels(fleetName: string): Record<string, string> {
+  return { 'app.kubernetes.io/managed-by': MANAGER, 'app.kubernetes.io/part-of': fleetName };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { RenderedCluster } from '../../model/manifest.js';
 import type { PlacementPlan } from '../../model/plan.js';
 import { header, manifestPath } from './layout.js';
@@ -17,13 +17,20 @@ export type OutputTree = ReadonlyMap<string, string>;
  * per cluster listing them in apply order, plus the lock. The CLI writes the tree (write-tree.ts).
  */
 export function emit(fleetName: string, clusters: readonly RenderedCluster[], plan: PlacementPlan): OutputTree {
-  const files = new Map<string, string>();
+  const texts = new Map<string, string>();
+  const hashes = new Map<string, string>();
+  const add = (path: string, text: string) => {
+    if (texts.has(path)) throw new Error(`two objects render to ${path}`); // names are validated unique upstream
+    texts.set(path, text);
+    // Hashed at once: hashing flattens the writer's string, whose pieces then die young instead of
+    // piling up (several times the text's size) until every file is written.
+    hashes.set(path, `sha256:${sha256(text)}`);
+  };
   for (const { cluster, manifests } of clusters) {
     const resources: string[] = [];
     for (const { object, source } of manifests) {
       const path = manifestPath(cluster, object);
-      if (files.has(path)) throw new Error(`two objects render to ${path}`); // names are validated unique upstream
-      files.set(path, header(source) + toYaml(object));
+      add(path, header(source) + toYaml(object));
       resources.push(path.slice(cluster.length + 1));
     }
     const kustomization = {
@@ -33,13 +40,13 @@ export function emit(fleetName: string, clusters: readonly RenderedCluster[], pl
       // Keep fleet's apply order (namespaces first, DestinationRules before VirtualServices) in `kustomize build`.
       sortOptions: { order: 'fifo' },
     };
-    files.set(`${cluster}/kustomization.yaml`, header() + toYaml(kustomization));
+    add(`${cluster}/kustomization.yaml`, header() + toYaml(kustomization));
   }
-  const hashes = Object.fromEntries([...files.keys()].sort().map((path) => [path, `sha256:${sha256(files.get(path)!)}`]));
-  files.set(LOCK_FILE, `${JSON.stringify(makeLock(fleetName, plan, hashes), null, 2)}\n`);
-  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const lock = makeLock(fleetName, plan, Object.fromEntries([...hashes.keys()].sort().map((path) => [path, hashes.get(path)!])));
+  texts.set(LOCK_FILE, `${JSON.stringify(lock, null, 2)}\n`);
+  return new Map([...texts.keys()].sort().map((path) => [path, texts.get(path)!]));
 }
 
 export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text);
 }

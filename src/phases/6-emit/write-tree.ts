@@ -1,5 +1,7 @@
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { hash } from 'node:crypto';
+import { type Dirent, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { OutputTree } from './index.js';
 import { GENERATED_MARK } from './layout.js';
 import { LOCK_FILE, parseLock } from './lock.js';
@@ -25,20 +27,77 @@ export interface TreeDifference {
   readonly conflicts: string[];
 }
 
-/** How `outDir` differs from `tree`. Reads only: `fleet synth --check` uses it. */
-export function compareTree(outDir: string, tree: OutputTree): TreeDifference {
-  const owned = new Set(Object.keys(parseLock(readIfExists(join(outDir, LOCK_FILE)))?.files ?? {}));
-  owned.add(LOCK_FILE);
+/** What an output folder holds: every file with the sha256 of its bytes (as the lock writes it), and which files are fleet's. */
+export interface DiskTree {
+  /** Path relative to the folder -> `sha256:<hex>`. */
+  readonly hashes: ReadonlyMap<string, string>;
+  /** Files that do not start with fleet's generated-file mark. */
+  readonly handWritten: ReadonlySet<string>;
+  /** Files that the folder's lock does not list (fleet owns the lock and what it lists). Usually few, so cheap to pass between threads. */
+  readonly unowned: ReadonlySet<string>;
+}
+
+/** Reads and hashes every file under `outDir` (nothing when it does not exist). */
+export function readTree(outDir: string): DiskTree {
+  const hashes = new Map<string, string>();
+  const handWritten = new Set<string>();
+  let lock: string | undefined;
+  for (const path of listFiles(outDir)) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(join(outDir, path));
+    } catch {
+      // Unreadable (a dangling link, no permission): not fleet's, and kept as it is.
+      hashes.set(path, '');
+      handWritten.add(path);
+      continue;
+    }
+    hashes.set(path, `sha256:${hash('sha256', bytes)}`);
+    if (bytes.toString('utf8', 0, GENERATED_MARK.length) !== GENERATED_MARK) handWritten.add(path);
+    if (path === LOCK_FILE) lock = bytes.toString('utf8');
+  }
+  const owned = new Set(Object.keys(parseLock(lock)?.files ?? {})).add(LOCK_FILE);
+  return { hashes, handWritten, unowned: new Set([...hashes.keys()].filter((path) => !owned.has(path))) };
+}
+
+/**
+ * readTree on a worker thread, so reading the previous output (one file per object: tens of
+ * thousands) overlaps compiling the spec on the main thread. Call the returned function for the
+ * result; until then the worker does not keep the process alive, so a run that stops early (a spec
+ * error) does not wait for it. Falls back to reading here when no worker can start (e.g. under a
+ * test runner that cannot load this module in a worker).
+ */
+export function readTreeInBackground(outDir: string): () => Promise<DiskTree> {
+  let worker: Worker | undefined;
+  const read = new Promise<DiskTree>((done, fail) => {
+    worker = new Worker(new URL(import.meta.url), { workerData: { readTree: outDir } });
+    worker.once('message', done);
+    worker.once('error', fail);
+    worker.once('exit', (code) => fail(new Error(`the tree reader exited with ${code}`)));
+    worker.unref(); // after the listeners: adding a 'message' listener refs the worker again
+  });
+  read.catch(() => {}); // not asked for (the run stopped early), or read here when asked
+  return () => {
+    worker?.ref();
+    return read.catch(() => readTree(outDir));
+  };
+}
+
+if (!isMainThread && typeof workerData?.readTree === 'string') parentPort!.postMessage(readTree(workerData.readTree));
+
+/** How `outDir` (as read into `disk`) differs from `tree`. Reads only: `fleet synth --check` uses it. */
+export function compareTree(outDir: string, tree: OutputTree, disk: DiskTree = readTree(outDir)): TreeDifference {
   const difference: TreeDifference = { changed: [], added: [], stale: [], conflicts: [] };
   for (const [path, content] of tree) {
-    const current = readIfExists(join(outDir, path));
+    const current = disk.hashes.get(path);
     if (current === undefined) difference.added.push(path);
-    else if (current !== content) {
-      if (!owned.has(path) && !current.startsWith(GENERATED_MARK)) difference.conflicts.push(path);
+    else if (current !== `sha256:${hash('sha256', content)}`) {
+      if (disk.unowned.has(path) && disk.handWritten.has(path)) difference.conflicts.push(path);
       else difference.changed.push(path);
     }
   }
-  for (const path of [...owned].sort()) if (!tree.has(path) && existsSync(join(outDir, path))) difference.stale.push(path);
+  for (const path of disk.hashes.keys()) if (!tree.has(path) && !disk.unowned.has(path)) difference.stale.push(path);
+  difference.stale.sort();
   return difference;
 }
 
@@ -46,37 +105,42 @@ export function isClean(difference: TreeDifference): boolean {
   return difference.changed.length + difference.added.length + difference.stale.length + difference.conflicts.length === 0;
 }
 
-/** Writes `tree` into `outDir` (see above). Refuses, writing nothing, when there are conflicts. */
-export function writeTree(outDir: string, tree: OutputTree): TreeDifference {
-  recover(outDir);
-  const difference = compareTree(outDir, tree);
+/**
+ * Writes `tree` into `outDir` (see above), given what the folder holds (read now when not given).
+ * Refuses, writing nothing, when there are conflicts.
+ */
+export function writeTree(outDir: string, tree: OutputTree, disk?: DiskTree): TreeDifference {
+  const restored = recover(outDir);
+  const difference = compareTree(outDir, tree, restored || disk === undefined ? readTree(outDir) : disk);
   if (difference.conflicts.length > 0 || isClean(difference)) return difference;
 
   const staging = `${outDir}.fleet-staging`;
   const old = `${outDir}.fleet-old`;
   rmSync(staging, { recursive: true, force: true });
+  const folders = new Set<string>();
+  const stagedPath = (path: string) => {
+    const target = join(staging, path);
+    const folder = dirname(target);
+    if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
+    folders.add(folder);
+    return target;
+  };
   mkdirSync(staging, { recursive: true });
   const stale = new Set(difference.stale);
   const rewrite = new Set([...difference.changed, ...difference.added]);
 
   // Everything that stays: hand-written files and unchanged owned files, linked (not copied).
-  if (existsSync(outDir)) {
-    for (const path of listFiles(outDir)) {
-      if (stale.has(path) || rewrite.has(path)) continue;
-      const target = join(staging, path);
-      mkdirSync(dirname(target), { recursive: true });
-      try {
-        linkSync(join(outDir, path), target);
-      } catch {
-        copyFileSync(join(outDir, path), target);
-      }
+  // Listed again: `disk` may have been read a while ago, and a file added since must not be lost.
+  for (const path of listFiles(outDir)) {
+    if (stale.has(path) || rewrite.has(path)) continue;
+    const target = stagedPath(path);
+    try {
+      linkSync(join(outDir, path), target);
+    } catch {
+      copyFileSync(join(outDir, path), target);
     }
   }
-  for (const path of rewrite) {
-    const target = join(staging, path);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, tree.get(path)!);
-  }
+  for (const path of rewrite) writeFileSync(stagedPath(path), tree.get(path)!);
 
   if (existsSync(outDir)) renameSync(outDir, old);
   renameSync(staging, outDir);
@@ -84,28 +148,32 @@ export function writeTree(outDir: string, tree: OutputTree): TreeDifference {
   return difference;
 }
 
-/** Repairs what an interrupted run left behind: a swapped-out folder is put back, staging discarded. */
-function recover(outDir: string): void {
+/**
+ * Repairs what an interrupted run left behind: a swapped-out folder is put back, staging
+ * discarded. True when it put a folder back (so what was read of `outDir` before is out of date).
+ */
+function recover(outDir: string): boolean {
   const old = `${outDir}.fleet-old`;
-  if (!existsSync(outDir) && existsSync(old)) renameSync(old, outDir);
+  const restore = !existsSync(outDir) && existsSync(old);
+  if (restore) renameSync(old, outDir);
   else rmSync(old, { recursive: true, force: true });
   rmSync(`${outDir}.fleet-staging`, { recursive: true, force: true });
+  return restore;
 }
 
-function listFiles(root: string, prefix = ''): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(join(root, prefix), { withFileTypes: true })) {
+/** Every file under `root`, relative to it, `/`-separated; none when `root` does not exist. */
+function listFiles(root: string, prefix = '', out: string[] = []): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(join(root, prefix), { withFileTypes: true });
+  } catch (error) {
+    if (prefix === '' && (error as NodeJS.ErrnoException).code === 'ENOENT') return out;
+    throw error;
+  }
+  for (const entry of entries) {
     const path = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...listFiles(root, path));
+    if (entry.isDirectory()) listFiles(root, path, out);
     else out.push(path);
   }
   return out;
-}
-
-function readIfExists(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }

@@ -9,26 +9,39 @@
  * the `yaml` parser in both YAML versions.
  */
 export function toYaml(value: unknown): string {
-  if (isNonEmptyCollection(value)) return block(value, '');
-  return `${scalar(value)}\n`;
+  return isNonEmptyCollection(value) ? block('', value, 0, '') : `${scalar(value)}\n`;
 }
 
-function block(value: object, indent: string): string {
-  let out = '';
+/**
+ * Appends `value` (a non-empty collection) at nesting `depth` to `out` and returns the result.
+ * `first` is the first line's prefix: the indent, or the `- ` of the sequence entry holding it.
+ * One growing string, no per-level strings to re-indent or slice: the writer is the hot loop.
+ */
+function block(out: string, value: object, depth: number, first: string): string {
+  const indent = indentation(depth);
+  let prefix = first;
   if (Array.isArray(value)) {
     for (const item of value) {
-      if (Array.isArray(item) && item.length > 0) out += `${indent}-\n${block(item, `${indent}  `)}`;
-      else if (isNonEmptyCollection(item)) out += `${indent}- ${block(item, `${indent}  `).slice(indent.length + 2)}`;
-      else out += `${indent}- ${scalar(item)}\n`;
+      if (Array.isArray(item) && item.length > 0) out = block(`${out}${prefix}-\n`, item, depth + 1, indentation(depth + 1));
+      else if (isNonEmptyCollection(item)) out = block(out, item, depth + 1, `${prefix}- `);
+      else out += `${prefix}- ${scalar(item)}\n`;
+      prefix = indent;
     }
     return out;
   }
   for (const key of Object.keys(value)) {
     const item = (value as Record<string, unknown>)[key];
     if (item === undefined) continue;
-    out += isNonEmptyCollection(item) ? `${indent}${string(key)}:\n${block(item, `${indent}  `)}` : `${indent}${string(key)}: ${scalar(item)}\n`;
+    if (isNonEmptyCollection(item)) out = block(`${out}${prefix}${string(key)}:\n`, item, depth + 1, indentation(depth + 1));
+    else out += `${prefix}${string(key)}: ${scalar(item)}\n`;
+    prefix = indent;
   }
   return out;
+}
+
+const INDENTS: string[] = [];
+function indentation(depth: number): string {
+  return (INDENTS[depth] ??= '  '.repeat(depth));
 }
 
 function isNonEmptyCollection(value: unknown): value is object {
@@ -61,12 +74,13 @@ function number(value: number): string {
   return /e/.test(text) && !text.includes('.') ? text.replace('e', '.0e') : text;
 }
 
-/** Starts with a letter, `_` or `/`, holds only characters that are never indicators mid-scalar. */
-const PLAIN = /^[A-Za-z_/][A-Za-z0-9 _./:@=+,()-]*$/;
 /** Quantities and durations (`250m`, `1.5Gi`, `30s`); not hex, octal or binary literals. */
 const PLAIN_MEASURE = /^(?!0[xXoObB])[0-9]+(\.[0-9]+)?[A-Za-z]+$/;
-/** Words YAML 1.1 reads as booleans or null (YAML 1.2 reads a subset of them the same way). */
+/** Words YAML 1.1 reads as booleans or null (YAML 1.2 reads a subset of them the same way); at most 5 characters. */
 const RESERVED = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
+/** A plain string starts with a letter, `_` or `/`, and holds only characters that are never indicators mid-scalar. */
+const PLAIN_FIRST = asciiSet('A-Za-z_/');
+const PLAIN_REST = asciiSet('A-Za-z0-9 _./:@=+,()-');
 
 function string(value: string): string {
   if (isPlainSafe(value)) return value;
@@ -75,9 +89,34 @@ function string(value: string): string {
   return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+const COLON = 0x3a;
+const SPACE = 0x20;
+
+/** One pass over the characters (this runs for every key and value written). */
 function isPlainSafe(value: string): boolean {
-  if (PLAIN_MEASURE.test(value)) return true;
-  if (!PLAIN.test(value) || RESERVED.test(value)) return false;
-  // ": " starts a mapping value, a trailing ":" or space is ambiguous, " #" starts a comment.
-  return !value.includes(': ') && !value.endsWith(':') && !value.endsWith(' ') && !value.includes(' #');
+  const first = value.charCodeAt(0);
+  if (first >= 0x30 && first <= 0x39) return PLAIN_MEASURE.test(value);
+  if (!(first < 128 && PLAIN_FIRST[first])) return false; // also the empty string (NaN)
+  let previous = first;
+  for (let i = 1; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    // ": " starts a mapping value.
+    if (!(c < 128 && PLAIN_REST[c]) || (previous === COLON && c === SPACE)) return false;
+    previous = c;
+  }
+  // A trailing ":" or space is ambiguous.
+  return previous !== COLON && previous !== SPACE && (value.length > 5 || !RESERVED.test(value));
+}
+
+/** A lookup table of ASCII characters from a character-class body such as `A-Za-z_`. */
+function asciiSet(ranges: string): Uint8Array {
+  const set = new Uint8Array(128);
+  for (let i = 0; i < ranges.length; i++) {
+    const from = ranges.charCodeAt(i);
+    const isRange = ranges[i + 1] === '-' && i + 2 < ranges.length;
+    const to = isRange ? ranges.charCodeAt(i + 2) : from;
+    for (let c = from; c <= to; c++) set[c] = 1;
+    if (isRange) i += 2;
+  }
+  return set;
 }

@@ -23,6 +23,17 @@ export const placementRules: Rule = ({ spec, sourceMap, diagnostics }) => {
         diagnostics.error('spec_invalid_range', `placement rule \`${rule.name}\`: spread by ${constraint.by} has \`minGroups\` (${constraint.minGroups}) greater than \`maxGroups\` (${constraint.maxGroups})`, sourceMap.valueSpan(constraint, 'minGroups'));
       }
     });
+    // Each group a spread constraint requires needs a cluster of its own, so `by: cluster` must allow that many.
+    const clusterSpread = (rule.spread ?? []).find((c) => c.by === 'cluster');
+    const widest = (rule.spread ?? []).filter((c) => c.by !== 'cluster' && c.minGroups !== undefined).sort((a, b) => b.minGroups! - a.minGroups!)[0];
+    if (clusterSpread?.maxGroups !== undefined && widest && widest.minGroups! > clusterSpread.maxGroups) {
+      diagnostics.error(
+        'spec_invalid_range',
+        `placement rule \`${rule.name}\`: spread by cluster allows at most ${clusterSpread.maxGroups} clusters, fewer than the ${widest.minGroups} groups spread by ${widest.by} requires (each needs a cluster)`,
+        sourceMap.valueSpan(clusterSpread, 'maxGroups'),
+        [`raise the cluster \`maxGroups\` to at least ${widest.minGroups}, or lower \`minGroups\` of spread by ${widest.by}`],
+      );
+    }
     const bys = (rule.spread ?? []).map((c) => c.by);
     bys.forEach((by, i) => {
       if (bys.indexOf(by) !== i) diagnostics.error('spec_duplicate_name', `placement rule \`${rule.name}\` has two spread constraints by ${by}`, sourceMap.valueSpan(rule.spread![i], 'by'));

@@ -1,8 +1,18 @@
 import { didYouMean } from '../../../diagnostics/suggest.js';
+import type { PortSpec } from '../../../model/spec.js';
+import { HTTP_PROTOCOLS } from '../../../model/traffic.js';
 import { checkNames } from './references.js';
 import type { Rule } from './rule.js';
 
-/** Traffic rules name real apps, gateways, ports and versions, and their weights add up. */
+/** Rule fields Istio applies per HTTP request: they do nothing on a TCP port. */
+const HTTP_ONLY_FIELDS = ['match', 'retries', 'timeout', 'fault', 'mirror'] as const;
+
+const isHttp = (port: PortSpec) => HTTP_PROTOCOLS.includes(port.protocol ?? 'HTTP');
+
+/**
+ * Traffic rules name real apps, gateways, ports and versions, their weights add up, ingress rules
+ * reach one HTTP port, and every field does something.
+ */
 export const traffic: Rule = (context) => {
   const { spec, sourceMap, diagnostics, broken } = context;
   const appsByName = new Map(spec.apps.map((a) => [a.name, a]));
@@ -35,6 +45,24 @@ export const traffic: Rule = (context) => {
     if ((destination.ports ?? []).length === 0) {
       diagnostics.error('spec_unknown_port', `app \`${destination.name}\` has no ports, so nothing can call it`, sourceMap.valueSpan(rule, 'to'), ['add `ports:` to the app']);
     }
+    const targeted = (destination.ports ?? []).filter((p) => rule.ports?.includes(p.name) ?? true);
+    const ingress = rule.from.findIndex((source) => typeof source === 'object' && 'ingress' in source);
+    if (ingress !== -1 && targeted.length > 0 && (targeted.length !== 1 || !isHttp(targeted[0]))) {
+      // A gateway's HTTP route sends each request to one destination port.
+      const http = targeted.filter(isHttp).map((p) => p.name);
+      diagnostics.error('traffic_invalid_ingress_port', targeted.length === 1 ? `ingress traffic needs an HTTP port, and port \`${targeted[0].name}\` of \`${destination.name}\` is ${targeted[0].protocol}` : `ingress traffic goes to one port, and this rule reaches ${targeted.length} ports of \`${destination.name}\``, sourceMap.valueSpan(rule.from, ingress), [
+        http.length > 0 ? `name one HTTP port: \`ports: [${http[0]}]\`` : `give \`${destination.name}\` an HTTP, HTTP2 or GRPC port for the gateway to call`,
+      ]);
+    }
+    if (rule.fault && !rule.fault.delay && !rule.fault.abort) {
+      diagnostics.error('traffic_invalid_fault', 'a fault needs a `delay`, an `abort`, or both', sourceMap.keySpan(rule, 'fault'), ['add `delay: { fixedDelay: 2s }` or `abort: { httpStatus: 503 }`, or remove `fault`']);
+    }
+    const httpOnly = HTTP_ONLY_FIELDS.find((field) => rule[field] !== undefined);
+    if (httpOnly && targeted.length > 0 && !targeted.some(isHttp)) {
+      diagnostics.warning('traffic_http_fields_ignored', `\`${httpOnly}\` applies to HTTP requests, and this rule only reaches ${targeted.map((p) => `${p.protocol} port \`${p.name}\``).join(', ')}; Istio ignores it`, sourceMap.keySpan(rule, httpOnly), [
+        'remove it, or set the port\'s `protocol` to HTTP, HTTP2 or GRPC if it speaks one',
+      ]);
+    }
 
     const versions = (destination.versions ?? []).map((v) => v.name);
     const checkVersion = (owner: object, field: string, version: string) => {
@@ -58,6 +86,9 @@ export const traffic: Rule = (context) => {
     if (rule.mirror) checkVersion(rule.mirror, 'version', rule.mirror.version);
 
     for (const failover of rule.failover ?? []) {
+      if (failover.from === failover.to) {
+        diagnostics.error('traffic_invalid_failover', `failover from \`${failover.from}\` to itself`, sourceMap.valueSpan(failover, 'to'), ['name the region traffic should fail over to (Istio rejects equal regions)']);
+      }
       for (const field of ['from', 'to'] as const) {
         if (!regions.has(failover[field])) {
           diagnostics.error('traffic_unknown_region', `no cluster is in region \`${failover[field]}\``, sourceMap.valueSpan(failover, field), [...didYouMean(failover[field], regions), `regions in the fleet: ${[...regions].sort().join(', ') || 'none'}`]);

@@ -1,93 +1,185 @@
-import type { App, Cluster } from '../../../model/fleet.js';
-import { affinityMismatch } from '../../3-resolve/index.js';
-import { availableReplicas } from './available.js';
-import { apportion } from './webster.js';
+import type { App } from '../../../model/fleet.js';
+import type { SteadyState } from '../../../model/plan.js';
+import type { Candidate, Division as Kind } from '../candidate.js';
+import { apportion, type Party } from './webster.js';
 
-/** The outcome of dividing an app's replicas over its feasible clusters. */
+export interface DivideInput {
+  readonly app: App;
+  readonly kind: Kind;
+  /** The chosen clusters, best first (score, capacity, name). */
+  readonly chosen: readonly Candidate[];
+  /** Chosen clusters that must get at least one replica, so the spread holds. */
+  readonly anchors: ReadonlySet<string>;
+  /** The app's previous placement; undefined when it has none, and the division starts fresh. */
+  readonly previous?: Readonly<Record<string, number>>;
+}
+
+/** The outcome of dividing an app's replicas over its chosen clusters. */
 export interface Division {
-  readonly replicas: Map<string, number>;
-  /** Per-cluster weight used (static weight or available replicas), when the strategy weighs. */
-  readonly weights: Map<string, number>;
-  /** Why a feasible cluster got nothing, by cluster. */
-  readonly idle: Map<string, string>;
-  readonly steps: string[];
+  readonly replicas: ReadonlyMap<string, number>;
+  /** Chosen clusters that got nothing for a reason other than the apportionment itself. */
+  readonly idle: ReadonlyMap<string, string>;
+  readonly steps: readonly string[];
+  /** Which Steady-mode case applied; absent when the division did not use the previous placement. */
+  readonly steady?: SteadyState['mode'];
   /** Set when the replicas cannot be placed at all. */
-  readonly error?: { message: string; help: string[] };
+  readonly error?: { readonly message: string; readonly help: readonly string[] };
 }
 
-/** Divides `app.replicas` over `feasible` (sorted by name) per the rule's strategy. */
-export function divide(app: App, feasible: readonly Cluster[]): Division {
-  const replicas = app.placement.replicas ?? {};
-  const strategy = replicas.strategy ?? 'Duplicated';
-  if (strategy === 'Duplicated') {
-    return { replicas: new Map(feasible.map((c) => [c.name, app.replicas])), weights: new Map(), idle: new Map(), steps: [`Duplicated: each chosen cluster runs ${app.replicas}`] };
+/**
+ * Divides `app.replicas` over the chosen clusters, as Karmada's assignment strategies do
+ * (pkg/scheduler/core/assignment.go), with Webster everywhere, per-cluster `min`/`max`, spread
+ * anchors as floors of one, and Karmada's Steady mode for DynamicWeight and Aggregated.
+ */
+export function divide(input: DivideInput): Division {
+  const { app, kind, chosen } = input;
+  if (kind === 'Duplicated') {
+    return { replicas: new Map(chosen.map((c) => [c.name, app.replicas])), idle: new Map(), steps: [`Duplicated: each chosen cluster runs all ${app.replicas} replica(s)`] };
   }
-  if (strategy === 'Divided' && !replicas.dynamic) return byStaticWeight(app, feasible);
-  return byCapacity(app, feasible, strategy === 'Aggregated');
+  if (kind === 'StaticWeight') return fresh(input, chosen, 'Divided by static weight (stateless: Webster is house-monotone, so a larger total never lowers a cluster)');
+  if (kind === 'DynamicWeight') return input.previous ? steady(input, false) : fresh(input, chosen, 'Divided by available replicas');
+  return input.previous ? steady(input, true) : freshAggregated(input);
 }
 
-function byStaticWeight(app: App, feasible: readonly Cluster[]): Division {
-  const entries = app.placement.replicas?.weights;
-  const weights = new Map<string, number>();
-  const idle = new Map<string, string>();
-  for (const cluster of feasible) {
-    // A cluster's weight is the largest among the entries that match it; no entries means equal weights.
-    const matching = entries?.filter((e) => affinityMismatch(cluster, e.clusters) === undefined).map((e) => e.weight) ?? [1];
-    const weight = matching.length ? Math.max(...matching) : 0;
-    if (weight > 0) weights.set(cluster.name, weight);
-    else idle.set(cluster.name, matching.length ? 'had weight 0' : 'matched no weight entry');
-  }
-  return finish(app, weights, idle, `Divided by static weight`);
+/** A cluster's floor: the rule's `min`, and one replica for a spread anchor. Nothing when the app has no replicas. */
+function floorOf({ app, anchors }: DivideInput, c: Candidate): number {
+  if (app.replicas === 0) return 0;
+  return Math.max(app.placement.replicas?.min ?? 0, anchors.has(c.name) ? 1 : 0);
 }
 
-function byCapacity(app: App, feasible: readonly Cluster[], aggregated: boolean): Division {
-  const idle = new Map<string, string>();
-  let available = feasible.map((c) => ({ name: c.name, available: availableReplicas(app, c) }));
-  for (const a of available) if (a.available === undefined) idle.set(a.name, 'declared no capacity for what the app requests');
-  else if (a.available === 0) idle.set(a.name, 'had no room for one more replica');
-  available = available.filter((a) => (a.available ?? 0) > 0);
-  const total = available.reduce((sum, a) => sum + (a.available ?? 0), 0);
-  if (total < app.replicas) {
-    return {
-      replicas: new Map(),
-      weights: new Map(available.map((a) => [a.name, a.available!])),
-      idle,
-      steps: [],
-      error: {
-        message: `app \`${app.name}\` needs ${app.replicas} replicas but its clusters have room for ${total}`,
-        help: ['lower `replicas`, free capacity, or widen the rule\'s cluster affinity'],
-      },
-    };
+/** Plain (bounded) Webster over `parties`: floors first, then one replica at a time. */
+function fresh(input: DivideInput, parties: readonly Candidate[], how: string, idle: ReadonlyMap<string, string> = new Map()): Division {
+  const { app } = input;
+  const seats = parties.map((c): Party => ({ name: c.name, weight: c.weight, seats: floorOf(input, c), max: c.hold }));
+  const floors = sum(seats.map((p) => p.seats ?? 0));
+  if (floors > app.replicas) return minError(app, parties.length);
+  const result = apportion(app.replicas - floors, seats);
+  if (result.unassigned > 0) return roomError(app, app.replicas - result.unassigned);
+  return { replicas: result.seats, idle, steps: describe(how, app.replicas, seats, result.seats, result.order) };
+}
+
+/**
+ * Aggregated, fresh: the fewest clusters. Anchors first, then the rest best first (score, available
+ * replicas, name); keep the shortest prefix that can hold every replica; Webster over it.
+ */
+function freshAggregated(input: DivideInput): Division {
+  const { app, chosen, anchors } = input;
+  const ordered = [...chosen.filter((c) => anchors.has(c.name)), ...chosen.filter((c) => !anchors.has(c.name))];
+  const prefix: Candidate[] = [];
+  let room = 0;
+  for (const c of ordered) {
+    if (room >= app.replicas && !anchors.has(c.name)) break;
+    prefix.push(c);
+    room += c.hold;
   }
+  const inPrefix = new Set(prefix.map((c) => c.name));
+  const idle = new Map(chosen.filter((c) => !inPrefix.has(c.name)).map((c) => [c.name, 'was not needed: fewer clusters already hold every replica']));
+  return fresh(input, prefix, `Aggregated into the fewest clusters that hold ${app.replicas} replica(s) (${prefix.map((c) => c.name).join(', ')}), weighted by available replicas`, idle);
+}
+
+/**
+ * Karmada's Steady mode (division_algorithm.go): the previous replicas on clusters still chosen
+ * stay (up to `max`), floors are topped up, then
+ * - scale-up: only the difference is divided, by Webster from zero replicas over the room each
+ *   cluster has left (its available replicas minus what stays: Karmada's estimator reports free
+ *   room after the running replicas, fleet's capacity is declared in total), and added to what
+ *   stays; Aggregated first keeps the shortest prefix (clusters already used first) with room for it;
+ * - scale-down: the total is divided by Webster with the previous replicas as weights (shrinking in
+ *   proportion); Aggregated first keeps the clusters holding the most, until they hold the total;
+ * - equal: nothing moves.
+ * Replicas on clusters that are no longer chosen are released into the difference.
+ */
+function steady(input: DivideInput, aggregated: boolean): Division {
+  const { app, chosen, anchors } = input;
+  const previous = input.previous!;
+  const kept = new Map(chosen.map((c) => [c.name, Math.min(previous[c.name] ?? 0, c.hold)]));
+  const keptTotal = sum([...kept.values()]);
+  // Aggregated gives a cluster it does not use yet its floor only if it joins (below).
+  const inUse = (c: Candidate) => !aggregated || kept.get(c.name)! > 0 || anchors.has(c.name);
+  const base = new Map(chosen.map((c) => [c.name, inUse(c) ? Math.max(kept.get(c.name)!, floorOf(input, c)) : 0]));
+  const total = sum([...base.values()]);
+  const floors = sum(chosen.filter(inUse).map((c) => floorOf(input, c)));
+  if (floors > app.replicas) return minError(app, chosen.filter(inUse).length);
+  const keptNote = `steady: ${keptTotal} previous replica(s) stay where they run${keptTotal ? ` (${[...kept].filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`).join(', ')})` : ''}`;
+  const idleIfUnused = (replicas: ReadonlyMap<string, number>) =>
+    new Map(aggregated ? chosen.filter((c) => (replicas.get(c.name) ?? 0) === 0).map((c) => [c.name, 'was not needed: the clusters already used hold every replica']) : []);
+
+  if (total === app.replicas) {
+    const topped = total > keptTotal ? `; floors add ${total - keptTotal}` : '';
+    return { replicas: base, idle: idleIfUnused(base), steps: [`${keptNote}${topped}; they add up to ${app.replicas}, so nothing moves`], steady: 'unchanged' };
+  }
+
+  if (total > app.replicas) {
+    let shrinking = chosen.filter((c) => base.get(c.name)! > 0);
+    if (aggregated) {
+      // Aggregated packs on the way down too: the clusters holding the most (anchors always), until they hold the total.
+      const byHeld = [...shrinking].sort((a, b) => Number(anchors.has(b.name)) - Number(anchors.has(a.name)) || base.get(b.name)! - base.get(a.name)!);
+      let held = 0;
+      shrinking = byHeld.filter((c) => (held < app.replicas || anchors.has(c.name) ? ((held += base.get(c.name)!), true) : false));
+    }
+    const parties = shrinking.map((c): Party => ({ name: c.name, weight: base.get(c.name)!, seats: floorOf(input, c), max: base.get(c.name)! }));
+    const result = apportion(app.replicas - sum(parties.map((p) => p.seats ?? 0)), parties);
+    const replicas = new Map([...base.keys()].map((name) => [name, result.seats.get(name) ?? 0]));
+    const how = `scale-down from ${total} to ${app.replicas}: Webster with the previous replicas as weights${aggregated ? `, over the fewest clusters that held them (${shrinking.map((c) => c.name).join(', ')})` : ''}`;
+    const steps = [keptNote, ...describe(how, app.replicas, parties, result.seats, result.order)];
+    return { replicas, idle: idleIfUnused(replicas), steps, steady: 'scale-down' };
+  }
+
+  const delta = app.replicas - total;
+  let receivers = chosen.filter((c) => c.hold - base.get(c.name)! > 0);
   if (aggregated) {
-    // Fewest clusters: most room first (then name), the shortest prefix that fits every replica.
-    available.sort((a, b) => b.available! - a.available! || (a.name < b.name ? -1 : 1));
-    let sum = 0;
-    const prefix = available.filter((a) => (sum < app.replicas ? ((sum += a.available!), true) : false));
-    for (const a of available) if (!prefix.includes(a)) idle.set(a.name, 'was not needed: fewer clusters already fit every replica');
-    available = prefix;
+    // The shortest prefix, best first: clusters already used rank first (ClusterLocality), as in Karmada's resortAvailableClusters.
+    const prefix: Candidate[] = [];
+    let room = 0;
+    for (const c of receivers) {
+      if (room >= delta) break;
+      prefix.push(c);
+      room += c.hold - base.get(c.name)!;
+    }
+    receivers = prefix;
   }
-  const weights = new Map(available.map((a) => [a.name, a.available!]));
-  return finish(app, weights, idle, aggregated ? 'Aggregated over the fewest clusters that fit, weighted by available replicas' : 'Divided by available replicas');
+  const joining = (c: Candidate) => (base.get(c.name)! === 0 ? floorOf(input, c) : 0);
+  const roomOf = (c: Candidate) => c.hold - base.get(c.name)!;
+  const parties = receivers.map((c): Party => ({ name: c.name, weight: roomOf(c), seats: joining(c), max: roomOf(c) }));
+  const joinFloors = sum(parties.map((p) => p.seats ?? 0));
+  if (joinFloors > delta) return minError(app, chosen.filter(inUse).length + parties.filter((p) => (p.seats ?? 0) > 0).length);
+  const result = apportion(delta - joinFloors, parties);
+  if (result.unassigned > 0) return roomError(app, app.replicas - result.unassigned);
+  const replicas = new Map([...base].map(([name, n]) => [name, n + (result.seats.get(name) ?? 0)]));
+  const how = `scale-up by ${delta}: Webster over the room left (available replicas minus what stays) from zero${aggregated ? `, over the fewest clusters with room (${receivers.map((c) => c.name).join(', ')})` : ''}, added to what stays`;
+  return { replicas, idle: idleIfUnused(replicas), steps: [keptNote, ...describe(how, delta, parties, result.seats, result.order, true)], steady: 'scale-up' };
 }
 
-function finish(app: App, weights: Map<string, number>, idle: Map<string, string>, how: string): Division {
-  const { min, max } = app.placement.replicas ?? {};
-  const parties = [...weights].map(([name, weight]) => ({ name, weight, max }));
-  const floor = min ?? 0;
-  const floorTotal = floor * parties.length;
-  if (floorTotal > app.replicas) {
-    return { replicas: new Map(), weights, idle, steps: [], error: { message: `app \`${app.name}\` has ${app.replicas} replicas, fewer than min ${floor} × ${parties.length} clusters`, help: ['lower `min`, or raise `replicas`'] } };
+/** The apportionment trace `fleet explain` prints: the method, each cluster's exact share and result, the replica order. */
+function describe(how: string, seats: number, parties: readonly Party[], result: ReadonlyMap<string, number>, order: readonly string[], added = false): string[] {
+  const totalWeight = sum(parties.map((p) => p.weight));
+  const floors = parties.filter((p) => (p.seats ?? 0) > 0);
+  const steps = [`${how}: ${seats} replica(s) over ${parties.length} cluster(s) by Webster/Sainte-Laguë (each next replica to the highest weight/(2·replicas+1); ties: fewer replicas, then name)`];
+  if (floors.length) steps.push(`floors first (the rule's min, one replica per spread anchor): ${floors.map((p) => `${p.name} ${p.seats}`).join(', ')}`);
+  for (const p of [...parties].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const share = totalWeight > 0 ? Number(((seats * p.weight) / totalWeight).toFixed(3)) : 0;
+    const got = result.get(p.name) ?? 0;
+    const capped = p.max !== undefined && Number.isFinite(p.max) && got >= p.max ? ` (capped at ${p.max})` : '';
+    steps.push(`${p.name}: weight ${p.weight}/${totalWeight}, exact share ${share}, ${added ? 'adds' : 'gets'} ${got}${capped}`);
   }
-  const result = apportion(app.replicas - floorTotal, parties.map((p) => ({ ...p, seats: floor })));
-  if (result.unassigned > 0) {
-    return { replicas: new Map(), weights, idle, steps: [], error: { message: `app \`${app.name}\` has ${app.replicas} replicas, more than max ${max} × ${parties.length} clusters can hold`, help: ['raise `max`, or widen the rule\'s cluster affinity'] } };
-  }
-  const total = [...weights.values()].reduce((a, b) => a + b, 0);
-  const steps = [`${how}: ${app.replicas} replicas by Webster/Sainte-Laguë (ties: fewer replicas, then name)`];
-  for (const [name, weight] of weights) {
-    const exact = (app.replicas * weight) / total;
-    steps.push(`${name}: weight ${weight}/${total}, exact share ${Number(exact.toFixed(3))}, assigned ${result.seats.get(name)}`);
-  }
-  return { replicas: result.seats, weights, idle, steps };
+  const shown = 40;
+  if (order.length) steps.push(`${floors.length ? 'then, one at a time' : 'replica order'}: ${order.slice(0, shown).join(', ')}${order.length > shown ? `, … (${order.length - shown} more)` : ''}`);
+  return steps;
+}
+
+function minError(app: App, clusters: number): Division {
+  const min = app.placement.replicas?.min ?? 0;
+  return failed(`app \`${app.name}\` has ${app.replicas} replica(s), fewer than its floors need: min ${min} in each of ${clusters} cluster(s), and one per spread anchor`, ['lower `min`, or raise `replicas`']);
+}
+
+function roomError(app: App, placed: number): Division {
+  return failed(`app \`${app.name}\` has ${app.replicas} replicas, but its clusters can hold only ${placed} (their \`max\` and available capacity)`, ['raise `max`, free capacity, or widen the rule\'s cluster affinity']);
+}
+
+function failed(message: string, help: string[]): Division {
+  return { replicas: new Map(), idle: new Map(), steps: [], error: { message, help } };
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }

@@ -1,17 +1,18 @@
-import { clusterAttribute } from '../../3-resolve/index.js';
 import { FIT, type FilterPlugin } from '../framework.js';
+import { groupOf } from '../spread.js';
 
-/** A cluster lacking the field a spread constraint groups by cannot be counted, so it is left out. */
+/**
+ * A cluster lacking a field or label a spread constraint groups by cannot be counted, so it is left
+ * out, as Karmada's SpreadConstraint filter does. All missing ones are named, in `by` order.
+ */
 export const spreadFields: FilterPlugin = {
   name: 'SpreadConstraint',
   filter({ app }, cluster) {
-    for (const { by } of app.placement.spread ?? []) {
-      if (by === 'cluster') continue;
-      const key = by.startsWith('label:') ? by.slice('label:'.length) : by;
-      if (clusterAttribute(cluster, key) === undefined) {
-        return { fit: false, reason: by.startsWith('label:') ? `lacked the label ${key} that spread needs` : `had no ${key}, which spread needs` };
-      }
-    }
-    return FIT;
+    const missing = (app.placement.spread ?? [])
+      .map((c) => c.by)
+      .filter((by) => groupOf(cluster, by) === undefined)
+      .sort()
+      .map((by) => (by.startsWith('label:') ? `label ${by.slice('label:'.length)}` : by));
+    return missing.length ? { fit: false, reason: `had no ${missing.join(', ')}, which spread needs` } : FIT;
   },
 };

@@ -1,9 +1,9 @@
 import type { Taint, Toleration } from '../../../model/spec.js';
-import { FIT, type FilterPlugin } from '../framework.js';
+import { FIT, NO_POINTS, type FilterPlugin, type ScorePlugin } from '../framework.js';
 
 /**
  * No NoSchedule or NoExecute taint of the cluster goes untolerated. PreferNoSchedule taints never
- * filter (they only lower a cluster's score), as in Kubernetes and Karmada.
+ * filter (they only lower a cluster's score, below), as in Kubernetes and Karmada.
  */
 export const taintToleration: FilterPlugin = {
   name: 'TaintToleration',
@@ -11,6 +11,23 @@ export const taintToleration: FilterPlugin = {
     const tolerations = app.placement.tolerations ?? [];
     const taint = cluster.taints.find((t) => t.effect !== 'PreferNoSchedule' && !tolerations.some((tol) => tolerates(tol, t)));
     return taint ? { fit: false, reason: `had untolerated taint {${formatTaint(taint)}}` } : FIT;
+  },
+};
+
+/** Points per untolerated PreferNoSchedule taint: enough to rank below an untainted cluster, never enough to outweigh stickiness (+100). */
+export const PREFER_NO_SCHEDULE_POINTS = -10;
+
+/**
+ * PreferNoSchedule as a preference: each such taint the rule does not tolerate costs the cluster
+ * 10 points, so spread and Aggregated pick it last; Duplicated and weighted division still use it.
+ */
+export const preferNoSchedule: ScorePlugin = {
+  name: 'TaintToleration',
+  score({ app }, cluster) {
+    const tolerations = app.placement.tolerations ?? [];
+    const taints = cluster.taints.filter((t) => t.effect === 'PreferNoSchedule' && !tolerations.some((tol) => tolerates(tol, t)));
+    if (taints.length === 0) return NO_POINTS;
+    return { points: PREFER_NO_SCHEDULE_POINTS * taints.length, note: `untolerated ${taints.map((t) => `{${formatTaint(t)}}`).join(', ')}` };
   },
 };
 

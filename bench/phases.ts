@@ -1,0 +1,58 @@
+import { performance } from 'node:perf_hooks';
+import { readSpecFiles } from '../src/cli/spec-files.js';
+import { DiagnosticBag } from '../src/diagnostics/diagnostic.js';
+import type { RenderedCluster } from '../src/model/manifest.js';
+import { load } from '../src/phases/1-load/index.js';
+import { validate } from '../src/phases/2-validate/index.js';
+import { buildTrafficGraph, resolve } from '../src/phases/3-resolve/index.js';
+import { place } from '../src/phases/4-place/index.js';
+import { checkTraffic, render } from '../src/phases/5-render/index.js';
+import { fluxEntrypoints } from '../src/phases/6-emit/flux.js';
+import { emit } from '../src/phases/6-emit/index.js';
+
+export const PHASES = ['load', 'validate', 'resolve', 'place', 'render', 'emit'] as const;
+
+export interface PhaseRun {
+  /** Wall milliseconds per phase. */
+  readonly ms: Record<(typeof PHASES)[number], number>;
+  /** What render produced (Flux entrypoints included): the objects the baselines serialize. */
+  readonly clusters: RenderedCluster[];
+  readonly objects: number;
+}
+
+/**
+ * compile() (src/compiler.ts) step by step in this process, timing each phase, as the first
+ * synth of a fleet runs it (no previous placement): where synth's time goes, and the rendered
+ * objects for the baselines. Keep it in step with compile(); run.ts checks that synth wrote as
+ * many objects as this renders. The traffic graph counts as resolve, traffic checks as render.
+ */
+export function runPhases(specPath: string): PhaseRun {
+  const diagnostics = new DiagnosticBag();
+  const ms = {} as PhaseRun['ms'];
+  const timed = <T>(phase: keyof PhaseRun['ms'], work: () => T): T => {
+    const started = performance.now();
+    const result = work();
+    ms[phase] = performance.now() - started;
+    return result;
+  };
+  const read = readSpecFiles(specPath);
+  if (read.diagnostics.length > 0) throw new Error(`cannot read ${specPath}: ${read.diagnostics.map((d) => d.message).join('; ')}`);
+  const loaded = timed('load', () => load(read.files, diagnostics));
+  const { spec } = timed('validate', () => validate(loaded, diagnostics));
+  const { fleet, traffic } = timed('resolve', () => {
+    const fleet = resolve(spec, loaded.sourceMap, diagnostics);
+    return { fleet, traffic: buildTrafficGraph(fleet, loaded.sourceMap, diagnostics) };
+  });
+  const plan = timed('place', () => place(fleet, loaded.sourceMap, diagnostics, new Map()));
+  const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
+  const clusters = timed('render', () => {
+    checkTraffic(fleet, traffic, plan, loaded.sourceMap, diagnostics);
+    const rendered = render(fleet, plan, traffic, fileOf);
+    const flux = fleet.flux ? fluxEntrypoints(fleet.flux, fleet.name, rendered, { file: fileOf(fleet.flux.spec), entry: 'flux' }) : [];
+    return [...rendered, ...flux];
+  });
+  const errors = diagnostics.sorted().filter((d) => d.severity === 'error');
+  if (errors.length > 0) throw new Error(`the generated spec does not compile:\n${errors.slice(0, 5).map((d) => `${d.code}: ${d.message}`).join('\n')}`);
+  timed('emit', () => emit(fleet.name, clusters, plan));
+  return { ms, clusters, objects: clusters.reduce((n, c) => n + c.manifests.length, 0) };
+}

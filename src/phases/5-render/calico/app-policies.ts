@@ -1,0 +1,108 @@
+import { isIP } from 'node:net';
+import type { Construct } from 'constructs';
+import type { App, Port } from '../../../model/fleet.js';
+import type { ManifestSource } from '../../../model/manifest.js';
+import type { TrafficEdge } from '../../../model/traffic.js';
+import { FleetObject } from '../fleet-object.js';
+import type { Topology } from '../topology.js';
+import { ORDER } from './baseline.js';
+import { allowRules, appIs, eastWestGatewaysOn, ISTIO_NAMESPACE, namespaceIs, podsOf } from './selectors.js';
+
+/** The GlobalNetworkSets a cluster's policies name: pod CIDRs of clusters, east-west gateways of networks. */
+export interface NetworkSetsNeeded {
+  readonly pods: Set<string>;
+  readonly eastWestNetworks: Set<string>;
+}
+
+/**
+ * The ingress allow-list of a destination in one cluster where it runs (R8), one group of rules per
+ * edge into it (recipe: research/traffic-anchors.md §7.2):
+ * - callers in this cluster by identity: their namespace and service account (Calico's zero-trust recipe);
+ * - callers elsewhere on this network by their cluster's pod CIDRs (Calico cannot see remote pods'
+ *   labels), and likewise the other east-west gateways of this network, which forward traffic from
+ *   other networks to pods here (see byPodCIDRs for clusters without `podCIDRs`);
+ * - traffic from other networks through this cluster's own east-west gateway.
+ * Identity across clusters is Istio's to enforce (the AuthorizationPolicy).
+ */
+export function renderIngressPolicy(scope: Construct, app: App, cluster: string, topology: Topology, needed: NetworkSetsNeeded, labels: Record<string, string>, source: ManifestSource): void {
+  const rules: Record<string, unknown>[] = [];
+  for (const edge of topology.callersOf(app.id)) {
+    const ports = portsOf(app, edge);
+    const from = topology.inbound(cluster, topology.callerClusters(edge));
+    if (from.local) {
+      const { namespace, serviceAccount } = topology.identityOf(edge.caller);
+      rules.push(...allowRules('source', { namespaceSelector: namespaceIs(namespace), serviceAccounts: { names: [serviceAccount] } }, ports, edge.rule.name));
+    }
+    rules.push(...byPodCIDRs('source', from.pods, topology, needed, ports, edge.rule.name));
+    if (from.eastWestGateway) {
+      rules.push(...allowRules('source', { namespaceSelector: namespaceIs(ISTIO_NAMESPACE), selector: "istio == 'eastwestgateway'" }, ports, edge.rule.name));
+    }
+  }
+  renderPolicy(scope, app, 'ingress', rules, labels, source);
+}
+
+/**
+ * The egress allow-list of a caller in one cluster where it runs (R9), one group of rules per edge
+ * out of it, towards every cluster Istio may send the request to: destination pods here by label,
+ * elsewhere on this network by pod CIDRs, on other networks the east-west gateways of those
+ * networks on their mTLS port. A network whose gateway has a host name rather than an IP address
+ * cannot be named in a GlobalNetworkSet; the gateway port is then allowed to any address.
+ */
+export function renderEgressPolicy(scope: Construct, app: App, cluster: string, topology: Topology, needed: NetworkSetsNeeded, labels: Record<string, string>, source: ManifestSource): void {
+  const rules: Record<string, unknown>[] = [];
+  for (const edge of topology.calledBy(app.id)) {
+    const destination = topology.apps.get(edge.to)!;
+    const ports = portsOf(destination, edge);
+    const to = topology.outbound(cluster, topology.placed(destination.id));
+    if (to.local) rules.push(...allowRules('destination', { namespaceSelector: namespaceIs(destination.namespace), selector: appIs(destination.name) }, ports, edge.rule.name));
+    rules.push(...byPodCIDRs('destination', to.pods, topology, needed, ports, edge.rule.name));
+    for (const network of to.networks) {
+      const gateways = topology.eastWestGateways(network);
+      const gatewayPorts = [...new Set(gateways.map((g) => g.eastWestGateway!.port))].sort((a, b) => a - b).map((port) => ({ targetPort: port, protocol: 'TCP' as const }));
+      const byAddress = gateways.every((g) => g.eastWestGateway!.addresses.every((a) => isIP(a) !== 0));
+      if (byAddress) needed.eastWestNetworks.add(network);
+      rules.push(...allowRules('destination', byAddress ? { namespaceSelector: 'global()', selector: eastWestGatewaysOn(network) } : {}, gatewayPorts, edge.rule.name));
+    }
+  }
+  renderPolicy(scope, app, 'egress', rules, labels, source);
+}
+
+function renderPolicy(scope: Construct, app: App, direction: 'ingress' | 'egress', rules: Record<string, unknown>[], labels: Record<string, string>, source: ManifestSource): void {
+  const unique = [...new Map(rules.map((r) => [JSON.stringify(r), r])).values()];
+  if (unique.length === 0) return;
+  new FleetObject(
+    scope,
+    `NetworkPolicy/${app.namespace}/${app.name}-${direction}`,
+    {
+      apiVersion: 'projectcalico.org/v3',
+      kind: 'NetworkPolicy',
+      metadata: { name: `${app.name}-${direction}`, namespace: app.namespace, labels },
+      spec: {
+        order: direction === 'ingress' ? ORDER.appIngress : ORDER.appEgress,
+        selector: appIs(app.name),
+        types: [direction === 'ingress' ? 'Ingress' : 'Egress'],
+        [direction]: unique,
+      },
+    },
+    source,
+  );
+}
+
+/**
+ * Rules for pods of other clusters on this network, by their clusters' pod-CIDR sets. A cluster
+ * without `podCIDRs` cannot be named: its peers are allowed from (or to) any address on these
+ * ports instead, and the check `traffic_missing_pod_cidrs` warns; mTLS identity still holds.
+ */
+function byPodCIDRs(side: 'source' | 'destination', clusters: readonly string[], topology: Topology, needed: NetworkSetsNeeded, ports: Port[], rule: string): Record<string, unknown>[] {
+  const named = clusters.filter((c) => topology.clusters.get(c)!.podCIDRs.length > 0);
+  named.forEach((c) => needed.pods.add(c));
+  return [
+    ...(named.length > 0 ? allowRules(side, { namespaceSelector: 'global()', selector: podsOf(named) }, ports, rule) : []),
+    ...(named.length < clusters.length ? allowRules(side, {}, ports, rule) : []),
+  ];
+}
+
+function portsOf(app: App, edge: TrafficEdge): Port[] {
+  return app.ports.filter((p) => edge.ports.includes(p.name));
+}
+

@@ -1,0 +1,66 @@
+import type { Port } from '../../../model/fleet.js';
+import { MANAGED_NAMESPACE_LABEL } from '../labels.js';
+
+/**
+ * Calico selector expressions and the labels fleet selects on. Only `==`, `in` and `&&`, which
+ * Calico evaluates fastest; values single-quoted (all are DNS labels or label values, never quotes).
+ * @see https://docs.tigera.io/calico/latest/reference/resources/networkpolicy#selectors
+ */
+
+/** On GlobalNetworkSets: `pods` (a cluster's pod CIDRs) or `eastwest-gateway` (a cluster's east-west gateway addresses). */
+export const ROLE_LABEL = 'fleet.io/role';
+/** On pod-CIDR GlobalNetworkSets: the cluster whose pods they hold. */
+export const CLUSTER_LABEL = 'fleet.io/cluster';
+/** On east-west gateway GlobalNetworkSets: the network the gateway serves. */
+export const NETWORK_LABEL = 'fleet.io/network';
+
+export const ISTIO_NAMESPACE = 'istio-system';
+
+/** Namespaces fleet manages (it labels every Namespace it renders). */
+export const managedNamespaces = `${MANAGED_NAMESPACE_LABEL} == 'true'`;
+
+/** One namespace, by the label Calico puts on every namespace. */
+export function namespaceIs(name: string): string {
+  return `projectcalico.org/name == '${name}'`;
+}
+
+/** An app's pods (fleet labels them `app: <name>`). */
+export function appIs(name: string): string {
+  return `app == '${name}'`;
+}
+
+/** The pod-CIDR sets of these clusters (used with `namespaceSelector: global()`). */
+export function podsOf(clusters: readonly string[]): string {
+  return `${ROLE_LABEL} == 'pods' && ${oneOf(CLUSTER_LABEL, clusters)}`;
+}
+
+/** The east-west gateway address sets of a network (used with `namespaceSelector: global()`). */
+export function eastWestGatewaysOn(network: string): string {
+  return `${ROLE_LABEL} == 'eastwest-gateway' && ${NETWORK_LABEL} == '${network}'`;
+}
+
+function oneOf(key: string, values: readonly string[]): string {
+  return values.length === 1 ? `${key} == '${values[0]}'` : `${key} in {${values.map((v) => `'${v}'`).join(', ')}}`;
+}
+
+/**
+ * Allow rules for these ports, one per transport (a Calico rule with ports needs one protocol).
+ * `side` puts the peer on the rule's source (ingress) or destination (egress); ports always go on
+ * the destination.
+ */
+export function allowRules(side: 'source' | 'destination', peer: Record<string, unknown>, ports: readonly Pick<Port, 'targetPort' | 'protocol'>[], rule: string): Record<string, unknown>[] {
+  const byTransport = new Map<'TCP' | 'UDP', number[]>();
+  for (const port of ports) {
+    const transport = port.protocol === 'UDP' ? 'UDP' : 'TCP';
+    byTransport.set(transport, [...(byTransport.get(transport) ?? []), port.targetPort]);
+  }
+  // An empty peer is any address: the rule then names no source (ingress) or only ports (egress).
+  const anywhere = Object.keys(peer).length === 0;
+  return [...byTransport].map(([protocol, ports]) => ({
+    action: 'Allow',
+    protocol,
+    source: side === 'source' && !anywhere ? peer : undefined,
+    destination: side === 'destination' ? { ...peer, ports } : { ports },
+    metadata: { annotations: { 'fleet.io/traffic-rule': rule } },
+  }));
+}

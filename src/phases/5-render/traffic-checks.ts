@@ -1,0 +1,104 @@
+import type { DiagnosticBag, Span } from '../../diagnostics/diagnostic.js';
+import type { App, ResolvedFleet } from '../../model/fleet.js';
+import type { PlacementPlan } from '../../model/plan.js';
+import type { TrafficRuleSpec } from '../../model/spec.js';
+import type { TrafficEdge, TrafficGraph } from '../../model/traffic.js';
+import type { SourceMap } from '../1-load/index.js';
+import { Topology } from './topology.js';
+
+/**
+ * The traffic checks that need the placement, run before anything is rendered (and by `fleet
+ * validate`): every destination runs somewhere; every caller can reach it from each of its
+ * clusters; network policy can name every cross-cluster peer (else a warning: it allows any
+ * address); every version that takes traffic has replicas. Apps whose placement failed are
+ * skipped: that error is already reported.
+ */
+export function checkTraffic(fleet: ResolvedFleet, graph: TrafficGraph, plan: PlacementPlan, sourceMap: SourceMap, diagnostics: DiagnosticBag): void {
+  const topology = new Topology(fleet, plan, graph);
+  const nameOf = (edge: TrafficEdge) => ('app' in edge.caller ? `\`${topology.apps.get(edge.caller.app)!.name}\`` : `gateway \`${edge.caller.ingress}\``);
+  // Clusters without pod CIDRs that a policy must name, with the first reason found.
+  const podCIDRsNeeded = new Map<string, string>();
+  const unnamed = (cluster: string) => topology.clusters.get(cluster)!.podCIDRs.length === 0 && !podCIDRsNeeded.has(cluster);
+
+  for (const destination of fleet.apps) {
+    const edges = topology.callersOf(destination.id);
+    if (edges.length === 0 || !topology.wasPlaced(destination.id)) continue;
+    const there = topology.placed(destination.id);
+    if (there.length === 0) {
+      for (const rule of rulesOf(edges)) {
+        diagnostics.error('traffic_destination_not_placed', `\`${destination.name}\` runs in no cluster (placement gave it no replicas), so rule \`${rule.name}\` has nothing to call`, sourceMap.valueSpan(rule, 'to'), [
+          `give \`${destination.name}\` replicas, or remove the rule`,
+        ]);
+      }
+      continue;
+    }
+    for (const edge of edges) {
+      const callers = topology.callerClusters(edge);
+      const stranded: string[] = [];
+      for (const here of callers) {
+        const to = topology.outbound(here, there);
+        if (!to.local && to.pods.length === 0 && to.networks.length === 0) stranded.push(here);
+        for (const peer of to.pods.filter(unnamed)) podCIDRsNeeded.set(peer, `${nameOf(edge)} in ${here} calls \`${destination.name}\` in ${peer} directly (rule \`${edge.rule.name}\`)`);
+      }
+      for (const here of there) {
+        const from = topology.inbound(here, callers);
+        for (const peer of from.pods.filter(unnamed)) podCIDRsNeeded.set(peer, `\`${destination.name}\` in ${here} receives traffic of rule \`${edge.rule.name}\` directly from pods in ${peer}`);
+      }
+      if (stranded.length > 0) {
+        const networks = [...new Set(there.map((c) => topology.network(c)))].sort().map((n) => `\`${n}\``);
+        const which = networks.length === 1 ? `network ${networks[0]} (${there.join(', ')}), which has no east-west gateway` : `networks ${networks.join(', ')} (${there.join(', ')}), which have no east-west gateway`;
+        diagnostics.error('traffic_unreachable', `${nameOf(edge)} in ${stranded.join(', ')} cannot reach \`${destination.name}\`: it runs only on ${which}`, sourceMap.valueSpan(edge.rule.from, edge.fromIndex), [
+          `give a cluster on ${networks.length === 1 ? 'that network' : 'those networks'} an \`eastWestGateway\`, or place \`${destination.name}\` where its callers can reach it`,
+        ]);
+      }
+    }
+    checkVersions(destination, edges, there, topology, sourceMap, diagnostics);
+  }
+
+  for (const [name, reason] of podCIDRsNeeded) {
+    const cluster = topology.clusters.get(name)!;
+    diagnostics.warning('traffic_missing_pod_cidrs', `cluster \`${name}\` has no \`podCIDRs\`, but ${reason}; Calico can only name another cluster's pods by address, so those ports are open to any address (mTLS identity still applies)`, sourceMap.valueSpan(cluster.spec, 'name'), [
+      `add \`podCIDRs: [...]\` to \`${name}\``,
+    ]);
+  }
+}
+
+/**
+ * Every version a rule sends requests to (positive split weight, `match`, `mirror`) should have
+ * replicas in each cluster that runs the app. Missing in some clusters: a warning, as Istio serves
+ * those requests from other clusters. Missing everywhere: an error, as they would fail (503), except
+ * for a mirror, whose copies are only dropped.
+ */
+function checkVersions(app: App, edges: readonly TrafficEdge[], there: readonly string[], topology: Topology, sourceMap: SourceMap, diagnostics: DiagnosticBag): void {
+  if (app.versions.length === 0) return;
+  const split = topology.versionReplicas(app);
+  const replicas = there.map((cluster) => {
+    const byVersion = split.get(cluster)!;
+    return { cluster, total: [...byVersion.values()].reduce((a, b) => a + b, 0), byVersion };
+  });
+  for (const rule of rulesOf(edges)) {
+    const routed = new Map<string, { span: Span | undefined; mirror: boolean }>();
+    for (const [version, weight] of Object.entries(rule.split ?? {})) if (weight > 0) routed.set(version, { span: sourceMap.keySpan(rule.split!, version), mirror: false });
+    for (const m of rule.match ?? []) if (!routed.has(m.version)) routed.set(m.version, { span: sourceMap.valueSpan(m, 'version'), mirror: false });
+    if (rule.mirror && !routed.has(rule.mirror.version)) routed.set(rule.mirror.version, { span: sourceMap.valueSpan(rule.mirror, 'version'), mirror: true });
+    for (const [version, { span, mirror }] of routed) {
+      const missing = replicas.filter((r) => (r.byVersion.get(version) ?? 0) === 0);
+      if (missing.length === 0) continue;
+      const listed = missing.slice(0, 5).map((r) => `${r.cluster} (${r.total} replica${r.total === 1 ? '' : 's'} of \`${app.name}\` there)`);
+      const where = `${missing.length} of the ${replicas.length} clusters that run it: ${listed.join(', ')}${missing.length > listed.length ? ` and ${missing.length - listed.length} more` : ''}`;
+      if (missing.length === replicas.length && !mirror) {
+        diagnostics.error('traffic_version_not_running', `version \`${version}\` of \`${app.name}\` has no replicas in any cluster, so the requests rule \`${rule.name}\` sends to it fail`, span, [
+          `give the version \`replicas:\`, or give \`${app.name}\` more replicas`,
+        ]);
+      } else {
+        diagnostics.warning('traffic_version_without_replicas', `version \`${version}\` of \`${app.name}\` takes traffic from rule \`${rule.name}\` but has no replicas in ${where}; ${mirror ? 'copies mirrored there are dropped' : 'its requests from there are served by other clusters'}`, span, [
+          `give the version \`replicas: 1\`, or more replicas of \`${app.name}\` in those clusters`,
+        ]);
+      }
+    }
+  }
+}
+
+function rulesOf(edges: readonly TrafficEdge[]): TrafficRuleSpec[] {
+  return [...new Map(edges.map((e) => [e.rule.name, e.rule])).values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+}

@@ -1,0 +1,49 @@
+import type { FluxSettings } from '../../model/fleet.js';
+import type { KubeObject, ManifestSource, RenderedCluster } from '../../model/manifest.js';
+
+/**
+ * The top-level output folder for Flux entrypoints, one subfolder per cluster. The leading `_`
+ * keeps it apart from cluster folders: cluster names are DNS labels and never start with one.
+ */
+export const FLUX_DIR = '_flux';
+
+/** API groups whose objects need Istio's CRDs, and Calico's. */
+const ISTIO_GROUPS = ['networking.istio.io', 'security.istio.io', 'telemetry.istio.io', 'extensions.istio.io'];
+const CALICO_GROUPS = ['projectcalico.org'];
+
+/**
+ * Flux entrypoints (the spec's `flux:` section): for each cluster with output, one Flux
+ * Kustomization (kustomize.toolkit.fluxcd.io/v1) that applies `<path>/<cluster>` with pruning.
+ * Its name is the same on every cluster and never derived from anything that changes, because
+ * renaming a Kustomization makes Flux delete and re-create everything it applied (flux2#3316).
+ * It depends on the cluster's Istio and Calico infrastructure Kustomizations only when the
+ * cluster's output holds objects of those APIs, so Flux never applies a VirtualService before
+ * its CRD exists ("no matches for kind", flux2#1966) and a cluster without Calico is not blocked.
+ *
+ * Returned as folders shaped like clusters (`_flux/<cluster>`), so emit serializes them the same
+ * way: one file per object under its namespace plus a kustomization.yaml, owned by the lock.
+ */
+export function fluxEntrypoints(settings: FluxSettings, fleetName: string, clusters: readonly RenderedCluster[], source: ManifestSource): RenderedCluster[] {
+  return clusters.map(({ cluster, manifests }) => {
+    const groups = new Set(manifests.map((m) => m.object.apiVersion.split('/')[0]));
+    const uses = (apiGroups: readonly string[]) => apiGroups.some((g) => groups.has(g));
+    const dependsOn = [...new Set([...(uses(ISTIO_GROUPS) ? settings.dependsOn.istio : []), ...(uses(CALICO_GROUPS) ? settings.dependsOn.calico : [])])];
+    const object: KubeObject = {
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+      metadata: {
+        labels: { 'app.kubernetes.io/managed-by': 'fleet', 'app.kubernetes.io/part-of': fleetName },
+        name: settings.name,
+        namespace: 'flux-system',
+      },
+      spec: {
+        ...(dependsOn.length > 0 ? { dependsOn: dependsOn.map((name) => ({ name })) } : {}),
+        interval: settings.interval,
+        path: `${settings.path.replace(/\/+$/, '')}/${cluster}`,
+        prune: true,
+        sourceRef: { kind: settings.sourceRef.kind, name: settings.sourceRef.name },
+      },
+    };
+    return { cluster: `${FLUX_DIR}/${cluster}`, manifests: [{ object, source }] };
+  });
+}

@@ -1,0 +1,30 @@
+import type { Attention } from '../model.js';
+import type { Detector } from './detector.js';
+
+/**
+ * A stateful app that starts or stops running on a cluster. Placement keeps stateful apps where
+ * they are unless `allowMoveFrom` lets them go, so a move is deliberate; but the data does not
+ * move with the pods. An app counts as stateful when the spec says so or it renders a StatefulSet.
+ */
+export const statefulMoves: Detector = ({ placement, changes, stateful, before, after }) => {
+  const statefulApps = new Set(stateful);
+  for (const index of [before, after]) {
+    for (const o of index.objects.values()) if (o.object.kind === 'StatefulSet' && o.app) statefulApps.add(o.app);
+  }
+  const findings: Attention[] = [];
+  for (const app of new Set(placement.map((p) => p.app))) {
+    if (!statefulApps.has(app)) continue;
+    const moves = placement.filter((p) => p.app === app && (p.before === 0) !== (p.after === 0));
+    if (moves.length === 0) continue;
+    const clusters = new Set(moves.map((m) => m.cluster));
+    const related = changes.filter((c) => c.app === app && clusters.has(c.cluster));
+    findings.push({
+      kind: 'stateful-move',
+      subject: app,
+      message: `is stateful and moves (${moves.map((m) => `${m.cluster} ${m.before || '–'} → ${m.after || '–'}`).join(', ')}): its data does not move with it; migrate or replicate it first`,
+      specPath: related[0]?.specPath,
+      keys: related.map((c) => c.key),
+    });
+  }
+  return findings;
+};

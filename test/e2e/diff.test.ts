@@ -1,0 +1,180 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+/**
+ * `fleet diff` end to end: the real binary (bin/fleet.js over dist/; `npm test` builds first) in a
+ * scratch git repository holding the default fleet and its committed output.
+ */
+const ROOT = new URL('../../', import.meta.url).pathname;
+const BIN = join(ROOT, 'bin/fleet.js');
+let repo: string;
+const scratch: string[] = [];
+
+function fleet(...args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: repo, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function git(...args: string[]): string {
+  return execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
+}
+
+type Plan = { apps: { namespace: string; name: string; clusters: Record<string, number> }[] };
+const placementOf = (): Map<string, Record<string, number>> => new Map((JSON.parse(fleet('plan', '--format', 'json').stdout) as Plan).apps.map((a) => [`${a.namespace}/${a.name}`, a.clusters]));
+
+const SPEC = () => join(repo, 'policies/fleet-spec.yaml');
+let original: string;
+
+beforeAll(() => {
+  repo = mkdtempSync(join(tmpdir(), 'fleet-diff-'));
+  scratch.push(repo);
+  cpSync(join(ROOT, 'policies'), join(repo, 'policies'), { recursive: true });
+  git('init', '--quiet', '--initial-branch=main');
+  git('config', 'user.name', 'fleet test');
+  git('config', 'user.email', 'fleet-test@example.com');
+  git('config', 'commit.gpgsign', 'false');
+  expect(fleet('synth').code).toBe(0);
+  git('add', '-A');
+  git('commit', '--quiet', '-m', 'base');
+  original = readFileSync(SPEC(), 'utf8');
+});
+
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `body` with the spec edited by `edit`, then puts the spec back. */
+function withSpec(edit: (text: string) => string, body: () => void): void {
+  const edited = edit(original);
+  expect(edited).not.toBe(original);
+  writeFileSync(SPEC(), edited);
+  try {
+    body();
+  } finally {
+    writeFileSync(SPEC(), original);
+  }
+}
+
+/** Raises the first static weight of a `replicas.weights` list: a one-line placement change. */
+const changeOneWeight = (text: string) => text.replace(/(weights:\s*\n\s*- \{[^\n]*weight: )(\d+)/, (_, head: string, n: string) => `${head}${Number(n) + 2}`);
+
+describe('fleet diff', () => {
+  it('exits 0 and says so when the spec renders what the base rendered', () => {
+    const result = fleet('diff', '--base', 'HEAD');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^fleet diff: HEAD@[0-9a-f]{7} → working tree \(spec policies\)\ncommitted out\/ matches the spec\nno changes\n$/);
+    expect(fleet('diff', '--base', 'HEAD', '--format', 'markdown').stdout).toContain('**No changes**');
+  });
+
+  it('after a one-line weight change, exits 1 and shows the affected clusters with their replica moves in tables', () => {
+    const before = placementOf();
+    withSpec(changeOneWeight, () => {
+      const after = placementOf();
+      const moves = [...after].flatMap(([app, clusters]) =>
+        [...new Set([...Object.keys(clusters), ...Object.keys(before.get(app) ?? {})])]
+          .map((cluster) => ({ app, cluster, from: before.get(app)?.[cluster] ?? 0, to: clusters[cluster] ?? 0 }))
+          .filter((m) => m.from !== m.to),
+      );
+      expect(moves.length).toBeGreaterThan(0);
+
+      const result = fleet('diff', '--base', 'HEAD', '--format', 'markdown');
+      expect(result.stderr).not.toMatch(/: error /); // warnings about the new layout are fine
+      expect(result.code).toBe(1);
+      const md = result.stdout;
+      expect(md).toMatch(/^<!-- fleet-diff -->\n## fleet diff\n\n`HEAD@[0-9a-f]{7}` → `working tree` · spec `policies`/);
+      expect(md).toContain('❌ committed `out/` does not match the spec'); // the spec changed, out/ was not re-rendered
+      const arrow = (from: number, to: number) => `${from || '–'} → ${to || '–'}`;
+      for (const m of moves) {
+        expect(md).toMatch(new RegExp(`^\\| ${m.cluster} \\| \\d+ \\| \\d+ \\| \\d+ \\| .*${m.app} ${arrow(m.from, m.to)}`, 'm'));
+        expect(md).toMatch(new RegExp(`^\\| ${m.app} \\|.* ${arrow(m.from, m.to)} \\|`, 'm'));
+      }
+      expect(md).toMatch(/^\| App \| .* \| Total \|$/m);
+      expect(md.length).toBeLessThanOrEqual(65_536);
+
+      const json = fleet('diff', '--base', 'HEAD', '--format', 'json');
+      expect(json.code).toBe(1);
+      const report = JSON.parse(json.stdout) as { changed: boolean; outputMatchesSpec: boolean; changes: Record<string, unknown>[]; placement: { app: string; cluster: string; before: number; after: number }[] };
+      expect(report.changed).toBe(true);
+      expect(report.outputMatchesSpec).toBe(false);
+      expect(report.placement).toEqual(expect.arrayContaining(moves.map((m) => ({ app: m.app, cluster: m.cluster, before: m.from, after: m.to }))));
+      expect(report.changes.length).toBeGreaterThan(0);
+      for (const change of report.changes) {
+        expect(Object.keys(change).sort()).toEqual(['action', 'apiVersion', 'app', 'cluster', 'fields', 'kind', 'name', 'namespace', 'risk', 'specPath']);
+      }
+      expect(new Set(report.changes.map((c) => c.cluster))).toEqual(new Set(moves.map((m) => m.cluster)));
+
+      // Once out/ is re-rendered, the header says the committed output matches.
+      expect(fleet('synth').code).toBe(0);
+      expect(fleet('diff', '--base', 'HEAD', '--format', 'markdown').stdout).toContain('✅ committed `out/` matches the spec');
+      git('checkout', '--quiet', '--', 'out');
+    });
+  });
+
+  it('compares with a folder holding the base output', () => {
+    const baseOut = mkdtempSync(join(tmpdir(), 'fleet-diff-base-'));
+    scratch.push(baseOut);
+    cpSync(join(repo, 'out'), baseOut, { recursive: true });
+    writeFileSync(join(baseOut, 'README.md'), 'hand-written, not fleet output\n');
+    expect(fleet('diff', '--base', baseOut).code).toBe(0);
+    withSpec(changeOneWeight, () => {
+      const result = fleet('diff', '--base', baseOut, '--format', 'text');
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain(`fleet diff: ${baseOut} → working tree (spec policies)`);
+      expect(result.stdout).toMatch(/^placement:$/m);
+      expect(result.stdout).not.toContain('README.md');
+    });
+  });
+
+  it('exits 2 with a diagnostic, never a stack trace, when it cannot compare', () => {
+    const badRef = fleet('diff', '--base', 'no-such-branch');
+    expect(badRef.code).toBe(2);
+    expect(badRef.stderr).toContain('fleet: error diff_bad_base: `no-such-branch` is neither a folder nor a commit in the git repository of `policies`');
+
+    const empty = mkdtempSync(join(tmpdir(), 'fleet-diff-empty-'));
+    scratch.push(empty);
+    const notOutput = fleet('diff', '--base', empty);
+    expect(notOutput.code).toBe(2);
+    expect(notOutput.stderr).toContain('error diff_base_empty');
+
+    expect(fleet('diff').code).toBe(2); // --base is required
+    expect(fleet('diff', '--base', 'HEAD', '--format', 'yaml').code).toBe(2);
+
+    withSpec((text) => text.replace('    replicas: 8\n', '    replica: 8\n'), () => {
+      const broken = fleet('diff', '--base', 'HEAD');
+      expect(broken.code).toBe(2);
+      expect(broken.stderr).toMatch(/policies\/fleet-spec\.yaml:\d+:5: error schema_unknown_field/);
+      expect(broken.stdout).toBe('');
+    });
+    for (const result of [badRef, notOutput]) expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('reports errors in the spec at the base ref as that ref’s', () => {
+    withSpec((text) => text.replace('    replicas: 8\n', '    replica: 8\n'), () => {
+      git('commit', '--quiet', '-am', 'broken spec');
+    });
+    git('commit', '--quiet', '-am', 'fixed spec');
+    const result = fleet('diff', '--base', 'HEAD~1');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/HEAD~1:policies\/fleet-spec\.yaml:\d+:5: error schema_unknown_field/);
+    expect(result.stderr).toContain('error diff_base_invalid: the spec at HEAD~1@');
+  });
+
+  it('runs every fleet command of the CI recipe (examples/ci) as written', () => {
+    const workflow = parse(readFileSync(join(ROOT, 'examples/ci/github-actions.yaml'), 'utf8')) as { jobs: { fleet: { steps: { run?: string }[] } } };
+    const scripts = workflow.jobs.fleet.steps.flatMap((step) => step.run ?? []).join('\n');
+    const commands = [...scripts.matchAll(/npx fleet ([^\n>|]+)/g)].map((m) => m[1].replaceAll('"$BASE"', 'origin/main').trim().split(/\s+/));
+    expect(commands.map((args) => args[0])).toEqual(['diff', 'diff', 'synth', 'validate']);
+    git('remote', 'add', 'origin', repo);
+    git('fetch', '--quiet', 'origin');
+    for (const args of commands) {
+      const result = fleet(...args);
+      expect(result.stderr, `fleet ${args.join(' ')}`).toBe('');
+      expect(result.code, `fleet ${args.join(' ')}`).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,75 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GENERATED_MARK, LOCK_FILE } from '../../src/phases/6-emit/index.js';
+import { compareTree, readTree, readTreeInBackground, writeTree } from '../../src/phases/6-emit/write-tree.js';
+
+const folders: string[] = [];
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+function outDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-write-tree-'));
+  folders.push(dir);
+  return join(dir, 'out');
+}
+
+/** A tree as emit makes it: generated files plus a lock that lists them. */
+function tree(files: Record<string, string>): Map<string, string> {
+  const generated = Object.fromEntries(Object.entries(files).map(([path, body]) => [path, `${GENERATED_MARK}. DO NOT EDIT.\n${body}`]));
+  const lock = JSON.stringify({ generator: 'fleet', lockVersion: 1, fleet: 'test', placement: [], files: Object.fromEntries(Object.keys(files).map((p) => [p, 'sha256:x'])) });
+  return new Map(Object.entries({ ...generated, [LOCK_FILE]: lock }).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+const clean = { changed: [], added: [], stale: [], conflicts: [] };
+
+describe('writing the output tree', () => {
+  it('writes a new tree, then finds nothing to do and touches nothing', () => {
+    const out = outDir();
+    const first = tree({ 'a/x/deployment.web.yaml': 'kind: Deployment\n', 'a/kustomization.yaml': 'resources: []\n' });
+    expect(writeTree(out, first).added).toEqual([...first.keys()]);
+    const mtime = statSync(join(out, 'a/x/deployment.web.yaml')).mtimeMs;
+    expect(writeTree(out, first)).toEqual(clean);
+    expect(compareTree(out, first)).toEqual(clean);
+    expect(statSync(join(out, 'a/x/deployment.web.yaml')).mtimeMs).toBe(mtime);
+  });
+
+  it('rewrites changed files, adds new ones, removes the stale ones it owns and keeps hand-written ones', () => {
+    const out = outDir();
+    writeTree(out, tree({ 'a/one.yaml': '1\n', 'a/two.yaml': '2\n' }));
+    writeFileSync(join(out, 'a/notes.md'), 'mine\n');
+    const next = tree({ 'a/one.yaml': 'changed\n', 'b/three.yaml': '3\n' });
+    expect(writeTree(out, next)).toEqual({ changed: ['a/one.yaml', LOCK_FILE], added: ['b/three.yaml'], stale: ['a/two.yaml'], conflicts: [] });
+    expect(readdirSync(join(out, 'a')).sort()).toEqual(['notes.md', 'one.yaml']);
+    expect(readFileSync(join(out, 'a/one.yaml'), 'utf8')).toBe(next.get('a/one.yaml'));
+    expect(readFileSync(join(out, 'a/notes.md'), 'utf8')).toBe('mine\n');
+  });
+
+  it('sees a hand edit of a file it owns, and restores it', () => {
+    const out = outDir();
+    const files = tree({ 'a/one.yaml': 'replicas: 3\n' });
+    writeTree(out, files);
+    writeFileSync(join(out, 'a/one.yaml'), files.get('a/one.yaml')!.replace('3', '5'));
+    expect(compareTree(out, files)).toEqual({ ...clean, changed: ['a/one.yaml'] });
+    writeTree(out, files);
+    expect(readFileSync(join(out, 'a/one.yaml'), 'utf8')).toBe(files.get('a/one.yaml'));
+  });
+
+  it('refuses, writing nothing, to overwrite a file it did not write', () => {
+    const out = outDir();
+    mkdirSync(join(out, 'a'), { recursive: true });
+    writeFileSync(join(out, 'a/one.yaml'), 'hand-written\n');
+    expect(writeTree(out, tree({ 'a/one.yaml': '1\n' })).conflicts).toEqual(['a/one.yaml']);
+    expect(readdirSync(out, { recursive: true })).toEqual(['a', 'a/one.yaml']);
+  });
+
+  it('reads the same tree on a worker thread as on this one', async () => {
+    const out = outDir();
+    writeTree(out, tree({ 'a/one.yaml': '1\n', 'b/c/two.yaml': '2\n' }));
+    writeFileSync(join(out, 'notes.md'), 'mine\n');
+    expect(await readTreeInBackground(out)()).toEqual(readTree(out));
+    expect(readTree(join(out, 'missing'))).toEqual({ hashes: new Map(), handWritten: new Set(), unowned: new Set() });
+  });
+});

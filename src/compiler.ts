@@ -8,6 +8,7 @@ import { place } from './phases/4-place/index.js';
 import { checkTraffic, render } from './phases/5-render/index.js';
 import { fluxEntrypoints } from './phases/6-emit/flux.js';
 import { emit, type OutputTree } from './phases/6-emit/index.js';
+import { verifyOutput } from './phases/6-emit/verify.js';
 
 export interface CompileOptions {
   /** Stop after placement (`fleet validate`, `fleet plan`): every check runs, nothing is rendered. */
@@ -46,6 +47,7 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
 
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
   const clusters = render(fleet, plan, traffic, fileOf);
+  verifyOutput(clusters);
   const flux = fleet.flux ? fluxEntrypoints(fleet.flux, fleet.name, clusters, { file: fileOf(fleet.flux.spec), entry: 'flux' }) : [];
   return done({ fleet, plan, tree: emit(fleet.name, [...clusters, ...flux], plan) });
 }

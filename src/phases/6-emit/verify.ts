@@ -1,0 +1,103 @@
+import type { KubeObject, RenderedCluster } from '../../model/manifest.js';
+
+/**
+ * What the upstream schemas cannot check, checked on fleet's own output before anything is
+ * written: label syntax, Calico selector syntax, and that every Istio route to a subset names a
+ * subset a DestinationRule in the same cluster defines. The spec was validated first, so a
+ * problem here is a bug in fleet: it is thrown (exit 3), never written.
+ */
+export function verifyOutput(clusters: readonly RenderedCluster[]): void {
+  const problems: string[] = [];
+  for (const { cluster, manifests } of clusters) {
+    const subsets = new Map<string, Set<string>>();
+    for (const { object } of manifests) {
+      if (object.kind === 'DestinationRule') {
+        const spec = object.spec as { host: string; subsets?: { name: string }[] };
+        subsets.set(spec.host, new Set((spec.subsets ?? []).map((s) => s.name)));
+      }
+    }
+    for (const { object } of manifests) {
+      const where = `${cluster}: ${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+      for (const problem of labelProblems(object)) problems.push(`${where}: ${problem}`);
+      if (object.apiVersion.startsWith('projectcalico.org/')) for (const selector of calicoSelectors(object)) {
+        const problem = calicoSelectorProblem(selector);
+        if (problem) problems.push(`${where}: selector ${JSON.stringify(selector)}: ${problem}`);
+      }
+      if (object.kind === 'VirtualService') for (const { host, subset } of routeDestinations(object)) {
+        if (subset !== undefined && !subsets.get(host)?.has(subset)) problems.push(`${where}: routes to subset \`${subset}\` of ${host}, which no DestinationRule here defines`);
+      }
+    }
+  }
+  if (problems.length) throw new Error(`fleet rendered inconsistent output:\n  ${problems.join('\n  ')}`);
+}
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+function labelProblems(object: KubeObject): string[] {
+  const maps: Record<string, string>[] = [];
+  const metadata = object.metadata as { labels?: Record<string, string> };
+  if (metadata.labels) maps.push(metadata.labels);
+  const template = (object.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template;
+  if (template?.metadata?.labels) maps.push(template.metadata.labels);
+  return maps.flatMap((labels) =>
+    Object.entries(labels).flatMap(([key, value]) => [
+      ...(LABEL_KEY.test(key) && key.split('/').pop()!.length <= 63 ? [] : [`invalid label key ${JSON.stringify(key)}`]),
+      ...(LABEL_VALUE.test(value) ? [] : [`invalid label value ${JSON.stringify(value)} for ${key}`]),
+    ]),
+  );
+}
+
+/** Every `selector` and `namespaceSelector` string anywhere in a Calico object. */
+function calicoSelectors(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(calicoSelectors);
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, item]) =>
+    (key === 'selector' || key === 'namespaceSelector') && typeof item === 'string' ? [item] : calicoSelectors(item),
+  );
+}
+
+/**
+ * A syntax check of Calico's selector language (docs: "Selectors"): label keys, quoted strings,
+ * `== != in not in has() all() global()`, `&& || !`, parentheses and `{…}` sets, balanced.
+ */
+export function calicoSelectorProblem(selector: string): string | undefined {
+  const token = /\s*(?:(&&|\|\||==|!=|!|\(|\)|\{|\}|,)|('[^']*'|"[^"]*")|(has|all|global)\(|([A-Za-z0-9][-A-Za-z0-9_./]*))/y;
+  const stack: string[] = [];
+  let position = 0;
+  let expectOperand = true;
+  while (position < selector.length) {
+    if (/^\s*$/.test(selector.slice(position))) break;
+    token.lastIndex = position;
+    const match = token.exec(selector);
+    if (!match) return `unexpected text at ${position}: ${selector.slice(position, position + 10)}`;
+    position = token.lastIndex;
+    const [, operator, string, func, word] = match;
+    if (func) {
+      if (func === 'has') {
+        const inner = /\s*[A-Za-z0-9][-A-Za-z0-9_./]*\s*\)/y;
+        inner.lastIndex = position;
+        if (!inner.exec(selector)) return 'has() needs one label key';
+        position = inner.lastIndex;
+      } else {
+        const close = /\s*\)/y;
+        close.lastIndex = position;
+        if (!close.exec(selector)) return `${func}() takes no arguments`;
+        position = close.lastIndex;
+      }
+      expectOperand = false;
+    } else if (operator === '(' || operator === '{') stack.push(operator);
+    else if (operator === ')' || operator === '}') {
+      if (stack.pop() !== (operator === ')' ? '(' : '{')) return `unbalanced ${operator}`;
+    } else if (word === 'in' || word === 'not') expectOperand = true;
+    else if (word !== undefined || string !== undefined) expectOperand = false;
+    else if (operator) expectOperand = true;
+  }
+  if (stack.length) return `unclosed ${stack[stack.length - 1]}`;
+  return expectOperand && selector.trim() !== '' ? 'ends with an operator' : undefined;
+}
+
+function routeDestinations(object: KubeObject): { host: string; subset?: string }[] {
+  const spec = object.spec as Record<string, { route?: { destination: { host: string; subset?: string } }[] }[] | undefined>;
+  return ['http', 'tcp', 'tls'].flatMap((kind) => (spec[kind] ?? []).flatMap((route) => (route.route ?? []).map((r) => r.destination)));
+}

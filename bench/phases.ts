@@ -9,6 +9,7 @@ import { place } from '../src/phases/4-place/index.js';
 import { checkTraffic, render } from '../src/phases/5-render/index.js';
 import { fluxEntrypoints } from '../src/phases/6-emit/flux.js';
 import { emit } from '../src/phases/6-emit/index.js';
+import { verifyOutput } from '../src/phases/6-emit/verify.js';
 
 export const PHASES = ['load', 'validate', 'resolve', 'place', 'render', 'emit'] as const;
 
@@ -24,7 +25,8 @@ export interface PhaseRun {
  * compile() (src/compiler.ts) step by step in this process, timing each phase, as the first
  * synth of a fleet runs it (no previous placement): where synth's time goes, and the rendered
  * objects for the baselines. Keep it in step with compile(); run.ts checks that synth wrote as
- * many objects as this renders. The traffic graph counts as resolve, traffic checks as render.
+ * many objects as this renders. The traffic graph counts as resolve, traffic checks as render,
+ * the output check (verifyOutput) and Flux entrypoints as emit.
  */
 export function runPhases(specPath: string): PhaseRun {
   const diagnostics = new DiagnosticBag();
@@ -45,14 +47,18 @@ export function runPhases(specPath: string): PhaseRun {
   });
   const plan = timed('place', () => place(fleet, loaded.sourceMap, diagnostics, new Map()));
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
-  const clusters = timed('render', () => {
+  const rendered = timed('render', () => {
     checkTraffic(fleet, traffic, plan, loaded.sourceMap, diagnostics);
-    const rendered = render(fleet, plan, traffic, fileOf);
-    const flux = fleet.flux ? fluxEntrypoints(fleet.flux, fleet.name, rendered, { file: fileOf(fleet.flux.spec), entry: 'flux' }) : [];
-    return [...rendered, ...flux];
+    return render(fleet, plan, traffic, fileOf);
   });
   const errors = diagnostics.sorted().filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new Error(`the generated spec does not compile:\n${errors.slice(0, 5).map((d) => `${d.code}: ${d.message}`).join('\n')}`);
-  timed('emit', () => emit(fleet.name, clusters, plan));
+  const clusters = timed('emit', () => {
+    verifyOutput(rendered);
+    const flux = fleet.flux ? fluxEntrypoints(fleet.flux, fleet.name, rendered, { file: fileOf(fleet.flux.spec), entry: 'flux' }) : [];
+    const all = [...rendered, ...flux];
+    emit(fleet.name, all, plan);
+    return all;
+  });
   return { ms, clusters, objects: clusters.reduce((n, c) => n + c.manifests.length, 0) };
 }

@@ -6,8 +6,8 @@
  * process: wall time, peak memory, objects and files written; then a re-synth with no change
  * (must write nothing) and a synth after a one-app change. Over the same rendered objects it times
  * the floor and the naive cdk8s way (bench/baselines.ts). Prints Markdown tables for
- * docs/performance.md. Every timed step starts after `sync`, so no step pays for the previous
- * step's disk writes.
+ * docs/performance.md. Every timed step starts after `sync` and writes into a folder of its own,
+ * so no step pays for an earlier step's writes or deletions.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
@@ -125,11 +125,8 @@ function measure(size: FleetSize, dir: string): Row {
   const phaseRun = runPhases(specFile);
 
   progress('synth');
-  const out = join(dir, 'out');
-  const synth = repeat(() => {
-    rmSync(out, { recursive: true, force: true });
-    return fleet('synth', specFile, '--out', out);
-  });
+  const synth = repeat((run) => fleet('synth', specFile, '--out', join(dir, `out-${run}`)));
+  const out = join(dir, 'out-0');
   const { files, manifests } = countFiles(out);
   if (manifests !== phaseRun.objects) throw new Error(`synth wrote ${manifests} manifests, the in-process render has ${phaseRun.objects}`);
 
@@ -141,12 +138,11 @@ function measure(size: FleetSize, dir: string): Row {
   // Same file name as the original spec: it is in every generated file's header.
   const changedFile = join(dir, 'changed', 'fleet-spec.yaml');
   writeSpec(changedFile, changeOneApp(spec));
-  const changeOut = join(dir, 'out-change');
-  const change = repeat(() => {
-    rmSync(changeOut, { recursive: true, force: true });
+  const change = repeat((run) => {
+    const changeOut = join(dir, `change-${run}`);
     spawnSync('cp', ['-al', out, changeOut]); // the previous tree (hard links: cheap), so every run changes the same app
-    const run = fleet('synth', changedFile, '--out', changeOut);
-    return { ...run, written: written(run.stdout) };
+    const result = fleet('synth', changedFile, '--out', changeOut);
+    return { ...result, written: written(result.stdout) };
   });
 
   progress('floor');
@@ -163,18 +159,22 @@ function measure(size: FleetSize, dir: string): Row {
   return { size: label, specBytes, objects: phaseRun.objects, files, synth, resynth, change, floorMs, naiveMs, phases: phaseRun.ms };
 }
 
+// Nothing is deleted until the end: removing a tree of 100,000 files costs the file system about as
+// much as writing it, and would slow down whatever is measured next.
+const root = mkdtempSync(join(tmpdir(), 'fleet-bench-'));
 const startup = repeat(() => fleet('--version'));
 const rows: Row[] = [];
-for (const size of sizes) {
-  process.stderr.write(`${size.clusters}x${size.apps}${size.callers ? `x${size.callers}` : ''}:`);
-  const dir = mkdtempSync(join(tmpdir(), 'fleet-bench-'));
-  try {
+try {
+  for (const size of sizes) {
+    process.stderr.write(`${size.clusters}x${size.apps}${size.callers ? `x${size.callers}` : ''}:`);
+    const dir = join(root, `${size.clusters}x${size.apps}x${size.callers ?? ''}`);
+    mkdirSync(dir);
     rows.push(measure(size, dir));
     process.stderr.write(' done\n');
-  } finally {
-    if (options.keep) process.stderr.write(`kept ${dir}\n`);
-    else rmSync(dir, { recursive: true, force: true });
   }
+} finally {
+  if (options.keep) process.stderr.write(`kept ${root}\n`);
+  else rmSync(root, { recursive: true, force: true });
 }
 
 const s = (ms: number) => (ms / 1000).toFixed(2);

@@ -8,6 +8,9 @@ import type { KubeObject, RenderedCluster } from '../../model/manifest.js';
  */
 export function verifyOutput(clusters: readonly RenderedCluster[]): void {
   const problems: string[] = [];
+  // Objects repeat the same labels and selectors across apps and clusters: each is checked once.
+  const validLabels: ValidLabels = { keys: new Set(), values: new Set() };
+  const selectorChecks = new Map<string, string | undefined>();
   for (const { cluster, manifests } of clusters) {
     const subsets = new Map<string, Set<string>>();
     for (const { object } of manifests) {
@@ -17,14 +20,15 @@ export function verifyOutput(clusters: readonly RenderedCluster[]): void {
       }
     }
     for (const { object } of manifests) {
-      const where = `${cluster}: ${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`;
-      for (const problem of labelProblems(object)) problems.push(`${where}: ${problem}`);
+      const where = () => `${cluster}: ${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+      for (const problem of labelProblems(object, validLabels)) problems.push(`${where()}: ${problem}`);
       if (object.apiVersion.startsWith('projectcalico.org/')) for (const selector of calicoSelectors(object)) {
-        const problem = calicoSelectorProblem(selector);
-        if (problem) problems.push(`${where}: selector ${JSON.stringify(selector)}: ${problem}`);
+        if (!selectorChecks.has(selector)) selectorChecks.set(selector, calicoSelectorProblem(selector));
+        const problem = selectorChecks.get(selector);
+        if (problem) problems.push(`${where()}: selector ${JSON.stringify(selector)}: ${problem}`);
       }
       if (object.kind === 'VirtualService') for (const { host, subset } of routeDestinations(object)) {
-        if (subset !== undefined && !subsets.get(host)?.has(subset)) problems.push(`${where}: routes to subset \`${subset}\` of ${host}, which no DestinationRule here defines`);
+        if (subset !== undefined && !subsets.get(host)?.has(subset)) problems.push(`${where()}: routes to subset \`${subset}\` of ${host}, which no DestinationRule here defines`);
       }
     }
   }
@@ -34,27 +38,41 @@ export function verifyOutput(clusters: readonly RenderedCluster[]): void {
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
-function labelProblems(object: KubeObject): string[] {
-  const maps: Record<string, string>[] = [];
-  const metadata = object.metadata as { labels?: Record<string, string> };
-  if (metadata.labels) maps.push(metadata.labels);
-  const template = (object.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template;
-  if (template?.metadata?.labels) maps.push(template.metadata.labels);
-  return maps.flatMap((labels) =>
-    Object.entries(labels).flatMap(([key, value]) => [
-      ...(LABEL_KEY.test(key) && key.split('/').pop()!.length <= 63 ? [] : [`invalid label key ${JSON.stringify(key)}`]),
-      ...(LABEL_VALUE.test(value) ? [] : [`invalid label value ${JSON.stringify(value)} for ${key}`]),
-    ]),
-  );
+interface ValidLabels {
+  readonly keys: Set<string>;
+  readonly values: Set<string>;
 }
 
-/** Every `selector` and `namespaceSelector` string anywhere in a Calico object. */
-function calicoSelectors(value: unknown): string[] {
-  if (Array.isArray(value)) return value.flatMap(calicoSelectors);
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, item]) =>
-    (key === 'selector' || key === 'namespaceSelector') && typeof item === 'string' ? [item] : calicoSelectors(item),
-  );
+function labelProblems(object: KubeObject, valid: ValidLabels): string[] {
+  const problems: string[] = [];
+  const check = (labels: Record<string, string> | undefined) => {
+    for (const key in labels) {
+      const value = labels[key];
+      if (!valid.keys.has(key)) {
+        if (LABEL_KEY.test(key) && key.length - key.lastIndexOf('/') - 1 <= 63) valid.keys.add(key);
+        else problems.push(`invalid label key ${JSON.stringify(key)}`);
+      }
+      if (!valid.values.has(value)) {
+        if (LABEL_VALUE.test(value)) valid.values.add(value);
+        else problems.push(`invalid label value ${JSON.stringify(value)} for ${key}`);
+      }
+    }
+  };
+  check((object.metadata as { labels?: Record<string, string> }).labels);
+  check((object.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template?.metadata?.labels);
+  return problems;
+}
+
+/** Every `selector` and `namespaceSelector` string anywhere in a Calico object, in document order. */
+function calicoSelectors(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) for (const item of value) calicoSelectors(item, found);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if ((key === 'selector' || key === 'namespaceSelector') && typeof item === 'string') found.push(item);
+      else calicoSelectors(item, found);
+    }
+  }
+  return found;
 }
 
 /**

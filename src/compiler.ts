@@ -5,9 +5,9 @@ import { load, type SpecFile } from './phases/1-load/index.js';
 import { validate } from './phases/2-validate/index.js';
 import { buildTrafficGraph, resolve } from './phases/3-resolve/index.js';
 import { place } from './phases/4-place/index.js';
-import { checkTraffic, render } from './phases/5-render/index.js';
+import { checkTraffic, render, type Shard } from './phases/5-render/index.js';
 import { fluxEntrypoints } from './phases/6-emit/flux.js';
-import { emit, type OutputTree } from './phases/6-emit/index.js';
+import { assembleTree, emitClusters, type EmittedFile, type OutputTree } from './phases/6-emit/index.js';
 import { verifyOutput } from './phases/6-emit/verify.js';
 
 export interface CompileOptions {
@@ -15,6 +15,12 @@ export interface CompileOptions {
   readonly renderOutput?: boolean;
   /** The placement recorded by the previous run (out/fleet.lock.json), for stable placement. */
   readonly previous?: PreviousPlacement;
+  /**
+   * Render only this share of the clusters, for compiling on several threads (src/cli/compile-parallel.ts):
+   * the result then has `files` (those clusters' files) instead of `tree`; assembleTree puts every
+   * shard's files together. Every check still runs on the whole fleet.
+   */
+  readonly shard?: Shard;
 }
 
 export interface CompileResult {
@@ -24,6 +30,8 @@ export interface CompileResult {
   readonly plan?: PlacementPlan;
   /** The output tree (path -> bytes), present only when there are no errors. */
   readonly tree?: OutputTree;
+  /** With a `shard`: the shard's files, present only when there are no errors. */
+  readonly files?: readonly EmittedFile[];
 }
 
 /**
@@ -46,8 +54,9 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   if (diagnostics.hasErrors() || options.renderOutput === false) return done({ fleet, plan });
 
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
-  const clusters = render(fleet, plan, traffic, fileOf);
+  const clusters = render(fleet, plan, traffic, fileOf, options.shard);
   verifyOutput(clusters);
   const flux = fleet.flux ? fluxEntrypoints(fleet.flux, fleet.name, clusters, { file: fileOf(fleet.flux.spec), entry: 'flux' }) : [];
-  return done({ fleet, plan, tree: emit(fleet.name, [...clusters, ...flux], plan) });
+  const emitted = emitClusters([...clusters, ...flux]);
+  return done(options.shard ? { fleet, plan, files: emitted } : { fleet, plan, tree: assembleTree(fleet.name, plan, emitted) });
 }

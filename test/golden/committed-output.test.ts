@@ -12,11 +12,11 @@ const update = process.env.UPDATE_GOLDEN === '1' && !process.env.CI;
 
 describe('committed output is current', () => {
   for (const fleet of committedFleets()) {
-    it(fleet.name, () => {
+    it(fleet.name, async () => {
       const result = renderFleet(fleet);
       expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
       const outDir = join(ROOT, fleet.out);
-      if (update) writeTree(outDir, result.tree!);
+      if (update) await writeTree(outDir, result.tree!);
       const difference = compareTree(outDir, result.tree!);
       expect(difference, `${fleet.out}/ differs from what ${fleet.spec} renders; run UPDATE_GOLDEN=1 npx vitest run test/golden`).toEqual({ changed: [], added: [], stale: [], conflicts: [] });
       expect(isClean(difference)).toBe(true);

@@ -25,49 +25,57 @@ function tree(files: Record<string, string>): Map<string, string> {
 
 const clean = { changed: [], added: [], stale: [], conflicts: [] };
 
-describe('writing the output tree', () => {
-  it('writes a new tree, then finds nothing to do and touches nothing', () => {
+describe('writing the output tree', async () => {
+  it('writes a new tree, then finds nothing to do and touches nothing', async () => {
     const out = outDir();
     const first = tree({ 'a/x/deployment.web.yaml': 'kind: Deployment\n', 'a/kustomization.yaml': 'resources: []\n' });
-    expect(writeTree(out, first).added).toEqual([...first.keys()]);
+    expect((await writeTree(out, first)).added).toEqual([...first.keys()]);
     const mtime = statSync(join(out, 'a/x/deployment.web.yaml')).mtimeMs;
-    expect(writeTree(out, first)).toEqual(clean);
+    expect(await writeTree(out, first)).toEqual(clean);
     expect(compareTree(out, first)).toEqual(clean);
     expect(statSync(join(out, 'a/x/deployment.web.yaml')).mtimeMs).toBe(mtime);
   });
 
-  it('rewrites changed files, adds new ones, removes the stale ones it owns and keeps hand-written ones', () => {
+  it('rewrites changed files, adds new ones, removes the stale ones it owns and keeps hand-written ones', async () => {
     const out = outDir();
-    writeTree(out, tree({ 'a/one.yaml': '1\n', 'a/two.yaml': '2\n' }));
+    await writeTree(out, tree({ 'a/one.yaml': '1\n', 'a/two.yaml': '2\n' }));
     writeFileSync(join(out, 'a/notes.md'), 'mine\n');
     const next = tree({ 'a/one.yaml': 'changed\n', 'b/three.yaml': '3\n' });
-    expect(writeTree(out, next)).toEqual({ changed: ['a/one.yaml', LOCK_FILE], added: ['b/three.yaml'], stale: ['a/two.yaml'], conflicts: [] });
+    expect(await writeTree(out, next)).toEqual({ changed: ['a/one.yaml', LOCK_FILE], added: ['b/three.yaml'], stale: ['a/two.yaml'], conflicts: [] });
     expect(readdirSync(join(out, 'a')).sort()).toEqual(['notes.md', 'one.yaml']);
     expect(readFileSync(join(out, 'a/one.yaml'), 'utf8')).toBe(next.get('a/one.yaml'));
     expect(readFileSync(join(out, 'a/notes.md'), 'utf8')).toBe('mine\n');
   });
 
-  it('sees a hand edit of a file it owns, and restores it', () => {
+  it('sees a hand edit of a file it owns, and restores it', async () => {
     const out = outDir();
     const files = tree({ 'a/one.yaml': 'replicas: 3\n' });
-    writeTree(out, files);
+    await writeTree(out, files);
     writeFileSync(join(out, 'a/one.yaml'), files.get('a/one.yaml')!.replace('3', '5'));
     expect(compareTree(out, files)).toEqual({ ...clean, changed: ['a/one.yaml'] });
-    writeTree(out, files);
+    await writeTree(out, files);
     expect(readFileSync(join(out, 'a/one.yaml'), 'utf8')).toBe(files.get('a/one.yaml'));
   });
 
-  it('refuses, writing nothing, to overwrite a file it did not write', () => {
+  it('stages beside the output folder when it is given with a trailing slash', async () => {
+    const out = outDir();
+    await writeTree(`${out}/`, tree({ 'a/one.yaml': '1\n' }));
+    expect(readdirSync(out).sort()).toEqual(['a', LOCK_FILE].sort());
+    expect(await writeTree(`${out}/`, tree({ 'a/one.yaml': '2\n' }))).toMatchObject({ changed: ['a/one.yaml'] });
+    expect(readdirSync(out).sort()).toEqual(['a', LOCK_FILE].sort());
+  });
+
+  it('refuses, writing nothing, to overwrite a file it did not write', async () => {
     const out = outDir();
     mkdirSync(join(out, 'a'), { recursive: true });
     writeFileSync(join(out, 'a/one.yaml'), 'hand-written\n');
-    expect(writeTree(out, tree({ 'a/one.yaml': '1\n' })).conflicts).toEqual(['a/one.yaml']);
+    expect((await writeTree(out, tree({ 'a/one.yaml': '1\n' }))).conflicts).toEqual(['a/one.yaml']);
     expect(readdirSync(out, { recursive: true })).toEqual(['a', 'a/one.yaml']);
   });
 
   it('reads the same tree on a worker thread as on this one', async () => {
     const out = outDir();
-    writeTree(out, tree({ 'a/one.yaml': '1\n', 'b/c/two.yaml': '2\n' }));
+    await writeTree(out, tree({ 'a/one.yaml': '1\n', 'b/c/two.yaml': '2\n' }));
     writeFileSync(join(out, 'notes.md'), 'mine\n');
     expect(await readTreeInBackground(out)()).toEqual(readTree(out));
     expect(readTree(join(out, 'missing'))).toEqual({ hashes: new Map(), handWritten: new Set(), unowned: new Set() });

@@ -27,8 +27,8 @@ export function diffCommand(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
     .option('-o, --out <dir>', 'the committed output folder: checked against the spec, and its lock holds the previous placement', 'out')
     .option('--max-length <chars>', `markdown: shorten the report to at most this many characters, saying what was cut (0: no limit)`, parseLength, COMMENT_BUDGET)
-    .action((spec: string, options: DiffOptions) => {
-      const head = compileSpec(spec, io, { outDir: options.out });
+    .action(async (spec: string, options: DiffOptions) => {
+      const head = await compileSpec(spec, io, { outDir: options.out });
       if (typeof head === 'number') return setExit(EXIT.usage);
 
       const base = readBase(options.base, spec, options.out);
@@ -37,9 +37,11 @@ export function diffCommand(io: Io, setExit: (code: number) => void): Command {
         return setExit(EXIT.usage);
       }
 
-      const stale = compareTree(options.out, head.tree!);
+      const tree = await head.output!.tree();
+      head.output!.close();
+      const stale = compareTree(options.out, tree);
       const stateful = [...base.stateful, ...head.fleet!.apps.filter((a) => a.stateful).map((a) => a.id)];
-      const diff = diffTrees(base.tree, head.tree!, { stateful });
+      const diff = diffTrees(base.tree, tree, { stateful });
       const context = {
         base: base.label,
         head: 'working tree',

@@ -10,8 +10,8 @@ export function explainCommand(io: Io, setExit: (code: number) => void): Command
     .argument('<app>', 'app name, or namespace/name')
     .argument('[spec]', 'spec file or folder', 'policies')
     .option('-o, --out <dir>', 'output folder whose lock holds the previous placement', 'out')
-    .action((appName: string, spec: string, options: { out: string }) => {
-      const result = compileSpec(spec, io, { renderOutput: false, outDir: options.out });
+    .action(async (appName: string, spec: string, options: { out: string }) => {
+      const result = await compileSpec(spec, io, { renderOutput: false, outDir: options.out });
       if (typeof result === 'number') return setExit(result);
       const apps = result.fleet!.apps;
       const app = apps.find((a) => a.id === appName || a.name === appName);

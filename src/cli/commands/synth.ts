@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import { FLUX_DIR } from '../../phases/6-emit/flux.js';
-import { compareTree, isClean, readTreeInBackground, writeTree } from '../../phases/6-emit/write-tree.js';
+import { compareTree, isClean, readTreeInBackground, writeTree, type DiskTree, type Output } from '../../phases/6-emit/write-tree.js';
 import { EXIT, type Io } from '../io.js';
 import { compileSpec } from '../load-spec.js';
+import { openSynthCache, type SynthCache } from '../synth-cache.js';
 
 export function synthCommand(io: Io, setExit: (code: number) => void): Command {
   return new Command('synth')
@@ -10,41 +11,70 @@ export function synthCommand(io: Io, setExit: (code: number) => void): Command {
     .argument('[spec]', 'spec file or folder', 'policies')
     .option('-o, --out <dir>', 'output folder', 'out')
     .option('--check', 'render in memory and fail if the output folder differs (writes nothing)')
-    .action(async (spec: string, options: { out: string; check?: boolean }) => {
+    .option('--no-cache', 'always compile: neither use nor refresh the cache of the last synth')
+    .action(async (spec: string, options: { out: string; check?: boolean; cache: boolean }) => {
+      options.out = options.out.replace(/(?<=.)[\\/]+$/, ''); // `out/` is `out`
+      // Nothing changed since the last synth (fleet, the spec, every file in out/): replay what it printed.
+      const cache = openSynthCache(spec, options.out, { enabled: options.cache });
+      const hit = cache?.lookup();
+      if (hit) {
+        if (hit.warnings) io.err(hit.warnings);
+        io.out(options.check ? upToDate(options.out, hit.clusters, hit.files) : rendered(options.out, hit.clusters, 0, 0, hit.files));
+        return setExit(EXIT.ok);
+      }
       // The previous output is read on another thread while the spec compiles.
       const onDisk = readTreeInBackground(options.out);
-      const result = compileSpec(spec, io, { outDir: options.out });
+      const result = await compileSpec(spec, cache?.watch(io) ?? io, { outDir: options.out });
       if (typeof result === 'number') return setExit(result);
       const disk = await onDisk();
-      const tree = result.tree!;
-      const clusters = new Set([...tree.keys()].filter((p) => p.includes('/') && !p.startsWith(FLUX_DIR)).map((p) => p.split('/')[0])).size;
-
-      if (options.check) {
-        const difference = compareTree(options.out, tree, disk);
-        if (isClean(difference)) {
-          io.out(`fleet: ${options.out}/ is up to date (${clusters} clusters, ${tree.size} files)\n`);
-          return setExit(EXIT.ok);
-        }
-        const lines = [
-          ...difference.changed.map((p) => `  changed: ${options.out}/${p}`),
-          ...difference.added.map((p) => `  missing: ${options.out}/${p}`),
-          ...difference.stale.map((p) => `  stale:   ${options.out}/${p}`),
-          ...difference.conflicts.map((p) => `  changed (not written by fleet): ${options.out}/${p}`),
-        ];
-        io.err(`fleet: ${options.out}/ is out of date with the spec:\n${lines.join('\n')}\nhelp: run \`fleet synth\` and commit the result\n`);
-        return setExit(EXIT.specErrors);
+      const output = result.output!;
+      try {
+        setExit(options.check ? check(io, options.out, output, disk) : await write(io, options.out, output, disk, cache));
+      } finally {
+        output.close();
       }
-
-      const difference = writeTree(options.out, tree, disk);
-      if (difference.conflicts.length > 0) {
-        io.err(
-          `${difference.conflicts.map((p) => `${options.out}/${p}: error emit_would_overwrite: this file was not written by fleet, and fleet would overwrite it`).join('\n')}\n` +
-            `  help: move or delete the file; fleet only replaces files it wrote (listed in ${options.out}/fleet.lock.json)\nnothing was written\n`,
-        );
-        return setExit(EXIT.specErrors);
-      }
-      const written = difference.changed.length + difference.added.length;
-      io.out(`fleet: rendered ${clusters} clusters into ${options.out}/: ${written} file(s) written, ${difference.stale.length} removed, ${tree.size - written} unchanged\n`);
-      setExit(EXIT.ok);
     });
 }
+
+/** `--check`: compare only, write nothing. */
+function check(io: Io, out: string, output: Output, disk: DiskTree): number {
+  const difference = compareTree(out, output, disk);
+  if (isClean(difference)) {
+    io.out(upToDate(out, clusterCount(output), output.hashes.size));
+    return EXIT.ok;
+  }
+  const lines = [
+    ...difference.changed.map((p) => `  changed: ${out}/${p}`),
+    ...difference.added.map((p) => `  missing: ${out}/${p}`),
+    ...difference.stale.map((p) => `  stale:   ${out}/${p}`),
+    ...difference.conflicts.map((p) => `  changed (not written by fleet): ${out}/${p}`),
+  ];
+  io.err(`fleet: ${out}/ is out of date with the spec:\n${lines.join('\n')}\nhelp: run \`fleet synth\` and commit the result\n`);
+  return EXIT.specErrors;
+}
+
+async function write(io: Io, out: string, output: Output, disk: DiskTree, cache: SynthCache | undefined): Promise<number> {
+  const difference = await writeTree(out, output, disk);
+  if (difference.conflicts.length > 0) {
+    io.err(
+      `${difference.conflicts.map((p) => `${out}/${p}: error emit_would_overwrite: this file was not written by fleet, and fleet would overwrite it`).join('\n')}\n` +
+        `  help: move or delete the file; fleet only replaces files it wrote (listed in ${out}/fleet.lock.json)\nnothing was written\n`,
+    );
+    return EXIT.specErrors;
+  }
+  const files = output.hashes.size;
+  const written = difference.changed.length + difference.added.length;
+  const clusters = clusterCount(output);
+  io.out(rendered(out, clusters, written, difference.stale.length, files - written));
+  cache?.record({ clusters, files });
+  return EXIT.ok;
+}
+
+/** Cluster folders in the output (Flux entrypoints and the lock are not clusters). */
+function clusterCount(output: Output): number {
+  return new Set([...output.hashes.keys()].filter((p) => p.includes('/') && !p.startsWith(FLUX_DIR)).map((p) => p.slice(0, p.indexOf('/')))).size;
+}
+
+const upToDate = (out: string, clusters: number, files: number) => `fleet: ${out}/ is up to date (${clusters} clusters, ${files} files)\n`;
+const rendered = (out: string, clusters: number, written: number, removed: number, unchanged: number) =>
+  `fleet: rendered ${clusters} clusters into ${out}/: ${written} file(s) written, ${removed} removed, ${unchanged} unchanged\n`;

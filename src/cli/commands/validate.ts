@@ -7,8 +7,8 @@ export function validateCommand(io: Io, setExit: (code: number) => void): Comman
     .description('run every check (schema, references, placement) without writing anything')
     .argument('[spec]', 'spec file or folder', 'policies')
     .option('-o, --out <dir>', 'output folder whose lock holds the previous placement', 'out')
-    .action((spec: string, options: { out: string }) => {
-      const result = compileSpec(spec, io, { renderOutput: false, outDir: options.out });
+    .action(async (spec: string, options: { out: string }) => {
+      const result = await compileSpec(spec, io, { renderOutput: false, outDir: options.out });
       if (typeof result === 'number') return setExit(result);
       io.out(`fleet: ${spec} is valid (${result.fleet!.clusters.length} clusters, ${result.fleet!.apps.length} apps)\n`);
       setExit(EXIT.ok);

@@ -15,24 +15,58 @@ import { renderGateway } from './istio/gateway.js';
 import { renderGatewayVirtualService, renderMeshVirtualService } from './istio/virtual-service.js';
 import { appLabels, fleetLabels } from './labels.js';
 import { renderNamespace } from './namespace.js';
-import { networkOf, Topology } from './topology.js';
+import { networkOf, Topology, type ClusterContents } from './topology.js';
 import { AppWorkload, renderService } from './workload.js';
 
 export { MANAGER } from './labels.js';
 export { checkTraffic } from './traffic-checks.js';
 
 /**
+ * One of `count` shares of the fleet's clusters, for rendering on several threads. A cluster's
+ * output depends on the whole fleet but on no other cluster's output, so shards put together give
+ * exactly what one render gives.
+ */
+export interface Shard {
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * Which shard renders each cluster: the biggest clusters first, each to the shard with the least
+ * work so far (by objects to render, roughly), so the threads finish together. Every thread works
+ * this out alike from the same topology.
+ */
+function shardsOf(clusters: readonly Cluster[], topology: Topology, count: number): Map<string, number> {
+  const weight = (c: ClusterContents) => 4 * c.placed.length + 3 * c.destinations.length + c.meshDestinations.length + 2 * c.gateways.length;
+  const weighed = clusters.flatMap((cluster) => {
+    const contents = topology.contentsOf(cluster.name);
+    return contents ? [{ name: cluster.name, weight: weight(contents) }] : [];
+  });
+  weighed.sort((a, b) => b.weight - a.weight || (a.name < b.name ? -1 : 1));
+  const load = new Array<number>(count).fill(0);
+  const shards = new Map<string, number>();
+  for (const { name, weight } of weighed) {
+    const lightest = load.indexOf(Math.min(...load));
+    shards.set(name, lightest);
+    load[lightest] += weight;
+  }
+  return shards;
+}
+
+/**
  * Phase 5: one cdk8s App and Chart per cluster (so cdk8s work stays linear in the fleet's size),
  * rendered to plain JSON with toJson(); nothing is written to disk here. Which object goes to which
  * cluster follows docs/traffic.md (R1–R11); a cluster that holds nothing gets no folder.
  */
-export function render(fleet: ResolvedFleet, plan: PlacementPlan, graph: TrafficGraph, fileOf: (specObject: object) => string): RenderedCluster[] {
+export function render(fleet: ResolvedFleet, plan: PlacementPlan, graph: TrafficGraph, fileOf: (specObject: object) => string, shard: Shard = { index: 0, count: 1 }): RenderedCluster[] {
   const topology = new Topology(fleet, plan, graph);
   // Clusters that name no network are on every network (as in Istio): they do not make a fleet multi-network.
   const multiNetwork = new Set(fleet.clusters.map(networkOf).filter((n) => n !== '')).size > 1;
   const appSource = (app: App, field?: string): ManifestSource => ({ file: fileOf(app.spec), entry: `apps.${app.name}${field ? `.${field}` : ''}` });
   const clusterSource = (cluster: Cluster, field?: string): ManifestSource => ({ file: fileOf(cluster.spec), entry: `clusters.${cluster.name}${field ? `.${field}` : ''}` });
-  const labelsOf = (app: App) => appLabels(app, fleet.name, app.labels);
+  // Shared by every object of the app (cdk8s copies labels into each object's metadata).
+  const appLabelSets = new Map<App, Record<string, string>>();
+  const labelsOf = (app: App) => appLabelSets.get(app) ?? appLabelSets.set(app, Object.freeze(appLabels(app, fleet.name, app.labels))).get(app)!;
   // The header of an object made from traffic rules: every rule, by name; the file of the first.
   // The topology hands out the same edge lists for every cluster, so each is worked out once.
   const rulesSources = new Map<readonly TrafficEdge[], ManifestSource>();
@@ -46,9 +80,10 @@ export function render(fleet: ResolvedFleet, plan: PlacementPlan, graph: Traffic
   };
 
   const rendered: RenderedCluster[] = [];
+  const shards = shard.count > 1 ? shardsOf(fleet.clusters, topology, shard.count) : undefined;
   for (const cluster of fleet.clusters) {
     const contents = topology.contentsOf(cluster.name);
-    if (!contents) continue;
+    if (!contents || (shards && shards.get(cluster.name) !== shard.index)) continue;
     const chart = new Chart(new Cdk8sApp(), cluster.name, { disableResourceNameHashes: true });
     const present = [...new Map([...contents.placed, ...contents.destinations].map((app) => [app.id, app])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
 

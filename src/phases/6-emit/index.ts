@@ -12,20 +12,30 @@ export { toYaml } from './yaml.js';
 /** The output tree as data: path relative to the output folder -> file bytes (UTF-8 text). Sorted by path. */
 export type OutputTree = ReadonlyMap<string, string>;
 
+/** One serialized file, with the sha256 of its bytes as the lock records it (`sha256:<hex>`). */
+export interface EmittedFile {
+  readonly path: string;
+  readonly text: string;
+  readonly hash: string;
+}
+
 /**
  * Phase 6 (pure half): serialize every cluster's manifests, one file each, plus a kustomization.yaml
  * per cluster listing them in apply order, plus the lock. The CLI writes the tree (write-tree.ts).
  */
 export function emit(fleetName: string, clusters: readonly RenderedCluster[], plan: PlacementPlan): OutputTree {
-  const texts = new Map<string, string>();
-  const hashes = new Map<string, string>();
-  const add = (path: string, text: string) => {
-    if (texts.has(path)) throw new Error(`two objects render to ${path}`); // names are validated unique upstream
-    texts.set(path, text);
-    // Hashed at once: hashing flattens the writer's string, whose pieces then die young instead of
-    // piling up (several times the text's size) until every file is written.
-    hashes.set(path, `sha256:${sha256(text)}`);
-  };
+  return assembleTree(fleetName, plan, emitClusters(clusters));
+}
+
+/**
+ * The files of some clusters. Each cluster's files depend on that cluster alone, so clusters can
+ * be serialized on separate threads and their files put together with assembleTree.
+ */
+export function emitClusters(clusters: readonly RenderedCluster[]): EmittedFile[] {
+  const files: EmittedFile[] = [];
+  // Hashed at once: hashing flattens the writer's string, whose pieces then die young instead of
+  // piling up (several times the text's size) until every file is written.
+  const add = (path: string, text: string) => files.push({ path, text, hash: `sha256:${sha256(text)}` });
   for (const { cluster, manifests } of clusters) {
     const resources: string[] = [];
     for (const { object, source } of manifests) {
@@ -42,10 +52,28 @@ export function emit(fleetName: string, clusters: readonly RenderedCluster[], pl
     };
     add(`${cluster}/kustomization.yaml`, header() + toYaml(kustomization));
   }
-  const lock = makeLock(fleetName, plan, Object.fromEntries([...hashes.keys()].sort().map((path) => [path, hashes.get(path)!])));
-  texts.set(LOCK_FILE, `${JSON.stringify(lock, null, 2)}\n`);
-  return new Map([...texts.keys()].sort().map((path) => [path, texts.get(path)!]));
+  return files;
 }
+
+/** Every cluster's files (from emitClusters, in any order) and the lock that owns them, sorted by path. */
+export function assembleTree(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[]): OutputTree {
+  const entries: [string, string][] = [...files].sort(byPath).map((f) => [f.path, f.text]);
+  const lockAt = entries.findIndex(([path]) => path > LOCK_FILE);
+  entries.splice(lockAt === -1 ? entries.length : lockAt, 0, [LOCK_FILE, lockText(fleetName, plan, files)]);
+  return new Map(entries);
+}
+
+/** The lock's text: the placement, and every file (from emitClusters, in any order) with its hash. */
+export function lockText(fleetName: string, plan: PlacementPlan, files: readonly Pick<EmittedFile, 'path' | 'hash'>[]): string {
+  const sorted = [...files].sort(byPath);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i].path === sorted[i - 1].path) throw new Error(`two objects render to ${sorted[i].path}`); // names are validated unique upstream
+  }
+  const lock = makeLock(fleetName, plan, Object.fromEntries(sorted.map((f) => [f.path, f.hash])));
+  return `${JSON.stringify(lock, null, 2)}\n`;
+}
+
+const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
 export function sha256(text: string): string {
   return hash('sha256', text);

@@ -27,6 +27,37 @@ export interface TreeDifference {
   readonly conflicts: string[];
 }
 
+/**
+ * What synth writes: every file's hash, and a way to write any of the files into a folder. The
+ * bytes may be held by the threads that rendered them (src/cli/compile-parallel.ts), each writing
+ * its own files; outputOf(tree) is the same for a tree in memory.
+ */
+export interface Output {
+  /** Path relative to the output folder -> `sha256:<hex>` of its bytes; every file, the lock included. */
+  readonly hashes: ReadonlyMap<string, string>;
+  /** Writes these files (paths of `hashes`) under `dir`, creating folders as needed. */
+  write(dir: string, paths: readonly string[]): void | Promise<void>;
+}
+
+export function outputOf(tree: OutputTree): Output {
+  return {
+    hashes: new Map([...tree].map(([path, text]) => [path, `sha256:${hash('sha256', text)}`])),
+    write: (dir, paths) => writeFiles(dir, paths.map((path) => [path, tree.get(path)!])),
+  };
+}
+
+/** Writes files under `dir`, each folder created once. */
+export function writeFiles(dir: string, files: Iterable<readonly [string, string]>): void {
+  const folders = new Set<string>();
+  for (const [path, text] of files) {
+    const target = join(dir, path);
+    const folder = dirname(target);
+    if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
+    folders.add(folder);
+    writeFileSync(target, text);
+  }
+}
+
 /** What an output folder holds: every file with the sha256 of its bytes (as the lock writes it), and which files are fleet's. */
 export interface DiskTree {
   /** Path relative to the folder -> `sha256:<hex>`. */
@@ -86,17 +117,18 @@ export function readTreeInBackground(outDir: string): () => Promise<DiskTree> {
 if (!isMainThread && typeof workerData?.readTree === 'string') parentPort!.postMessage(readTree(workerData.readTree));
 
 /** How `outDir` (as read into `disk`) differs from `tree`. Reads only: `fleet synth --check` uses it. */
-export function compareTree(outDir: string, tree: OutputTree, disk: DiskTree = readTree(outDir)): TreeDifference {
+export function compareTree(outDir: string, tree: OutputTree | Output, disk: DiskTree = readTree(outDir)): TreeDifference {
+  const { hashes } = tree instanceof Map ? outputOf(tree) : (tree as Output);
   const difference: TreeDifference = { changed: [], added: [], stale: [], conflicts: [] };
-  for (const [path, content] of tree) {
+  for (const [path, wanted] of hashes) {
     const current = disk.hashes.get(path);
     if (current === undefined) difference.added.push(path);
-    else if (current !== `sha256:${hash('sha256', content)}`) {
+    else if (current !== wanted) {
       if (disk.unowned.has(path) && disk.handWritten.has(path)) difference.conflicts.push(path);
       else difference.changed.push(path);
     }
   }
-  for (const path of disk.hashes.keys()) if (!tree.has(path) && !disk.unowned.has(path)) difference.stale.push(path);
+  for (const path of disk.hashes.keys()) if (!hashes.has(path) && !disk.unowned.has(path)) difference.stale.push(path);
   difference.stale.sort();
   return difference;
 }
@@ -109,43 +141,48 @@ export function isClean(difference: TreeDifference): boolean {
  * Writes `tree` into `outDir` (see above), given what the folder holds (read now when not given).
  * Refuses, writing nothing, when there are conflicts.
  */
-export function writeTree(outDir: string, tree: OutputTree, disk?: DiskTree): TreeDifference {
+export async function writeTree(outDir: string, tree: OutputTree | Output, disk?: DiskTree): Promise<TreeDifference> {
+  outDir = withoutTrailingSlash(outDir); // `out/` must stage in `out.fleet-staging`, not inside out/
+  const output = tree instanceof Map ? outputOf(tree) : (tree as Output);
   const restored = recover(outDir);
-  const difference = compareTree(outDir, tree, restored || disk === undefined ? readTree(outDir) : disk);
+  const difference = compareTree(outDir, output, restored || disk === undefined ? readTree(outDir) : disk);
   if (difference.conflicts.length > 0 || isClean(difference)) return difference;
 
   const staging = `${outDir}.fleet-staging`;
   const old = `${outDir}.fleet-old`;
   rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const stale = new Set(difference.stale);
+  const rewrite = [...difference.changed, ...difference.added];
+  // Started first: files held by other threads are written there while this one links the rest.
+  const writing = output.write(staging, rewrite);
+
+  // Everything that stays: hand-written files and unchanged owned files, linked (not copied).
+  // Listed again: `disk` may have been read a while ago, and a file added since must not be lost.
+  const rewritten = new Set(rewrite);
   const folders = new Set<string>();
-  const stagedPath = (path: string) => {
+  for (const path of listFiles(outDir)) {
+    if (stale.has(path) || rewritten.has(path)) continue;
     const target = join(staging, path);
     const folder = dirname(target);
     if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
     folders.add(folder);
-    return target;
-  };
-  mkdirSync(staging, { recursive: true });
-  const stale = new Set(difference.stale);
-  const rewrite = new Set([...difference.changed, ...difference.added]);
-
-  // Everything that stays: hand-written files and unchanged owned files, linked (not copied).
-  // Listed again: `disk` may have been read a while ago, and a file added since must not be lost.
-  for (const path of listFiles(outDir)) {
-    if (stale.has(path) || rewrite.has(path)) continue;
-    const target = stagedPath(path);
     try {
       linkSync(join(outDir, path), target);
     } catch {
       copyFileSync(join(outDir, path), target);
     }
   }
-  for (const path of rewrite) writeFileSync(stagedPath(path), tree.get(path)!);
+  await writing;
 
   if (existsSync(outDir)) renameSync(outDir, old);
   renameSync(staging, outDir);
   rmSync(old, { recursive: true, force: true });
   return difference;
+}
+
+function withoutTrailingSlash(path: string): string {
+  return path.replace(/(?<=.)[\\/]+$/, '');
 }
 
 /**

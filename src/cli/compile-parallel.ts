@@ -1,0 +1,198 @@
+import { hash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { compile, type CompileOptions, type CompileResult } from '../compiler.js';
+import type { SpecFile } from '../phases/1-load/index.js';
+import type { Shard } from '../phases/5-render/index.js';
+import { LOCK_FILE, lockText, type EmittedFile, type OutputTree } from '../phases/6-emit/index.js';
+import { writeFiles, type Output } from '../phases/6-emit/write-tree.js';
+
+/**
+ * compile() on several threads, for large fleets. Every thread runs the checks and placement on the
+ * whole spec (cheap next to rendering, and it saves sending the fleet between threads), then renders
+ * and serializes its share of the clusters and keeps the files; this thread makes the lock. When
+ * synth writes, each thread writes the files it holds. The bytes are the same as compile() gives on
+ * one thread (a cluster's output depends on no other cluster's output); only the time differs.
+ */
+
+/** Below this much spec text, one thread: starting another costs more than it saves. */
+const PARALLEL_FROM_CHARS = 128 * 1024;
+/** More threads than this only add start-up and memory for the checks each one repeats. */
+const MAX_THREADS = 4;
+
+/** How many threads compile a spec: `FLEET_THREADS` when set, otherwise by its size and the cores. */
+export function threadCount(files: readonly SpecFile[], env: NodeJS.ProcessEnv = process.env): number {
+  const asked = Number(env.FLEET_THREADS);
+  if (Number.isInteger(asked) && asked >= 1) return Math.min(asked, MAX_THREADS);
+  const chars = files.reduce((n, f) => n + f.text.length, 0);
+  return chars < PARALLEL_FROM_CHARS ? 1 : Math.max(1, Math.min(availableParallelism(), MAX_THREADS));
+}
+
+/** The rendered output, held by the threads that rendered it. */
+export interface HeldOutput extends Output {
+  /** Every file's bytes, gathered from the threads. */
+  tree(): Promise<OutputTree>;
+  /** Lets the threads go; call when done with the output. */
+  close(): void;
+}
+
+export type ParallelCompileResult = Omit<CompileResult, 'tree' | 'files'> & { readonly output?: HeldOutput };
+
+export async function compileInParallel(files: readonly SpecFile[], options: CompileOptions = {}): Promise<ParallelCompileResult> {
+  if (options.renderOutput === false) return compile(files, options);
+  const count = threadCount(files);
+  const others = Array.from({ length: count - 1 }, (_, i) => new ShardThread(files, options, { index: i + 1, count }));
+  const { files: own, tree: _, ...result } = compile(files, { ...options, shard: { index: 0, count } });
+  if (!own || !result.fleet || !result.plan) {
+    others.forEach((other) => other.close()); // errors: every thread found the same ones
+    return result;
+  }
+  const shards = await Promise.all(others.map((other) => other.compiled()));
+
+  const texts = new Map(own.map((f) => [f.path, f.text]));
+  const lock = lockText(result.fleet.name, result.plan, [...own, ...shards.flat()]);
+  texts.set(LOCK_FILE, lock);
+  const holders = new Map<string, ShardThread>();
+  others.forEach((other, i) => shards[i].forEach((f) => holders.set(f.path, other)));
+  const hashes = new Map(
+    [...own, ...shards.flat(), { path: LOCK_FILE, hash: `sha256:${hash('sha256', lock)}` }]
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+      .map((f) => [f.path, f.hash]),
+  );
+
+  const output: HeldOutput = {
+    hashes,
+    async write(dir, paths) {
+      const byThread = new Map<ShardThread, string[]>(others.map((other) => [other, []]));
+      const here: string[] = [];
+      for (const path of paths) {
+        const holder = holders.get(path);
+        if (holder) byThread.get(holder)!.push(path);
+        else here.push(path);
+      }
+      const there = [...byThread].map(([thread, theirs]) => thread.write(dir, theirs));
+      writeFiles(dir, here.map((path) => [path, texts.get(path)!]));
+      await Promise.all(there);
+    },
+    async tree() {
+      const all = new Map(texts);
+      for (const theirs of await Promise.all(others.map((other) => other.texts()))) for (const [path, text] of theirs) all.set(path, text);
+      return new Map([...hashes.keys()].map((path) => [path, all.get(path)!]));
+    },
+    close: () => others.forEach((other) => other.close()),
+  };
+  return { ...result, output };
+}
+
+type Request = { kind: 'write'; dir: string; paths: string[] } | { kind: 'texts' };
+type Reply = { kind: 'compiled'; files: Pick<EmittedFile, 'path' | 'hash'>[] } | { kind: 'written' } | { kind: 'texts'; texts: [string, string][] } | { kind: 'failed'; error: string };
+
+interface ShardJob {
+  readonly files: readonly SpecFile[];
+  readonly previous: CompileOptions['previous'];
+  readonly shard: Shard;
+}
+
+/**
+ * One shard compiled on a worker thread, which keeps its files until asked to write or send them.
+ * When no worker can start (e.g. under a test runner that cannot load this module in a worker),
+ * the shard is compiled on this thread instead.
+ */
+class ShardThread {
+  private readonly worker: Worker | undefined;
+  private readonly replies: ((reply: Reply) => void)[] = [];
+  private readonly started: Promise<Reply>;
+  private local?: Map<string, string>;
+
+  constructor(
+    files: readonly SpecFile[],
+    options: CompileOptions,
+    private readonly shard: Shard,
+  ) {
+    const job: ShardJob = { files, previous: options.previous, shard };
+    let worker: Worker | undefined;
+    this.started = new Promise<Reply>((done, fail) => {
+      worker = new Worker(new URL(import.meta.url), { workerData: { compileShard: job } });
+      worker.once('message', done);
+      worker.once('error', fail);
+      worker.once('exit', (code) => fail(new Error(`exited with ${code}`)));
+    }).catch(() => {
+      // The thread did not start: compile the shard here.
+      this.local = new Map(compileShard(job).map((f) => [f.path, f.text]));
+      return { kind: 'compiled', files: [...this.local].map(([path, text]) => ({ path, hash: `sha256:${hash('sha256', text)}` })) };
+    });
+    this.worker = worker;
+    worker?.on('message', (reply: Reply) => this.replies.shift()?.(reply));
+    // A thread that dies fails whatever was asked of it, rather than leaving it waiting.
+    worker?.on('error', (error) => this.replies.splice(0).forEach((answer) => answer({ kind: 'failed', error: String(error) })));
+    worker?.on('exit', (code) => this.replies.splice(0).forEach((answer) => answer({ kind: 'failed', error: `the thread exited with ${code}` })));
+  }
+
+  async compiled(): Promise<Pick<EmittedFile, 'path' | 'hash'>[]> {
+    const reply = await this.started;
+    if (reply.kind !== 'compiled') throw this.failure(reply);
+    this.worker?.unref(); // idle until asked: never what keeps the process alive
+    return reply.files;
+  }
+
+  async write(dir: string, paths: string[]): Promise<void> {
+    if (paths.length === 0) return;
+    if (this.local) return writeFiles(dir, paths.map((path) => [path, this.local!.get(path)!]));
+    const reply = await this.ask({ kind: 'write', dir, paths });
+    if (reply.kind !== 'written') throw this.failure(reply);
+  }
+
+  async texts(): Promise<[string, string][]> {
+    if (this.local) return [...this.local];
+    const reply = await this.ask({ kind: 'texts' });
+    if (reply.kind !== 'texts') throw this.failure(reply);
+    return reply.texts;
+  }
+
+  close(): void {
+    void this.worker?.terminate();
+  }
+
+  private ask(request: Request): Promise<Reply> {
+    this.worker!.ref();
+    return new Promise<Reply>((answer) => {
+      this.replies.push(answer);
+      this.worker!.postMessage(request);
+    }).finally(() => this.worker!.unref());
+  }
+
+  private failure(reply: Reply): Error {
+    return new Error(`on compile thread ${this.shard.index + 1} of ${this.shard.count}: ${reply.kind === 'failed' ? reply.error : `unexpected ${reply.kind}`}`);
+  }
+}
+
+function compileShard({ files, previous, shard }: ShardJob): readonly EmittedFile[] {
+  return compile(files, { previous, shard }).files ?? [];
+}
+
+/** The worker's side: compile the shard, report the hashes, then write or send files when asked. */
+if (!isMainThread && workerData?.compileShard) {
+  const port = parentPort!;
+  const reply = (message: Reply) => port.postMessage(message);
+  const guard = (work: () => void) => {
+    try {
+      work();
+    } catch (error) {
+      reply({ kind: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    }
+  };
+  let texts = new Map<string, string>();
+  guard(() => {
+    const files = compileShard(workerData.compileShard as ShardJob);
+    texts = new Map(files.map((f) => [f.path, f.text]));
+    reply({ kind: 'compiled', files: files.map(({ path, hash }) => ({ path, hash })) });
+  });
+  port.on('message', (request: Request) =>
+    guard(() => {
+      if (request.kind === 'write') {
+        writeFiles(request.dir, request.paths.map((path) => [path, texts.get(path)!]));
+        reply({ kind: 'written' });
+      } else reply({ kind: 'texts', texts: [...texts] });
+    }),
+  );
+}

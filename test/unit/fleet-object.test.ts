@@ -1,0 +1,69 @@
+import { ApiObject, App, Chart } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { generateFleet } from '../../bench/generate.js';
+import type { KubeObject } from '../../src/model/manifest.js';
+import { FleetObject } from '../../src/phases/5-render/fleet-object.js';
+import { toYaml } from '../../src/phases/6-emit/index.js';
+import { compileText } from '../helpers/spec.js';
+import { committedFleets, renderFleet } from '../helpers/trees.js';
+
+/**
+ * FleetObject serializes without cdk8s's resolution pass; it must give exactly what ApiObject
+ * gives (same keys, same order, same dropped values) for everything fleet renders and more.
+ */
+const source = { file: 'fleet-spec.yaml', entry: 'test' };
+const chart = () => new Chart(new App(), 'c', { disableResourceNameHashes: true });
+const both = (props: KubeObject) => {
+  const c = chart();
+  return { cdk8s: new ApiObject(c, 'a', props).toJson(), fleet: new FleetObject(c, 'f', props, source).toJson() };
+};
+const same = (props: KubeObject) => {
+  const { cdk8s, fleet } = both(props);
+  expect(JSON.stringify(fleet)).toBe(JSON.stringify(cdk8s));
+};
+
+function renderedObjects(): KubeObject[] {
+  const objects: KubeObject[] = [];
+  const generated = compileText(toYaml(generateFleet({ clusters: 8, apps: 60 })));
+  for (const tree of [...committedFleets().map((f) => renderFleet(f).tree!), generated.tree!]) {
+    for (const [path, text] of tree) if (path.endsWith('.yaml') && !path.endsWith('kustomization.yaml')) objects.push(parseYaml(text) as KubeObject);
+  }
+  return objects;
+}
+
+describe('FleetObject.toJson', () => {
+  it('matches ApiObject.toJson on every object fleet renders', () => {
+    const objects = renderedObjects();
+    expect(objects.length).toBeGreaterThan(500);
+    for (const object of objects) same(object);
+  });
+
+  it('matches it on awkward values: unsorted keys, null, undefined, empty arrays and objects, nesting', () => {
+    same({
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+      metadata: { name: 'x', labels: {}, annotations: { b: '1', a: '2' }, finalizers: [] },
+      data: { z: '1', a: undefined as unknown as string, m: null as unknown as string },
+      spec: { list: [{ b: 1, a: [] }, {}, [3, 2]], empty: {}, nothing: [] },
+    } as KubeObject);
+    same({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' } });
+  });
+
+  it('honours metadata changed after construction and JSON patches', async () => {
+    const { JsonPatch } = await import('cdk8s');
+    const c = chart();
+    const object = new FleetObject(c, 'f', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', labels: { a: '1' } } }, source);
+    object.metadata.addLabel('b', '2');
+    object.metadata.addAnnotation('note', 'x');
+    object.addJsonPatch(JsonPatch.add('/spec', { finalizers: ['kubernetes'] }));
+    expect(object.toJson()).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', labels: { a: '1', b: '2' }, annotations: { note: 'x' } }, spec: { finalizers: ['kubernetes'] } });
+  });
+
+  it('refuses values that are not plain data', () => {
+    const c = chart();
+    class Token {}
+    const object = new FleetObject(c, 'f', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { token: new Token() } } as unknown as KubeObject, source);
+    expect(() => object.toJson()).toThrow(/non-simple object of type 'Token'/);
+  });
+});

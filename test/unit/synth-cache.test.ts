@@ -1,0 +1,235 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  cacheFileFor,
+  cacheKey,
+  fleetBuildId,
+  openSynthCache,
+  parseCacheRecord,
+  readTreeState,
+  sameTreeState,
+} from '../../src/cli/synth-cache.js';
+import type { SpecFile } from '../../src/phases/1-load/index.js';
+
+const scratch: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-synth-cache-'));
+  scratch.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Lets the file system's clock move on, so a rewrite gets new times (ext4 stamps with a clock of a few ms). */
+const nextTick = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+describe('cacheKey', () => {
+  const spec: SpecFile[] = [
+    { path: 'policies/a.yaml', name: 'a.yaml', text: 'apiVersion: fleet/v1alpha1\n' },
+    { path: 'policies/b.yaml', name: 'b.yaml', text: 'apps: []\n' },
+  ];
+  const base = cacheKey('build-1', spec, '/repo/out');
+
+  it('is the same for the same inputs', () => {
+    expect(cacheKey('build-1', spec.map((f) => ({ ...f })), '/repo/out')).toBe(base);
+  });
+
+  it('changes with the spec bytes, a file name or path, the file order, the build id and the output folder', () => {
+    const variants = [
+      cacheKey('build-1', [spec[0], { ...spec[1], text: 'apps: [] \n' }], '/repo/out'),
+      cacheKey('build-1', [spec[0], { ...spec[1], name: 'c.yaml' }], '/repo/out'),
+      cacheKey('build-1', [spec[0], { ...spec[1], path: 'other/b.yaml' }], '/repo/out'),
+      cacheKey('build-1', [spec[1], spec[0]], '/repo/out'),
+      cacheKey('build-1', [spec[0]], '/repo/out'),
+      cacheKey('build-2', spec, '/repo/out'),
+      cacheKey('build-1', spec, '/repo/out-2'),
+    ];
+    expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
+  });
+
+  it('does not confuse where one file ends and the next begins', () => {
+    const joined = cacheKey('b', [{ path: 'p', name: 'n', text: 'ab' }, { path: 'p', name: 'n', text: '' }], '/o');
+    const split = cacheKey('b', [{ path: 'p', name: 'n', text: 'a' }, { path: 'p', name: 'n', text: 'b' }], '/o');
+    expect(joined).not.toBe(split);
+  });
+});
+
+describe('tree state', () => {
+  function tree(): string {
+    const root = join(tempDir(), 'out');
+    mkdirSync(join(root, 'na-1/shop'), { recursive: true });
+    writeFileSync(join(root, 'fleet.lock.json'), '{}\n');
+    writeFileSync(join(root, 'na-1/kustomization.yaml'), 'resources: []\n');
+    writeFileSync(join(root, 'na-1/shop/deployment.web.yaml'), 'image: web:1.0.0\n');
+    return root;
+  }
+
+  it('lists every file, sorted, with `/` paths, and is stable while nothing changes', () => {
+    const root = tree();
+    const state = readTreeState(root);
+    expect(state.entries.map((e) => e.split('\t')[0])).toEqual(['fleet.lock.json', 'na-1/kustomization.yaml', 'na-1/shop/deployment.web.yaml']);
+    expect(sameTreeState(state.entries, readTreeState(root).entries)).toBe(true);
+  });
+
+  it('sees a same-size edit', async () => {
+    const root = tree();
+    const before = readTreeState(root).entries;
+    await nextTick();
+    writeFileSync(join(root, 'na-1/shop/deployment.web.yaml'), 'image: web:1.0.1\n');
+    expect(sameTreeState(before, readTreeState(root).entries)).toBe(false);
+  });
+
+  it('sees a same-size edit that puts the old modification time back (the change time still moves)', async () => {
+    const root = tree();
+    const file = join(root, 'na-1/shop/deployment.web.yaml');
+    utimesSync(file, 1_000_000, 1_000_000); // whole seconds, so the same times can be put back exactly
+    const before = readTreeState(root).entries;
+    await nextTick();
+    writeFileSync(file, 'image: web:1.0.1\n');
+    utimesSync(file, 1_000_000, 1_000_000); // as `touch -r` or a tool that keeps times would
+    const after = readTreeState(root).entries;
+    const fields = (entries: string[]) => entries.find((e) => e.startsWith('na-1/shop/'))!.split('\t');
+    expect(fields(after)[2]).toBe(fields(before)[2]); // the same size and modification time...
+    expect(fields(after)[1]).toBe(fields(before)[1]);
+    expect(sameTreeState(before, after)).toBe(false); // ...but not the same change time
+  });
+
+  it('sees a deleted file and an added file', () => {
+    const root = tree();
+    const before = readTreeState(root).entries;
+    rmSync(join(root, 'na-1/kustomization.yaml'));
+    expect(sameTreeState(before, readTreeState(root).entries)).toBe(false);
+
+    const root2 = tree();
+    const before2 = readTreeState(root2).entries;
+    writeFileSync(join(root2, 'na-1/README.md'), 'notes\n');
+    expect(sameTreeState(before2, readTreeState(root2).entries)).toBe(false);
+  });
+
+  it('compares entries exactly', () => {
+    const a = ['x.yaml\t10\t1000.5\t1000.5\t7'];
+    expect(sameTreeState(a, ['x.yaml\t10\t1000.5\t1000.5\t7'])).toBe(true);
+    expect(sameTreeState(a, ['x.yaml\t10\t1000.5\t1000.6\t7'])).toBe(false); // ctime
+    expect(sameTreeState(a, ['x.yaml\t10\t1000.5\t1000.5\t8'])).toBe(false); // replaced by another inode
+    expect(sameTreeState(a, [])).toBe(false);
+  });
+});
+
+describe('cacheFileFor', () => {
+  it('uses node_modules/.cache/fleet under the working directory, only when node_modules exists there', () => {
+    const cwd = tempDir();
+    expect(cacheFileFor('out', { enabled: true, cwd, env: {} })).toBeUndefined();
+    mkdirSync(join(cwd, 'node_modules'));
+    const file = cacheFileFor('out', { enabled: true, cwd, env: {} })!;
+    expect(file.startsWith(join(cwd, 'node_modules/.cache/fleet/'))).toBe(true);
+    expect(file).toMatch(/\/[0-9a-f]{64}\.json$/);
+    // One file per output folder, by its absolute path.
+    expect(cacheFileFor('./out/', { enabled: true, cwd, env: {} })).toBe(file);
+    expect(cacheFileFor('out-2', { enabled: true, cwd, env: {} })).not.toBe(file);
+  });
+
+  it('FLEET_CACHE_DIR moves it; FLEET_CACHE=0 and --no-cache turn it off; never inside the output folder', () => {
+    const cwd = tempDir();
+    expect(cacheFileFor('out', { enabled: true, cwd, env: { FLEET_CACHE_DIR: 'cache' } })!.startsWith(join(cwd, 'cache/'))).toBe(true);
+    expect(cacheFileFor('out', { enabled: true, cwd, env: { FLEET_CACHE_DIR: 'cache', FLEET_CACHE: '0' } })).toBeUndefined();
+    expect(cacheFileFor('out', { enabled: false, cwd, env: { FLEET_CACHE_DIR: 'cache' } })).toBeUndefined();
+    expect(cacheFileFor('out', { enabled: true, cwd, env: { FLEET_CACHE_DIR: 'out/.cache' } })).toBeUndefined();
+  });
+});
+
+describe('SynthCache', () => {
+  /** A spec and a written output folder, with the cache in a scratch folder. */
+  function project() {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'fleet-spec.yaml'), 'apiVersion: fleet/v1alpha1\n');
+    mkdirSync(join(cwd, 'out/na-1'), { recursive: true });
+    writeFileSync(join(cwd, 'out/fleet.lock.json'), '{}\n');
+    writeFileSync(join(cwd, 'out/na-1/kustomization.yaml'), 'resources: []\n');
+    const env = { FLEET_CACHE_DIR: join(cwd, 'cache') };
+    const open = (buildId: string | undefined = 'build-1') => openSynthCache(join(cwd, 'fleet-spec.yaml'), 'out', { cwd, env, buildId });
+    return { cwd, open, file: cacheFileFor('out', { enabled: true, cwd, env })! };
+  }
+
+  /** A synth that compiled (printing `warnings`) and wrote: records the run. */
+  function synth(cache: ReturnType<ReturnType<typeof project>['open']>, warnings = '') {
+    expect(cache!.lookup()).toBeUndefined();
+    const printed: string[] = [];
+    const io = cache!.watch({ out: () => {}, err: (text) => printed.push(text) });
+    if (warnings) io.err(warnings);
+    cache!.record({ clusters: 1, files: 2 });
+    expect(printed.join('')).toBe(warnings);
+  }
+
+  it('a recorded run is a hit, with its warnings and counts, until the spec or the output folder changes', async () => {
+    const { cwd, open } = project();
+    synth(open(), 'fleet-spec.yaml:1:1: warning x\n');
+    expect(open()!.lookup()).toEqual({ format: 1, key: expect.any(String), warnings: 'fleet-spec.yaml:1:1: warning x\n', clusters: 1, files: 2, tree: expect.any(Array) });
+
+    await nextTick();
+    writeFileSync(join(cwd, 'out/fleet.lock.json'), '{ }\n');
+    expect(open()!.lookup()).toBeUndefined();
+    synth(open());
+    expect(open()!.lookup()).toBeDefined();
+
+    writeFileSync(join(cwd, 'fleet-spec.yaml'), 'apiVersion: fleet/v1alpha2\n');
+    expect(open()!.lookup()).toBeUndefined();
+  });
+
+  it('records the output folder as it is right after the write (waits out the file clock tick), so the next run hits', () => {
+    const { cwd, open } = project();
+    writeFileSync(join(cwd, 'out/na-1/kustomization.yaml'), 'resources: [a]\n'); // written just now
+    synth(open());
+    expect(open()!.lookup()).toBeDefined();
+  });
+
+  it('another build of fleet, or none, is a miss', () => {
+    const { cwd, open } = project();
+    synth(open());
+    expect(open('build-2')!.lookup()).toBeUndefined();
+    // From src/ (as here) there is no dist/build-id.json next to the module: never a hit.
+    expect(fleetBuildId()).toBeUndefined();
+    const noBuild = openSynthCache(join(cwd, 'fleet-spec.yaml'), 'out', { cwd, env: { FLEET_CACHE_DIR: join(cwd, 'cache') } });
+    expect(noBuild!.lookup()).toBeUndefined();
+  });
+
+  it('an interrupted write (a staging or old sibling folder) is a miss', () => {
+    const { cwd, open } = project();
+    synth(open());
+    mkdirSync(join(cwd, 'out.fleet-staging'));
+    expect(open()!.lookup()).toBeUndefined();
+  });
+
+  it('a corrupt, truncated or foreign cache file is a miss, never an error; the next record replaces it', () => {
+    const { open, file } = project();
+    synth(open());
+    const good = readFileSync(file, 'utf8');
+    for (const bad of ['', 'not json', good.slice(0, good.length / 2), 'null', '[]', JSON.stringify({ ...JSON.parse(good), format: 0 }), JSON.stringify({ ...JSON.parse(good), tree: [1] })]) {
+      writeFileSync(file, bad);
+      expect(parseCacheRecord(bad)).toBeUndefined();
+      expect(open()!.lookup()).toBeUndefined();
+    }
+    synth(open());
+    expect(open()!.lookup()).toBeDefined();
+  });
+
+  it('a cache folder that cannot be written is skipped without an error', () => {
+    const { cwd } = project();
+    writeFileSync(join(cwd, 'blocker'), ''); // a file where the cache folder should be
+    const cache = openSynthCache(join(cwd, 'fleet-spec.yaml'), 'out', { cwd, env: { FLEET_CACHE_DIR: join(cwd, 'blocker/cache') }, buildId: 'b' })!;
+    expect(cache.lookup()).toBeUndefined();
+    expect(() => cache.record({ clusters: 1, files: 2 })).not.toThrow();
+    expect(cache.lookup()).toBeUndefined();
+  });
+
+  it('never records a run whose lookup could not read the spec', () => {
+    const { cwd, file } = project();
+    rmSync(join(cwd, 'fleet-spec.yaml'));
+    const cache = openSynthCache(join(cwd, 'fleet-spec.yaml'), 'out', { cwd, env: { FLEET_CACHE_DIR: join(cwd, 'cache') }, buildId: 'b' })!;
+    expect(cache.lookup()).toBeUndefined();
+    cache.record({ clusters: 1, files: 2 });
+    expect(() => statSync(file)).toThrow();
+  });
+});

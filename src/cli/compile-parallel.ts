@@ -48,16 +48,15 @@ export async function compileInParallel(files: readonly SpecFile[], options: Com
     return result;
   }
   const shards = await Promise.all(others.map((other) => other.compiled()));
+  const every = [...own, ...shards.flat()];
 
-  const texts = new Map(own.map((f) => [f.path, f.text]));
-  const lock = lockText(result.fleet.name, result.plan, [...own, ...shards.flat()]);
-  texts.set(LOCK_FILE, lock);
+  // The lock is made here, from every thread's hashes; the files stay where they were rendered.
+  const lock = lockText(result.fleet.name, result.plan, every);
+  const texts = new Map(own.map((f) => [f.path, f.text])).set(LOCK_FILE, lock);
   const holders = new Map<string, ShardThread>();
   others.forEach((other, i) => shards[i].forEach((f) => holders.set(f.path, other)));
   const hashes = new Map(
-    [...own, ...shards.flat(), { path: LOCK_FILE, hash: `sha256:${hash('sha256', lock)}` }]
-      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-      .map((f) => [f.path, f.hash]),
+    [...every, { path: LOCK_FILE, hash: `sha256:${hash('sha256', lock)}` }].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((f) => [f.path, f.hash]),
   );
 
   const output: HeldOutput = {

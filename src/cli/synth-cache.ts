@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { SpecFile } from '../phases/1-load/index.js';
+import { fileStamp } from '../phases/6-emit/write-tree.js';
 import { SCHEMA_URL } from '../phases/2-validate/schema.js';
 import type { Io } from './io.js';
 import { readSpecFiles } from './spec-files.js';
@@ -110,7 +111,7 @@ export function readTreeState(root: string): TreeState {
         continue;
       }
       const stats = lstatSync(path);
-      entries.push(`${prefix}${entry.name}\t${stats.size}\t${stats.mtimeMs}\t${stats.ctimeMs}\t${stats.ino}`);
+      entries.push(`${prefix}${entry.name}\t${fileStamp(stats)}`);
       if (stats.ctimeMs > newestChange) newestChange = stats.ctimeMs;
     }
   };
@@ -147,6 +148,7 @@ export function parseCacheRecord(text: string): CacheRecord | undefined {
 /** One synth's use of the cache: look up before compiling; on a miss, watch what the compile prints and record after writing. */
 export class SynthCache {
   private key: string | undefined;
+  private previous: CacheRecord | undefined;
   private warnings = '';
   private readonly out: string;
 
@@ -173,12 +175,25 @@ export class SynthCache {
       if (read.files.length === 0 || read.diagnostics.length > 0) return undefined;
       this.key = cacheKey(this.buildId, read.files, this.out);
       const record = parseCacheRecord(readFileSync(this.file, 'utf8'));
+      this.previous = record;
       if (record === undefined || record.key !== this.key) return undefined;
       if (existsSync(`${this.out}.fleet-staging`) || existsSync(`${this.out}.fleet-old`)) return undefined;
       return sameTreeState(record.tree, readTreeState(this.out).entries) ? record : undefined;
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * On a miss, the stamp (see fileStamp) of every file under the output folder as the last synth
+   * left it, whatever its spec was: reading the previous output can skip the files that kept it.
+   */
+  stampsOfLastSynth(): Map<string, string> | undefined {
+    if (!this.previous) return undefined;
+    return new Map(this.previous.tree.map((entry) => {
+      const tab = entry.indexOf('\t');
+      return [entry.slice(0, tab), entry.slice(tab + 1)];
+    }));
   }
 
   /** `io`, also keeping what is printed to stderr: the compile's diagnostics, which a hit prints again. */

@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GENERATED_MARK, LOCK_FILE } from '../../src/phases/6-emit/index.js';
-import { compareTree, readTree, readTreeInBackground, writeTree } from '../../src/phases/6-emit/write-tree.js';
+import { compareTree, fileStamp, readTree, readTreeInBackground, writeTree } from '../../src/phases/6-emit/write-tree.js';
 
 const folders: string[] = [];
 afterEach(() => {
@@ -79,5 +80,25 @@ describe('writing the output tree', async () => {
     writeFileSync(join(out, 'notes.md'), 'mine\n');
     expect(await readTreeInBackground(out)()).toEqual(readTree(out));
     expect(readTree(join(out, 'missing'))).toEqual({ hashes: new Map(), handWritten: new Set(), unowned: new Set() });
+  });
+
+  it('takes the lock\'s hash for files that kept their stamp since the last synth, and reads the rest', async () => {
+    const out = outDir();
+    await writeTree(out, tree({ 'a/one.yaml': '1\n', 'a/two.yaml': '2\n' })); // its lock says every hash is sha256:x
+    const stamps = new Map(['a/one.yaml', 'a/two.yaml', LOCK_FILE].map((path) => [path, fileStamp(lstatSync(join(out, path)))]));
+    const real = (path: string) => `sha256:${hash('sha256', readFileSync(join(out, path)))}`;
+
+    expect(readTree(out).hashes.get('a/one.yaml')).toBe(real('a/one.yaml'));
+    expect(readTree(out, stamps).hashes.get('a/one.yaml')).toBe('sha256:x'); // not read: the lock's word
+    expect(await readTreeInBackground(out, stamps)()).toEqual(readTree(out, stamps));
+
+    writeFileSync(join(out, 'a/one.yaml'), 'edited\n');
+    const afterEdit = readTree(out, stamps);
+    expect(afterEdit.hashes.get('a/one.yaml')).toBe(real('a/one.yaml'));
+    expect(afterEdit.hashes.get('a/two.yaml')).toBe('sha256:x');
+    expect(afterEdit.handWritten.has('a/one.yaml')).toBe(true);
+
+    writeFileSync(join(out, LOCK_FILE), readFileSync(join(out, LOCK_FILE), 'utf8')); // same bytes, new stamp
+    expect(readTree(out, stamps).hashes.get('a/two.yaml')).toBe(real('a/two.yaml'));
   });
 });

@@ -23,7 +23,7 @@ export function synthCommand(io: Io, setExit: (code: number) => void): Command {
         return setExit(EXIT.ok);
       }
       // The previous output is read on another thread while the spec compiles.
-      const onDisk = readTreeInBackground(options.out);
+      const onDisk = readTreeInBackground(options.out, cache?.stampsOfLastSynth());
       const result = await compileSpec(spec, cache?.watch(io) ?? io, { outDir: options.out });
       if (typeof result === 'number') return setExit(result);
       const disk = await onDisk();

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { type Dirent, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { type Dirent, type Stats, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { OutputTree } from './index.js';
@@ -68,12 +68,42 @@ export interface DiskTree {
   readonly unowned: ReadonlySet<string>;
 }
 
-/** Reads and hashes every file under `outDir` (nothing when it does not exist). */
-export function readTree(outDir: string): DiskTree {
+/**
+ * A file's identity on disk without reading it: size, modification and change times, inode. Two
+ * equal stamps of a path mean nobody wrote to it in between (see src/cli/synth-cache.ts).
+ */
+export function fileStamp(stats: Stats): string {
+  return `${stats.size}\t${stats.mtimeMs}\t${stats.ctimeMs}\t${stats.ino}`;
+}
+
+/**
+ * Reads and hashes every file under `outDir` (nothing when it does not exist). `unchangedSince`,
+ * the stamps of every file right after the last synth wrote them (from the synth cache), saves
+ * reading the files fleet owns that still have their stamp: their hash is the one in the lock,
+ * itself unchanged. A one-app change then reads a handful of files instead of every one.
+ */
+export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, string>): DiskTree {
   const hashes = new Map<string, string>();
   const handWritten = new Set<string>();
+  const paths = listFiles(outDir);
+  const unchanged = (path: string) => {
+    const stamp = unchangedSince?.get(path);
+    if (stamp === undefined) return false;
+    try {
+      return fileStamp(lstatSync(join(outDir, path))) === stamp;
+    } catch {
+      return false;
+    }
+  };
+  // The lock's hashes stand for the files only while the lock itself is as the last synth left it.
+  const lockedHashes = unchangedSince && unchanged(LOCK_FILE) ? parseLock(readTextOrUndefined(join(outDir, LOCK_FILE)))?.files : undefined;
   let lock: string | undefined;
-  for (const path of listFiles(outDir)) {
+  for (const path of paths) {
+    const locked = lockedHashes && Object.hasOwn(lockedHashes, path) ? lockedHashes[path] : undefined;
+    if (locked !== undefined && unchanged(path)) {
+      hashes.set(path, locked);
+      continue;
+    }
     let bytes: Buffer;
     try {
       bytes = readFileSync(join(outDir, path));
@@ -98,10 +128,10 @@ export function readTree(outDir: string): DiskTree {
  * error) does not wait for it. Falls back to reading here when no worker can start (e.g. under a
  * test runner that cannot load this module in a worker).
  */
-export function readTreeInBackground(outDir: string): () => Promise<DiskTree> {
+export function readTreeInBackground(outDir: string, unchangedSince?: ReadonlyMap<string, string>): () => Promise<DiskTree> {
   let worker: Worker | undefined;
   const read = new Promise<DiskTree>((done, fail) => {
-    worker = new Worker(new URL(import.meta.url), { workerData: { readTree: outDir } });
+    worker = new Worker(new URL(import.meta.url), { workerData: { readTree: outDir, unchangedSince } });
     worker.once('message', done);
     worker.once('error', fail);
     worker.once('exit', (code) => fail(new Error(`the tree reader exited with ${code}`)));
@@ -110,11 +140,11 @@ export function readTreeInBackground(outDir: string): () => Promise<DiskTree> {
   read.catch(() => {}); // not asked for (the run stopped early), or read here when asked
   return () => {
     worker?.ref();
-    return read.catch(() => readTree(outDir));
+    return read.catch(() => readTree(outDir, unchangedSince));
   };
 }
 
-if (!isMainThread && typeof workerData?.readTree === 'string') parentPort!.postMessage(readTree(workerData.readTree));
+if (!isMainThread && typeof workerData?.readTree === 'string') parentPort!.postMessage(readTree(workerData.readTree, workerData.unchangedSince));
 
 /** How `outDir` (as read into `disk`) differs from `tree`. Reads only: `fleet synth --check` uses it. */
 export function compareTree(outDir: string, tree: OutputTree | Output, disk: DiskTree = readTree(outDir)): TreeDifference {
@@ -179,6 +209,14 @@ export async function writeTree(outDir: string, tree: OutputTree | Output, disk?
   renameSync(staging, outDir);
   rmSync(old, { recursive: true, force: true });
   return difference;
+}
+
+function readTextOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function withoutTrailingSlash(path: string): string {

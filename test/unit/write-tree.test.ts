@@ -101,4 +101,45 @@ describe('writing the output tree', async () => {
     writeFileSync(join(out, LOCK_FILE), readFileSync(join(out, LOCK_FILE), 'utf8')); // same bytes, new stamp
     expect(readTree(out, stamps).hashes.get('a/two.yaml')).toBe(real('a/two.yaml'));
   });
+
+  it('stages only the cluster folders that change, and keeps the others untouched', async () => {
+    const out = outDir();
+    await writeTree(out, tree({ 'a/one.yaml': '1\n', 'b/two.yaml': '2\n' }));
+    const untouched = lstatSync(join(out, 'b/two.yaml'));
+    expect(await writeTree(out, tree({ 'a/one.yaml': 'changed\n', 'b/two.yaml': '2\n' }))).toMatchObject({ changed: ['a/one.yaml'] });
+    const after = lstatSync(join(out, 'b/two.yaml'));
+    expect([after.ino, after.ctimeMs, after.nlink]).toEqual([untouched.ino, untouched.ctimeMs, untouched.nlink]);
+    expect(readFileSync(join(out, 'a/one.yaml'), 'utf8')).toContain('changed');
+    expect(readdirSync(join(out, '..')).sort()).toEqual(['out']);
+  });
+
+  it('finishes a swap that was interrupted after its journal, whatever entries it had reached', async () => {
+    const out = outDir();
+    await writeTree(out, tree({ 'a/one.yaml': '1\n', 'b/two.yaml': '2\n', 'c/three.yaml': '3\n' }));
+    const next = tree({ 'a/one.yaml': '1 new\n', 'b/two.yaml': '2 new\n' });
+    // As a run killed mid-swap leaves it: `a` swapped in, `b` and the lock still staged, `c` (gone) not yet moved aside.
+    const staging = `${out}.fleet-staging`;
+    mkdirSync(join(staging, 'b'), { recursive: true });
+    writeFileSync(join(staging, 'b/two.yaml'), next.get('b/two.yaml')!);
+    writeFileSync(join(staging, LOCK_FILE), next.get(LOCK_FILE)!);
+    writeFileSync(join(out, 'a/one.yaml'), next.get('a/one.yaml')!);
+    const journal = ['a', 'b', 'c', LOCK_FILE].sort().map((entry) => ({ entry, replace: entry !== 'c' }));
+    writeFileSync(join(staging, '.fleet-swap.json'), JSON.stringify(journal));
+    mkdirSync(`${out}.fleet-old/a`, { recursive: true }); // `a`'s previous version, moved aside
+
+    expect(await writeTree(out, next)).toEqual(clean);
+    expect(readdirSync(out).sort()).toEqual(['a', 'b', LOCK_FILE].sort());
+    expect(readFileSync(join(out, 'b/two.yaml'), 'utf8')).toBe(next.get('b/two.yaml'));
+    expect(readdirSync(join(out, '..')).sort()).toEqual(['out']);
+  });
+
+  it('discards staging that never reached its journal: the previous tree stands', async () => {
+    const out = outDir();
+    const first = tree({ 'a/one.yaml': '1\n' });
+    await writeTree(out, first);
+    mkdirSync(join(`${out}.fleet-staging`, 'a'), { recursive: true });
+    writeFileSync(join(`${out}.fleet-staging`, 'a/one.yaml'), 'half-written');
+    expect(await writeTree(out, first)).toEqual(clean);
+    expect(readdirSync(join(out, '..')).sort()).toEqual(['out']);
+  });
 });

@@ -9,9 +9,11 @@ import { LOCK_FILE, parseLock } from './lock.js';
 /**
  * The only code that writes to the output folder.
  *
- * Atomic: the new tree is assembled in a sibling staging folder (unchanged and hand-written files
- * hard-linked, changed files written), then swapped in with two renames. A crash or kill leaves
- * the previous folder intact; the rare crash between the two renames is repaired on the next run.
+ * Atomic: what changes is assembled in a sibling staging folder first, one whole top-level entry
+ * at a time (a cluster folder with a change is staged complete: unchanged and hand-written files
+ * hard-linked, changed files written), then a journal is written and the staged entries are
+ * swapped in by renames. A crash or kill before the journal leaves the previous folder intact;
+ * one during the renames is finished by the next run. A first write is one rename of the tree.
  * Only files listed in the previous lock are ever deleted; a file fleet did not write is never
  * overwritten.
  */
@@ -179,20 +181,26 @@ export async function writeTree(outDir: string, tree: OutputTree | Output, disk?
   if (difference.conflicts.length > 0 || isClean(difference)) return difference;
 
   const staging = `${outDir}.fleet-staging`;
-  const old = `${outDir}.fleet-old`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   const stale = new Set(difference.stale);
   const rewrite = [...difference.changed, ...difference.added];
   // Started first: files held by other threads are written there while this one links the rest.
   const writing = output.write(staging, rewrite);
+  if (!existsSync(outDir)) {
+    await writing;
+    renameSync(staging, outDir); // a first write: the whole tree in one rename
+    return difference;
+  }
 
-  // Everything that stays: hand-written files and unchanged owned files, linked (not copied).
-  // Listed again: `disk` may have been read a while ago, and a file added since must not be lost.
+  // Only the top-level entries (cluster folders, _flux, the lock) with a change are staged whole:
+  // what stays in them hard-linked (hand-written files too), the rest written. Listed again:
+  // `disk` may have been read a while ago, and a file added since must not be lost.
+  const entries = new Set([...rewrite, ...difference.stale].map(topLevel));
   const rewritten = new Set(rewrite);
   const folders = new Set<string>();
   for (const path of listFiles(outDir)) {
-    if (stale.has(path) || rewritten.has(path)) continue;
+    if (!entries.has(topLevel(path)) || stale.has(path) || rewritten.has(path)) continue;
     const target = join(staging, path);
     const folder = dirname(target);
     if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
@@ -205,10 +213,46 @@ export async function writeTree(outDir: string, tree: OutputTree | Output, disk?
   }
   await writing;
 
-  if (existsSync(outDir)) renameSync(outDir, old);
-  renameSync(staging, outDir);
-  rmSync(old, { recursive: true, force: true });
+  // The commit point: once the journal is written, an interrupted swap is finished by the next run.
+  const journal: SwapJournal = [...entries].sort().map((entry) => ({ entry, replace: existsSync(join(staging, entry)) }));
+  writeFileSync(join(staging, JOURNAL), JSON.stringify(journal));
+  finishSwap(outDir);
   return difference;
+}
+
+/** In the staging folder once it is complete: which top-level entries to swap in (or remove). */
+const JOURNAL = '.fleet-swap.json';
+type SwapJournal = { entry: string; replace: boolean }[];
+
+/** The top-level entry of the output folder a path is in: its cluster folder, `_flux`, or the file itself. */
+function topLevel(path: string): string {
+  const slash = path.indexOf('/');
+  return slash === -1 ? path : path.slice(0, slash);
+}
+
+/**
+ * Moves each journaled entry of the output folder aside and the staged one in (or only aside, for
+ * an entry that is gone), then removes what was moved aside and the staging folder, the journal
+ * last. Safe to run again at any point: an entry already swapped has left staging.
+ */
+function finishSwap(outDir: string): void {
+  const staging = `${outDir}.fleet-staging`;
+  const old = `${outDir}.fleet-old`;
+  const journal = JSON.parse(readFileSync(join(staging, JOURNAL), 'utf8')) as SwapJournal;
+  mkdirSync(old, { recursive: true });
+  for (const { entry, replace } of journal) {
+    const current = join(outDir, entry);
+    const next = join(staging, entry);
+    if (replace && !existsSync(next)) continue; // swapped already
+    if (existsSync(current)) {
+      rmSync(join(old, entry), { recursive: true, force: true });
+      mkdirSync(dirname(join(old, entry)), { recursive: true });
+      renameSync(current, join(old, entry));
+    }
+    if (replace) renameSync(next, current);
+  }
+  rmSync(old, { recursive: true, force: true });
+  rmSync(staging, { recursive: true, force: true });
 }
 
 function readTextOrUndefined(path: string): string | undefined {
@@ -224,15 +268,21 @@ function withoutTrailingSlash(path: string): string {
 }
 
 /**
- * Repairs what an interrupted run left behind: a swapped-out folder is put back, staging
- * discarded. True when it put a folder back (so what was read of `outDir` before is out of date).
+ * Repairs what an interrupted run left behind: a swap that reached its journal is finished;
+ * staging without a journal is discarded; a whole folder swapped out by an older fleet is put
+ * back. True when it changed the output folder (so what was read of it before is out of date).
  */
 function recover(outDir: string): boolean {
+  const staging = `${outDir}.fleet-staging`;
   const old = `${outDir}.fleet-old`;
+  if (existsSync(join(staging, JOURNAL))) {
+    finishSwap(outDir);
+    return true;
+  }
   const restore = !existsSync(outDir) && existsSync(old);
   if (restore) renameSync(old, outDir);
   else rmSync(old, { recursive: true, force: true });
-  rmSync(`${outDir}.fleet-staging`, { recursive: true, force: true });
+  rmSync(staging, { recursive: true, force: true });
   return restore;
 }
 

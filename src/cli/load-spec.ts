@@ -7,20 +7,22 @@ import { formatDiagnostics } from '../diagnostics/format.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
 import { compileInParallel, type ParallelCompileResult } from './compile-parallel.js';
 import { EXIT, type Io } from './io.js';
-import { DEFAULT_SPEC, readSpecFiles } from './spec-files.js';
+import { DEFAULT_SPEC, readSpecFiles, type ReadSpecResult } from './spec-files.js';
 
 /**
  * The shared front half of every command: read the spec, compile it, print diagnostics.
- * Returns the result when it has no errors, or the exit code to stop with.
+ * Returns the result when it has no errors, or the exit code to stop with. `read`: the spec files
+ * when already read (synth's cache keys on them, so it compiles exactly what it keyed).
  */
-export async function compileSpec(specPath: string | undefined, io: Io, options: CompileOptions & { outDir?: string }): Promise<ParallelCompileResult | number> {
-  const read = readSpecFiles(specPath ?? DEFAULT_SPEC);
+export async function compileSpec(specPath: string | undefined, io: Io, options: CompileOptions & { outDir?: string; read?: ReadSpecResult }): Promise<ParallelCompileResult | number> {
+  const { read: given, outDir, ...compileOptions } = options;
+  const read = given ?? readSpecFiles(specPath ?? DEFAULT_SPEC);
   const sources = new Map(read.files.map((f) => [f.path, f.text]));
   if (read.files.length === 0 && read.diagnostics.length > 0) {
     io.err(formatDiagnostics(read.diagnostics, sources));
     return read.diagnostics.some((d) => d.code === 'spec_not_found') ? EXIT.usage : EXIT.specErrors;
   }
-  const result = await compileInParallel(read.files, { ...options, previous: options.previous ?? previousPlacement(options.outDir ?? 'out') });
+  const result = await compileInParallel(read.files, { ...compileOptions, previous: compileOptions.previous ?? previousPlacement(outDir ?? 'out') });
   const diagnostics = [...read.diagnostics, ...result.diagnostics];
   if (diagnostics.length > 0) io.err(formatDiagnostics(diagnostics, sources));
   return hasErrors(diagnostics) ? EXIT.specErrors : result;

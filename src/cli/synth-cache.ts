@@ -5,7 +5,7 @@ import type { SpecFile } from '../phases/1-load/index.js';
 import { fileStamp } from '../phases/6-emit/write-tree.js';
 import { SCHEMA_URL } from '../phases/2-validate/schema.js';
 import type { Io } from './io.js';
-import { readSpecFiles } from './spec-files.js';
+import { readSpecFiles, type ReadSpecResult } from './spec-files.js';
 
 /**
  * The incremental fast path of `fleet synth` (like `tsc --incremental`): after a successful synth,
@@ -149,6 +149,8 @@ export function parseCacheRecord(text: string): CacheRecord | undefined {
 export class SynthCache {
   private key: string | undefined;
   private previous: CacheRecord | undefined;
+  /** The spec files the key was made from: a miss compiles these very bytes, so what it records matches its key. */
+  spec: ReadSpecResult | undefined;
   private warnings = '';
   private readonly out: string;
 
@@ -173,6 +175,7 @@ export class SynthCache {
       const read = readSpecFiles(this.specPath);
       // A spec that cannot be read is an error: compile reports it, and it is never cached.
       if (read.files.length === 0 || read.diagnostics.length > 0) return undefined;
+      this.spec = read;
       this.key = cacheKey(this.buildId, read.files, this.out);
       const record = parseCacheRecord(readFileSync(this.file, 'utf8'));
       this.previous = record;

@@ -12,6 +12,7 @@ import {
   sameTreeState,
 } from '../../src/cli/synth-cache.js';
 import type { SpecFile } from '../../src/phases/1-load/index.js';
+import { compileSpec } from '../../src/cli/load-spec.js';
 
 const scratch: string[] = [];
 function tempDir(): string {
@@ -231,5 +232,23 @@ describe('SynthCache', () => {
     expect(cache.lookup()).toBeUndefined();
     cache.record({ clusters: 1, files: 2 });
     expect(() => statSync(file)).toThrow();
+  });
+});
+
+describe('a miss', () => {
+  it('compiles the very spec bytes its key was made from, even if the file changes meanwhile', async () => {
+    const cwd = tempDir();
+    const spec = join(cwd, 'fleet-spec.yaml');
+    const text = (name: string) => `apiVersion: fleet/v1alpha1\nkind: Fleet\nmetadata: { name: ${name} }\nclusters:\n  - { name: c1, region: r1 }\napps: []\n`;
+    writeFileSync(spec, text('before'));
+    const cache = openSynthCache(spec, 'out', { cwd, env: { FLEET_CACHE_DIR: join(cwd, 'cache') }, buildId: 'build-1' })!;
+    expect(cache.lookup()).toBeUndefined();
+    writeFileSync(spec, text('after')); // edited while the miss compiles
+    const errors: string[] = [];
+    const result = await compileSpec(spec, { out: () => {}, err: (t) => errors.push(t) }, { outDir: join(cwd, 'out'), read: cache.spec });
+    expect(errors).toEqual([]);
+    if (typeof result === 'number') throw new Error(`exit ${result}`);
+    expect(result.fleet?.name).toBe('before');
+    result.output?.close();
   });
 });

@@ -24,7 +24,7 @@ export function synthCommand(io: Io, setExit: (code: number) => void): Command {
       }
       // The previous output is read on another thread while the spec compiles.
       const onDisk = readTreeInBackground(options.out, cache?.stampsOfLastSynth());
-      const result = await compileSpec(spec, cache?.watch(io) ?? io, { outDir: options.out });
+      const result = await compileSpec(spec, cache?.watch(io) ?? io, { outDir: options.out, read: cache?.spec });
       if (typeof result === 'number') return setExit(result);
       const disk = await onDisk();
       const output = result.output!;

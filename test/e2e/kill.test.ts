@@ -63,3 +63,26 @@ it('a kill mid-write leaves the previous out/ intact, and the next run recovers'
   expect(after.size).toBe(before.size);
   expect(existsSync(`${out}.fleet-staging`) || existsSync(`${out}.fleet-old`)).toBe(false);
 });
+
+it('a kill during the swap (after the journal) is finished by the next run', async () => {
+  const spec = join(dir, 'swap-spec.yaml');
+  const out = join(dir, 'swap-out');
+  for (const [i, [from, to]] of [['1.0.0', '2.0.0'], ['2.0.0', '3.0.0'], ['3.0.0', '4.0.0']].entries()) {
+    writeFileSync(spec, bigSpec(from));
+    expect(spawnSync(process.execPath, [BIN, 'synth', spec, '--out', out]).status).toBe(0);
+    writeFileSync(spec, bigSpec(to));
+    const child = spawn(process.execPath, [BIN, 'synth', spec, '--out', out], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // The journal is written once everything is staged, just before the renames.
+    while (child.exitCode === null && !existsSync(join(`${out}.fleet-staging`, '.fleet-swap.json'))) await new Promise((r) => setImmediate(r));
+    if (i > 0) await new Promise((r) => setTimeout(r, i)); // land at different points of the swap
+    child.kill('SIGKILL');
+    await exited;
+
+    expect(spawnSync(process.execPath, [BIN, 'synth', spec, '--out', out]).status).toBe(0);
+    const after = tree(out);
+    expect(after.get('c-0/ns-0/deployment.app-0.yaml')).toContain(`registry.example.com/app-0:${to}`);
+    expect([...after.values()].filter((text) => text.includes(`:${from}"`) || text.includes(`:${from}\n`))).toEqual([]);
+    expect(existsSync(`${out}.fleet-staging`) || existsSync(`${out}.fleet-old`)).toBe(false);
+  }
+}, 120_000);

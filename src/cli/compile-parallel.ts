@@ -48,16 +48,16 @@ export async function compileInParallel(files: readonly SpecFile[], options: Com
     return result;
   }
   const shards = await Promise.all(others.map((other) => other.compiled()));
-  const every = [...own, ...shards.flat()];
+  const every = [...own, ...shards.flat()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 
   // The lock is made here, from every thread's hashes; the files stay where they were rendered.
   const lock = lockText(result.fleet.name, result.plan, every);
   const texts = new Map(own.map((f) => [f.path, f.text])).set(LOCK_FILE, lock);
   const holders = new Map<string, ShardThread>();
   others.forEach((other, i) => shards[i].forEach((f) => holders.set(f.path, other)));
-  const hashes = new Map(
-    [...every, { path: LOCK_FILE, hash: `sha256:${hash('sha256', lock)}` }].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((f) => [f.path, f.hash]),
-  );
+  const lockAt = every.findIndex((f) => f.path > LOCK_FILE);
+  const sorted = [...every.slice(0, lockAt === -1 ? every.length : lockAt), { path: LOCK_FILE, hash: `sha256:${hash('sha256', lock)}` }, ...(lockAt === -1 ? [] : every.slice(lockAt))];
+  const hashes = new Map(sorted.map((f) => [f.path, f.hash]));
 
   const output: HeldOutput = {
     hashes,

@@ -65,15 +65,24 @@ export function assembleTree(fleetName: string, plan: PlacementPlan, files: read
 
 /** The lock's text: the placement, and every file (from emitClusters, in any order) with its hash. */
 export function lockText(fleetName: string, plan: PlacementPlan, files: readonly Pick<EmittedFile, 'path' | 'hash'>[]): string {
-  const sorted = [...files].sort(byPath);
+  const sorted = isSortedByPath(files) ? files : [...files].sort(byPath);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].path === sorted[i - 1].path) throw new Error(`two objects render to ${sorted[i].path}`); // names are validated unique upstream
   }
-  const lock = makeLock(fleetName, plan, Object.fromEntries(sorted.map((f) => [f.path, f.hash])));
-  return `${JSON.stringify(lock, null, 2)}\n`;
+  // JSON.stringify(lock, null, 2), with the file list (one line per file: 100,000 at fleet scale)
+  // written directly, which is several times quicker than stringifying it as an object.
+  const text = JSON.stringify(makeLock(fleetName, plan, {}), null, 2);
+  if (sorted.length === 0) return `${text}\n`;
+  const lines = sorted.map((f) => `    ${JSON.stringify(f.path)}: ${JSON.stringify(f.hash)}`).join(',\n');
+  return `${text.slice(0, -'{}\n}'.length)}{\n${lines}\n  }\n}\n`;
 }
 
 const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+function isSortedByPath(files: readonly { path: string }[]): boolean {
+  for (let i = 1; i < files.length; i++) if (files[i - 1].path > files[i].path) return false;
+  return true;
+}
 
 export function sha256(text: string): string {
   return hash('sha256', text);

@@ -4,7 +4,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { compile, type CompileOptions, type CompileResult } from '../compiler.js';
 import type { SpecFile } from '../phases/1-load/index.js';
 import type { Shard } from '../phases/5-render/index.js';
-import { LOCK_FILE, lockText, type EmittedFile, type OutputTree } from '../phases/6-emit/index.js';
+import { LOCK_FILE, lockText, withLock, type EmittedFile, type OutputTree } from '../phases/6-emit/index.js';
 import { writeFiles, type Output } from '../phases/6-emit/write-tree.js';
 
 /**
@@ -55,9 +55,7 @@ export async function compileInParallel(files: readonly SpecFile[], options: Com
   const texts = new Map(own.map((f) => [f.path, f.text])).set(LOCK_FILE, lock);
   const holders = new Map<string, ShardThread>();
   others.forEach((other, i) => shards[i].forEach((f) => holders.set(f.path, other)));
-  const lockAt = every.findIndex((f) => f.path > LOCK_FILE);
-  const sorted = [...every.slice(0, lockAt === -1 ? every.length : lockAt), { path: LOCK_FILE, hash: `sha256:${hash('sha256', lock)}` }, ...(lockAt === -1 ? [] : every.slice(lockAt))];
-  const hashes = new Map(sorted.map((f) => [f.path, f.hash]));
+  const hashes = withLock(every.map((f): [string, string] => [f.path, f.hash]), `sha256:${hash('sha256', lock)}`);
 
   const output: HeldOutput = {
     hashes,

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { FLUX_DIR } from '../../phases/6-emit/flux.js';
-import { compareTree, isClean, readTreeInBackground, writeTree, type DiskTree, type Output } from '../../phases/6-emit/write-tree.js';
+import { compareTree, isClean, readTreeInBackground, withoutTrailingSlash, writeTree, type DiskTree, type Output } from '../../phases/6-emit/write-tree.js';
 import { EXIT, type Io } from '../io.js';
 import { compileSpec } from '../load-spec.js';
 import { openSynthCache, type SynthCache } from '../synth-cache.js';
@@ -13,7 +13,7 @@ export function synthCommand(io: Io, setExit: (code: number) => void): Command {
     .option('--check', 'render in memory and fail if the output folder differs (writes nothing)')
     .option('--no-cache', 'always compile: neither use nor refresh the cache of the last synth')
     .action(async (spec: string, options: { out: string; check?: boolean; cache: boolean }) => {
-      options.out = options.out.replace(/(?<=.)[\\/]+$/, ''); // `out/` is `out`
+      options.out = withoutTrailingSlash(options.out);
       // Nothing changed since the last synth (fleet, the spec, every file in out/): replay what it printed.
       const cache = openSynthCache(spec, options.out, { enabled: options.cache });
       const hit = cache?.lookup();

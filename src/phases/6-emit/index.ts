@@ -57,10 +57,14 @@ export function emitClusters(clusters: readonly RenderedCluster[]): EmittedFile[
 
 /** Every cluster's files (from emitClusters, in any order) and the lock that owns them, sorted by path. */
 export function assembleTree(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[]): OutputTree {
-  const entries: [string, string][] = [...files].sort(byPath).map((f) => [f.path, f.text]);
-  const lockAt = entries.findIndex(([path]) => path > LOCK_FILE);
-  entries.splice(lockAt === -1 ? entries.length : lockAt, 0, [LOCK_FILE, lockText(fleetName, plan, files)]);
-  return new Map(entries);
+  return withLock([...files].sort(byPath).map((f) => [f.path, f.text]), lockText(fleetName, plan, files));
+}
+
+/** Entries sorted by path, with the lock's entry added in its place: a Map in the output's order. */
+export function withLock<T>(sorted: [string, T][], lock: T): Map<string, T> {
+  const at = sorted.findIndex(([path]) => path > LOCK_FILE);
+  sorted.splice(at === -1 ? sorted.length : at, 0, [LOCK_FILE, lock]);
+  return new Map(sorted);
 }
 
 /** The lock's text: the placement, and every file (from emitClusters, in any order) with its hash. */

@@ -174,7 +174,7 @@ export function isClean(difference: TreeDifference): boolean {
  * Refuses, writing nothing, when there are conflicts.
  */
 export async function writeTree(outDir: string, tree: OutputTree | Output, disk?: DiskTree): Promise<TreeDifference> {
-  outDir = withoutTrailingSlash(outDir); // `out/` must stage in `out.fleet-staging`, not inside out/
+  outDir = withoutTrailingSlash(outDir);
   const output = tree instanceof Map ? outputOf(tree) : (tree as Output);
   const restored = recover(outDir);
   const difference = compareTree(outDir, output, restored || disk === undefined ? readTree(outDir) : disk);
@@ -263,7 +263,8 @@ function readTextOrUndefined(path: string): string | undefined {
   }
 }
 
-function withoutTrailingSlash(path: string): string {
+/** `out/` is `out` (a trailing slash would put `out/.fleet-staging` inside the folder it replaces). */
+export function withoutTrailingSlash(path: string): string {
   return path.replace(/(?<=.)[\\/]+$/, '');
 }
 

@@ -30,6 +30,11 @@ export function diffCommand(io: Io, setExit: (code: number) => void): Command {
     .action(async (spec: string, options: DiffOptions) => {
       const head = await compileSpec(spec, io, { outDir: options.out });
       if (typeof head === 'number') return setExit(EXIT.usage);
+      // The rendered files, gathered from the compile threads; the output's hashes (no re-hashing) tell what out/ lacks.
+      const output = head.output!;
+      const tree = await output.tree();
+      const stale = compareTree(options.out, output);
+      output.close();
 
       const base = readBase(options.base, spec, options.out);
       if ('diagnostics' in base) {
@@ -37,9 +42,6 @@ export function diffCommand(io: Io, setExit: (code: number) => void): Command {
         return setExit(EXIT.usage);
       }
 
-      const tree = await head.output!.tree();
-      head.output!.close();
-      const stale = compareTree(options.out, tree);
       const stateful = [...base.stateful, ...head.fleet!.apps.filter((a) => a.stateful).map((a) => a.id)];
       const diff = diffTrees(base.tree, tree, { stateful });
       const context = {

@@ -103,7 +103,7 @@ function plainSorted(value: unknown, dropEmpty = false): unknown {
   if (Object.getPrototypeOf(value) !== Object.prototype) throw new Error(`can't render non-simple object of type '${value.constructor?.name}'`);
   const out: Record<string, unknown> = {};
   let empty = true;
-  for (const key of Object.keys(value).sort()) {
+  for (const key of sortedInPlace(Object.keys(value))) {
     const item = plainSorted((value as Record<string, unknown>)[key], dropEmpty);
     if (item != null) {
       out[key] = item;
@@ -111,4 +111,23 @@ function plainSorted(value: unknown, dropEmpty = false): unknown {
     }
   }
   return dropEmpty && empty ? undefined : out;
+}
+
+/**
+ * Sorts strings as Array.prototype.sort() does (by UTF-16 code units). Objects have a handful of
+ * keys, and the built-in sort allocates working space on every call: at fleet scale that was a
+ * fifth of everything rendering allocated. Insertion sort allocates nothing.
+ */
+function sortedInPlace(keys: string[]): string[] {
+  if (keys.length > 32) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j] > key) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }

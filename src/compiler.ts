@@ -1,14 +1,14 @@
 import { DiagnosticBag, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { ResolvedFleet } from './model/fleet.js';
 import type { PlacementPlan, PreviousPlacement } from './model/plan.js';
-import { load, type SpecFile } from './phases/1-load/index.js';
+import { load, type LoadResult, type SpecFile } from './phases/1-load/index.js';
 import { validate } from './phases/2-validate/index.js';
 import { buildTrafficGraph, resolve } from './phases/3-resolve/index.js';
 import { place } from './phases/4-place/index.js';
-import { checkTraffic, render, type Shard } from './phases/5-render/index.js';
-import { fluxEntrypoints } from './phases/6-emit/flux.js';
-import { assembleTree, emitClusters, type EmittedFile, type OutputTree } from './phases/6-emit/index.js';
-import { verifyOutput } from './phases/6-emit/verify.js';
+import { checkTraffic, renderClusters, type Shard } from './phases/5-render/index.js';
+import { fluxEntrypoint } from './phases/6-emit/flux.js';
+import { assembleTree, ClusterEmitter, type EmittedFile, type OutputTree } from './phases/6-emit/index.js';
+import { OutputVerifier } from './phases/6-emit/verify.js';
 
 export interface CompileOptions {
   /** Stop after placement (`fleet validate`, `fleet plan`): every check runs, nothing is rendered. */
@@ -41,9 +41,13 @@ export interface CompileResult {
  */
 export function compile(files: readonly SpecFile[], options: CompileOptions = {}): CompileResult {
   const diagnostics = new DiagnosticBag();
+  return compileLoaded(load(files, diagnostics), diagnostics, options);
+}
+
+/** compile() after phase 1, for spec files already loaded (`diagnostics` holds what loading found). */
+export function compileLoaded(loaded: LoadResult, diagnostics: DiagnosticBag, options: CompileOptions = {}): CompileResult {
   const done = (rest: Omit<CompileResult, 'diagnostics'> = {}): CompileResult => ({ diagnostics: diagnostics.sorted(), ...rest });
 
-  const loaded = load(files, diagnostics);
   const { spec } = validate(loaded, diagnostics);
   if (diagnostics.hasErrors()) return done();
 
@@ -54,9 +58,15 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   if (diagnostics.hasErrors() || options.renderOutput === false) return done({ fleet, plan });
 
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
-  const clusters = render(fleet, plan, traffic, fileOf, options.shard);
-  verifyOutput(clusters);
-  const flux = fleet.flux ? fluxEntrypoints(fleet.flux, fleet.name, clusters, { file: fileOf(fleet.flux.spec), entry: 'flux' }) : [];
-  const emitted = emitClusters([...clusters, ...flux]);
+  const flux = fleet.flux && { settings: fleet.flux, source: { file: fileOf(fleet.flux.spec), entry: 'flux' } };
+  const verifier = new OutputVerifier();
+  const emitter = new ClusterEmitter();
+  const emitted: EmittedFile[] = [];
+  // Each cluster is checked and serialized as soon as it is rendered, so its objects die young.
+  for (const cluster of renderClusters(fleet, plan, traffic, fileOf, { shard: options.shard })) {
+    verifier.check(cluster);
+    emitted.push(...emitter.emit(flux ? [cluster, fluxEntrypoint(flux.settings, fleet.name, cluster, flux.source)] : [cluster]));
+  }
+  verifier.finish();
   return done(options.shard ? { fleet, plan, files: emitted } : { fleet, plan, tree: assembleTree(fleet.name, plan, emitted) });
 }

@@ -1,15 +1,17 @@
 import { hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { compile, type CompileOptions, type CompileResult } from '../compiler.js';
-import type { SpecFile } from '../phases/1-load/index.js';
+import { compile, compileLoaded, type CompileOptions, type CompileResult } from '../compiler.js';
+import { DiagnosticBag } from '../diagnostics/diagnostic.js';
+import { load, loadParsed, parsedDocuments, type ParsedDocument, type SpecFile } from '../phases/1-load/index.js';
 import type { Shard } from '../phases/5-render/index.js';
 import { LOCK_FILE, lockText, withLock, type EmittedFile, type OutputTree } from '../phases/6-emit/index.js';
 import { writeFiles, type Output } from '../phases/6-emit/write-tree.js';
 
 /**
- * compile() on several threads, for large fleets. Every thread runs the checks and placement on the
- * whole spec (cheap next to rendering, and it saves sending the fleet between threads), then renders
+ * compile() on several threads, for large fleets. This thread parses the YAML and sends the
+ * documents, as plain data, to the others. Every thread then runs the checks and placement on the
+ * whole spec (cheap next to rendering, and it saves sending the fleet between threads), renders
  * and serializes its share of the clusters and keeps the files; this thread makes the lock. When
  * synth writes, each thread writes the files it holds. The bytes are the same as compile() gives on
  * one thread (a cluster's output depends on no other cluster's output); only the time differs.
@@ -41,8 +43,12 @@ export type ParallelCompileResult = Omit<CompileResult, 'tree' | 'files'> & { re
 export async function compileInParallel(files: readonly SpecFile[], options: CompileOptions = {}): Promise<ParallelCompileResult> {
   if (options.renderOutput === false) return compile(files, options);
   const count = threadCount(files);
-  const others = Array.from({ length: count - 1 }, (_, i) => new ShardThread(files, options, { index: i + 1, count }));
-  const { files: own, tree: _, ...result } = compile(files, { ...options, shard: { index: 0, count } });
+  // The threads start (loading fleet's code) while this one parses the spec.
+  const others = Array.from({ length: count - 1 }, (_, i) => new ShardThread(options, { index: i + 1, count }));
+  const diagnostics = new DiagnosticBag();
+  const loaded = load(files, diagnostics);
+  if (!diagnostics.hasErrors()) others.forEach((other) => other.compile(parsedDocuments(loaded)));
+  const { files: own, tree: _, ...result } = compileLoaded(loaded, diagnostics, { ...options, shard: { index: 0, count } });
   if (!own || !result.fleet || !result.plan) {
     others.forEach((other) => other.close()); // errors: every thread found the same ones
     return result;
@@ -81,11 +87,10 @@ export async function compileInParallel(files: readonly SpecFile[], options: Com
   return { ...result, output };
 }
 
-type Request = { kind: 'write'; dir: string; paths: string[] } | { kind: 'texts' };
+type Request = { kind: 'compile'; documents: ParsedDocument[] } | { kind: 'write'; dir: string; paths: string[] } | { kind: 'texts' };
 type Reply = { kind: 'compiled'; files: Pick<EmittedFile, 'path' | 'hash'>[] } | { kind: 'written' } | { kind: 'texts'; texts: [string, string][] } | { kind: 'failed'; error: string };
 
 interface ShardJob {
-  readonly files: readonly SpecFile[];
   readonly previous: CompileOptions['previous'];
   readonly shard: Shard;
 }
@@ -96,28 +101,26 @@ interface ShardJob {
  * the shard is compiled on this thread instead.
  */
 class ShardThread {
+  private readonly job: ShardJob;
   private readonly worker: Worker | undefined;
   private readonly replies: ((reply: Reply) => void)[] = [];
-  private readonly started: Promise<Reply>;
+  /** The thread's first reply (its files, once it has compiled them); undefined when it could not run. */
+  private readonly first: Promise<Reply | undefined>;
+  private documents?: ParsedDocument[];
   private local?: Map<string, string>;
 
   constructor(
-    files: readonly SpecFile[],
     options: CompileOptions,
     private readonly shard: Shard,
   ) {
-    const job: ShardJob = { files, previous: options.previous, shard };
+    this.job = { previous: options.previous, shard };
     let worker: Worker | undefined;
-    this.started = new Promise<Reply>((done, fail) => {
-      worker = new Worker(new URL(import.meta.url), { workerData: { compileShard: job } });
+    this.first = new Promise<Reply>((done, fail) => {
+      worker = new Worker(new URL(import.meta.url), { workerData: { compileShard: this.job } });
       worker.once('message', done);
       worker.once('error', fail);
       worker.once('exit', (code) => fail(new Error(`exited with ${code}`)));
-    }).catch(() => {
-      // The thread did not start: compile the shard here.
-      this.local = new Map(compileShard(job).map((f) => [f.path, f.text]));
-      return { kind: 'compiled', files: [...this.local].map(([path, text]) => ({ path, hash: `sha256:${hash('sha256', text)}` })) };
-    });
+    }).catch(() => undefined);
     this.worker = worker;
     worker?.on('message', (reply: Reply) => this.replies.shift()?.(reply));
     // A thread that dies fails whatever was asked of it, rather than leaving it waiting.
@@ -125,11 +128,23 @@ class ShardThread {
     worker?.on('exit', (code) => this.replies.splice(0).forEach((answer) => answer({ kind: 'failed', error: `the thread exited with ${code}` })));
   }
 
+  /** Starts compiling the shard of the spec `documents` (from this thread's load). */
+  compile(documents: ParsedDocument[]): void {
+    this.documents = documents;
+    this.worker?.postMessage({ kind: 'compile', documents } satisfies Request);
+  }
+
   async compiled(): Promise<Pick<EmittedFile, 'path' | 'hash'>[]> {
-    const reply = await this.started;
+    const reply = (await this.first) ?? this.compileHere();
     if (reply.kind !== 'compiled') throw this.failure(reply);
     this.worker?.unref(); // idle until asked: never what keeps the process alive
     return reply.files;
+  }
+
+  /** The thread did not run: compile the shard on this one. */
+  private compileHere(): Reply {
+    this.local = new Map(compileShard(this.documents!, this.job).map((f) => [f.path, f.text]));
+    return { kind: 'compiled', files: [...this.local].map(([path, text]) => ({ path, hash: `sha256:${hash('sha256', text)}` })) };
   }
 
   async write(dir: string, paths: string[]): Promise<void> {
@@ -163,11 +178,11 @@ class ShardThread {
   }
 }
 
-function compileShard({ files, previous, shard }: ShardJob): readonly EmittedFile[] {
-  return compile(files, { previous, shard }).files ?? [];
+function compileShard(documents: readonly ParsedDocument[], { previous, shard }: ShardJob): readonly EmittedFile[] {
+  return compileLoaded(loadParsed(documents), new DiagnosticBag(), { previous, shard }).files ?? [];
 }
 
-/** The worker's side: compile the shard, report the hashes, then write or send files when asked. */
+/** The worker's side: compile the shard when sent the spec and report the hashes, then write or send files when asked. */
 if (!isMainThread && workerData?.compileShard) {
   const port = parentPort!;
   const reply = (message: Reply) => port.postMessage(message);
@@ -179,14 +194,13 @@ if (!isMainThread && workerData?.compileShard) {
     }
   };
   let texts = new Map<string, string>();
-  guard(() => {
-    const files = compileShard(workerData.compileShard as ShardJob);
-    texts = new Map(files.map((f) => [f.path, f.text]));
-    reply({ kind: 'compiled', files: files.map(({ path, hash }) => ({ path, hash })) });
-  });
   port.on('message', (request: Request) =>
     guard(() => {
-      if (request.kind === 'write') {
+      if (request.kind === 'compile') {
+        const files = compileShard(request.documents, workerData.compileShard as ShardJob);
+        texts = new Map(files.map((f) => [f.path, f.text]));
+        reply({ kind: 'compiled', files: files.map(({ path, hash }) => ({ path, hash })) });
+      } else if (request.kind === 'write') {
         writeFiles(request.dir, request.paths.map((path) => [path, texts.get(path)!]));
         reply({ kind: 'written' });
       } else reply({ kind: 'texts', texts: [...texts] });

@@ -1,4 +1,5 @@
 import { App as Cdk8sApp, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
 import type { App, Cluster, ResolvedFleet } from '../../model/fleet.js';
 import type { KubeObject, Manifest, ManifestSource, RenderedCluster } from '../../model/manifest.js';
 import type { PlacementPlan } from '../../model/plan.js';
@@ -7,7 +8,7 @@ import type { TrafficEdge, TrafficGraph } from '../../model/traffic.js';
 import { effectiveWorkload } from '../3-resolve/index.js';
 import { renderEgressPolicy, renderIngressPolicy, type NetworkSetsNeeded } from './calico/app-policies.js';
 import { renderCalicoBaseline } from './calico/baseline.js';
-import { renderNetworkSets } from './calico/network-sets.js';
+import { networkSetsNamed, renderNetworkSet } from './calico/network-sets.js';
 import { FleetObject } from './fleet-object.js';
 import { renderAuthorizationPolicy } from './istio/authorization-policy.js';
 import { renderDestinationRule } from './istio/destination-rule.js';
@@ -53,12 +54,34 @@ function shardsOf(clusters: readonly Cluster[], topology: Topology, count: numbe
   return shards;
 }
 
+export interface RenderOptions {
+  /** Render only this share of the clusters (see Shard). */
+  readonly shard?: Shard;
+  /** False: make every object in every cluster afresh, not once (see SharedObjects). For tests. */
+  readonly shareAcrossClusters?: boolean;
+}
+
 /**
  * Phase 5: one cdk8s App and Chart per cluster (so cdk8s work stays linear in the fleet's size),
  * rendered to plain JSON with toJson(); nothing is written to disk here. Which object goes to which
  * cluster follows docs/traffic.md (R1–R11); a cluster that holds nothing gets no folder.
  */
-export function render(fleet: ResolvedFleet, plan: PlacementPlan, graph: TrafficGraph, fileOf: (specObject: object) => string, shard: Shard = { index: 0, count: 1 }): RenderedCluster[] {
+export function render(fleet: ResolvedFleet, plan: PlacementPlan, graph: TrafficGraph, fileOf: (specObject: object) => string, options?: RenderOptions): RenderedCluster[] {
+  return [...renderClusters(fleet, plan, graph, fileOf, options)];
+}
+
+/**
+ * render(), one cluster at a time: a caller that serializes each cluster before asking for the next
+ * keeps only one cluster's objects alive, so they die young (a fleet's worth of JSON kept until the
+ * end is copied by every minor garbage collection until promoted: a quarter of compile's time).
+ */
+export function* renderClusters(
+  fleet: ResolvedFleet,
+  plan: PlacementPlan,
+  graph: TrafficGraph,
+  fileOf: (specObject: object) => string,
+  { shard = { index: 0, count: 1 }, shareAcrossClusters = true }: RenderOptions = {},
+): Generator<RenderedCluster> {
   const topology = new Topology(fleet, plan, graph);
   // Clusters that name no network are on every network (as in Istio): they do not make a fleet multi-network.
   const multiNetwork = new Set(fleet.clusters.map(networkOf).filter((n) => n !== '')).size > 1;
@@ -79,12 +102,14 @@ export function render(fleet: ResolvedFleet, plan: PlacementPlan, graph: Traffic
     return source;
   };
 
-  const rendered: RenderedCluster[] = [];
+  const shared = new SharedObjects(shareAcrossClusters);
   const shards = shard.count > 1 ? shardsOf(fleet.clusters, topology, shard.count) : undefined;
   for (const cluster of fleet.clusters) {
     const contents = topology.contentsOf(cluster.name);
     if (!contents || (shards && shards.get(cluster.name) !== shard.index)) continue;
     const chart = new Chart(new Cdk8sApp(), cluster.name, { disableResourceNameHashes: true });
+    const sharedHere: Manifest[] = [];
+    const share = (key: string, make: (scope: Construct) => void) => sharedHere.push(...shared.of(key, make));
     const present = [...new Map([...contents.placed, ...contents.destinations].map((app) => [app.id, app])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
 
     // R1: the namespaces of everything here, each from the first app (by id) in it.
@@ -98,17 +123,25 @@ export function render(fleet: ResolvedFleet, plan: PlacementPlan, graph: Traffic
       const versionReplicas = topology.versionReplicas(app).get(cluster.name)!;
       new AppWorkload(chart, { app, fleetName: fleet.name, workload, versionReplicas, source: appSource(app) });
     }
-    for (const app of present) renderService(chart, app, fleet.name, appSource(app));
+    for (const app of present) share(`Service ${app.id}`, (scope) => renderService(scope, app, fleet.name, appSource(app)));
 
     // R4, R5: client-side Istio config where the callers run. R6: ingress where the gateway runs. R7: authorization where the destination runs.
-    for (const app of contents.destinations) renderDestinationRule(chart, app, graph.policies.get(app.id)!, labelsOf(app), rulesSource(topology.callersOf(app.id)));
-    for (const app of contents.meshDestinations) renderMeshVirtualService(chart, app, topology.meshCallersOf(app.id), topology.apps, labelsOf(app), rulesSource(topology.meshCallersOf(app.id)));
-    for (const gateway of contents.gateways) {
-      const edges = topology.ingressThrough(gateway.name);
-      renderGateway(chart, gateway, fleetLabels(fleet.name), { file: fileOf(gateway.spec), entry: `gateways.${gateway.name}` });
-      renderGatewayVirtualService(chart, gateway, edges[0], topology.apps.get(edges[0].to)!, fleetLabels(fleet.name), rulesSource(edges));
+    for (const app of contents.destinations) {
+      share(`DestinationRule ${app.id}`, (scope) => renderDestinationRule(scope, app, graph.policies.get(app.id)!, labelsOf(app), rulesSource(topology.callersOf(app.id))));
     }
-    for (const app of contents.placed) if (topology.callersOf(app.id).length > 0) renderAuthorizationPolicy(chart, app, topology, labelsOf(app), rulesSource(topology.callersOf(app.id)));
+    for (const app of contents.meshDestinations) {
+      share(`VirtualService ${app.id}`, (scope) => renderMeshVirtualService(scope, app, topology.meshCallersOf(app.id), topology.apps, labelsOf(app), rulesSource(topology.meshCallersOf(app.id))));
+    }
+    for (const gateway of contents.gateways) {
+      share(`Gateway ${gateway.name}`, (scope) => {
+        const edges = topology.ingressThrough(gateway.name);
+        renderGateway(scope, gateway, fleetLabels(fleet.name), { file: fileOf(gateway.spec), entry: `gateways.${gateway.name}` });
+        renderGatewayVirtualService(scope, gateway, edges[0], topology.apps.get(edges[0].to)!, fleetLabels(fleet.name), rulesSource(edges));
+      });
+    }
+    for (const app of contents.placed) {
+      if (topology.callersOf(app.id).length > 0) share(`AuthorizationPolicy ${app.id}`, (scope) => renderAuthorizationPolicy(scope, app, topology, labelsOf(app), rulesSource(topology.callersOf(app.id))));
+    }
 
     // R8–R11: Calico default deny and platform baseline, then each app's allow-lists, then the network sets they name.
     renderCalicoBaseline(chart, cluster, multiNetwork, fleetLabels(fleet.name), clusterSource(cluster));
@@ -119,11 +152,45 @@ export function render(fleet: ResolvedFleet, plan: PlacementPlan, graph: Traffic
       if (into.length > 0) renderIngressPolicy(chart, app, cluster.name, topology, needed, labelsOf(app), rulesSource(into));
       if (outOf.length > 0) renderEgressPolicy(chart, app, cluster.name, topology, needed, labelsOf(app), rulesSource(outOf));
     }
-    renderNetworkSets(chart, needed, topology, fleetLabels(fleet.name), clusterSource);
+    for (const set of networkSetsNamed(needed, topology)) {
+      share(`GlobalNetworkSet ${set.kind} ${set.of.name}`, (scope) => renderNetworkSet(scope, set, fleetLabels(fleet.name), clusterSource));
+    }
 
-    rendered.push({ cluster: cluster.name, manifests: collect(chart) });
+    yield { cluster: cluster.name, manifests: [...manifestsOf(chart), ...sharedHere].sort((a, b) => compareObjects(a.object, b.object)) };
   }
-  return rendered;
+}
+
+/**
+ * The objects that are the same in every cluster that holds them (R3–R7: an app's Service,
+ * DestinationRule, mesh VirtualService and AuthorizationPolicy, an ingress gateway and its
+ * VirtualService; R10: the network set of a cluster's pods or gateway): what they are made from
+ * names no cluster but the one they describe. Each is made once per render, in a
+ * chart of its own, and every cluster that needs it lists the same manifest, which emit then
+ * serializes once. At fleet scale over half of all objects are such copies.
+ */
+class SharedObjects {
+  private readonly chart = new Chart(new Cdk8sApp(), 'shared', { disableResourceNameHashes: true });
+  private readonly made = new Map<string, readonly Manifest[]>();
+
+  /** `enabled` false: every `of` makes its objects afresh (tests compare the two). */
+  constructor(private readonly enabled: boolean) {}
+
+  /** The manifests `make` renders into a scope of its own, made the first time `key` is asked for. */
+  of(key: string, make: (scope: Construct) => void): readonly Manifest[] {
+    if (!this.enabled) {
+      const scope = new Construct(new Chart(new Cdk8sApp(), 'shared', { disableResourceNameHashes: true }), key);
+      make(scope);
+      return manifestsOf(scope);
+    }
+    let manifests = this.made.get(key);
+    if (!manifests) {
+      const scope = new Construct(this.chart, key);
+      make(scope);
+      manifests = manifestsOf(scope).map((m) => ({ ...m, shared: true }));
+      this.made.set(key, manifests);
+    }
+    return manifests;
+  }
 }
 
 /**
@@ -147,12 +214,11 @@ export const KIND_ORDER = [
   'NetworkPolicy',
 ];
 
-function collect(chart: Chart): Manifest[] {
-  const manifests = chart.node
+function manifestsOf(scope: Construct): Manifest[] {
+  return scope.node
     .findAll()
     .filter(FleetObject.is)
     .map((o) => ({ object: o.toJson() as KubeObject, source: o.source }));
-  return manifests.sort((a, b) => compareObjects(a.object, b.object));
 }
 
 function compareObjects(a: KubeObject, b: KubeObject): number {

@@ -24,26 +24,29 @@ const CALICO_GROUPS = ['projectcalico.org'];
  * way: one file per object under its namespace plus a kustomization.yaml, owned by the lock.
  */
 export function fluxEntrypoints(settings: FluxSettings, fleetName: string, clusters: readonly RenderedCluster[], source: ManifestSource): RenderedCluster[] {
-  return clusters.map(({ cluster, manifests }) => {
-    const groups = new Set(manifests.map((m) => m.object.apiVersion.split('/')[0]));
-    const uses = (apiGroups: readonly string[]) => apiGroups.some((g) => groups.has(g));
-    const dependsOn = [...new Set([...(uses(ISTIO_GROUPS) ? settings.dependsOn.istio : []), ...(uses(CALICO_GROUPS) ? settings.dependsOn.calico : [])])];
-    const object: KubeObject = {
-      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-      kind: 'Kustomization',
-      metadata: {
-        labels: { 'app.kubernetes.io/managed-by': 'fleet', 'app.kubernetes.io/part-of': fleetName },
-        name: settings.name,
-        namespace: 'flux-system',
-      },
-      spec: {
-        ...(dependsOn.length > 0 ? { dependsOn: dependsOn.map((name) => ({ name })) } : {}),
-        interval: settings.interval,
-        path: `${settings.path.replace(/\/+$/, '')}/${cluster}`,
-        prune: true,
-        sourceRef: { kind: settings.sourceRef.kind, name: settings.sourceRef.name },
-      },
-    };
-    return { cluster: `${FLUX_DIR}/${cluster}`, manifests: [{ object, source }] };
-  });
+  return clusters.map((cluster) => fluxEntrypoint(settings, fleetName, cluster, source));
+}
+
+/** The Flux entrypoint of one cluster's output (see fluxEntrypoints). */
+export function fluxEntrypoint(settings: FluxSettings, fleetName: string, { cluster, manifests }: RenderedCluster, source: ManifestSource): RenderedCluster {
+  const groups = new Set(manifests.map((m) => m.object.apiVersion.split('/')[0]));
+  const uses = (apiGroups: readonly string[]) => apiGroups.some((g) => groups.has(g));
+  const dependsOn = [...new Set([...(uses(ISTIO_GROUPS) ? settings.dependsOn.istio : []), ...(uses(CALICO_GROUPS) ? settings.dependsOn.calico : [])])];
+  const object: KubeObject = {
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: {
+      labels: { 'app.kubernetes.io/managed-by': 'fleet', 'app.kubernetes.io/part-of': fleetName },
+      name: settings.name,
+      namespace: 'flux-system',
+    },
+    spec: {
+      ...(dependsOn.length > 0 ? { dependsOn: dependsOn.map((name) => ({ name })) } : {}),
+      interval: settings.interval,
+      path: `${settings.path.replace(/\/+$/, '')}/${cluster}`,
+      prune: true,
+      sourceRef: { kind: settings.sourceRef.kind, name: settings.sourceRef.name },
+    },
+  };
+  return { cluster: `${FLUX_DIR}/${cluster}`, manifests: [{ object, source }] };
 }

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { RenderedCluster } from '../../model/manifest.js';
+import type { Manifest, RenderedCluster } from '../../model/manifest.js';
 import type { PlacementPlan } from '../../model/plan.js';
 import { header, manifestPath } from './layout.js';
 import { LOCK_FILE, makeLock } from './lock.js';
@@ -32,28 +32,49 @@ export function emit(fleetName: string, clusters: readonly RenderedCluster[], pl
  * be serialized on separate threads and their files put together with assembleTree.
  */
 export function emitClusters(clusters: readonly RenderedCluster[]): EmittedFile[] {
-  const files: EmittedFile[] = [];
-  // Hashed at once: hashing flattens the writer's string, whose pieces then die young instead of
-  // piling up (several times the text's size) until every file is written.
-  const add = (path: string, text: string) => files.push({ path, text, hash: `sha256:${sha256(text)}` });
-  for (const { cluster, manifests } of clusters) {
-    const resources: string[] = [];
-    for (const { object, source } of manifests) {
-      const path = manifestPath(cluster, object);
-      add(path, header(source) + toYaml(object));
-      resources.push(path.slice(cluster.length + 1));
-    }
-    const kustomization = {
-      apiVersion: 'kustomize.config.k8s.io/v1beta1',
-      kind: 'Kustomization',
-      resources,
-      // Keep fleet's apply order (namespaces first, DestinationRules before VirtualServices) in `kustomize build`.
-      sortOptions: { order: 'fifo' },
-    };
-    add(`${cluster}/kustomization.yaml`, header() + toYaml(kustomization));
-  }
-  return files;
+  return new ClusterEmitter().emit(clusters);
 }
+
+/** emitClusters() over several calls, serializing a manifest listed in several clusters (`shared`) once. */
+export class ClusterEmitter {
+  private readonly sharedFiles = new Map<Manifest, Omit<EmittedFile, 'path'>>();
+
+  emit(clusters: readonly RenderedCluster[]): EmittedFile[] {
+    const files: EmittedFile[] = [];
+    // Hashed at once: hashing flattens the writer's string, whose pieces then die young instead of
+    // piling up (several times the text's size) until every file is written.
+    const add = (path: string, text: string) => files.push({ path, text, hash: `sha256:${sha256(text)}` });
+    for (const { cluster, manifests } of clusters) {
+      const resources: string[] = [];
+      for (const manifest of manifests) {
+        const path = manifestPath(cluster, manifest.object);
+        if (manifest.shared) files.push({ path, ...this.sharedFile(manifest) });
+        else add(path, serialize(manifest));
+        resources.push(path.slice(cluster.length + 1));
+      }
+      const kustomization = {
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        resources,
+        // Keep fleet's apply order (namespaces first, DestinationRules before VirtualServices) in `kustomize build`.
+        sortOptions: { order: 'fifo' },
+      };
+      add(`${cluster}/kustomization.yaml`, header() + toYaml(kustomization));
+    }
+    return files;
+  }
+
+  private sharedFile(manifest: Manifest): Omit<EmittedFile, 'path'> {
+    let file = this.sharedFiles.get(manifest);
+    if (!file) {
+      const text = serialize(manifest);
+      this.sharedFiles.set(manifest, (file = { text, hash: `sha256:${sha256(text)}` }));
+    }
+    return file;
+  }
+}
+
+const serialize = ({ object, source }: Manifest): string => header(source) + toYaml(object);
 
 /** Every cluster's files (from emitClusters, in any order) and the lock that owns them, sorted by path. */
 export function assembleTree(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[]): OutputTree {

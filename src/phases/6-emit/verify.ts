@@ -6,12 +6,21 @@ import type { KubeObject, RenderedCluster } from '../../model/manifest.js';
  * subset a DestinationRule in the same cluster defines. The spec was validated first, so a
  * problem here is a bug in fleet: it is thrown (exit 3), never written.
  */
-export function verifyOutput(clusters: readonly RenderedCluster[]): void {
-  const problems: string[] = [];
+export function verifyOutput(clusters: Iterable<RenderedCluster>): void {
+  const verifier = new OutputVerifier();
+  for (const cluster of clusters) verifier.check(cluster);
+  verifier.finish();
+}
+
+/** verifyOutput() one cluster at a time, as they are rendered; finish() throws what was found. */
+export class OutputVerifier {
+  private readonly problems: string[] = [];
   // Objects repeat the same labels and selectors across apps and clusters: each is checked once.
-  const validLabels: ValidLabels = { keys: new Set(), values: new Set() };
-  const selectorChecks = new Map<string, string | undefined>();
-  for (const { cluster, manifests } of clusters) {
+  private readonly validLabels: ValidLabels = { keys: new Set(), values: new Set() };
+  private readonly selectorChecks = new Map<string, string | undefined>();
+
+  check({ cluster, manifests }: RenderedCluster): void {
+    const { problems, validLabels, selectorChecks } = this;
     const subsets = new Map<string, Set<string>>();
     for (const { object } of manifests) {
       if (object.kind === 'DestinationRule') {
@@ -32,7 +41,10 @@ export function verifyOutput(clusters: readonly RenderedCluster[]): void {
       }
     }
   }
-  if (problems.length) throw new Error(`fleet rendered inconsistent output:\n  ${problems.join('\n  ')}`);
+
+  finish(): void {
+    if (this.problems.length) throw new Error(`fleet rendered inconsistent output:\n  ${this.problems.join('\n  ')}`);
+  }
 }
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;

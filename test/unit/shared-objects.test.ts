@@ -1,0 +1,54 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateFleet } from '../../bench/generate.js';
+import { previousPlacement } from '../../src/cli/load-spec.js';
+import { readSpecFiles } from '../../src/cli/spec-files.js';
+import { DiagnosticBag } from '../../src/diagnostics/diagnostic.js';
+import { load, type SpecFile } from '../../src/phases/1-load/index.js';
+import { validate } from '../../src/phases/2-validate/index.js';
+import { buildTrafficGraph, resolve } from '../../src/phases/3-resolve/index.js';
+import { place } from '../../src/phases/4-place/index.js';
+import { render, type RenderOptions } from '../../src/phases/5-render/index.js';
+import { emitClusters, toYaml } from '../../src/phases/6-emit/index.js';
+import { committedFleets, ROOT } from '../helpers/trees.js';
+
+/**
+ * Objects that name no cluster (an app's Service, DestinationRule, VirtualService and
+ * AuthorizationPolicy, a gateway's objects, a cluster's network sets) are made once and listed in
+ * every cluster that holds them. That is only right while what they are made from names no
+ * cluster: making every object afresh in every cluster must give the very same files.
+ */
+const fleets: { name: string; files: SpecFile[]; outDir?: string }[] = [
+  ...committedFleets().map((fleet) => ({ name: fleet.name, files: readSpecFiles(join(ROOT, fleet.spec)).files, outDir: join(ROOT, fleet.out) })),
+  { name: 'generated 12 clusters x 120 apps', files: [{ path: 'fleet-spec.yaml', name: 'fleet-spec.yaml', text: toYaml(generateFleet({ clusters: 12, apps: 120 })) }] },
+];
+
+function renderWith(files: SpecFile[], outDir: string | undefined, options: RenderOptions) {
+  const diagnostics = new DiagnosticBag();
+  const loaded = load(files, diagnostics);
+  const { spec } = validate(loaded, diagnostics);
+  const fleet = resolve(spec, loaded.sourceMap, diagnostics);
+  const traffic = buildTrafficGraph(fleet, loaded.sourceMap, diagnostics);
+  const plan = place(fleet, loaded.sourceMap, diagnostics, outDir ? previousPlacement(outDir) : new Map());
+  expect(diagnostics.sorted().filter((d) => d.severity === 'error')).toEqual([]);
+  return render(fleet, plan, traffic, (object) => loaded.sourceMap.originOf(object)?.source.name ?? '', options);
+}
+
+describe('objects shared across clusters', () => {
+  for (const fleet of fleets) {
+    it(`are the files each cluster would make itself: ${fleet.name}`, () => {
+      const shared = renderWith(fleet.files, fleet.outDir, {});
+      const afresh = renderWith(fleet.files, fleet.outDir, { shareAcrossClusters: false });
+      expect(emitClusters(shared)).toEqual(emitClusters(afresh));
+    });
+  }
+
+  it('are made once: the same manifest in every cluster that lists it', () => {
+    const clusters = renderWith(fleets.at(-1)!.files, undefined, {});
+    const services = clusters.flatMap((c) => c.manifests.filter((m) => m.object.kind === 'Service'));
+    const distinct = new Set(services.map((m) => m.object));
+    expect(services.every((m) => m.shared)).toBe(true);
+    expect(distinct.size).toBeLessThan(services.length / 2);
+    expect(distinct.size).toBe(new Set(services.map((m) => `${m.object.metadata.namespace}/${m.object.metadata.name}`)).size);
+  });
+});

@@ -6,7 +6,7 @@ import { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { load, loadParsed, parsedDocuments, type ParsedDocument, type SpecFile } from '../phases/1-load/index.js';
 import type { Shard } from '../phases/5-render/index.js';
 import { LOCK_FILE, lockText, withLock, type EmittedFile, type OutputTree } from '../phases/6-emit/index.js';
-import { writeFiles, type Output } from '../phases/6-emit/write-tree.js';
+import { writeFiles, type Output, type Stamps } from '../phases/6-emit/write-tree.js';
 
 /**
  * compile() on several threads, for large fleets. This thread parses the YAML and sends the
@@ -65,7 +65,7 @@ export async function compileInParallel(files: readonly SpecFile[], options: Com
 
   const output: HeldOutput = {
     hashes,
-    async write(dir, paths) {
+    async write(dir, paths, stamps) {
       const byThread = new Map<ShardThread, string[]>(others.map((other) => [other, []]));
       const here: string[] = [];
       for (const path of paths) {
@@ -73,8 +73,8 @@ export async function compileInParallel(files: readonly SpecFile[], options: Com
         if (holder) byThread.get(holder)!.push(path);
         else here.push(path);
       }
-      const there = [...byThread].map(([thread, theirs]) => thread.write(dir, theirs));
-      writeFiles(dir, here.map((path) => [path, texts.get(path)!]));
+      const there = [...byThread].map(([thread, theirs]) => thread.write(dir, theirs, stamps));
+      writeFiles(dir, here.map((path) => [path, texts.get(path)!]), stamps);
       await Promise.all(there);
     },
     async tree() {
@@ -87,8 +87,8 @@ export async function compileInParallel(files: readonly SpecFile[], options: Com
   return { ...result, output };
 }
 
-type Request = { kind: 'compile'; documents: ParsedDocument[] } | { kind: 'write'; dir: string; paths: string[] } | { kind: 'texts' };
-type Reply = { kind: 'compiled'; files: Pick<EmittedFile, 'path' | 'hash'>[] } | { kind: 'written' } | { kind: 'texts'; texts: [string, string][] } | { kind: 'failed'; error: string };
+type Request = { kind: 'compile'; documents: ParsedDocument[] } | { kind: 'write'; dir: string; paths: string[]; stamp: boolean } | { kind: 'texts' };
+type Reply = { kind: 'compiled'; files: Pick<EmittedFile, 'path' | 'hash'>[] } | { kind: 'written'; stamps?: string } | { kind: 'texts'; texts: [string, string][] } | { kind: 'failed'; error: string };
 
 interface ShardJob {
   readonly previous: CompileOptions['previous'];
@@ -147,11 +147,17 @@ class ShardThread {
     return { kind: 'compiled', files: [...this.local].map(([path, text]) => ({ path, hash: `sha256:${hash('sha256', text)}` })) };
   }
 
-  async write(dir: string, paths: string[]): Promise<void> {
+  /** Writes these of its files under `dir`; with `stamps`, adds their stamps there. */
+  async write(dir: string, paths: string[], stamps?: Stamps): Promise<void> {
     if (paths.length === 0) return;
-    if (this.local) return writeFiles(dir, paths.map((path) => [path, this.local!.get(path)!]));
-    const reply = await this.ask({ kind: 'write', dir, paths });
+    if (this.local) return writeFiles(dir, paths.map((path) => [path, this.local!.get(path)!]), stamps);
+    const reply = await this.ask({ kind: 'write', dir, paths, stamp: stamps !== undefined });
     if (reply.kind !== 'written') throw this.failure(reply);
+    // One string rather than a pair per file: far quicker to pass between threads.
+    for (const line of reply.stamps ? reply.stamps.split('\n') : []) {
+      const tab = line.indexOf('\t');
+      stamps?.set(line.slice(0, tab), line.slice(tab + 1));
+    }
   }
 
   async texts(): Promise<[string, string][]> {
@@ -201,8 +207,9 @@ if (!isMainThread && workerData?.compileShard) {
         texts = new Map(files.map((f) => [f.path, f.text]));
         reply({ kind: 'compiled', files: files.map(({ path, hash }) => ({ path, hash })) });
       } else if (request.kind === 'write') {
-        writeFiles(request.dir, request.paths.map((path) => [path, texts.get(path)!]));
-        reply({ kind: 'written' });
+        const stamps = request.stamp ? new Map<string, string>() : undefined;
+        writeFiles(request.dir, request.paths.map((path) => [path, texts.get(path)!]), stamps);
+        reply({ kind: 'written', stamps: stamps && [...stamps].map(([path, stamp]) => `${path}\t${stamp}`).join('\n') });
       } else reply({ kind: 'texts', texts: [...texts] });
     }),
   );

@@ -119,6 +119,20 @@ export function readTreeState(root: string): TreeState {
   return { entries: entries.sort(), newestChange };
 }
 
+/**
+ * The tree state of stamps taken while reading and writing the folder (see writeTree). A file
+ * added or changed since is not in them, so a lookup finds it and misses.
+ */
+export function treeStateOf(stamps: ReadonlyMap<string, string>): TreeState {
+  const entries: string[] = [];
+  let newestChange = 0;
+  for (const [path, stamp] of stamps) {
+    entries.push(`${path}\t${stamp}`);
+    newestChange = Math.max(newestChange, Number(stamp.split('\t')[2]));
+  }
+  return { entries: entries.sort(), newestChange };
+}
+
 /** True when two tree states hold the same files with the same size, times and inode: no file was edited, added, removed or replaced. */
 export function sameTreeState(recorded: readonly string[], current: readonly string[]): boolean {
   return recorded.length === current.length && recorded.every((entry, i) => entry === current[i]);
@@ -210,15 +224,19 @@ export class SynthCache {
     };
   }
 
-  /** Records a successful synth (call after the output folder is written). Never throws: a cache that cannot be written is skipped. */
-  record(counts: { clusters: number; files: number }): void {
+  /**
+   * Records a successful synth (call after the output folder is written), from `stamps` (every
+   * file's stamp, as the write knew them) or else a walk of the folder. Never throws: a cache that
+   * cannot be written is skipped.
+   */
+  record(counts: { clusters: number; files: number }, stamps?: ReadonlyMap<string, string>): void {
     if (this.key === undefined) return;
     const temp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
       const clock = fileClockAfterNow(temp);
       if (clock === undefined) return removeQuietly(temp);
-      const state = readTreeState(this.out);
+      const state = stamps ? treeStateOf(stamps) : readTreeState(this.out);
       // Every recorded change time must be before `clock`: any later edit then stamps a ctime at or
       // after it, so it can never look like the recorded entry. A file changed since (an edit while
       // we record) could be edited again within the same tick unseen: keep no cache this time.

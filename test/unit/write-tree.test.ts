@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GENERATED_MARK, LOCK_FILE } from '../../src/phases/6-emit/index.js';
+import { readTreeState, treeStateOf } from '../../src/cli/synth-cache.js';
 import { compareTree, fileStamp, readTree, readTreeInBackground, writeTree } from '../../src/phases/6-emit/write-tree.js';
 
 const folders: string[] = [];
@@ -142,4 +143,31 @@ describe('writing the output tree', async () => {
     expect(await writeTree(out, first)).toEqual(clean);
     expect(readdirSync(join(out, '..')).sort()).toEqual(['out']);
   });
+
+  it('reports the stamps a walk of the folder finds: after a first write, a swap and no change', async () => {
+    const out = outDir();
+    const walked = () => readTreeState(out).entries;
+    // As emit makes it, with the lock's real hashes: reading with the last stamps trusts them.
+    const tree = (files: Record<string, string>) => {
+      const generated = Object.entries(files).map(([path, body]): [string, string] => [path, `${GENERATED_MARK}. DO NOT EDIT.\n${body}`]);
+      const lock = JSON.stringify({ generator: 'fleet', lockVersion: 1, fleet: 'test', placement: [], files: Object.fromEntries(generated.map(([p, text]) => [p, `sha256:${hash('sha256', text)}`])) });
+      return new Map([...generated, [LOCK_FILE, lock] as [string, string]].sort(([a], [b]) => (a < b ? -1 : 1)));
+    };
+    const files = tree({ 'a/one.yaml': '1\n', 'a/two.yaml': '2\n', 'b/three.yaml': '3\n' });
+    const first = await writeTree(out, files, undefined, { stamp: true });
+    expect(treeStateOf(first.stamps!).entries).toEqual(walked());
+    writeFileSync(join(out, 'b/notes.md'), 'mine\n'); // in a folder the next write leaves alone
+
+    // A swap of `a` (one file rewritten, one linked) and of the lock; `b` as read.
+    const next = tree({ 'a/one.yaml': 'changed\n', 'a/two.yaml': '2\n', 'b/three.yaml': '3\n' });
+    const swapped = await writeTree(out, next, readTree(out, first.stamps), { stamp: true });
+    expect(swapped.changed).toEqual(['a/one.yaml', LOCK_FILE]);
+    expect(treeStateOf(swapped.stamps!).entries).toEqual(walked());
+
+    const unchanged = await writeTree(out, next, readTree(out, swapped.stamps), { stamp: true });
+    expect(treeStateOf(unchanged.stamps!).entries).toEqual(walked());
+    // Read without the last stamps, the folder's other files have none: no stamps at all.
+    expect((await writeTree(out, tree({ 'a/one.yaml': 'again\n', 'b/three.yaml': '3\n' }), readTree(out), { stamp: true })).stamps).toBeUndefined();
+  });
+
 });

@@ -54,7 +54,7 @@ function check(io: Io, out: string, output: Output, disk: DiskTree): number {
 }
 
 async function write(io: Io, out: string, output: Output, disk: DiskTree, cache: SynthCache | undefined): Promise<number> {
-  const difference = await writeTree(out, output, disk);
+  const difference = await writeTree(out, output, disk, { stamp: cache !== undefined });
   if (difference.conflicts.length > 0) {
     io.err(
       `${difference.conflicts.map((p) => `${out}/${p}: error emit_would_overwrite: this file was not written by fleet, and fleet would overwrite it`).join('\n')}\n` +
@@ -66,7 +66,7 @@ async function write(io: Io, out: string, output: Output, disk: DiskTree, cache:
   const written = difference.changed.length + difference.added.length;
   const clusters = clusterCount(output);
   io.out(rendered(out, clusters, written, difference.stale.length, files - written));
-  cache?.record({ clusters, files });
+  cache?.record({ clusters, files }, difference.stamps);
   return EXIT.ok;
 }
 

@@ -37,19 +37,25 @@ export interface TreeDifference {
 export interface Output {
   /** Path relative to the output folder -> `sha256:<hex>` of its bytes; every file, the lock included. */
   readonly hashes: ReadonlyMap<string, string>;
-  /** Writes these files (paths of `hashes`) under `dir`, creating folders as needed. */
-  write(dir: string, paths: readonly string[]): void | Promise<void>;
+  /** Writes these files (paths of `hashes`) under `dir`, creating folders as needed; with `stamps`, records each one's stamp there. */
+  write(dir: string, paths: readonly string[], stamps?: Stamps): void | Promise<void>;
 }
+
+/** Path relative to the output folder -> its fileStamp. */
+export type Stamps = Map<string, string>;
 
 export function outputOf(tree: OutputTree): Output {
   return {
     hashes: new Map([...tree].map(([path, text]) => [path, `sha256:${hash('sha256', text)}`])),
-    write: (dir, paths) => writeFiles(dir, paths.map((path) => [path, tree.get(path)!])),
+    write: (dir, paths, stamps) => writeFiles(dir, paths.map((path) => [path, tree.get(path)!]), stamps),
   };
 }
 
-/** Writes files under `dir`, each folder created once. */
-export function writeFiles(dir: string, files: Iterable<readonly [string, string]>): void {
+/**
+ * Writes files under `dir`, each folder created once. With `stamps`, also records each file's
+ * stamp as written (one lstat while its folder is at hand: cheaper than walking the tree after).
+ */
+export function writeFiles(dir: string, files: Iterable<readonly [string, string]>, stamps?: Stamps): void {
   const folders = new Set<string>();
   for (const [path, text] of files) {
     const target = join(dir, path);
@@ -57,6 +63,7 @@ export function writeFiles(dir: string, files: Iterable<readonly [string, string
     if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
     folders.add(folder);
     writeFileSync(target, text);
+    stamps?.set(path, fileStamp(lstatSync(target)));
   }
 }
 
@@ -68,6 +75,8 @@ export interface DiskTree {
   readonly handWritten: ReadonlySet<string>;
   /** Files that the folder's lock does not list (fleet owns the lock and what it lists). Usually few, so cheap to pass between threads. */
   readonly unowned: ReadonlySet<string>;
+  /** Every file's stamp as read, when read with the last synth's stamps (for the synth cache's next record). */
+  readonly stamps?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -88,19 +97,30 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
   const hashes = new Map<string, string>();
   const handWritten = new Set<string>();
   const paths = listFiles(outDir);
+  // With the last synth's stamps, every file's stamp is taken (before it is read, if it is), so the
+  // next record of the cache needs no walk of its own.
+  const stamps = unchangedSince && new Map<string, string>();
+  const stampOf = (path: string) => {
+    let stamp = stamps?.get(path);
+    if (stamp === undefined) {
+      try {
+        stamp = fileStamp(lstatSync(join(outDir, path)));
+      } catch {
+        stamp = '';
+      }
+      stamps?.set(path, stamp);
+    }
+    return stamp;
+  };
   const unchanged = (path: string) => {
     const stamp = unchangedSince?.get(path);
-    if (stamp === undefined) return false;
-    try {
-      return fileStamp(lstatSync(join(outDir, path))) === stamp;
-    } catch {
-      return false;
-    }
+    return stamp !== undefined && stampOf(path) === stamp;
   };
   // The lock's hashes stand for the files only while the lock itself is as the last synth left it.
   const lockedHashes = unchangedSince && unchanged(LOCK_FILE) ? parseLock(readTextOrUndefined(join(outDir, LOCK_FILE)))?.files : undefined;
   let lock: string | undefined;
   for (const path of paths) {
+    if (stamps) stampOf(path);
     const locked = lockedHashes && Object.hasOwn(lockedHashes, path) ? lockedHashes[path] : undefined;
     if (locked !== undefined && unchanged(path)) {
       hashes.set(path, locked);
@@ -120,7 +140,9 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
     if (path === LOCK_FILE) lock = bytes.toString('utf8');
   }
   const owned = new Set(Object.keys(parseLock(lock)?.files ?? {})).add(LOCK_FILE);
-  return { hashes, handWritten, unowned: new Set([...hashes.keys()].filter((path) => !owned.has(path))) };
+  const unowned = new Set([...hashes.keys()].filter((path) => !owned.has(path)));
+  // A file that could not be stamped (gone while read) leaves the stamps incomplete: none at all.
+  return { hashes, handWritten, unowned, ...(stamps && ![...stamps.values()].includes('') ? { stamps } : {}) };
 }
 
 /**
@@ -169,28 +191,39 @@ export function isClean(difference: TreeDifference): boolean {
   return difference.changed.length + difference.added.length + difference.stale.length + difference.conflicts.length === 0;
 }
 
+export interface WriteResult extends TreeDifference {
+  /**
+   * With `stamp`: the stamp of every file the folder holds after the write, when known without
+   * walking it (files written or linked now, and the rest as read in `disk`); else undefined.
+   */
+  readonly stamps?: ReadonlyMap<string, string>;
+}
+
 /**
  * Writes `tree` into `outDir` (see above), given what the folder holds (read now when not given).
  * Refuses, writing nothing, when there are conflicts.
  */
-export async function writeTree(outDir: string, tree: OutputTree | Output, disk?: DiskTree): Promise<TreeDifference> {
+export async function writeTree(outDir: string, tree: OutputTree | Output, disk?: DiskTree, { stamp = false } = {}): Promise<WriteResult> {
   outDir = withoutTrailingSlash(outDir);
   const output = tree instanceof Map ? outputOf(tree) : (tree as Output);
   const restored = recover(outDir);
-  const difference = compareTree(outDir, output, restored || disk === undefined ? readTree(outDir) : disk);
-  if (difference.conflicts.length > 0 || isClean(difference)) return difference;
+  const read = restored || disk === undefined ? readTree(outDir) : disk;
+  const difference = compareTree(outDir, output, read);
+  if (difference.conflicts.length > 0) return difference;
+  if (isClean(difference)) return { ...difference, stamps: stamp ? read.stamps : undefined };
 
   const staging = `${outDir}.fleet-staging`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   const stale = new Set(difference.stale);
   const rewrite = [...difference.changed, ...difference.added];
+  const staged: Stamps | undefined = stamp ? new Map() : undefined;
   // Started first: files held by other threads are written there while this one links the rest.
-  const writing = output.write(staging, rewrite);
+  const writing = output.write(staging, rewrite, staged);
   if (!existsSync(outDir)) {
     await writing;
     renameSync(staging, outDir); // a first write: the whole tree in one rename
-    return difference;
+    return { ...difference, stamps: staged };
   }
 
   // Only the top-level entries (cluster folders, _flux, the lock) with a change are staged whole:
@@ -199,8 +232,17 @@ export async function writeTree(outDir: string, tree: OutputTree | Output, disk?
   const entries = new Set([...rewrite, ...difference.stale].map(topLevel));
   const rewritten = new Set(rewrite);
   const folders = new Set<string>();
+  // Files outside the staged entries keep the stamp they were read with; when one has none, the stamps are incomplete.
+  let kept: Stamps | undefined = stamp && read.stamps ? new Map() : undefined;
+  const linked: string[] = [];
   for (const path of listFiles(outDir)) {
-    if (!entries.has(topLevel(path)) || stale.has(path) || rewritten.has(path)) continue;
+    if (!entries.has(topLevel(path))) {
+      const before = read.stamps?.get(path);
+      if (before === undefined) kept = undefined;
+      else kept?.set(path, before);
+      continue;
+    }
+    if (stale.has(path) || rewritten.has(path)) continue;
     const target = join(staging, path);
     const folder = dirname(target);
     if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
@@ -210,6 +252,7 @@ export async function writeTree(outDir: string, tree: OutputTree | Output, disk?
     } catch {
       copyFileSync(join(outDir, path), target);
     }
+    linked.push(path);
   }
   await writing;
 
@@ -217,7 +260,12 @@ export async function writeTree(outDir: string, tree: OutputTree | Output, disk?
   const journal: SwapJournal = [...entries].sort().map((entry) => ({ entry, replace: existsSync(join(staging, entry)) }));
   writeFileSync(join(staging, JOURNAL), JSON.stringify(journal));
   finishSwap(outDir);
-  return difference;
+  if (!kept || !staged) return difference;
+  // Stamped only now: linking, and removing the old folder's link, change a file's ctime; so does
+  // renaming a file (a top-level one, such as the lock) into place.
+  const stamps = new Map([...kept, ...staged]);
+  for (const path of [...linked, ...[...staged.keys()].filter((p) => !p.includes('/'))]) stamps.set(path, fileStamp(lstatSync(join(outDir, path))));
+  return { ...difference, stamps };
 }
 
 /** In the staging folder once it is complete: which top-level entries to swap in (or remove). */

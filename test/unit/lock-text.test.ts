@@ -17,6 +17,8 @@ describe('lockText', () => {
       { path: 'a/ünïcode\\back.yaml', hash: 'sha256:2' },
       { path: '_flux/na-1/kustomization.yaml', hash: 'sha256:3' },
       { path: 'a/\u2028line-separator.yaml', hash: 'sha256:4' },
+      { path: 'b/tab\tand\u0001control.yaml', hash: 'sha256:5' },
+      { path: 'b/lone\ud800surrogate.yaml', hash: 'sha256:6' },
     ],
   })) {
     it(`is JSON.stringify's text: ${name}`, () => {

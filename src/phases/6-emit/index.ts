@@ -98,8 +98,13 @@ export function lockText(fleetName: string, plan: PlacementPlan, files: readonly
   // written directly, which is several times quicker than stringifying it as an object.
   const text = JSON.stringify(makeLock(fleetName, plan, {}), null, 2);
   if (sorted.length === 0) return `${text}\n`;
-  const lines = sorted.map((f) => `    ${JSON.stringify(f.path)}: ${JSON.stringify(f.hash)}`).join(',\n');
+  const lines = sorted.map((f) => `    ${quoted(f.path)}: ${quoted(f.hash)}`).join(',\n');
   return `${text.slice(0, -'{}\n}'.length)}{\n${lines}\n  }\n}\n`;
+}
+
+/** JSON.stringify(text), without its call for the plain strings paths and hashes are. */
+function quoted(text: string): string {
+  return /["\\\u0000-\u001f\ud800-\udfff]/.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
 const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);

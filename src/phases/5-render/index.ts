@@ -107,7 +107,7 @@ export function* renderClusters(
   for (const cluster of fleet.clusters) {
     const contents = topology.contentsOf(cluster.name);
     if (!contents || (shards && shards.get(cluster.name) !== shard.index)) continue;
-    const chart = new Chart(new Cdk8sApp(), cluster.name, { disableResourceNameHashes: true });
+    const own = new ClusterObjects(cluster.name);
     const sharedHere: Manifest[] = [];
     const share = (key: string, make: (scope: Construct) => void) => sharedHere.push(...shared.of(key, make));
     const present = [...new Map([...contents.placed, ...contents.destinations].map((app) => [app.id, app])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -115,13 +115,14 @@ export function* renderClusters(
     // R1: the namespaces of everything here, each from the first app (by id) in it.
     const namespaces = new Map<string, App>();
     for (const app of present) if (!namespaces.has(app.namespace)) namespaces.set(app.namespace, app);
-    for (const [namespace, app] of namespaces) renderNamespace(chart, namespace, cluster, appSource(app, 'namespace'));
+    for (const [namespace, app] of namespaces) renderNamespace(own.scope, namespace, cluster, appSource(app, 'namespace'));
 
     // R2: workloads where placed. R3: the Service wherever the app runs or is called from, identical everywhere.
     for (const app of contents.placed) {
       const workload = effectiveWorkload(app, cluster, topology.replicasOf(app.id, cluster.name), fleet.overrides);
       const versionReplicas = topology.versionReplicas(app).get(cluster.name)!;
-      new AppWorkload(chart, { app, fleetName: fleet.name, workload, versionReplicas, source: appSource(app) });
+      new AppWorkload(own.scope, { app, fleetName: fleet.name, workload, versionReplicas, source: appSource(app) });
+      own.flush();
     }
     for (const app of present) share(`Service ${app.id}`, (scope) => renderService(scope, app, fleet.name, appSource(app)));
 
@@ -144,19 +145,55 @@ export function* renderClusters(
     }
 
     // R8–R11: Calico default deny and platform baseline, then each app's allow-lists, then the network sets they name.
-    renderCalicoBaseline(chart, cluster, multiNetwork, fleetLabels(fleet.name), clusterSource(cluster));
+    renderCalicoBaseline(own.scope, cluster, multiNetwork, fleetLabels(fleet.name), clusterSource(cluster));
     const needed: NetworkSetsNeeded = { pods: new Set(), eastWestNetworks: new Set() };
     for (const app of contents.placed) {
       const into = topology.callersOf(app.id);
       const outOf = topology.calledBy(app.id);
-      if (into.length > 0) renderIngressPolicy(chart, app, cluster.name, topology, needed, labelsOf(app), rulesSource(into));
-      if (outOf.length > 0) renderEgressPolicy(chart, app, cluster.name, topology, needed, labelsOf(app), rulesSource(outOf));
+      if (into.length > 0) renderIngressPolicy(own.scope, app, cluster.name, topology, needed, labelsOf(app), rulesSource(into));
+      if (outOf.length > 0) renderEgressPolicy(own.scope, app, cluster.name, topology, needed, labelsOf(app), rulesSource(outOf));
+      own.flush();
     }
     for (const set of networkSetsNamed(needed, topology)) {
       share(`GlobalNetworkSet ${set.kind} ${set.of.name}`, (scope) => renderNetworkSet(scope, set, fleetLabels(fleet.name), clusterSource));
     }
 
-    yield { cluster: cluster.name, manifests: [...manifestsOf(chart), ...sharedHere].sort((a, b) => compareObjects(a.object, b.object)) };
+    yield { cluster: cluster.name, manifests: [...own.manifests(), ...sharedHere].sort((a, b) => compareObjects(a.object, b.object)) };
+  }
+}
+
+/**
+ * The chart a cluster's own objects are made in, swapped for an empty one after each app: what was
+ * made is turned into JSON at once and its constructs die young, where keeping every construct of
+ * the cluster until the end had the garbage collector copy them all (about a tenth of compile's CPU).
+ */
+class ClusterObjects {
+  private chart: Chart;
+  private readonly made: Manifest[] = [];
+
+  constructor(private readonly cluster: string) {
+    this.chart = this.emptyChart();
+  }
+
+  /** Where to make the cluster's objects now. */
+  get scope(): Chart {
+    return this.chart;
+  }
+
+  /** Takes what was made since the last flush and starts an empty chart. */
+  flush(): void {
+    for (const manifest of manifestsOf(this.chart)) this.made.push(manifest);
+    this.chart = this.emptyChart();
+  }
+
+  /** Every object made, unsorted. */
+  manifests(): Manifest[] {
+    this.flush();
+    return this.made;
+  }
+
+  private emptyChart(): Chart {
+    return new Chart(new Cdk8sApp(), this.cluster, { disableResourceNameHashes: true });
   }
 }
 

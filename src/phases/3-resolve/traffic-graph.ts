@@ -20,6 +20,8 @@ export function buildTrafficGraph(fleet: ResolvedFleet, sourceMap: SourceMap, di
   const appsById = new Map(fleet.apps.map((app) => [app.id, app]));
   const gatewaySpecs = new Map(fleet.gateways.map((g) => [g.name, g]));
   const gateways = new Map<string, IngressGateway>();
+  // Rules often select their callers alike (`tier: frontend` in one geography): each selector is matched against the apps once.
+  const matchedBySelector = new Map<string, App[]>();
 
   const callersOf = (source: TrafficSource): Caller[] => {
     if (typeof source === 'string') {
@@ -32,7 +34,9 @@ export function buildTrafficGraph(fleet: ResolvedFleet, sourceMap: SourceMap, di
       if (!gateways.has(spec.name)) gateways.set(spec.name, resolveGateway(spec, fleet, sourceMap, diagnostics));
       return [{ ingress: spec.name }];
     }
-    const matched = fleet.apps.filter((app) => appMatches(app, source.apps));
+    const selector = JSON.stringify(source.apps);
+    let matched = matchedBySelector.get(selector);
+    if (!matched) matchedBySelector.set(selector, (matched = fleet.apps.filter((app) => appMatches(app, source.apps))));
     if (!narrowsToApps(source.apps)) {
       const scope = source.apps.namespaces ? `every app in namespace(s) ${source.apps.namespaces.join(', ')}` : 'every app in the fleet';
       diagnostics.warning('traffic_open_to_all', `this selector lets ${scope} call the destination, including apps added later`, sourceMap.valueSpan(source, 'apps'), [

@@ -82,7 +82,7 @@ export function* renderClusters(
   fileOf: (specObject: object) => string,
   { shard = { index: 0, count: 1 }, shareAcrossClusters = true }: RenderOptions = {},
 ): Generator<RenderedCluster> {
-  const topology = new Topology(fleet, plan, graph);
+  const topology = Topology.of(fleet, plan, graph);
   // Clusters that name no network are on every network (as in Istio): they do not make a fleet multi-network.
   const multiNetwork = new Set(fleet.clusters.map(networkOf).filter((n) => n !== '')).size > 1;
   const appSource = (app: App, field?: string): ManifestSource => ({ file: fileOf(app.spec), entry: `apps.${app.name}${field ? `.${field}` : ''}` });

@@ -5,6 +5,8 @@ import type { Caller, IngressGateway, TrafficEdge, TrafficGraph } from '../../mo
 import { effectiveWorkload } from '../3-resolve/index.js';
 import { versionReplicas } from './versions.js';
 
+const BUILT = new WeakMap<PlacementPlan, Topology>();
+
 /** The network of clusters that name none. */
 const DEFAULT_NETWORK = '';
 
@@ -30,6 +32,15 @@ export class Topology {
   private readonly contents = new Map<string, ClusterContents>();
   private readonly rulesTo = new Map<string, TrafficRuleSpec[]>();
   private readonly versionSplits = new Map<string, ReadonlyMap<string, ReadonlyMap<string, number>>>();
+
+  /** The topology of one compilation, built once for the traffic checks and for rendering alike. */
+  static of(fleet: ResolvedFleet, plan: PlacementPlan, graph: TrafficGraph): Topology {
+    const built = BUILT.get(plan);
+    if (built && built.fleet === fleet && built.graph === graph) return built;
+    const topology = new Topology(fleet, plan, graph);
+    BUILT.set(plan, topology);
+    return topology;
+  }
 
   constructor(
     private readonly fleet: ResolvedFleet,

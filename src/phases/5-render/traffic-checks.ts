@@ -14,7 +14,7 @@ import { Topology } from './topology.js';
  * skipped: that error is already reported.
  */
 export function checkTraffic(fleet: ResolvedFleet, graph: TrafficGraph, plan: PlacementPlan, sourceMap: SourceMap, diagnostics: DiagnosticBag): void {
-  const topology = new Topology(fleet, plan, graph);
+  const topology = Topology.of(fleet, plan, graph);
   const nameOf = (edge: TrafficEdge) => ('app' in edge.caller ? `\`${topology.apps.get(edge.caller.app)!.name}\`` : `gateway \`${edge.caller.ingress}\``);
   // Clusters without pod CIDRs that a policy must name, with the first reason found.
   const podCIDRsNeeded = new Map<string, string>();

@@ -18,6 +18,8 @@ export class OutputVerifier {
   // Objects repeat the same labels and selectors across apps and clusters: each is checked once.
   private readonly validLabels: ValidLabels = { keys: new Set(), values: new Set() };
   private readonly selectorChecks = new Map<string, string | undefined>();
+  /** Objects listed in several clusters (Manifest.shared) whose own fields were checked already. */
+  private readonly sharedChecked = new Set<object>();
 
   check({ cluster, manifests }: RenderedCluster): void {
     const { problems, validLabels, selectorChecks } = this;
@@ -28,13 +30,16 @@ export class OutputVerifier {
         subsets.set(spec.host, new Set((spec.subsets ?? []).map((s) => s.name)));
       }
     }
-    for (const { object } of manifests) {
+    for (const { object, shared } of manifests) {
       const where = () => `${cluster}: ${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`;
-      for (const problem of labelProblems(object, validLabels)) problems.push(`${where()}: ${problem}`);
-      if (object.apiVersion.startsWith('projectcalico.org/')) for (const selector of calicoSelectors(object)) {
-        if (!selectorChecks.has(selector)) selectorChecks.set(selector, calicoSelectorProblem(selector));
-        const problem = selectorChecks.get(selector);
-        if (problem) problems.push(`${where()}: selector ${JSON.stringify(selector)}: ${problem}`);
+      if (!shared || !this.sharedChecked.has(object)) {
+        if (shared) this.sharedChecked.add(object);
+        for (const problem of labelProblems(object, validLabels)) problems.push(`${where()}: ${problem}`);
+        if (object.apiVersion.startsWith('projectcalico.org/')) for (const selector of calicoSelectors(object)) {
+          if (!selectorChecks.has(selector)) selectorChecks.set(selector, calicoSelectorProblem(selector));
+          const problem = selectorChecks.get(selector);
+          if (problem) problems.push(`${where()}: selector ${JSON.stringify(selector)}: ${problem}`);
+        }
       }
       if (object.kind === 'VirtualService') for (const { host, subset } of routeDestinations(object)) {
         if (subset !== undefined && !subsets.get(host)?.has(subset)) problems.push(`${where()}: routes to subset \`${subset}\` of ${host}, which no DestinationRule here defines`);
@@ -79,7 +84,8 @@ function labelProblems(object: KubeObject, valid: ValidLabels): string[] {
 function calicoSelectors(value: unknown, found: string[] = []): string[] {
   if (Array.isArray(value)) for (const item of value) calicoSelectors(item, found);
   else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
+    for (const key in value) {
+      const item = (value as Record<string, unknown>)[key];
       if ((key === 'selector' || key === 'namespaceSelector') && typeof item === 'string') found.push(item);
       else calicoSelectors(item, found);
     }

@@ -1,12 +1,14 @@
 import { hash } from 'node:crypto';
+import { lstatSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { compile, compileLoaded, type CompileOptions, type CompileResult } from '../compiler.js';
 import { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { load, loadParsed, parsedDocuments, type ParsedDocument, type SpecFile } from '../phases/1-load/index.js';
 import type { Shard } from '../phases/5-render/index.js';
 import { LOCK_FILE, lockText, withLock, type EmittedFile, type OutputTree } from '../phases/6-emit/index.js';
-import { writeFiles, type Output, type Stamps } from '../phases/6-emit/write-tree.js';
+import { fileStamp, writeFiles, type Output, type Stamps } from '../phases/6-emit/write-tree.js';
 
 /**
  * compile() on several threads, for large fleets. This thread parses the YAML and sends the
@@ -40,20 +42,42 @@ export interface HeldOutput extends Output {
 
 export type ParallelCompileResult = Omit<CompileResult, 'tree' | 'files'> & { readonly output?: HeldOutput };
 
-export async function compileInParallel(files: readonly SpecFile[], options: CompileOptions = {}): Promise<ParallelCompileResult> {
+export interface ParallelCompileOptions extends CompileOptions {
+  /**
+   * A folder each thread writes its files into as soon as it has compiled them (a first synth's
+   * staging folder: see stagingForFirstWrite), with their stamps when `stamp`; the output's
+   * write() into that folder then finds them written.
+   */
+  readonly writeAhead?: WriteAhead;
+}
+
+interface WriteAhead {
+  readonly dir: string;
+  readonly stamp: boolean;
+}
+
+export async function compileInParallel(files: readonly SpecFile[], options: ParallelCompileOptions = {}): Promise<ParallelCompileResult> {
   if (options.renderOutput === false) return compile(files, options);
+  const { writeAhead, ...compileOptions } = options;
   const count = threadCount(files);
   // The threads start (loading fleet's code) while this one parses the spec.
-  const others = Array.from({ length: count - 1 }, (_, i) => new ShardThread(options, { index: i + 1, count }));
+  const others = Array.from({ length: count - 1 }, (_, i) => new ShardThread({ previous: options.previous, shard: { index: i + 1, count }, writeAhead }));
   const diagnostics = new DiagnosticBag();
   const loaded = load(files, diagnostics);
   if (!diagnostics.hasErrors()) others.forEach((other) => other.compile(parsedDocuments(loaded)));
-  const { files: own, tree: _, ...result } = compileLoaded(loaded, diagnostics, { ...options, shard: { index: 0, count } });
+  const { files: own, tree: _, ...result } = compileLoaded(loaded, diagnostics, { ...compileOptions, shard: { index: 0, count } });
   if (!own || !result.fleet || !result.plan) {
     others.forEach((other) => other.close()); // errors: every thread found the same ones
     return result;
   }
-  const shards = await Promise.all(others.map((other) => other.compiled()));
+  // Path -> stamp ('' when not stamped) of the files already written into writeAhead.dir.
+  const ahead = new Map<string, string>();
+  if (writeAhead) {
+    const stamps = writeAhead.stamp ? new Map<string, string>() : undefined;
+    writeFiles(writeAhead.dir, own.map((f) => [f.path, f.text]), stamps);
+    for (const f of own) ahead.set(f.path, stamps?.get(f.path) ?? '');
+  }
+  const shards = await Promise.all(others.map((other) => other.compiled(ahead)));
   const every = mergeByPath([[...own].sort(byPath), ...shards]);
 
   // The lock is made here, from every thread's hashes; the files stay where they were rendered.
@@ -70,6 +94,11 @@ export async function compileInParallel(files: readonly SpecFile[], options: Com
       const byThread = new Map<ShardThread, string[]>(others.map((other) => [other, []]));
       const here: string[] = [];
       for (const path of paths) {
+        const written = dir === writeAhead?.dir ? ahead.get(path) : undefined;
+        if (written !== undefined) {
+          stamps?.set(path, written || fileStamp(lstatSync(join(dir, path))));
+          continue;
+        }
         const holder = holders.get(folderOf(path));
         if (holder) byThread.get(holder)!.push(path);
         else here.push(path);
@@ -91,11 +120,12 @@ export async function compileInParallel(files: readonly SpecFile[], options: Com
 type Request = { kind: 'compile'; documents: ParsedDocument[] } | { kind: 'write'; dir: string; paths: string[]; stamp: boolean } | { kind: 'texts' };
 type FileHash = Pick<EmittedFile, 'path' | 'hash'>;
 /** `compiled`: the thread's files sorted by path, one `path \t hash` line each (one string passes between threads far quicker than an object per file). */
-type Reply = { kind: 'compiled'; files: string } | { kind: 'written'; stamps?: string } | { kind: 'texts'; texts: [string, string][] } | { kind: 'failed'; error: string };
+type Reply = { kind: 'compiled'; files: string; stamps?: string } | { kind: 'written'; stamps?: string } | { kind: 'texts'; texts: [string, string][] } | { kind: 'failed'; error: string };
 
 interface ShardJob {
   readonly previous: CompileOptions['previous'];
   readonly shard: Shard;
+  readonly writeAhead?: WriteAhead;
 }
 
 /**
@@ -104,7 +134,6 @@ interface ShardJob {
  * the shard is compiled on this thread instead.
  */
 class ShardThread {
-  private readonly job: ShardJob;
   private readonly worker: Worker | undefined;
   private readonly replies: ((reply: Reply) => void)[] = [];
   /** The thread's first reply (its files, once it has compiled them); undefined when it could not run. */
@@ -112,11 +141,7 @@ class ShardThread {
   private documents?: ParsedDocument[];
   private local?: Map<string, string>;
 
-  constructor(
-    options: CompileOptions,
-    private readonly shard: Shard,
-  ) {
-    this.job = { previous: options.previous, shard };
+  constructor(private readonly job: ShardJob) {
     let worker: Worker | undefined;
     this.first = new Promise<Reply>((done, fail) => {
       worker = new Worker(new URL(import.meta.url), { workerData: { compileShard: this.job } });
@@ -137,24 +162,24 @@ class ShardThread {
     this.worker?.postMessage({ kind: 'compile', documents } satisfies Request);
   }
 
-  /** The shard's files, sorted by path. */
-  async compiled(): Promise<FileHash[]> {
+  /** The shard's files, sorted by path; those it wrote ahead are added to `ahead` (path -> stamp, or ''). */
+  async compiled(ahead: Map<string, string>): Promise<FileHash[]> {
     const reply = (await this.first) ?? this.compileHere();
     if (reply.kind !== 'compiled') throw this.failure(reply);
     this.worker?.unref(); // idle until asked: never what keeps the process alive
-    return reply.files === ''
-      ? []
-      : reply.files.split('\n').map((line) => {
-          const tab = line.indexOf('\t');
-          return { path: line.slice(0, tab), hash: line.slice(tab + 1) };
-        });
+    const files = lines(reply.files).map(([path, hash]) => ({ path, hash }));
+    if (this.job.writeAhead) {
+      const stamps = new Map(lines(reply.stamps ?? ''));
+      for (const { path } of files) ahead.set(path, stamps.get(path) ?? '');
+    }
+    return files;
   }
 
   /** The thread did not run: compile the shard on this one. */
   private compileHere(): Reply {
     const files = compileShard(this.documents!, this.job);
     this.local = new Map(files.map((f) => [f.path, f.text]));
-    return compiledReply(files);
+    return compiledReply(files, this.job.writeAhead);
   }
 
   /** Writes these of its files under `dir`; with `stamps`, adds their stamps there. */
@@ -163,11 +188,7 @@ class ShardThread {
     if (this.local) return writeFiles(dir, paths.map((path) => [path, this.local!.get(path)!]), stamps);
     const reply = await this.ask({ kind: 'write', dir, paths, stamp: stamps !== undefined });
     if (reply.kind !== 'written') throw this.failure(reply);
-    // One string rather than a pair per file: far quicker to pass between threads.
-    for (const line of reply.stamps ? reply.stamps.split('\n') : []) {
-      const tab = line.indexOf('\t');
-      stamps?.set(line.slice(0, tab), line.slice(tab + 1));
-    }
+    for (const [path, stamp] of lines(reply.stamps ?? '')) stamps?.set(path, stamp);
   }
 
   async texts(): Promise<[string, string][]> {
@@ -190,12 +211,32 @@ class ShardThread {
   }
 
   private failure(reply: Reply): Error {
-    return new Error(`on compile thread ${this.shard.index + 1} of ${this.shard.count}: ${reply.kind === 'failed' ? reply.error : `unexpected ${reply.kind}`}`);
+    return new Error(`on compile thread ${this.job.shard.index + 1} of ${this.job.shard.count}: ${reply.kind === 'failed' ? reply.error : `unexpected ${reply.kind}`}`);
   }
 }
 
-function compiledReply(files: readonly FileHash[]): Reply {
-  return { kind: 'compiled', files: [...files].sort(byPath).map(({ path, hash }) => `${path}\t${hash}`).join('\n') };
+/** The reply to `compile`: the shard's files, written first when the job says so. */
+function compiledReply(files: readonly EmittedFile[], writeAhead: WriteAhead | undefined): Reply {
+  const stamps = writeAhead?.stamp ? new Map<string, string>() : undefined;
+  if (writeAhead) writeFiles(writeAhead.dir, files.map((f) => [f.path, f.text]), stamps);
+  return { kind: 'compiled', files: [...files].sort(byPath).map(({ path, hash }) => `${path}\t${hash}`).join('\n'), stamps: stamps && joinLines(stamps) };
+}
+
+/**
+ * Pairs of strings as one `a \t b` line each: one string passes between threads far quicker than
+ * an object per file. (Paths hold no tab or line break.)
+ */
+function joinLines(pairs: Iterable<readonly [string, string]>): string {
+  return [...pairs].map(([a, b]) => `${a}\t${b}`).join('\n');
+}
+
+function lines(text: string): [string, string][] {
+  return text === ''
+    ? []
+    : text.split('\n').map((line) => {
+        const tab = line.indexOf('\t');
+        return [line.slice(0, tab), line.slice(tab + 1)];
+      });
 }
 
 const byPath = (a: FileHash, b: FileHash) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
@@ -237,11 +278,11 @@ if (!isMainThread && workerData?.compileShard) {
       if (request.kind === 'compile') {
         const files = compileShard(request.documents, workerData.compileShard as ShardJob);
         texts = new Map(files.map((f) => [f.path, f.text]));
-        reply(compiledReply(files));
+        reply(compiledReply(files, (workerData.compileShard as ShardJob).writeAhead));
       } else if (request.kind === 'write') {
         const stamps = request.stamp ? new Map<string, string>() : undefined;
         writeFiles(request.dir, request.paths.map((path) => [path, texts.get(path)!]), stamps);
-        reply({ kind: 'written', stamps: stamps && [...stamps].map(([path, stamp]) => `${path}\t${stamp}`).join('\n') });
+        reply({ kind: 'written', stamps: stamps && joinLines(stamps) });
       } else reply({ kind: 'texts', texts: [...texts] });
     }),
   );

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CompileOptions } from '../compiler.js';
 import type { PreviousPlacement } from '../model/plan.js';
 import { LOCK_FILE, parseLock } from '../phases/6-emit/index.js';
 import { formatDiagnostics } from '../diagnostics/format.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
-import { compileInParallel, type ParallelCompileResult } from './compile-parallel.js';
+import { compileInParallel, type ParallelCompileOptions, type ParallelCompileResult } from './compile-parallel.js';
 import { EXIT, type Io } from './io.js';
 import { DEFAULT_SPEC, readSpecFiles, type ReadSpecResult } from './spec-files.js';
 
@@ -14,7 +13,7 @@ import { DEFAULT_SPEC, readSpecFiles, type ReadSpecResult } from './spec-files.j
  * Returns the result when it has no errors, or the exit code to stop with. `read`: the spec files
  * when already read (synth's cache keys on them, so it compiles exactly what it keyed).
  */
-export async function compileSpec(specPath: string | undefined, io: Io, options: CompileOptions & { outDir?: string; read?: ReadSpecResult }): Promise<ParallelCompileResult | number> {
+export async function compileSpec(specPath: string | undefined, io: Io, options: ParallelCompileOptions & { outDir?: string; read?: ReadSpecResult }): Promise<ParallelCompileResult | number> {
   const { read: given, outDir, ...compileOptions } = options;
   const read = given ?? readSpecFiles(specPath ?? DEFAULT_SPEC);
   const sources = new Map(read.files.map((f) => [f.path, f.text]));

@@ -1,6 +1,7 @@
 import { Document, LineCounter, parseAllDocuments } from 'yaml';
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
 import { LIMITS } from './limits.js';
+import { readBlockYaml } from './block-yaml.js';
 import { findExcessiveNesting } from './prescan.js';
 import { SourceMap, spanOfNode, spanOfRange, type SourceDocument } from './source-map.js';
 
@@ -90,6 +91,9 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
     return [];
   }
 
+  const plain = readBlockYaml(file.text);
+  if (plain) return plain.map((value, index) => ({ source: parsedWhenAsked(file, index), value }));
+
   const parsed = parseAllDocuments(file.text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
   const docs = Array.isArray(parsed) ? parsed : [];
   const loaded: LoadedDocument[] = [];
@@ -130,6 +134,35 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
   }
   return loaded;
 }
+
+/**
+ * The source of the `index`th document of a file read by readBlockYaml: its `yaml` document, for
+ * source positions, is parsed the first time a diagnostic asks for one (every document of the file
+ * at once), and a compile without diagnostics never parses it.
+ */
+function parsedWhenAsked(file: SpecFile, index: number): SourceDocument {
+  const parse = () => {
+    const cached = parsedFiles.get(file);
+    if (cached) return cached;
+    const lineCounter = new LineCounter();
+    const docs = parseAllDocuments(file.text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+    const parsed = { docs: (Array.isArray(docs) ? docs : []).filter((d) => d.contents !== null), lineCounter };
+    parsedFiles.set(file, parsed);
+    return parsed;
+  };
+  return {
+    file: file.path,
+    name: file.name,
+    get doc() {
+      return parse().docs[index];
+    },
+    get lineCounter() {
+      return parse().lineCounter;
+    },
+  };
+}
+
+const parsedFiles = new WeakMap<SpecFile, { docs: Document[]; lineCounter: LineCounter }>();
 
 function firstLine(message: string): string {
   const line = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');

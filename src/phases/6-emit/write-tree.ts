@@ -203,17 +203,20 @@ export interface WriteResult extends TreeDifference {
  * Writes `tree` into `outDir` (see above), given what the folder holds (read now when not given).
  * Refuses, writing nothing, when there are conflicts.
  */
-export async function writeTree(outDir: string, tree: OutputTree | Output, disk?: DiskTree, { stamp = false } = {}): Promise<WriteResult> {
+export async function writeTree(outDir: string, tree: OutputTree | Output, disk?: DiskTree, { stamp = false, prestaged = false } = {}): Promise<WriteResult> {
   outDir = withoutTrailingSlash(outDir);
   const output = tree instanceof Map ? outputOf(tree) : (tree as Output);
-  const restored = recover(outDir);
+  const staging = `${outDir}.fleet-staging`;
+  // Prestaged (see stagingForFirstWrite): recovered already, and the staging folder holds files written since.
+  const restored = !prestaged && recover(outDir);
   const read = restored || disk === undefined ? readTree(outDir) : disk;
   const difference = compareTree(outDir, output, read);
-  if (difference.conflicts.length > 0) return difference;
-  if (isClean(difference)) return { ...difference, stamps: stamp ? read.stamps : undefined };
+  if (difference.conflicts.length > 0 || isClean(difference)) {
+    if (prestaged) rmSync(staging, { recursive: true, force: true });
+    return difference.conflicts.length > 0 ? difference : { ...difference, stamps: stamp ? read.stamps : undefined };
+  }
 
-  const staging = `${outDir}.fleet-staging`;
-  rmSync(staging, { recursive: true, force: true });
+  if (!prestaged) rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   const stale = new Set(difference.stale);
   const rewrite = [...difference.changed, ...difference.added];
@@ -266,6 +269,22 @@ export async function writeTree(outDir: string, tree: OutputTree | Output, disk?
   const stamps = new Map([...kept, ...staged]);
   for (const path of [...linked, ...[...staged.keys()].filter((p) => !p.includes('/'))]) stamps.set(path, fileStamp(lstatSync(join(outDir, path))));
   return { ...difference, stamps };
+}
+
+/**
+ * For a synth into an output folder that does not exist yet: repairs what an interrupted run left
+ * (as writeTree does) and returns the staging folder, empty, for files to be written into as soon
+ * as they are compiled; writeTree(..., { prestaged: true }) then writes the rest and renames it into
+ * place. Undefined when the output folder exists: only changed files are written then, after compiling.
+ * Whoever calls this removes the staging folder if the synth stops before writeTree.
+ */
+export function stagingForFirstWrite(outDir: string): string | undefined {
+  outDir = withoutTrailingSlash(outDir);
+  recover(outDir);
+  if (existsSync(outDir)) return undefined;
+  const staging = `${outDir}.fleet-staging`;
+  mkdirSync(staging, { recursive: true });
+  return staging;
 }
 
 /** In the staging folder once it is complete: which top-level entries to swap in (or remove). */

@@ -1,0 +1,122 @@
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments, stringify } from 'yaml';
+import { generateFleet } from '../../bench/generate.js';
+import { readSpecFiles } from '../../src/cli/spec-files.js';
+import { readBlockYaml } from '../../src/phases/1-load/block-yaml.js';
+import { toYaml } from '../../src/phases/6-emit/index.js';
+import { committedFleets, ROOT } from '../helpers/trees.js';
+
+/**
+ * readBlockYaml must give exactly what the `yaml` package gives (as load() calls it), or nothing,
+ * so that load() falls back to `yaml`. Never a different value.
+ */
+function byYaml(text: string): unknown[] | undefined {
+  const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
+  if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0 || d.warnings.length > 0)) return undefined;
+  return docs.filter((d) => d.contents !== null).map((d) => d.toJS());
+}
+
+/** How many texts readBlockYaml read itself, so the property below is known to test it. */
+let read = 0;
+
+function agrees(text: string): void {
+  const fast = readBlockYaml(text);
+  if (fast === undefined) return;
+  read++;
+  expect(fast, text).toEqual(byYaml(text));
+  // toEqual does not tell 0 from -0, nor an own `__proto__` key from a prototype.
+  expect(JSON.stringify(fast)).toBe(JSON.stringify(byYaml(text)));
+}
+
+describe('readBlockYaml', () => {
+  it('reads every committed spec as yaml does', () => {
+    for (const fleet of committedFleets()) for (const file of readSpecFiles(join(ROOT, fleet.spec)).files) agrees(file.text);
+  });
+
+  it('reads generated fleets, as fleet writes them, and as yaml does', () => {
+    for (const size of [{ clusters: 3, apps: 10 }, { clusters: 12, apps: 120, callers: 6 }]) {
+      const text = `# Generated\n${toYaml(generateFleet(size))}`;
+      expect(readBlockYaml(text)).toBeDefined();
+      agrees(text);
+    }
+  });
+
+  const cases = [
+    'a: 1\nb:\n  - x\n  - y: 2\n    z: [] # empty\nc: {}\n',
+    'a:\n- 1\n- 2\nb: ~\nc:\nd: Null\n',
+    'a:\n  - - 1\n    - 2\n  -\n    b: 3\n  -\n',
+    '"quoted key": \'it\'\'s\'\n\'single\': "a # b"\nplain: a #b\nhash: a#b\n',
+    'n: [0o17, 0x1F, 1e3, .5, 1., +1, -0, 007, 1.50, 12345678901234567890, .inf, -.Inf, .nan]\n',
+    'n1: 0o17\nn2: 0x1F\nn3: 1e3\nn4: .5\nn5: 1.\nn6: +1\nn7: -0\nn8: 007\nn9: 1.50\nn10: 12345678901234567890\nn11: .inf\nn12: .NaN\n',
+    'b1: TRUE\nb2: yes\nb3: on\nb4: "true"\nb5: False\nq: 257Gi\nr: 10.0.0.0/20\ns: http://x:80/y\n',
+    '---\na: 1\n---\nb: 2\n',
+    '# lead\n---\na: 1\n...\n',
+    'a: 1\n---\n---\nb: 2\n',
+    'a: 1\n\tb: 2\n',
+    'a: 1\r\nb: 2\r\n',
+    'a: &x 1\nb: *x\n',
+    'a: !!str 1\n',
+    'a: |\n  text\n',
+    'a: one\n  two\n',
+    '- a\n- b\n',
+    'a: [1, 2]\nb: {c: 1}\n',
+    'a: b: c\n',
+    'a: 1\na: 2\n',
+    '__proto__: 1\n',
+    '<<: {a: 1}\n',
+    '1: one\n',
+    'true: yes\n',
+    'a b: c\n',
+    'a: "esc\\n"\n',
+    'a: - b\n',
+    'a: :b\n',
+    'a: ?b\n',
+    'a: -\n',
+    'a: "x" y\n',
+    'a: "x"#c\n',
+    'a:\n  b: 1\n c: 2\n',
+    'a:\n    b: 1\n  c: 2\n',
+    '  a: 1\nb: 2\n',
+    'a: 1 # c: d\n',
+    '%YAML 1.2\n---\na: 1\n',
+    '',
+    '# only a comment\n',
+    'a: ""\nb: \'\'\nc: " "\n',
+    'key: value   \nother:   x  \n',
+  ];
+  for (const text of cases) it(`agrees with yaml, or leaves it to yaml: ${JSON.stringify(text)}`, () => agrees(text));
+
+  it('leaves anything beyond plain block YAML to yaml', () => {
+    for (const text of ['a: &x 1\nb: *x\n', 'a: |\n  t\n', 'a: [1]\n', 'a: 1\na: 2\n', 'a: "\\n"\n', 'a: one\n  two\n', '- a\n', '']) expect(readBlockYaml(text), text).toBeUndefined();
+  });
+
+  it('agrees with yaml on any data, as either writer prints it', () => {
+    const name = fc.stringMatching(/^[a-z][a-z0-9_./-]{0,8}$/);
+    const key = fc.oneof({ arbitrary: name, weight: 8 }, fc.constantFrom('a', 'name', 'app.kubernetes.io/name', 'x_y-z', 'true', 'null', '1', 'a b', '__proto__', '<<', "it's", 'k: v', '#c'), fc.string({ maxLength: 6 }));
+    const leaf = fc.oneof(
+      name,
+      fc.string({ maxLength: 8 }),
+      fc.constantFrom('yes', 'on', '0x1F', '1e3', '~', '*a', '&b', '!c', '%d', 'a: b', 'a #b', '-', '- a', '10.0.0.0/20', '257Gi', '007', '.5', '', ' ', 'é ✓', '"', "'"),
+      fc.integer(),
+      fc.double({ noNaN: true }),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, leaf, tie('list'), tie('map')),
+      list: fc.array(tie('node'), { maxLength: 4 }),
+      map: fc.dictionary(key, tie('node'), { maxKeys: 4 }),
+    }));
+    const before = read;
+    fc.assert(
+      fc.property(fc.dictionary(key, value.node, { minKeys: 1, maxKeys: 5 }), (data) => {
+        for (const text of [toYaml(data), stringify(data)]) agrees(text);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(read - before).toBeGreaterThan(700); // about a quarter of the 4,000 texts are plain enough
+  });
+
+});

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GENERATED_MARK, LOCK_FILE } from '../../src/phases/6-emit/index.js';
 import { readTreeState, treeStateOf } from '../../src/cli/synth-cache.js';
-import { compareTree, fileStamp, readTree, readTreeInBackground, writeTree } from '../../src/phases/6-emit/write-tree.js';
+import { compareTree, fileStamp, outputOf, readTree, readTreeInBackground, stagingForFirstWrite, writeFiles, writeTree } from '../../src/phases/6-emit/write-tree.js';
 
 const folders: string[] = [];
 afterEach(() => {
@@ -168,6 +168,22 @@ describe('writing the output tree', async () => {
     expect(treeStateOf(unchanged.stamps!).entries).toEqual(walked());
     // Read without the last stamps, the folder's other files have none: no stamps at all.
     expect((await writeTree(out, tree({ 'a/one.yaml': 'again\n', 'b/three.yaml': '3\n' }), readTree(out), { stamp: true })).stamps).toBeUndefined();
+  });
+
+
+  it('writes a first tree through a staging folder filled ahead, and only into a folder that does not exist', async () => {
+    const out = outDir();
+    const files = tree({ 'a/one.yaml': '1\n', 'b/two.yaml': '2\n' });
+    const staging = stagingForFirstWrite(out)!;
+    expect(staging).toBe(`${out}.fleet-staging`);
+    const ahead = new Map<string, string>();
+    writeFiles(staging, [['a/one.yaml', files.get('a/one.yaml')!]], ahead); // one thread was done early
+    const written = await writeTree(out, outputOf(files), undefined, { stamp: true, prestaged: true });
+    expect(written.added).toEqual([...files.keys()]);
+    expect(readdirSync(join(out, '..')).sort()).toEqual(['out']);
+    for (const [path, text] of files) expect(readFileSync(join(out, path), 'utf8')).toBe(text);
+    expect(treeStateOf(written.stamps!).entries).toEqual(readTreeState(out).entries);
+    expect(stagingForFirstWrite(out)).toBeUndefined();
   });
 
 });

@@ -34,17 +34,22 @@ export interface Shard {
 
 /**
  * Which shard renders each cluster: the biggest clusters first, each to the shard with the least
- * work so far (by objects to render, roughly), so the threads finish together. Every thread works
- * this out alike from the same topology.
+ * work so far (by objects to render and files to write, roughly: an app placed in a cluster is
+ * made and serialized there, while the objects it shares with other clusters are made once and
+ * only written), so the threads finish together. Shard 0 is the main thread, which also parses
+ * the spec and makes the lock: it starts with a tenth of a share counted. Every thread works this
+ * out alike from the same topology.
  */
 function shardsOf(clusters: readonly Cluster[], topology: Topology, count: number): Map<string, number> {
-  const weight = (c: ClusterContents) => 4 * c.placed.length + 3 * c.destinations.length + c.meshDestinations.length + 2 * c.gateways.length;
+  const weight = (c: ClusterContents) => 5 * c.placed.length + c.destinations.length + c.gateways.length;
   const weighed = clusters.flatMap((cluster) => {
     const contents = topology.contentsOf(cluster.name);
     return contents ? [{ name: cluster.name, weight: weight(contents) }] : [];
   });
   weighed.sort((a, b) => b.weight - a.weight || (a.name < b.name ? -1 : 1));
+  const total = weighed.reduce((sum, c) => sum + c.weight, 0);
   const load = new Array<number>(count).fill(0);
+  load[0] = (0.1 * total) / count;
   const shards = new Map<string, number>();
   for (const { name, weight } of weighed) {
     const lightest = load.indexOf(Math.min(...load));

@@ -168,37 +168,33 @@ export function* renderClusters(
 }
 
 /**
- * The chart a cluster's own objects are made in, swapped for an empty one after each app: what was
- * made is turned into JSON at once and its constructs die young, where keeping every construct of
+ * The chart a cluster's own objects are made in, emptied after each app: what was made is turned
+ * into JSON at once and its constructs die young, where keeping every construct of
  * the cluster until the end had the garbage collector copy them all (about a tenth of compile's CPU).
  */
 class ClusterObjects {
-  private chart: Chart;
+  private readonly chart: Chart;
   private readonly made: Manifest[] = [];
 
-  constructor(private readonly cluster: string) {
-    this.chart = this.emptyChart();
+  constructor(cluster: string) {
+    this.chart = new Chart(new Cdk8sApp(), cluster, { disableResourceNameHashes: true });
   }
 
-  /** Where to make the cluster's objects now. */
+  /** Where to make the cluster's objects. */
   get scope(): Chart {
     return this.chart;
   }
 
-  /** Takes what was made since the last flush and starts an empty chart. */
+  /** Takes what was made since the last flush, and empties the chart. */
   flush(): void {
     for (const manifest of manifestsOf(this.chart)) this.made.push(manifest);
-    this.chart = this.emptyChart();
+    for (const child of this.chart.node.children) this.chart.node.tryRemoveChild(child.node.id);
   }
 
   /** Every object made, unsorted. */
   manifests(): Manifest[] {
     this.flush();
     return this.made;
-  }
-
-  private emptyChart(): Chart {
-    return new Chart(new Cdk8sApp(), this.cluster, { disableResourceNameHashes: true });
   }
 }
 

@@ -128,7 +128,8 @@ export function treeStateOf(stamps: ReadonlyMap<string, string>): TreeState {
   let newestChange = 0;
   for (const [path, stamp] of stamps) {
     entries.push(`${path}\t${stamp}`);
-    newestChange = Math.max(newestChange, Number(stamp.split('\t')[2]));
+    const ctime = Number(stamp.slice(stamp.indexOf('\t', stamp.indexOf('\t') + 1) + 1, stamp.lastIndexOf('\t'))); // size \t mtime \t ctime \t ino
+    if (ctime > newestChange) newestChange = ctime;
   }
   return { entries: entries.sort(), newestChange };
 }

@@ -149,6 +149,15 @@ describe('fleet CLI', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it('leaves nothing behind when a first synth meets spec errors: no out/, no staging folder', () => {
+    const dir = workspace();
+    const spec = join(dir, 'policies', 'fleet-spec.yaml');
+    writeFileSync(spec, readFileSync(spec, 'utf8').replace('apiVersion: fleet/v1alpha1', 'apiVersion: fleet/v9'));
+    const result = fleet(dir, 'synth');
+    expect(result.code).toBe(1);
+    expect(readdirSync(dir).sort()).toEqual(['policies']);
+  });
+
   it('exits 2 on usage errors and 0 for --help', () => {
     const dir = workspace();
     expect(fleet(dir, 'synt').code).toBe(2);

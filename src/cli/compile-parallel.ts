@@ -71,12 +71,7 @@ export async function compileInParallel(files: readonly SpecFile[], options: Par
     return result;
   }
   // Path -> stamp ('' when not stamped) of the files already written into writeAhead.dir.
-  const ahead = new Map<string, string>();
-  if (writeAhead) {
-    const stamps = writeAhead.stamp ? new Map<string, string>() : undefined;
-    writeFiles(writeAhead.dir, own.map((f) => [f.path, f.text]), stamps);
-    for (const f of own) ahead.set(f.path, stamps?.get(f.path) ?? '');
-  }
+  const ahead = writeAhead ? writeAheadOf(own, writeAhead) : new Map<string, string>();
   const shards = await Promise.all(others.map((other) => other.compiled(ahead)));
   const every = mergeByPath([[...own].sort(byPath), ...shards]);
 
@@ -167,12 +162,8 @@ class ShardThread {
     const reply = (await this.first) ?? this.compileHere();
     if (reply.kind !== 'compiled') throw this.failure(reply);
     this.worker?.unref(); // idle until asked: never what keeps the process alive
-    const files = lines(reply.files).map(([path, hash]) => ({ path, hash }));
-    if (this.job.writeAhead) {
-      const stamps = new Map(lines(reply.stamps ?? ''));
-      for (const { path } of files) ahead.set(path, stamps.get(path) ?? '');
-    }
-    return files;
+    for (const [path, stamp] of lines(reply.stamps ?? '')) ahead.set(path, stamp);
+    return lines(reply.files).map(([path, hash]) => ({ path, hash }));
   }
 
   /** The thread did not run: compile the shard on this one. */
@@ -217,9 +208,15 @@ class ShardThread {
 
 /** The reply to `compile`: the shard's files, written first when the job says so. */
 function compiledReply(files: readonly EmittedFile[], writeAhead: WriteAhead | undefined): Reply {
-  const stamps = writeAhead?.stamp ? new Map<string, string>() : undefined;
-  if (writeAhead) writeFiles(writeAhead.dir, files.map((f) => [f.path, f.text]), stamps);
-  return { kind: 'compiled', files: [...files].sort(byPath).map(({ path, hash }) => `${path}\t${hash}`).join('\n'), stamps: stamps && joinLines(stamps) };
+  const ahead = writeAhead && writeAheadOf(files, writeAhead);
+  return { kind: 'compiled', files: joinLines([...files].sort(byPath).map(({ path, hash }) => [path, hash])), stamps: ahead && joinLines(ahead) };
+}
+
+/** Writes files into writeAhead.dir: path -> stamp, or '' when not stamped. */
+function writeAheadOf(files: readonly EmittedFile[], writeAhead: WriteAhead): Map<string, string> {
+  const stamps = writeAhead.stamp ? new Map<string, string>() : undefined;
+  writeFiles(writeAhead.dir, files.map((f) => [f.path, f.text]), stamps);
+  return new Map(files.map((f) => [f.path, stamps?.get(f.path) ?? '']));
 }
 
 /**

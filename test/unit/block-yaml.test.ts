@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { generateFleet } from '../../bench/generate.js';
 import { readSpecFiles } from '../../src/cli/spec-files.js';
 import { readBlockYaml } from '../../src/phases/1-load/block-yaml.js';
 import { toYaml } from '../../src/phases/6-emit/index.js';
+import { codesAt, compileText } from '../helpers/spec.js';
 import { committedFleets, ROOT } from '../helpers/trees.js';
 
 /**
@@ -117,6 +119,18 @@ describe('readBlockYaml', () => {
       { numRuns: 2000 },
     );
     expect(read - before).toBeGreaterThan(700); // about a quarter of the 4,000 texts are plain enough
+  });
+
+
+  it('still points diagnostics at file:line:col: the yaml document is parsed when one is reported', () => {
+    // Plain block YAML, so the fast reader takes it; two apps no placement rule selects.
+    const text = readFileSync(join(ROOT, 'test', 'fixtures', 'block-style.yaml'), 'utf8');
+    expect(readBlockYaml(text)).toBeDefined();
+    const flowStyle = text.replace('    replicas: 1\n', '    replicas: 1\n    args: [a]\n'); // a flow list: read by yaml
+    expect(readBlockYaml(flowStyle)).toBeUndefined();
+    const expected = ['placement_no_rule@9:11', 'placement_no_rule@15:11'];
+    expect(codesAt(compileText(text).diagnostics)).toEqual(expected);
+    expect(codesAt(compileText(flowStyle).diagnostics)).toEqual(expected);
   });
 
 });

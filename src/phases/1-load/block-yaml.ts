@@ -91,7 +91,8 @@ class Reader {
       const entry = mappingEntry(line.text);
       if (!entry || Object.hasOwn(value, entry.key)) throw new NotPlain(); // duplicates: `yaml` reports them
       this.at++;
-      value[entry.key] = entry.rest === '' ? this.valueBelow(indent, true) : this.scalarEnding(entry.rest, indent);
+      // A deeper line after `key: value` (a multi-line scalar) is refused above on the next round.
+      value[entry.key] = entry.rest === '' ? this.valueBelow(indent, true) : scalar(entry.rest);
     }
     return value;
   }
@@ -112,7 +113,7 @@ class Reader {
         items.push(this.node(indent));
       } else {
         this.at++;
-        items.push(this.scalarEnding(rest, indent));
+        items.push(scalar(rest)); // a deeper line next (a multi-line scalar) is refused above
       }
     }
     return items;
@@ -125,13 +126,6 @@ class Reader {
     if (next.indent > indent) return this.node(indent);
     // A mapping's value may be a sequence at the mapping's own indent.
     return inMapping && isSequenceItem(next.text) ? this.sequence(indent) : null;
-  }
-
-  /** A scalar that ends its line; a deeper line next would continue it (multi-line scalars are not read here). */
-  private scalarEnding(text: string, indent: number): unknown {
-    const next = this.lines[this.at];
-    if (next && next.indent > indent) throw new NotPlain();
-    return scalar(text);
   }
 }
 

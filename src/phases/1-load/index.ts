@@ -69,6 +69,9 @@ export function loadParsed(parsed: readonly ParsedDocument[]): LoadResult {
   return { documents, sourceMap };
 }
 
+/** How every spec file is parsed with `yaml` (each with its own line counter). */
+const PARSE_OPTIONS = { uniqueKeys: true, prettyErrors: false, keepSourceTokens: false } as const;
+
 function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] {
   const lineCounter = new LineCounter();
   const text = { file: file.path, lineCounter };
@@ -94,7 +97,7 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
   const plain = readBlockYaml(file.text);
   if (plain) return plain.map((value, index) => ({ source: parsedWhenAsked(file, index), value }));
 
-  const parsed = parseAllDocuments(file.text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  const parsed = parseAllDocuments(file.text, { ...PARSE_OPTIONS, lineCounter });
   const docs = Array.isArray(parsed) ? parsed : [];
   const loaded: LoadedDocument[] = [];
   let sawContent = false;
@@ -145,7 +148,7 @@ function parsedWhenAsked(file: SpecFile, index: number): SourceDocument {
     const cached = parsedFiles.get(file);
     if (cached) return cached;
     const lineCounter = new LineCounter();
-    const docs = parseAllDocuments(file.text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+    const docs = parseAllDocuments(file.text, { ...PARSE_OPTIONS, lineCounter });
     const parsed = { docs: (Array.isArray(docs) ? docs : []).filter((d) => d.contents !== null), lineCounter };
     parsedFiles.set(file, parsed);
     return parsed;

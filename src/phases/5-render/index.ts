@@ -168,17 +168,22 @@ export function* renderClusters(
   }
 }
 
+/** A chart in an App of its own; objects name themselves, so no name hashes. */
+function emptyChart(name: string): Chart {
+  return new Chart(new Cdk8sApp(), name, { disableResourceNameHashes: true });
+}
+
 /**
  * The chart a cluster's own objects are made in, emptied after each app: what was made is turned
- * into JSON at once and its constructs die young, where keeping every construct of
- * the cluster until the end had the garbage collector copy them all (about a tenth of compile's CPU).
+ * into JSON at once and its constructs die young, where keeping every construct of the cluster
+ * until the end had the garbage collector copy them all (about a tenth of compile's CPU).
  */
 class ClusterObjects {
   private readonly chart: Chart;
   private readonly made: Manifest[] = [];
 
   constructor(cluster: string) {
-    this.chart = new Chart(new Cdk8sApp(), cluster, { disableResourceNameHashes: true });
+    this.chart = emptyChart(cluster);
   }
 
   /** Where to make the cluster's objects. */
@@ -208,7 +213,7 @@ class ClusterObjects {
  * serializes once. At fleet scale over half of all objects are such copies.
  */
 class SharedObjects {
-  private readonly chart = new Chart(new Cdk8sApp(), 'shared', { disableResourceNameHashes: true });
+  private readonly chart = emptyChart('shared');
   private readonly made = new Map<string, readonly Manifest[]>();
 
   /** `enabled` false: every `of` makes its objects afresh (tests compare the two). */
@@ -217,7 +222,7 @@ class SharedObjects {
   /** The manifests `make` renders into a scope of its own, made the first time `key` is asked for. */
   of(key: string, make: (scope: Construct) => void): readonly Manifest[] {
     if (!this.enabled) {
-      const scope = new Construct(new Chart(new Cdk8sApp(), 'shared', { disableResourceNameHashes: true }), key);
+      const scope = new Construct(emptyChart('shared'), key);
       make(scope);
       return manifestsOf(scope);
     }

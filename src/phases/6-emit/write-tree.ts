@@ -100,6 +100,7 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
   // With the last synth's stamps, every file's stamp is taken (before it is read, if it is), so the
   // next record of the cache needs no walk of its own.
   const stamps = unchangedSince && new Map<string, string>();
+  let unstamped = false;
   const stampOf = (path: string) => {
     let stamp = stamps?.get(path);
     if (stamp === undefined) {
@@ -107,6 +108,7 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
         stamp = fileStamp(lstatSync(join(outDir, path)));
       } catch {
         stamp = '';
+        unstamped = true;
       }
       stamps?.set(path, stamp);
     }
@@ -142,7 +144,7 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
   const owned = new Set(Object.keys(parseLock(lock)?.files ?? {})).add(LOCK_FILE);
   const unowned = new Set([...hashes.keys()].filter((path) => !owned.has(path)));
   // A file that could not be stamped (gone while read) leaves the stamps incomplete: none at all.
-  return { hashes, handWritten, unowned, ...(stamps && ![...stamps.values()].includes('') ? { stamps } : {}) };
+  return { hashes, handWritten, unowned, ...(stamps && !unstamped ? { stamps } : {}) };
 }
 
 /**

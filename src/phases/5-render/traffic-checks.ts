@@ -77,21 +77,22 @@ function checkVersions(app: App, edges: readonly TrafficEdge[], there: readonly 
     return { cluster, total: [...byVersion.values()].reduce((a, b) => a + b, 0), byVersion };
   });
   for (const rule of rulesOf(edges)) {
-    const routed = new Map<string, { span: Span | undefined; mirror: boolean }>();
-    for (const [version, weight] of Object.entries(rule.split ?? {})) if (weight > 0) routed.set(version, { span: sourceMap.keySpan(rule.split!, version), mirror: false });
-    for (const m of rule.match ?? []) if (!routed.has(m.version)) routed.set(m.version, { span: sourceMap.valueSpan(m, 'version'), mirror: false });
-    if (rule.mirror && !routed.has(rule.mirror.version)) routed.set(rule.mirror.version, { span: sourceMap.valueSpan(rule.mirror, 'version'), mirror: true });
+    // Spans are looked up only for a diagnostic: the first lookup parses the spec again for positions.
+    const routed = new Map<string, { span: () => Span | undefined; mirror: boolean }>();
+    for (const [version, weight] of Object.entries(rule.split ?? {})) if (weight > 0) routed.set(version, { span: () => sourceMap.keySpan(rule.split!, version), mirror: false });
+    for (const m of rule.match ?? []) if (!routed.has(m.version)) routed.set(m.version, { span: () => sourceMap.valueSpan(m, 'version'), mirror: false });
+    if (rule.mirror && !routed.has(rule.mirror.version)) routed.set(rule.mirror.version, { span: () => sourceMap.valueSpan(rule.mirror!, 'version'), mirror: true });
     for (const [version, { span, mirror }] of routed) {
       const missing = replicas.filter((r) => (r.byVersion.get(version) ?? 0) === 0);
       if (missing.length === 0) continue;
       const listed = missing.slice(0, 5).map((r) => `${r.cluster} (${r.total} replica${r.total === 1 ? '' : 's'} of \`${app.name}\` there)`);
       const where = `${missing.length} of the ${replicas.length} clusters that run it: ${listed.join(', ')}${missing.length > listed.length ? ` and ${missing.length - listed.length} more` : ''}`;
       if (missing.length === replicas.length && !mirror) {
-        diagnostics.error('traffic_version_not_running', `version \`${version}\` of \`${app.name}\` has no replicas in any cluster, so the requests rule \`${rule.name}\` sends to it fail`, span, [
+        diagnostics.error('traffic_version_not_running', `version \`${version}\` of \`${app.name}\` has no replicas in any cluster, so the requests rule \`${rule.name}\` sends to it fail`, span(), [
           `give the version \`replicas:\`, or give \`${app.name}\` more replicas`,
         ]);
       } else {
-        diagnostics.warning('traffic_version_without_replicas', `version \`${version}\` of \`${app.name}\` takes traffic from rule \`${rule.name}\` but has no replicas in ${where}; ${mirror ? 'copies mirrored there are dropped' : 'its requests from there are served by other clusters'}`, span, [
+        diagnostics.warning('traffic_version_without_replicas', `version \`${version}\` of \`${app.name}\` takes traffic from rule \`${rule.name}\` but has no replicas in ${where}; ${mirror ? 'copies mirrored there are dropped' : 'its requests from there are served by other clusters'}`, span(), [
           `give the version \`replicas: 1\`, or more replicas of \`${app.name}\` in those clusters`,
         ]);
       }

@@ -1,0 +1,37 @@
+import * as yaml from 'yaml';
+import { describe, expect, it, vi } from 'vitest';
+import { generateFleet } from '../../bench/generate.js';
+import { toYaml } from '../../src/phases/6-emit/index.js';
+import { compileText } from '../helpers/spec.js';
+
+// Counts the `yaml` parses that load() falls back to, or that a diagnostic asks for, for source positions.
+vi.mock('yaml', async (original) => {
+  const actual = await original<typeof yaml>();
+  return { ...actual, parseAllDocuments: vi.fn(actual.parseAllDocuments) };
+});
+const parses = vi.mocked(yaml.parseAllDocuments);
+
+/**
+ * A spec in plain block style is read without the `yaml` package; its positions are parsed only
+ * when a diagnostic needs one. A check that looked a position up before knowing it had something to
+ * report would parse every large spec twice (0.45 s at 100 × 1,000).
+ */
+describe('source positions on demand', () => {
+  const text = toYaml(generateFleet({ clusters: 12, apps: 120 }));
+
+  it('a clean compile of a block-style spec never parses it with yaml', () => {
+    parses.mockClear();
+    const result = compileText(text);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.tree?.size).toBeGreaterThan(0);
+    expect(parses).not.toHaveBeenCalled();
+  });
+
+  it('a diagnostic parses it once, for its position', () => {
+    parses.mockClear();
+    const result = compileText(text.replace('replicas: ', 'replicas: -'));
+    expect(result.diagnostics.length).toBeGreaterThan(0);
+    expect(result.diagnostics[0].span?.start.line).toBeGreaterThan(1);
+    expect(parses).toHaveBeenCalledTimes(1);
+  });
+});

@@ -72,7 +72,8 @@ export async function compileInParallel(files: readonly SpecFile[], options: Par
   }
   // Path -> stamp ('' when not stamped) of the files already written into writeAhead.dir.
   const ahead = writeAhead ? writeAheadOf(own, writeAhead) : new Map<string, string>();
-  const shards = await Promise.all(others.map((other) => other.compiled(ahead)));
+  // The other threads send their hashes before writing ahead, so the lock is made while they write.
+  const shards = await Promise.all(others.map((other) => other.compiled()));
   const every = mergeByPath([[...own].sort(byPath), ...shards]);
 
   // The lock is made here, from every thread's hashes; the files stay where they were rendered.
@@ -82,6 +83,7 @@ export async function compileInParallel(files: readonly SpecFile[], options: Par
   const holders = new Map<string, ShardThread>();
   others.forEach((other, i) => shards[i].forEach((f) => holders.set(folderOf(f.path), other)));
   const hashes = withLock(every.map((f): [string, string] => [f.path, f.hash]), `sha256:${hash('sha256', lock)}`);
+  if (writeAhead) await Promise.all(others.map((other) => other.writtenAhead(ahead)));
 
   const output: HeldOutput = {
     hashes,
@@ -115,7 +117,7 @@ export async function compileInParallel(files: readonly SpecFile[], options: Par
 type Request = { kind: 'compile'; documents: ParsedDocument[] } | { kind: 'write'; dir: string; paths: string[]; stamp: boolean } | { kind: 'texts' };
 type FileHash = Pick<EmittedFile, 'path' | 'hash'>;
 /** `compiled`: the thread's files sorted by path, one `path \t hash` line each (one string passes between threads far quicker than an object per file). */
-type Reply = { kind: 'compiled'; files: string; stamps?: string } | { kind: 'written'; stamps?: string } | { kind: 'texts'; texts: [string, string][] } | { kind: 'failed'; error: string };
+type Reply = { kind: 'compiled'; files: string } | { kind: 'written'; stamps?: string } | { kind: 'texts'; texts: [string, string][] } | { kind: 'failed'; error: string };
 
 interface ShardJob {
   readonly previous: CompileOptions['previous'];
@@ -130,25 +132,32 @@ interface ShardJob {
  */
 class ShardThread {
   private readonly worker: Worker | undefined;
-  private readonly replies: ((reply: Reply) => void)[] = [];
+  private readonly replies: ((reply: Reply | undefined) => void)[] = [];
+  /** Whether the thread has replied: a thread that fails before then could not run at all. */
+  private started = false;
   /** The thread's first reply (its files, once it has compiled them); undefined when it could not run. */
   private readonly first: Promise<Reply | undefined>;
+  /** With a writeAhead, its second: the stamps of the files it wrote ahead. */
+  private readonly second: Promise<Reply | undefined> | undefined;
   private documents?: ParsedDocument[];
   private local?: Map<string, string>;
 
   constructor(private readonly job: ShardJob) {
-    let worker: Worker | undefined;
-    this.first = new Promise<Reply>((done, fail) => {
-      worker = new Worker(new URL(import.meta.url), { workerData: { compileShard: this.job } });
-      worker.once('message', done);
-      worker.once('error', fail);
-      worker.once('exit', (code) => fail(new Error(`exited with ${code}`)));
-    }).catch(() => undefined);
-    this.worker = worker;
-    worker?.on('message', (reply: Reply) => this.replies.shift()?.(reply));
+    try {
+      this.worker = new Worker(new URL(import.meta.url), { workerData: { compileShard: this.job } });
+    } catch {
+      this.worker = undefined;
+    }
+    this.first = this.nextReply();
+    this.second = job.writeAhead ? this.nextReply() : undefined;
+    this.worker?.on('message', (reply: Reply) => {
+      this.started = true;
+      this.replies.shift()?.(reply);
+    });
     // A thread that dies fails whatever was asked of it, rather than leaving it waiting.
-    worker?.on('error', (error) => this.replies.splice(0).forEach((answer) => answer({ kind: 'failed', error: String(error) })));
-    worker?.on('exit', (code) => this.replies.splice(0).forEach((answer) => answer({ kind: 'failed', error: `the thread exited with ${code}` })));
+    const fail = (error: string) => this.replies.splice(0).forEach((answer) => answer(this.started ? { kind: 'failed', error } : undefined));
+    this.worker?.on('error', (error) => fail(String(error)));
+    this.worker?.on('exit', (code) => fail(`the thread exited with ${code}`));
   }
 
   /** Starts compiling the shard of the spec `documents` (from this thread's load). */
@@ -157,20 +166,27 @@ class ShardThread {
     this.worker?.postMessage({ kind: 'compile', documents } satisfies Request);
   }
 
-  /** The shard's files, sorted by path; those it wrote ahead are added to `ahead` (path -> stamp, or ''). */
-  async compiled(ahead: Map<string, string>): Promise<FileHash[]> {
+  /** The shard's files, sorted by path. */
+  async compiled(): Promise<FileHash[]> {
     const reply = (await this.first) ?? this.compileHere();
     if (reply.kind !== 'compiled') throw this.failure(reply);
+    if (!this.job.writeAhead) this.worker?.unref(); // idle until asked: never what keeps the process alive
+    return lines(reply.files).map(([path, hash]) => ({ path, hash }));
+  }
+
+  /** Once the shard's files are written into writeAhead.dir: adds them to `ahead` (path -> stamp, or ''). */
+  async writtenAhead(ahead: Map<string, string>): Promise<void> {
+    const reply = this.local ? writtenReply(writeAheadOf([...this.local].map(([path, text]) => ({ path, text })), this.job.writeAhead!)) : await this.second;
+    if (reply?.kind !== 'written') throw this.failure(reply);
     this.worker?.unref(); // idle until asked: never what keeps the process alive
     for (const [path, stamp] of lines(reply.stamps ?? '')) ahead.set(path, stamp);
-    return lines(reply.files).map(([path, hash]) => ({ path, hash }));
   }
 
   /** The thread did not run: compile the shard on this one. */
   private compileHere(): Reply {
     const files = compileShard(this.documents!, this.job);
     this.local = new Map(files.map((f) => [f.path, f.text]));
-    return compiledReply(files, this.job.writeAhead);
+    return compiledReply(files);
   }
 
   /** Writes these of its files under `dir`; with `stamps`, adds their stamps there. */
@@ -195,25 +211,34 @@ class ShardThread {
 
   private ask(request: Request): Promise<Reply> {
     this.worker!.ref();
-    return new Promise<Reply>((answer) => {
-      this.replies.push(answer);
-      this.worker!.postMessage(request);
-    }).finally(() => this.worker!.unref());
+    const reply = this.nextReply();
+    this.worker!.postMessage(request);
+    return reply.then((answer): Reply => answer ?? { kind: 'failed', error: 'the thread did not start' }).finally(() => this.worker!.unref());
   }
 
-  private failure(reply: Reply): Error {
-    return new Error(`on compile thread ${this.job.shard.index + 1} of ${this.job.shard.count}: ${reply.kind === 'failed' ? reply.error : `unexpected ${reply.kind}`}`);
+  private nextReply(): Promise<Reply | undefined> {
+    if (!this.worker) return Promise.resolve(undefined);
+    return new Promise((answer) => this.replies.push(answer));
+  }
+
+  private failure(reply: Reply | undefined): Error {
+    const what = reply === undefined ? 'the thread did not start' : reply.kind === 'failed' ? reply.error : `unexpected ${reply.kind}`;
+    return new Error(`on compile thread ${this.job.shard.index + 1} of ${this.job.shard.count}: ${what}`);
   }
 }
 
-/** The reply to `compile`: the shard's files, written first when the job says so. */
-function compiledReply(files: readonly EmittedFile[], writeAhead: WriteAhead | undefined): Reply {
-  const ahead = writeAhead && writeAheadOf(files, writeAhead);
-  return { kind: 'compiled', files: joinLines([...files].sort(byPath).map(({ path, hash }) => [path, hash])), stamps: ahead && joinLines(ahead) };
+/** The reply to `compile`: the shard's files. */
+function compiledReply(files: readonly EmittedFile[]): Reply {
+  return { kind: 'compiled', files: joinLines([...files].sort(byPath).map(({ path, hash }) => [path, hash])) };
+}
+
+/** The reply to `write`, or the one that follows `compiled` when the job writes ahead: path -> stamp, or ''. */
+function writtenReply(stamps: ReadonlyMap<string, string> | undefined): Reply {
+  return { kind: 'written', stamps: stamps && joinLines(stamps) };
 }
 
 /** Writes files into writeAhead.dir: path -> stamp, or '' when not stamped. */
-function writeAheadOf(files: readonly EmittedFile[], writeAhead: WriteAhead): Map<string, string> {
+function writeAheadOf(files: readonly Pick<EmittedFile, 'path' | 'text'>[], writeAhead: WriteAhead): Map<string, string> {
   const stamps = writeAhead.stamp ? new Map<string, string>() : undefined;
   writeFiles(writeAhead.dir, files.map((f) => [f.path, f.text]), stamps);
   return new Map(files.map((f) => [f.path, stamps?.get(f.path) ?? '']));
@@ -273,13 +298,15 @@ if (!isMainThread && workerData?.compileShard) {
   port.on('message', (request: Request) =>
     guard(() => {
       if (request.kind === 'compile') {
+        const { writeAhead } = workerData.compileShard as ShardJob;
         const files = compileShard(request.documents, workerData.compileShard as ShardJob);
         texts = new Map(files.map((f) => [f.path, f.text]));
-        reply(compiledReply(files, (workerData.compileShard as ShardJob).writeAhead));
+        reply(compiledReply(files));
+        if (writeAhead) reply(writtenReply(writeAheadOf(files, writeAhead)));
       } else if (request.kind === 'write') {
         const stamps = request.stamp ? new Map<string, string>() : undefined;
         writeFiles(request.dir, request.paths.map((path) => [path, texts.get(path)!]), stamps);
-        reply({ kind: 'written', stamps: stamps && joinLines(stamps) });
+        reply(writtenReply(stamps));
       } else reply({ kind: 'texts', texts: [...texts] });
     }),
   );

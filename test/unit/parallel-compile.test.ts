@@ -1,4 +1,6 @@
 import { hash } from 'node:crypto';
+import { lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateFleet } from '../../bench/generate.js';
@@ -8,6 +10,7 @@ import { readSpecFiles } from '../../src/cli/spec-files.js';
 import { compile } from '../../src/compiler.js';
 import type { SpecFile } from '../../src/phases/1-load/index.js';
 import { assembleTree, toYaml } from '../../src/phases/6-emit/index.js';
+import { fileStamp, type Stamps } from '../../src/phases/6-emit/write-tree.js';
 import { committedFleets, ROOT } from '../helpers/trees.js';
 
 /**
@@ -56,6 +59,26 @@ describe('compiling in shards', () => {
       expect([...output.hashes]).toEqual([...whole.tree!].map(([path, text]) => [path, `sha256:${hash('sha256', text)}`]));
     } finally {
       output.close();
+    }
+  });
+
+  it('writes every file ahead, each by the thread that rendered it, with its stamp', async () => {
+    const fleet = fleets.at(-1)!;
+    const whole = compile(fleet.files);
+    process.env.FLEET_THREADS = '3';
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-ahead-'));
+    try {
+      const result = await compileInParallel(fleet.files, { writeAhead: { dir, stamp: true } });
+      const output = result.output!;
+      const stamps: Stamps = new Map();
+      await output.write(dir, [...output.hashes.keys()], stamps);
+      output.close();
+      for (const [path, text] of whole.tree!) {
+        expect(readFileSync(join(dir, path), 'utf8')).toBe(text);
+        expect(stamps.get(path)).toBe(fileStamp(lstatSync(join(dir, path))));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,6 +1,7 @@
 import { DiagnosticBag, type Diagnostic } from './diagnostics/diagnostic.js';
 import type { ResolvedFleet } from './model/fleet.js';
-import type { PlacementPlan, PreviousPlacement } from './model/plan.js';
+import type { Placement, PlacementPlan, PreviousPlacement } from './model/plan.js';
+import type { TrafficGraph } from './model/traffic.js';
 import { load, type LoadResult, type SpecFile } from './phases/1-load/index.js';
 import { validate } from './phases/2-validate/index.js';
 import { buildTrafficGraph, resolve } from './phases/3-resolve/index.js';
@@ -21,6 +22,11 @@ export interface CompileOptions {
    * shard's files together. Every check still runs on the whole fleet.
    */
   readonly shard?: Shard;
+  /**
+   * Called with the placement as soon as it is made without errors, before the traffic checks: other
+   * threads render their shards from it (src/cli/compile-parallel.ts) rather than placing again.
+   */
+  readonly onPlaced?: (plan: PlacementPlan) => void;
 }
 
 export interface CompileResult {
@@ -48,25 +54,48 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
 export function compileLoaded(loaded: LoadResult, diagnostics: DiagnosticBag, options: CompileOptions = {}): CompileResult {
   const done = (rest: Omit<CompileResult, 'diagnostics'> = {}): CompileResult => ({ diagnostics: diagnostics.sorted(), ...rest });
 
-  const { spec } = validate(loaded, diagnostics);
-  if (diagnostics.hasErrors()) return done();
-
-  const fleet = resolve(spec, loaded.sourceMap, diagnostics);
-  const traffic = buildTrafficGraph(fleet, loaded.sourceMap, diagnostics);
+  const resolved = resolveLoaded(loaded, diagnostics);
+  if (!resolved) return done();
+  const { fleet, traffic } = resolved;
   const plan = place(fleet, loaded.sourceMap, diagnostics, options.previous ?? new Map());
+  if (!diagnostics.hasErrors()) options.onPlaced?.(plan);
   checkTraffic(fleet, traffic, plan, loaded.sourceMap, diagnostics);
   if (diagnostics.hasErrors() || options.renderOutput === false) return done({ fleet, plan });
 
+  const files = renderFiles(loaded, { fleet, traffic }, plan, options.shard);
+  return done(options.shard ? { fleet, plan, files } : { fleet, plan, tree: assembleTree(fleet.name, plan, files) });
+}
+
+/** The fleet as rendering needs it: phases 2 and 3. */
+export interface Resolved {
+  readonly fleet: ResolvedFleet;
+  readonly traffic: TrafficGraph;
+}
+
+/** Phases 2 and 3; undefined when validation found errors. */
+export function resolveLoaded(loaded: LoadResult, diagnostics: DiagnosticBag): Resolved | undefined {
+  const { spec } = validate(loaded, diagnostics);
+  if (diagnostics.hasErrors()) return undefined;
+  const fleet = resolve(spec, loaded.sourceMap, diagnostics);
+  return { fleet, traffic: buildTrafficGraph(fleet, loaded.sourceMap, diagnostics) };
+}
+
+/**
+ * Phases 5 and 6 for a placement without errors: each cluster's files (of `shard` only, when given),
+ * in no particular order. Checks nothing the earlier phases check: a thread that renders from
+ * another's placement (src/cli/compile-parallel.ts) leaves reporting to that one.
+ */
+export function renderFiles(loaded: LoadResult, { fleet, traffic }: Resolved, plan: Placement, shard?: Shard): EmittedFile[] {
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
   const flux = fleet.flux && { settings: fleet.flux, source: { file: fileOf(fleet.flux.spec), entry: 'flux' } };
   const verifier = new OutputVerifier();
   const emitter = new ClusterEmitter();
   const emitted: EmittedFile[] = [];
   // Each cluster is checked and serialized as soon as it is rendered, so its objects die young.
-  for (const cluster of renderClusters(fleet, plan, traffic, fileOf, { shard: options.shard })) {
+  for (const cluster of renderClusters(fleet, plan, traffic, fileOf, { shard })) {
     verifier.check(cluster);
     emitted.push(...emitter.emit(flux ? [cluster, fluxEntrypoint(flux.settings, fleet.name, cluster, flux.source)] : [cluster]));
   }
   verifier.finish();
-  return done(options.shard ? { fleet, plan, files: emitted } : { fleet, plan, tree: assembleTree(fleet.name, plan, emitted) });
+  return emitted;
 }

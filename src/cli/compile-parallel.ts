@@ -3,20 +3,25 @@ import { lstatSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { compile, compileLoaded, type CompileOptions, type CompileResult } from '../compiler.js';
+import { compile, compileLoaded, renderFiles, resolveLoaded, type CompileOptions, type CompileResult, type Resolved } from '../compiler.js';
 import { DiagnosticBag } from '../diagnostics/diagnostic.js';
-import { load, loadParsed, parsedDocuments, type ParsedDocument, type SpecFile } from '../phases/1-load/index.js';
+import { placementOf, type Placement, type PlacementPlan } from '../model/plan.js';
+import { load, loadParsed, parsedDocuments, type LoadResult, type ParsedDocument, type SpecFile } from '../phases/1-load/index.js';
 import type { Shard } from '../phases/5-render/index.js';
 import { LOCK_FILE, lockText, withLock, type EmittedFile, type OutputTree } from '../phases/6-emit/index.js';
 import { fileStamp, writeFiles, type Output, type Stamps } from '../phases/6-emit/write-tree.js';
 
 /**
  * compile() on several threads, for large fleets. This thread parses the YAML and sends the
- * documents, as plain data, to the others. Every thread then runs the checks and placement on the
- * whole spec (cheap next to rendering, and it saves sending the fleet between threads), renders
- * and serializes its share of the clusters and keeps the files; this thread makes the lock. When
- * synth writes, each thread writes the files it holds. The bytes are the same as compile() gives on
- * one thread (a cluster's output depends on no other cluster's output); only the time differs.
+ * documents, as plain data, to the others, which validate and resolve them meanwhile (cheap, and
+ * it saves sending the fleet between threads). This thread places the apps and sends the
+ * placement (replicas per cluster) on, then runs the checks and reports. Every thread renders and
+ * serializes its share of the clusters and keeps the files; this thread makes the lock. When synth
+ * writes, each thread writes the files it holds. The bytes are the same as compile() gives on one
+ * thread (a cluster's output depends on no other cluster's output); only the time differs.
+ *
+ * Placement and the checks run on this thread alone: on two cores, two threads running them side
+ * by side each took twice as long (neither had a core left for the JIT and the garbage collector).
  */
 
 /** Below this much spec text, one thread: starting another costs more than it saves. */
@@ -61,11 +66,18 @@ export async function compileInParallel(files: readonly SpecFile[], options: Par
   const { writeAhead, ...compileOptions } = options;
   const count = threadCount(files);
   // The threads start (loading fleet's code) while this one parses the spec.
-  const others = Array.from({ length: count - 1 }, (_, i) => new ShardThread({ previous: options.previous, shard: { index: i + 1, count }, writeAhead }));
+  const others = Array.from({ length: count - 1 }, (_, i) => new ShardThread({ shard: { index: i + 1, count }, writeAhead }));
   const diagnostics = new DiagnosticBag();
   const loaded = load(files, diagnostics);
-  if (!diagnostics.hasErrors()) others.forEach((other) => other.compile(parsedDocuments(loaded)));
-  const { files: own, tree: _, ...result } = compileLoaded(loaded, diagnostics, { ...compileOptions, shard: { index: 0, count } });
+  if (!diagnostics.hasErrors()) {
+    const documents = parsedDocuments(loaded);
+    others.forEach((other) => other.prepare(documents));
+  }
+  const onPlaced = (plan: PlacementPlan) => {
+    const placement = placementOf(plan);
+    others.forEach((other) => other.render(placement));
+  };
+  const { files: own, tree: _, ...result } = compileLoaded(loaded, diagnostics, { ...compileOptions, shard: { index: 0, count }, onPlaced });
   if (!own || !result.fleet || !result.plan) {
     others.forEach((other) => other.close()); // errors: every thread found the same ones
     return result;
@@ -114,13 +126,12 @@ export async function compileInParallel(files: readonly SpecFile[], options: Par
   return { ...result, output };
 }
 
-type Request = { kind: 'compile'; documents: ParsedDocument[] } | { kind: 'write'; dir: string; paths: string[]; stamp: boolean } | { kind: 'texts' };
+type Request = { kind: 'prepare'; documents: ParsedDocument[] } | { kind: 'render'; placement: Placement } | { kind: 'write'; dir: string; paths: string[]; stamp: boolean } | { kind: 'texts' };
 type FileHash = Pick<EmittedFile, 'path' | 'hash'>;
 /** `compiled`: the thread's files sorted by path, one `path \t hash` line each (one string passes between threads far quicker than an object per file). */
 type Reply = { kind: 'compiled'; files: string } | { kind: 'written'; stamps?: string } | { kind: 'texts'; texts: [string, string][] } | { kind: 'failed'; error: string };
 
 interface ShardJob {
-  readonly previous: CompileOptions['previous'];
   readonly shard: Shard;
   readonly writeAhead?: WriteAhead;
 }
@@ -140,6 +151,7 @@ class ShardThread {
   /** With a writeAhead, its second: the stamps of the files it wrote ahead. */
   private readonly second: Promise<Reply | undefined> | undefined;
   private documents?: ParsedDocument[];
+  private placement?: Placement;
   private local?: Map<string, string>;
 
   constructor(private readonly job: ShardJob) {
@@ -160,10 +172,16 @@ class ShardThread {
     this.worker?.on('exit', (code) => fail(`the thread exited with ${code}`));
   }
 
-  /** Starts compiling the shard of the spec `documents` (from this thread's load). */
-  compile(documents: ParsedDocument[]): void {
+  /** Has the thread validate and resolve the spec `documents` (from this thread's load), ready to render. */
+  prepare(documents: ParsedDocument[]): void {
     this.documents = documents;
-    this.worker?.postMessage({ kind: 'compile', documents } satisfies Request);
+    this.worker?.postMessage({ kind: 'prepare', documents } satisfies Request);
+  }
+
+  /** Has the thread render its shard of the clusters, by this placement. */
+  render(placement: Placement): void {
+    this.placement = placement;
+    this.worker?.postMessage({ kind: 'render', placement } satisfies Request);
   }
 
   /** The shard's files, sorted by path. */
@@ -184,7 +202,8 @@ class ShardThread {
 
   /** The thread did not run: compile the shard on this one. */
   private compileHere(): Reply {
-    const files = compileShard(this.documents!, this.job);
+    const loaded = loadParsed(this.documents!);
+    const files = renderFiles(loaded, resolveLoaded(loaded, new DiagnosticBag())!, this.placement!, this.job.shard);
     this.local = new Map(files.map((f) => [f.path, f.text]));
     return compiledReply(files);
   }
@@ -279,10 +298,6 @@ function mergeByPath(lists: readonly (readonly FileHash[])[]): FileHash[] {
 
 const folderOf = (path: string) => path.slice(0, path.lastIndexOf('/') + 1);
 
-function compileShard(documents: readonly ParsedDocument[], { previous, shard }: ShardJob): readonly EmittedFile[] {
-  return compileLoaded(loadParsed(documents), new DiagnosticBag(), { previous, shard }).files ?? [];
-}
-
 /** The worker's side: compile the shard when sent the spec and report the hashes, then write or send files when asked. */
 if (!isMainThread && workerData?.compileShard) {
   const port = parentPort!;
@@ -294,12 +309,17 @@ if (!isMainThread && workerData?.compileShard) {
       reply({ kind: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     }
   };
+  const { shard, writeAhead } = workerData.compileShard as ShardJob;
+  let prepared: { loaded: LoadResult; resolved: Resolved } | undefined;
   let texts = new Map<string, string>();
   port.on('message', (request: Request) =>
     guard(() => {
-      if (request.kind === 'compile') {
-        const { writeAhead } = workerData.compileShard as ShardJob;
-        const files = compileShard(request.documents, workerData.compileShard as ShardJob);
+      if (request.kind === 'prepare') {
+        const loaded = loadParsed(request.documents);
+        // Validation cannot fail here: the main thread found no error in the same documents before sending the placement.
+        prepared = { loaded, resolved: resolveLoaded(loaded, new DiagnosticBag())! };
+      } else if (request.kind === 'render') {
+        const files = renderFiles(prepared!.loaded, prepared!.resolved, request.placement, shard);
         texts = new Map(files.map((f) => [f.path, f.text]));
         reply(compiledReply(files));
         if (writeAhead) reply(writtenReply(writeAheadOf(files, writeAhead)));

@@ -14,6 +14,16 @@ export interface PlacementPlan {
   readonly apps: readonly AppPlacement[];
 }
 
+/** What rendering needs of a plan: replicas per cluster of each app. Small enough to pass between threads. */
+export interface Placement {
+  readonly apps: readonly Pick<AppPlacement, 'namespace' | 'name' | 'clusters'>[];
+}
+
+/** The Placement part of a plan, as plain data of its own. */
+export function placementOf(plan: PlacementPlan): Placement {
+  return { apps: plan.apps.map(({ namespace, name, clusters }) => ({ namespace, name, clusters })) };
+}
+
 export interface AppPlacement {
   readonly namespace: string;
   readonly name: string;

@@ -54,6 +54,17 @@ describe('fleet on several threads', () => {
     });
   }
 
+  it('reports an error the checks after placement find, once, and writes nothing', () => {
+    const dir = workspace();
+    // A canary with no replicas that a rule sends 10% of requests to: found after placement, when the other thread already renders.
+    const spec = readFileSync(join(dir, 'generated.yaml'), 'utf8').replace(/(\n( +)- name: canary\n +image: [^\n]+\n)/, '$1$2  replicas: 0\n');
+    writeFileSync(join(dir, 'broken.yaml'), spec);
+    const result = fleet(dir, 2, 'synth', 'broken.yaml');
+    expect(result.code).toBe(1);
+    expect(result.stderr.match(/error traffic_version_not_running/g)).toHaveLength(1);
+    expect(readdirSync(dir).filter((name) => name.startsWith('out'))).toEqual([]);
+  });
+
   it('checks, rewrites only what changed, and diffs on several threads', () => {
     const dir = workspace();
     expect(fleet(dir, 1, 'synth', 'generated.yaml').code).toBe(0);

@@ -2,7 +2,7 @@ import { App as Cdk8sApp, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { App, Cluster, ResolvedFleet } from '../../model/fleet.js';
 import type { KubeObject, Manifest, ManifestSource, RenderedCluster } from '../../model/manifest.js';
-import type { PlacementPlan } from '../../model/plan.js';
+import type { Placement } from '../../model/plan.js';
 import type { TrafficRuleSpec } from '../../model/spec.js';
 import type { TrafficEdge, TrafficGraph } from '../../model/traffic.js';
 import { effectiveWorkload } from '../3-resolve/index.js';
@@ -37,7 +37,7 @@ export interface Shard {
  * work so far (by objects to render and files to write, roughly: an app placed in a cluster is
  * made and serialized there, while the objects it shares with other clusters are made once and
  * only written), so the threads finish together. Shard 0 is the main thread, which also parses
- * the spec, holds the larger heap and makes the lock while the others write: it starts with 10% of
+ * the spec, places, runs the checks and makes the lock while the others write: it starts with 15% of
  * a share counted (at 100 × 1,000 on two threads, that has the main thread done with the lock when
  * the other is done writing). Every thread works this out alike from the same topology.
  */
@@ -50,7 +50,7 @@ function shardsOf(clusters: readonly Cluster[], topology: Topology, count: numbe
   weighed.sort((a, b) => b.weight - a.weight || (a.name < b.name ? -1 : 1));
   const total = weighed.reduce((sum, c) => sum + c.weight, 0);
   const load = new Array<number>(count).fill(0);
-  load[0] = (0.1 * total) / count;
+  load[0] = (0.15 * total) / count;
   const shards = new Map<string, number>();
   for (const { name, weight } of weighed) {
     const lightest = load.indexOf(Math.min(...load));
@@ -72,7 +72,7 @@ export interface RenderOptions {
  * rendered to plain JSON with toJson(); nothing is written to disk here. Which object goes to which
  * cluster follows docs/traffic.md (R1–R11); a cluster that holds nothing gets no folder.
  */
-export function render(fleet: ResolvedFleet, plan: PlacementPlan, graph: TrafficGraph, fileOf: (specObject: object) => string, options?: RenderOptions): RenderedCluster[] {
+export function render(fleet: ResolvedFleet, plan: Placement, graph: TrafficGraph, fileOf: (specObject: object) => string, options?: RenderOptions): RenderedCluster[] {
   return [...renderClusters(fleet, plan, graph, fileOf, options)];
 }
 
@@ -83,7 +83,7 @@ export function render(fleet: ResolvedFleet, plan: PlacementPlan, graph: Traffic
  */
 export function* renderClusters(
   fleet: ResolvedFleet,
-  plan: PlacementPlan,
+  plan: Placement,
   graph: TrafficGraph,
   fileOf: (specObject: object) => string,
   { shard = { index: 0, count: 1 }, shareAcrossClusters = true }: RenderOptions = {},

@@ -1,11 +1,11 @@
 import type { App, Cluster, ResolvedFleet } from '../../model/fleet.js';
-import type { PlacementPlan } from '../../model/plan.js';
+import type { Placement } from '../../model/plan.js';
 import type { TrafficRuleSpec } from '../../model/spec.js';
 import type { Caller, IngressGateway, TrafficEdge, TrafficGraph } from '../../model/traffic.js';
 import { effectiveWorkload } from '../3-resolve/index.js';
 import { versionReplicas } from './versions.js';
 
-const BUILT = new WeakMap<PlacementPlan, Topology>();
+const BUILT = new WeakMap<Placement, Topology>();
 
 /** The network of clusters that name none. */
 const DEFAULT_NETWORK = '';
@@ -34,7 +34,7 @@ export class Topology {
   private readonly versionSplits = new Map<string, ReadonlyMap<string, ReadonlyMap<string, number>>>();
 
   /** The topology of one compilation, built once for the traffic checks and for rendering alike. */
-  static of(fleet: ResolvedFleet, plan: PlacementPlan, graph: TrafficGraph): Topology {
+  static of(fleet: ResolvedFleet, plan: Placement, graph: TrafficGraph): Topology {
     const built = BUILT.get(plan);
     if (built && built.fleet === fleet && built.graph === graph) return built;
     const topology = new Topology(fleet, plan, graph);
@@ -44,7 +44,7 @@ export class Topology {
 
   constructor(
     private readonly fleet: ResolvedFleet,
-    plan: PlacementPlan,
+    plan: Placement,
     readonly graph: TrafficGraph,
   ) {
     this.clusters = new Map(fleet.clusters.map((c) => [c.name, c]));

@@ -79,7 +79,7 @@ export async function compileInParallel(files: readonly SpecFile[], options: Par
   };
   const { files: own, tree: _, ...result } = compileLoaded(loaded, diagnostics, { ...compileOptions, shard: { index: 0, count }, onPlaced });
   if (!own || !result.fleet || !result.plan) {
-    others.forEach((other) => other.close()); // errors: every thread found the same ones
+    others.forEach((other) => other.close()); // errors, reported from here: the other threads have nothing to add
     return result;
   }
   // Path -> stamp ('' when not stamped) of the files already written into writeAhead.dir.

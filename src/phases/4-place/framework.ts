@@ -15,7 +15,11 @@ export interface PlacementInput {
   readonly previous: Readonly<Record<string, number>>;
 }
 
-/** A Filter plugin, as in Karmada's scheduler framework: pure, one concern, a reason for every "no". */
+/**
+ * A Filter plugin, as in Karmada's scheduler framework: pure, one concern, a reason for every "no".
+ * It decides from the affinity, the app's placement rule (`app.placement`) and the cluster only:
+ * place() filters once per rule and affinity and reuses the verdicts for every app of the rule.
+ */
 export interface FilterPlugin {
   readonly name: string;
   filter(input: PlacementInput, cluster: Cluster): Verdict;

@@ -1,7 +1,7 @@
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
 import type { App, Cluster, ResolvedFleet } from '../../model/fleet.js';
 import type { AppPlacement, ClusterDecision, PlacementPlan, PreviousPlacement, SteadyState } from '../../model/plan.js';
-import type { ClusterAffinitySpec } from '../../model/spec.js';
+import type { ClusterAffinitySpec, PlacementRuleSpec } from '../../model/spec.js';
 import type { SourceMap } from '../1-load/index.js';
 import { byRank, candidatesFor, divisionOf, type Candidate } from './candidate.js';
 import { countReasons, fitSummary } from './diagnosis.js';
@@ -21,7 +21,7 @@ export { apportion } from './divide/webster.js';
  */
 export function place(fleet: ResolvedFleet, sourceMap: SourceMap, diagnostics: DiagnosticBag, previous: PreviousPlacement): PlacementPlan {
   const clusterNames = new Set(fleet.clusters.map((c) => c.name));
-  const context: Context = { sourceMap, diagnostics, inFleet: (name) => clusterNames.has(name) };
+  const context: Context = { sourceMap, diagnostics, inFleet: (name) => clusterNames.has(name), filterings: new Map() };
   const apps: AppPlacement[] = [];
   for (const app of fleet.apps) {
     const placement = placeApp(app, fleet.clusters, context, previous.get(app.id));
@@ -34,6 +34,8 @@ interface Context {
   readonly sourceMap: SourceMap;
   readonly diagnostics: DiagnosticBag;
   readonly inFleet: (cluster: string) => boolean;
+  /** The filter stage's outcome per rule and affinity: the filters look at nothing else, and apps share rules. */
+  readonly filterings: Map<PlacementRuleSpec, Map<ClusterAffinitySpec, Filtering>>;
 }
 
 function placeApp(app: App, clusters: readonly Cluster[], context: Context, previous: Readonly<Record<string, number>> | undefined): AppPlacement | undefined {
@@ -43,7 +45,7 @@ function placeApp(app: App, clusters: readonly Cluster[], context: Context, prev
   const fail = (code: string, message: string, field: string, help: readonly string[]) => void diagnostics.error(code, message, sourceMap.valueSpan(rule, field), [...help]);
 
   // Filter, trying the fallback affinities in order.
-  const filtered = filterByAffinity(app, clusters, previous ?? {});
+  const filtered = filterByAffinity(app, clusters, previous ?? {}, context.filterings);
   if (!filtered.decisions.some((d) => d.feasible)) {
     const fallback = (rule.fallback ?? []).length ? '; no fallback group had a feasible cluster either' : '';
     return fail('placement_no_feasible_cluster', `${where} cannot be placed: ${filtered.primarySummary}${fallback}`, rule.clusters ? 'clusters' : 'name', [
@@ -90,7 +92,7 @@ function placeApp(app: App, clusters: readonly Cluster[], context: Context, prev
     replicas: app.replicas,
     affinity: filtered.label,
     ...(filtered.passedOver.length ? { passedOver: filtered.passedOver } : {}),
-    filter: fitSummary(filtered.decisions),
+    filter: filtered.summary,
     spread: spread.choices,
     ...(steady ? { steady: steadyState(division.steady, previous, placed, spread.chosen, decisions) } : {}),
     decisions,
@@ -98,45 +100,57 @@ function placeApp(app: App, clusters: readonly Cluster[], context: Context, prev
   };
 }
 
-interface Filtered {
+interface Filtered extends Filtering {
   /** `primary` or `fallback[i]`: the affinity used. */
   readonly label: string;
   readonly input: PlacementInput;
-  /** One per cluster of the fleet, in its order. */
-  readonly decisions: readonly ClusterDecision[];
   /** The affinities tried before, with why each left no feasible cluster. */
   readonly passedOver: readonly string[];
   readonly primarySummary: string;
 }
 
+/** The filter stage for one affinity: a decision per cluster of the fleet, in its order, and their summary. */
+interface Filtering {
+  readonly decisions: readonly ClusterDecision[];
+  /** fitSummary of the decisions. */
+  readonly summary: string;
+}
+
 /** The filter stage over the rule's affinity, then each `fallback` group in turn while none leaves a feasible cluster. */
-function filterByAffinity(app: App, clusters: readonly Cluster[], previous: Readonly<Record<string, number>>): Filtered {
+function filterByAffinity(app: App, clusters: readonly Cluster[], previous: Readonly<Record<string, number>>, filterings: Context['filterings']): Filtered {
   const rule = app.placement;
   const affinities: { label: string; affinity: ClusterAffinitySpec }[] = [
-    { label: 'primary', affinity: rule.clusters ?? {} },
+    { label: 'primary', affinity: rule.clusters ?? NO_AFFINITY },
     ...(rule.fallback ?? []).map((group, i) => ({ label: `fallback[${i}]`, affinity: group.clusters })),
   ];
+  const byAffinity = filterings.get(rule) ?? filterings.set(rule, new Map()).get(rule)!;
   const filterWith = ({ label, affinity }: (typeof affinities)[number]) => {
     const input: PlacementInput = { app, affinity, previous };
-    const decisions = clusters.map((cluster): ClusterDecision => {
-      for (const plugin of FILTERS) {
-        const verdict = plugin.filter(input, cluster);
-        if (!verdict.fit) return { cluster: cluster.name, replicas: 0, feasible: false, reason: verdict.reason };
-      }
-      return { cluster: cluster.name, replicas: 0, feasible: true, reason: '' };
-    });
-    return { label, input, decisions };
+    let filtering = byAffinity.get(affinity);
+    if (!filtering) {
+      const decisions = clusters.map((cluster): ClusterDecision => {
+        for (const plugin of FILTERS) {
+          const verdict = plugin.filter(input, cluster);
+          if (!verdict.fit) return { cluster: cluster.name, replicas: 0, feasible: false, reason: verdict.reason };
+        }
+        return { cluster: cluster.name, replicas: 0, feasible: true, reason: '' };
+      });
+      byAffinity.set(affinity, (filtering = { decisions, summary: fitSummary(decisions) }));
+    }
+    return { label, input, ...filtering };
   };
   let current = filterWith(affinities[0]);
-  const primarySummary = fitSummary(current.decisions);
+  const primarySummary = current.summary;
   const passedOver: string[] = [];
   for (const next of affinities.slice(1)) {
     if (current.decisions.some((d) => d.feasible)) break;
-    passedOver.push(`${current.label}: ${fitSummary(current.decisions)}`);
+    passedOver.push(`${current.label}: ${current.summary}`);
     current = filterWith(next);
   }
   return { ...current, passedOver, primarySummary };
 }
+
+const NO_AFFINITY: ClusterAffinitySpec = Object.freeze({});
 
 /** A stateful app stays where it runs unless `allowMoveFrom` says otherwise (docs/placement.md §7). */
 function checkStateful(app: App, previous: Readonly<Record<string, number>> | undefined, placed: Readonly<Record<string, number>>, { sourceMap, diagnostics, inFleet }: Context): void {

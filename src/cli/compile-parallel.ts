@@ -8,7 +8,7 @@ import { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { placementOf, type Placement, type PlacementPlan } from '../model/plan.js';
 import { load, loadParsed, parsedDocuments, type LoadResult, type ParsedDocument, type SpecFile } from '../phases/1-load/index.js';
 import type { Shard } from '../phases/5-render/index.js';
-import { LOCK_FILE, lockText, withLock, type EmittedFile, type OutputTree } from '../phases/6-emit/index.js';
+import { LOCK_FILE, lockText, type EmittedFile, type OutputTree } from '../phases/6-emit/index.js';
 import { fileStamp, writeFiles, type Output, type Stamps } from '../phases/6-emit/write-tree.js';
 
 /**
@@ -90,11 +90,15 @@ export async function compileInParallel(files: readonly SpecFile[], options: Par
 
   // The lock is made here, from every thread's hashes; the files stay where they were rendered.
   const lock = lockText(result.fleet.name, result.plan, every);
-  const texts = new Map(own.map((f) => [f.path, f.text])).set(LOCK_FILE, lock);
+  const hashes = hashesWithLock(every, `sha256:${hash('sha256', lock)}`);
+  // Made when first needed: a first synth finds every file but the lock written ahead.
+  const texts = once(() => new Map(own.map((f) => [f.path, f.text])).set(LOCK_FILE, lock));
   // A thread renders whole clusters, so each folder's files are all on one thread.
-  const holders = new Map<string, ShardThread>();
-  others.forEach((other, i) => shards[i].forEach((f) => holders.set(folderOf(f.path), other)));
-  const hashes = withLock(every.map((f): [string, string] => [f.path, f.hash]), `sha256:${hash('sha256', lock)}`);
+  const holders = once(() => {
+    const byFolder = new Map<string, ShardThread>();
+    others.forEach((other, i) => shards[i].forEach((f) => byFolder.set(folderOf(f.path), other)));
+    return byFolder;
+  });
   if (writeAhead) await Promise.all(others.map((other) => other.writtenAhead(ahead)));
 
   const output: HeldOutput = {
@@ -108,16 +112,16 @@ export async function compileInParallel(files: readonly SpecFile[], options: Par
           stamps?.set(path, written || fileStamp(lstatSync(join(dir, path))));
           continue;
         }
-        const holder = holders.get(folderOf(path));
+        const holder = holders().get(folderOf(path));
         if (holder) byThread.get(holder)!.push(path);
         else here.push(path);
       }
       const there = [...byThread].map(([thread, theirs]) => thread.write(dir, theirs, stamps));
-      writeFiles(dir, here.map((path) => [path, texts.get(path)!]), stamps);
+      writeFiles(dir, here.map((path) => [path, texts().get(path)!]), stamps);
       await Promise.all(there);
     },
     async tree() {
-      const all = new Map(texts);
+      const all = new Map(texts());
       for (const theirs of await Promise.all(others.map((other) => other.texts()))) for (const [path, text] of theirs) all.set(path, text);
       return new Map([...hashes.keys()].map((path) => [path, all.get(path)!]));
     },
@@ -297,6 +301,22 @@ function mergeByPath(lists: readonly (readonly FileHash[])[]): FileHash[] {
 }
 
 const folderOf = (path: string) => path.slice(0, path.lastIndexOf('/') + 1);
+
+/** Files sorted by path -> their hashes, with the lock's in its place: the Output's hashes, in the output's order. */
+function hashesWithLock(sorted: readonly FileHash[], lockHash: string): Map<string, string> {
+  const hashes = new Map<string, string>();
+  let i = 0;
+  for (; i < sorted.length && sorted[i].path < LOCK_FILE; i++) hashes.set(sorted[i].path, sorted[i].hash);
+  hashes.set(LOCK_FILE, lockHash);
+  for (; i < sorted.length; i++) hashes.set(sorted[i].path, sorted[i].hash);
+  return hashes;
+}
+
+/** `make()`, called the first time it is asked for. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
 
 /** The worker's side: compile the shard when sent the spec and report the hashes, then write or send files when asked. */
 if (!isMainThread && workerData?.compileShard) {

@@ -60,6 +60,16 @@ describe('FleetObject.toJson', () => {
     expect(object.toJson()).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n', labels: { a: '1', b: '2' }, annotations: { note: 'x' } }, spec: { finalizers: ['kubernetes'] } });
   });
 
+  it('keeps every field of a patched object, as ApiObject does', async () => {
+    const { JsonPatch } = await import('cdk8s');
+    const props = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop', labels: { app: 'web' } }, spec: { replicas: 2 } };
+    const c = chart();
+    const [cdk8s, fleet] = [new ApiObject(c, 'a', props), new FleetObject(c, 'f', props, source)];
+    for (const object of [cdk8s, fleet]) object.addJsonPatch(JsonPatch.add('/spec/paused', true));
+    expect(fleet.toJson()).toEqual(cdk8s.toJson());
+    expect(fleet.toJson().spec).toEqual({ paused: true, replicas: 2 });
+  });
+
   it('refuses values that are not plain data', () => {
     const c = chart();
     class Token {}

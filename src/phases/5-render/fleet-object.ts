@@ -16,8 +16,11 @@ export class FleetObject extends ApiObject {
     private readonly fields: ApiObjectProps,
     readonly source: ManifestSource,
   ) {
-    super(scope, id, fields);
-    // The same metadata ApiObject's constructor made, in a subclass that can serialize it quickly.
+    // ApiObject's constructor makes its metadata from what it is given: only the name here, as the
+    // whole metadata is made once, below. Its `props` are the object's fields all the same.
+    super(scope, id, fields.metadata?.name === undefined ? fields : { apiVersion: fields.apiVersion, kind: fields.kind, metadata: { name: fields.metadata.name } });
+    (this as unknown as { props: ApiObjectProps }).props = fields; // private in cdk8s: its toJson() (patched objects) reads it
+    // The same metadata ApiObject's constructor makes, in a subclass that can serialize it quickly.
     const metadata: ApiObjectMetadata = {
       name: this.name,
       ...fields.metadata,

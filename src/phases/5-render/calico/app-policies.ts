@@ -6,7 +6,7 @@ import type { TrafficEdge } from '../../../model/traffic.js';
 import { FleetObject } from '../fleet-object.js';
 import type { Topology } from '../topology.js';
 import { ORDER } from './baseline.js';
-import { allowRules, appIs, eastWestGatewaysOn, ISTIO_NAMESPACE, namespaceIs, podsOf } from './selectors.js';
+import { allowRules, appIs, eastWestGatewaysOn, ISTIO_NAMESPACE, namespaceIs, podsOf, uniqueRules } from './selectors.js';
 
 /** The GlobalNetworkSets a cluster's policies name: pod CIDRs of clusters, east-west gateways of networks. */
 export interface NetworkSetsNeeded {
@@ -68,7 +68,7 @@ export function renderEgressPolicy(scope: Construct, app: App, cluster: string, 
 }
 
 function renderPolicy(scope: Construct, app: App, direction: 'ingress' | 'egress', rules: Record<string, unknown>[], labels: Record<string, string>, source: ManifestSource): void {
-  const unique = [...new Map(rules.map((r) => [JSON.stringify(r), r])).values()];
+  const unique = uniqueRules(rules);
   if (unique.length === 0) return;
   new FleetObject(
     scope,

@@ -56,11 +56,21 @@ export function allowRules(side: 'source' | 'destination', peer: Record<string, 
   }
   // An empty peer is any address: the rule then names no source (ingress) or only ports (egress).
   const anywhere = Object.keys(peer).length === 0;
+  const peerKey = JSON.stringify(peer);
   return [...byTransport].map(([protocol, ports]) => ({
+    [RULE_KEY]: `${side}\t${peerKey}\t${protocol}\t${ports.join(',')}\t${rule}`,
     action: 'Allow',
     protocol,
     source: side === 'source' && !anywhere ? peer : undefined,
     destination: side === 'destination' ? { ...peer, ports } : { ports },
     metadata: { annotations: { 'fleet.io/traffic-rule': rule } },
   }));
+}
+
+/** What a rule allowRules made holds, as a string (equal rules, equal keys); a symbol, so never rendered. */
+const RULE_KEY = Symbol('rule key');
+
+/** Rules without repeats, in order; a rule allowRules did not make is told by its JSON. */
+export function uniqueRules(rules: readonly Record<string | symbol, unknown>[]): Record<string, unknown>[] {
+  return [...new Map(rules.map((r) => [(r[RULE_KEY] as string | undefined) ?? JSON.stringify(r), r])).values()];
 }

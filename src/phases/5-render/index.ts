@@ -37,9 +37,10 @@ export interface Shard {
  * work so far (by objects to render and files to write, roughly: an app placed in a cluster is
  * made and serialized there, while the objects it shares with other clusters are made once and
  * only written), so the threads finish together. Shard 0 is the main thread, which also parses
- * the spec, places, runs the checks and makes the lock while the others write: it starts with 15% of
- * a share counted (at 100 × 1,000 on two threads, that has the main thread done with the lock when
- * the other is done writing). Every thread works this out alike from the same topology.
+ * the spec, places, runs the checks, makes the lock while the others write, and records the synth
+ * cache: it starts with 17.5% of a share counted (at 100 × 1,000 on two threads, that has the main
+ * thread done with the lock when the other is done writing, give or take this VM's noise of ±0.2 s).
+ * Every thread works this out alike from the same topology.
  */
 function shardsOf(clusters: readonly Cluster[], topology: Topology, count: number): Map<string, number> {
   const weight = (c: ClusterContents) => 5 * c.placed.length + c.destinations.length + c.gateways.length;
@@ -50,7 +51,7 @@ function shardsOf(clusters: readonly Cluster[], topology: Topology, count: numbe
   weighed.sort((a, b) => b.weight - a.weight || (a.name < b.name ? -1 : 1));
   const total = weighed.reduce((sum, c) => sum + c.weight, 0);
   const load = new Array<number>(count).fill(0);
-  load[0] = (0.15 * total) / count;
+  load[0] = (0.175 * total) / count;
   const shards = new Map<string, number>();
   for (const { name, weight } of weighed) {
     const lightest = load.indexOf(Math.min(...load));

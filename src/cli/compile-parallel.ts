@@ -250,7 +250,7 @@ class ShardThread {
   }
 }
 
-/** The reply to `compile`: the shard's files. */
+/** The reply to `render`: the shard's files' hashes. */
 function compiledReply(files: readonly EmittedFile[]): Reply {
   return { kind: 'compiled', files: joinLines([...files].sort(byPath).map(({ path, hash }) => [path, hash])) };
 }
@@ -318,7 +318,11 @@ function once<T>(make: () => T): () => T {
   return () => (made ??= { value: make() }).value;
 }
 
-/** The worker's side: compile the shard when sent the spec and report the hashes, then write or send files when asked. */
+/**
+ * The worker's side: validate and resolve the spec when sent it, render the shard when sent the
+ * placement and report the hashes (then write the files ahead, if the job says so), then write or
+ * send files when asked.
+ */
 if (!isMainThread && workerData?.compileShard) {
   const port = parentPort!;
   const reply = (message: Reply) => port.postMessage(message);

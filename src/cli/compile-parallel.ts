@@ -82,11 +82,13 @@ export async function compileInParallel(files: readonly SpecFile[], options: Par
     others.forEach((other) => other.close()); // errors, reported from here: the other threads have nothing to add
     return result;
   }
-  // Path -> stamp ('' when not stamped) of the files already written into writeAhead.dir.
-  const ahead = writeAhead ? writeAheadOf(own, writeAhead) : new Map<string, string>();
+  // Path -> stamp ('' when not stamped) of the files already written into writeAhead.dir, each
+  // thread's in path order (so that the synth cache's record, sorted by path, is quick to sort).
+  const ownSorted = [...own].sort(byPath);
+  const ahead = writeAhead ? writeAheadOf(ownSorted, writeAhead) : new Map<string, string>();
   // The other threads send their hashes before writing ahead, so the lock is made while they write.
   const shards = await Promise.all(others.map((other) => other.compiled()));
-  const every = mergeByPath([[...own].sort(byPath), ...shards]);
+  const every = mergeByPath([ownSorted, ...shards]);
 
   // The lock is made here, from every thread's hashes; the files stay where they were rendered.
   const lock = lockText(result.fleet.name, result.plan, every);
@@ -104,6 +106,12 @@ export async function compileInParallel(files: readonly SpecFile[], options: Par
   const output: HeldOutput = {
     hashes,
     async write(dir, paths, stamps) {
+      // A first synth: every file but the lock is written ahead (paths are distinct paths of `hashes`).
+      if (dir === writeAhead?.dir && paths.length === hashes.size && ahead.size === hashes.size - 1) {
+        if (stamps) for (const [path, stamp] of ahead) stamps.set(path, stamp || fileStamp(lstatSync(join(dir, path))));
+        writeFiles(dir, [[LOCK_FILE, lock]], stamps);
+        return;
+      }
       const byThread = new Map<ShardThread, string[]>(others.map((other) => [other, []]));
       const here: string[] = [];
       for (const path of paths) {
@@ -193,7 +201,9 @@ class ShardThread {
     const reply = (await this.first) ?? this.compileHere();
     if (reply.kind !== 'compiled') throw this.failure(reply);
     if (!this.job.writeAhead) this.worker?.unref(); // idle until asked: never what keeps the process alive
-    return lines(reply.files).map(([path, hash]) => ({ path, hash }));
+    const files: FileHash[] = [];
+    forEachLine(reply.files, (path, hash) => files.push({ path, hash }));
+    return files;
   }
 
   /** Once the shard's files are written into writeAhead.dir: adds them to `ahead` (path -> stamp, or ''). */
@@ -201,13 +211,13 @@ class ShardThread {
     const reply = this.local ? writtenReply(writeAheadOf([...this.local].map(([path, text]) => ({ path, text })), this.job.writeAhead!)) : await this.second;
     if (reply?.kind !== 'written') throw this.failure(reply);
     this.worker?.unref(); // idle until asked: never what keeps the process alive
-    for (const [path, stamp] of lines(reply.stamps ?? '')) ahead.set(path, stamp);
+    forEachLine(reply.stamps ?? '', (path, stamp) => ahead.set(path, stamp));
   }
 
   /** The thread did not run: compile the shard on this one. */
   private compileHere(): Reply {
     const loaded = loadParsed(this.documents!);
-    const files = renderFiles(loaded, resolveLoaded(loaded, new DiagnosticBag())!, this.placement!, this.job.shard);
+    const files = renderFiles(loaded, resolveLoaded(loaded, new DiagnosticBag())!, this.placement!, this.job.shard).sort(byPath);
     this.local = new Map(files.map((f) => [f.path, f.text]));
     return compiledReply(files);
   }
@@ -218,7 +228,7 @@ class ShardThread {
     if (this.local) return writeFiles(dir, paths.map((path) => [path, this.local!.get(path)!]), stamps);
     const reply = await this.ask({ kind: 'write', dir, paths, stamp: stamps !== undefined });
     if (reply.kind !== 'written') throw this.failure(reply);
-    for (const [path, stamp] of lines(reply.stamps ?? '')) stamps?.set(path, stamp);
+    if (stamps) forEachLine(reply.stamps ?? '', (path, stamp) => stamps.set(path, stamp));
   }
 
   async texts(): Promise<[string, string][]> {
@@ -250,9 +260,9 @@ class ShardThread {
   }
 }
 
-/** The reply to `render`: the shard's files' hashes. */
-function compiledReply(files: readonly EmittedFile[]): Reply {
-  return { kind: 'compiled', files: joinLines([...files].sort(byPath).map(({ path, hash }) => [path, hash])) };
+/** The reply to `render`: the hashes of the shard's files, sorted by path. */
+function compiledReply(sorted: readonly EmittedFile[]): Reply {
+  return { kind: 'compiled', files: joinLines(sorted.map(({ path, hash }) => [path, hash])) };
 }
 
 /** The reply to `write`, or the one that follows `compiled` when the job writes ahead: path -> stamp, or ''. */
@@ -264,7 +274,7 @@ function writtenReply(stamps: ReadonlyMap<string, string> | undefined): Reply {
 function writeAheadOf(files: readonly Pick<EmittedFile, 'path' | 'text'>[], writeAhead: WriteAhead): Map<string, string> {
   const stamps = writeAhead.stamp ? new Map<string, string>() : undefined;
   writeFiles(writeAhead.dir, files.map((f) => [f.path, f.text]), stamps);
-  return new Map(files.map((f) => [f.path, stamps?.get(f.path) ?? '']));
+  return stamps ?? new Map(files.map((f) => [f.path, '']));
 }
 
 /**
@@ -275,13 +285,15 @@ function joinLines(pairs: Iterable<readonly [string, string]>): string {
   return [...pairs].map(([a, b]) => `${a}\t${b}`).join('\n');
 }
 
-function lines(text: string): [string, string][] {
-  return text === ''
-    ? []
-    : text.split('\n').map((line) => {
-        const tab = line.indexOf('\t');
-        return [line.slice(0, tab), line.slice(tab + 1)];
-      });
+/** Calls `each` with the two strings of every line of a joinLines text. */
+function forEachLine(text: string, each: (a: string, b: string) => void): void {
+  for (let start = 0; start < text.length; ) {
+    const tab = text.indexOf('\t', start);
+    const end = text.indexOf('\n', tab);
+    const stop = end === -1 ? text.length : end;
+    each(text.slice(start, tab), text.slice(tab + 1, stop));
+    start = stop + 1;
+  }
 }
 
 const byPath = (a: FileHash, b: FileHash) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
@@ -343,7 +355,8 @@ if (!isMainThread && workerData?.compileShard) {
         // Validation cannot fail here: the main thread found no error in the same documents before sending the placement.
         prepared = { loaded, resolved: resolveLoaded(loaded, new DiagnosticBag())! };
       } else if (request.kind === 'render') {
-        const files = renderFiles(prepared!.loaded, prepared!.resolved, request.placement, shard);
+        // In path order: the hashes for the main thread's merge, the files for its cache record.
+        const files = renderFiles(prepared!.loaded, prepared!.resolved, request.placement, shard).sort(byPath);
         texts = new Map(files.map((f) => [f.path, f.text]));
         reply(compiledReply(files));
         if (writeAhead) reply(writtenReply(writeAheadOf(files, writeAhead)));

@@ -63,10 +63,22 @@ interface WriteAhead {
 
 export async function compileInParallel(files: readonly SpecFile[], options: ParallelCompileOptions = {}): Promise<ParallelCompileResult> {
   if (options.renderOutput === false) return compile(files, options);
-  const { writeAhead, ...compileOptions } = options;
   const count = threadCount(files);
   // The threads start (loading fleet's code) while this one parses the spec.
-  const others = Array.from({ length: count - 1 }, (_, i) => new ShardThread({ shard: { index: i + 1, count }, writeAhead }));
+  const others = Array.from({ length: count - 1 }, (_, i) => new ShardThread({ shard: { index: i + 1, count }, writeAhead: options.writeAhead }));
+  try {
+    return await compileOn(others, files, options);
+  } catch (error) {
+    // A failure here (a write-ahead that cannot write, a bug) must not leave the threads working:
+    // they would keep the process from exiting, and could write on after the caller cleans up.
+    await Promise.all(others.map((other) => other.stop()));
+    throw error;
+  }
+}
+
+async function compileOn(others: readonly ShardThread[], files: readonly SpecFile[], options: ParallelCompileOptions): Promise<ParallelCompileResult> {
+  const { writeAhead, ...compileOptions } = options;
+  const count = others.length + 1;
   const diagnostics = new DiagnosticBag();
   const loaded = load(files, diagnostics);
   if (!diagnostics.hasErrors()) {
@@ -240,6 +252,11 @@ class ShardThread {
 
   close(): void {
     void this.worker?.terminate();
+  }
+
+  /** Stops the thread, done when it has. */
+  async stop(): Promise<void> {
+    await this.worker?.terminate();
   }
 
   private ask(request: Request): Promise<Reply> {

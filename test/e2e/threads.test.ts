@@ -65,6 +65,17 @@ describe('fleet on several threads', () => {
     expect(readdirSync(dir).filter((name) => name.startsWith('out'))).toEqual([]);
   });
 
+  it('stops every thread and exits when writing fails, rather than hang', () => {
+    const dir = workspace();
+    // Files over 1 KiB cannot be written (EFBIG, the signal ignored): the first write ahead fails.
+    const script = `trap '' XFSZ; ulimit -f 1; exec "${process.execPath}" "${BIN}" synth generated.yaml --out out`;
+    const result = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, FLEET_THREADS: '2', FLEET_CACHE: '0' } });
+    expect(result.signal).toBeNull(); // not stopped by the timeout
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('EFBIG');
+    expect(readdirSync(dir).filter((name) => name.startsWith('out'))).toEqual([]);
+  });
+
   it('checks, rewrites only what changed, and diffs on several threads', () => {
     const dir = workspace();
     expect(fleet(dir, 1, 'synth', 'generated.yaml').code).toBe(0);

@@ -26,7 +26,7 @@ import { fileStamp, writeFiles, type Output, type Stamps } from '../phases/6-emi
 
 /** Below this much spec text, one thread: starting another costs more than it saves. */
 const PARALLEL_FROM_CHARS = 128 * 1024;
-/** More threads than this only add start-up and memory for the checks each one repeats. */
+/** More threads than this only add start-up, and memory for the validated spec each one holds. */
 const MAX_THREADS = 4;
 
 /** How many threads compile a spec: `FLEET_THREADS` when set, otherwise by its size and the cores. */
@@ -120,7 +120,7 @@ async function compileOn(others: readonly ShardThread[], files: readonly SpecFil
     async write(dir, paths, stamps) {
       // A first synth: every file but the lock is written ahead (paths are distinct paths of `hashes`).
       if (dir === writeAhead?.dir && paths.length === hashes.size && ahead.size === hashes.size - 1) {
-        if (stamps) for (const [path, stamp] of ahead) stamps.set(path, stamp || fileStamp(lstatSync(join(dir, path))));
+        if (stamps) for (const [path, stamp] of ahead) stamps.set(path, stamp || stampOf(dir, path));
         writeFiles(dir, [[LOCK_FILE, lock]], stamps);
         return;
       }
@@ -129,7 +129,7 @@ async function compileOn(others: readonly ShardThread[], files: readonly SpecFil
       for (const path of paths) {
         const written = dir === writeAhead?.dir ? ahead.get(path) : undefined;
         if (written !== undefined) {
-          stamps?.set(path, written || fileStamp(lstatSync(join(dir, path))));
+          stamps?.set(path, written || stampOf(dir, path));
           continue;
         }
         const holder = holders().get(folderOf(path));
@@ -251,7 +251,7 @@ class ShardThread {
   }
 
   close(): void {
-    void this.worker?.terminate();
+    void this.stop();
   }
 
   /** Stops the thread, done when it has. */
@@ -330,6 +330,9 @@ function mergeByPath(lists: readonly (readonly FileHash[])[]): FileHash[] {
 }
 
 const folderOf = (path: string) => path.slice(0, path.lastIndexOf('/') + 1);
+
+/** The stamp of a file written ahead without one (the job did not ask for stamps). */
+const stampOf = (dir: string, path: string) => fileStamp(lstatSync(join(dir, path)));
 
 /** Files sorted by path -> their hashes, with the lock's in its place: the Output's hashes, in the output's order. */
 function hashesWithLock(sorted: readonly FileHash[], lockHash: string): Map<string, string> {

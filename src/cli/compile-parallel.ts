@@ -9,7 +9,7 @@ import { placementOf, type Placement, type PlacementPlan } from '../model/plan.j
 import { load, loadParsed, parsedDocuments, type LoadResult, type ParsedDocument, type SpecFile } from '../phases/1-load/index.js';
 import type { Shard } from '../phases/5-render/index.js';
 import { LOCK_FILE, lockText, type EmittedFile, type OutputTree } from '../phases/6-emit/index.js';
-import { fileStamp, writeFiles, type Output, type Stamps } from '../phases/6-emit/write-tree.js';
+import { fileStamp, forEachLine, Stamps, writeFiles, type Output, type StampLines } from '../phases/6-emit/write-tree.js';
 
 /**
  * compile() on several threads, for large fleets. This thread parses the YAML and sends the
@@ -94,10 +94,10 @@ async function compileOn(others: readonly ShardThread[], files: readonly SpecFil
     others.forEach((other) => other.close()); // errors, reported from here: the other threads have nothing to add
     return result;
   }
-  // Path -> stamp ('' when not stamped) of the files already written into writeAhead.dir, each
-  // thread's in path order (so that the synth cache's record, sorted by path, is quick to sort).
   const ownSorted = [...own].sort(byPath);
-  const ahead = writeAhead ? writeAheadOf(ownSorted, writeAhead) : new Map<string, string>();
+  // Each thread writes every file it rendered into writeAhead.dir, and this one the lock. Their stamps, when the job stamps.
+  const ahead = writeAhead?.stamp ? new Stamps() : undefined;
+  if (writeAhead) writeFiles(writeAhead.dir, ownSorted.map((f) => [f.path, f.text]), ahead);
   // The other threads send their hashes before writing ahead, so the lock is made while they write.
   const shards = await Promise.all(others.map((other) => other.compiled()));
   const every = mergeByPath([ownSorted, ...shards]);
@@ -105,7 +105,11 @@ async function compileOn(others: readonly ShardThread[], files: readonly SpecFil
   // The lock is made here, from every thread's hashes; the files stay where they were rendered.
   const lock = lockText(result.fleet.name, result.plan, every);
   const hashes = hashesWithLock(every, `sha256:${hash('sha256', lock)}`);
-  // Made when first needed: a first synth finds every file but the lock written ahead.
+  if (writeAhead) {
+    writeFiles(writeAhead.dir, [[LOCK_FILE, lock]], ahead);
+    ahead?.lines(); // joined now, while the other threads write
+  }
+  // Made when first needed: a first synth finds every file written ahead.
   const texts = once(() => new Map(own.map((f) => [f.path, f.text])).set(LOCK_FILE, lock));
   // A thread renders whole clusters, so each folder's files are all on one thread.
   const holders = once(() => {
@@ -114,24 +118,20 @@ async function compileOn(others: readonly ShardThread[], files: readonly SpecFil
     return byFolder;
   });
   if (writeAhead) await Promise.all(others.map((other) => other.writtenAhead(ahead)));
+  const aheadStamps = once(() => ahead?.toMap() ?? new Map<string, string>());
 
   const output: HeldOutput = {
     hashes,
     async write(dir, paths, stamps) {
-      // A first synth: every file but the lock is written ahead (paths are distinct paths of `hashes`).
-      if (dir === writeAhead?.dir && paths.length === hashes.size && ahead.size === hashes.size - 1) {
-        if (stamps) for (const [path, stamp] of ahead) stamps.set(path, stamp || stampOf(dir, path));
-        writeFiles(dir, [[LOCK_FILE, lock]], stamps);
+      if (dir === writeAhead?.dir) {
+        // Every file is there already. A first synth asks for them all (paths are distinct paths of `hashes`).
+        if (stamps && ahead && paths.length === hashes.size) stamps.addLines(ahead.lines());
+        else if (stamps) for (const path of paths) stamps.set(path, aheadStamps().get(path) ?? stampOf(dir, path));
         return;
       }
       const byThread = new Map<ShardThread, string[]>(others.map((other) => [other, []]));
       const here: string[] = [];
       for (const path of paths) {
-        const written = dir === writeAhead?.dir ? ahead.get(path) : undefined;
-        if (written !== undefined) {
-          stamps?.set(path, written || stampOf(dir, path));
-          continue;
-        }
         const holder = holders().get(folderOf(path));
         if (holder) byThread.get(holder)!.push(path);
         else here.push(path);
@@ -152,8 +152,11 @@ async function compileOn(others: readonly ShardThread[], files: readonly SpecFil
 
 type Request = { kind: 'prepare'; documents: ParsedDocument[] } | { kind: 'render'; placement: Placement } | { kind: 'write'; dir: string; paths: string[]; stamp: boolean } | { kind: 'texts' };
 type FileHash = Pick<EmittedFile, 'path' | 'hash'>;
-/** `compiled`: the thread's files sorted by path, one `path \t hash` line each (one string passes between threads far quicker than an object per file). */
-type Reply = { kind: 'compiled'; files: string } | { kind: 'written'; stamps?: string } | { kind: 'texts'; texts: [string, string][] } | { kind: 'failed'; error: string };
+/**
+ * `compiled`: the thread's files sorted by path, one `path \t hash` line each (one string passes
+ * between threads far quicker than an object per file). `written`: their stamps, when asked for.
+ */
+type Reply = { kind: 'compiled'; files: string } | { kind: 'written'; stamps?: StampLines } | { kind: 'texts'; texts: [string, string][] } | { kind: 'failed'; error: string };
 
 interface ShardJob {
   readonly shard: Shard;
@@ -218,12 +221,12 @@ class ShardThread {
     return files;
   }
 
-  /** Once the shard's files are written into writeAhead.dir: adds them to `ahead` (path -> stamp, or ''). */
-  async writtenAhead(ahead: Map<string, string>): Promise<void> {
-    const reply = this.local ? writtenReply(writeAheadOf([...this.local].map(([path, text]) => ({ path, text })), this.job.writeAhead!)) : await this.second;
+  /** Once the shard's files are written into writeAhead.dir: adds their stamps (if the job stamps) to `stamps`. */
+  async writtenAhead(stamps: Stamps | undefined): Promise<void> {
+    const reply = this.local ? this.writeHere(this.job.writeAhead!.dir, [...this.local.keys()], this.job.writeAhead!.stamp) : await this.second;
     if (reply?.kind !== 'written') throw this.failure(reply);
     this.worker?.unref(); // idle until asked: never what keeps the process alive
-    forEachLine(reply.stamps ?? '', (path, stamp) => ahead.set(path, stamp));
+    if (reply.stamps) stamps?.addLines(reply.stamps);
   }
 
   /** The thread did not run: compile the shard on this one. */
@@ -237,10 +240,14 @@ class ShardThread {
   /** Writes these of its files under `dir`; with `stamps`, adds their stamps there. */
   async write(dir: string, paths: string[], stamps?: Stamps): Promise<void> {
     if (paths.length === 0) return;
-    if (this.local) return writeFiles(dir, paths.map((path) => [path, this.local!.get(path)!]), stamps);
-    const reply = await this.ask({ kind: 'write', dir, paths, stamp: stamps !== undefined });
+    const reply = this.local ? this.writeHere(dir, paths, stamps !== undefined) : await this.ask({ kind: 'write', dir, paths, stamp: stamps !== undefined });
     if (reply.kind !== 'written') throw this.failure(reply);
-    if (stamps) forEachLine(reply.stamps ?? '', (path, stamp) => stamps.set(path, stamp));
+    if (reply.stamps) stamps?.addLines(reply.stamps);
+  }
+
+  /** The thread did not run: write the shard's files from this one. */
+  private writeHere(dir: string, paths: string[], stamp: boolean): Reply {
+    return writeAndStamp(dir, paths.map((path) => [path, this.local!.get(path)!]), stamp);
   }
 
   async texts(): Promise<[string, string][]> {
@@ -282,16 +289,11 @@ function compiledReply(sorted: readonly EmittedFile[]): Reply {
   return { kind: 'compiled', files: joinLines(sorted.map(({ path, hash }) => [path, hash])) };
 }
 
-/** The reply to `write`, or the one that follows `compiled` when the job writes ahead: path -> stamp, or ''. */
-function writtenReply(stamps: ReadonlyMap<string, string> | undefined): Reply {
-  return { kind: 'written', stamps: stamps && joinLines(stamps) };
-}
-
-/** Writes files into writeAhead.dir: path -> stamp, or '' when not stamped. */
-function writeAheadOf(files: readonly Pick<EmittedFile, 'path' | 'text'>[], writeAhead: WriteAhead): Map<string, string> {
-  const stamps = writeAhead.stamp ? new Map<string, string>() : undefined;
-  writeFiles(writeAhead.dir, files.map((f) => [f.path, f.text]), stamps);
-  return stamps ?? new Map(files.map((f) => [f.path, '']));
+/** Writes files under `dir`: the reply to `write`, or the one that follows `compiled` when the job writes ahead. */
+function writeAndStamp(dir: string, files: Iterable<readonly [string, string]>, stamp: boolean): Reply {
+  const stamps = stamp ? new Stamps() : undefined;
+  writeFiles(dir, files, stamps);
+  return { kind: 'written', stamps: stamps?.lines() };
 }
 
 /**
@@ -300,17 +302,6 @@ function writeAheadOf(files: readonly Pick<EmittedFile, 'path' | 'text'>[], writ
  */
 function joinLines(pairs: Iterable<readonly [string, string]>): string {
   return [...pairs].map(([a, b]) => `${a}\t${b}`).join('\n');
-}
-
-/** Calls `each` with the two strings of every line of a joinLines text. */
-function forEachLine(text: string, each: (a: string, b: string) => void): void {
-  for (let start = 0; start < text.length; ) {
-    const tab = text.indexOf('\t', start);
-    const end = text.indexOf('\n', tab);
-    const stop = end === -1 ? text.length : end;
-    each(text.slice(start, tab), text.slice(tab + 1, stop));
-    start = stop + 1;
-  }
 }
 
 const byPath = (a: FileHash, b: FileHash) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
@@ -375,15 +366,13 @@ if (!isMainThread && workerData?.compileShard) {
         // Validation cannot fail here: the main thread found no error in the same documents before sending the placement.
         prepared = { loaded, resolved: resolveLoaded(loaded, new DiagnosticBag())! };
       } else if (request.kind === 'render') {
-        // In path order: the hashes for the main thread's merge, the files for its cache record.
+        // In path order, for the main thread's merge of every thread's hashes.
         const files = renderFiles(prepared!.loaded, prepared!.resolved, request.placement, shard).sort(byPath);
         texts = new Map(files.map((f) => [f.path, f.text]));
         reply(compiledReply(files));
-        if (writeAhead) reply(writtenReply(writeAheadOf(files, writeAhead)));
+        if (writeAhead) reply(writeAndStamp(writeAhead.dir, files.map((f) => [f.path, f.text]), writeAhead.stamp));
       } else if (request.kind === 'write') {
-        const stamps = request.stamp ? new Map<string, string>() : undefined;
-        writeFiles(request.dir, request.paths.map((path) => [path, texts.get(path)!]), stamps);
-        reply(writtenReply(stamps));
+        reply(writeAndStamp(request.dir, request.paths.map((path) => [path, texts.get(path)!]), request.stamp));
       } else reply({ kind: 'texts', texts: [...texts] });
     }),
   );

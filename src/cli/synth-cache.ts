@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { SpecFile } from '../phases/1-load/index.js';
-import { fileStamp } from '../phases/6-emit/write-tree.js';
+import { fileStamp, forEachLine, type Stamps } from '../phases/6-emit/write-tree.js';
 import { SCHEMA_URL } from '../phases/2-validate/schema.js';
 import type { Io } from './io.js';
 import { readSpecFiles, type ReadSpecResult } from './spec-files.js';
@@ -18,7 +18,7 @@ import { readSpecFiles, type ReadSpecResult } from './spec-files.js';
  * cache that cannot be read is a miss, and one that cannot be written is skipped.
  */
 
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 /** dist/build-id.json, written by scripts/build-id.mjs. Resolved from this module, so running from src/ (tests, tsx) finds none and never uses the cache. */
 const BUILD_ID_FILE = new URL('../build-id.json', import.meta.url);
@@ -34,8 +34,8 @@ export interface SynthSummary {
 interface CacheRecord extends SynthSummary {
   readonly format: typeof CACHE_FORMAT;
   readonly key: string;
-  /** One entry per file under the output folder (see readTreeState), sorted. */
-  readonly tree: readonly string[];
+  /** One `path \t stamp` line per file under the output folder (see Stamps), in no particular order. */
+  readonly tree: string;
 }
 
 export interface CacheLocationOptions {
@@ -89,7 +89,7 @@ export function cacheKey(buildId: string, spec: readonly SpecFile[], outDir: str
 }
 
 export interface TreeState {
-  /** `path \t size \t mtimeMs \t ctimeMs \t ino` per file (anything not a folder, links included), `/`-separated paths, sorted. */
+  /** `path \t size \t mtimeMs \t ctimeMs \t ino` per file (anything not a folder, links included), `/`-separated paths, in no particular order. */
   readonly entries: string[];
   /** The latest ctime of any file: every change to a file sets its ctime to the clock's time, and nothing else can. */
   readonly newestChange: number;
@@ -116,38 +116,42 @@ export function readTreeState(root: string): TreeState {
     }
   };
   walk(root, '');
-  return { entries: entries.sort(), newestChange };
+  return { entries, newestChange };
 }
 
 /**
- * The tree state of stamps taken while reading and writing the folder (see writeTree). A file
- * added or changed since is not in them, so a lookup finds it and misses.
+ * True when the recorded tree (a record's `tree`: lines, in any order) and the current one's
+ * entries (see readTreeState) hold the same files with the same size, times and inode: no file was
+ * edited, added, removed or replaced. As sets, with no sorting: the current entries are of distinct
+ * paths, so as many of them as there are lines, each one of the lines, are the lines.
  */
-export function treeStateOf(stamps: ReadonlyMap<string, string>): TreeState {
-  const entries: string[] = [];
-  let newestChange = 0;
-  for (const [path, stamp] of stamps) {
-    entries.push(`${path}\t${stamp}`);
-    const ctime = Number(stamp.slice(stamp.indexOf('\t', stamp.indexOf('\t') + 1) + 1, stamp.lastIndexOf('\t'))); // size \t mtime \t ctime \t ino
-    if (ctime > newestChange) newestChange = ctime;
-  }
-  return { entries: entries.sort(), newestChange };
+export function sameTreeState(recorded: string, current: readonly string[]): boolean {
+  const lines = recorded === '' ? [] : recorded.split('\n');
+  if (lines.length !== current.length) return false;
+  const set = new Set(lines);
+  return current.every((entry) => set.has(entry));
 }
 
-/** True when two tree states hold the same files with the same size, times and inode: no file was edited, added, removed or replaced. */
-export function sameTreeState(recorded: readonly string[], current: readonly string[]): boolean {
-  return recorded.length === current.length && recorded.every((entry, i) => entry === current[i]);
+/**
+ * A cache file's text: the record but its tree as one line of JSON, then the tree as it is (a JSON
+ * string of it would escape every tab and line break: as long as the rest of recording, at 100,000 files).
+ */
+export function cacheFileText({ tree, ...rest }: CacheRecord): string {
+  return `${JSON.stringify({ ...rest, treeLength: tree.length })}\n${tree}`;
 }
 
 /** A cache file's record, or undefined when it is not one this version wrote (corrupt, truncated, older format). */
 export function parseCacheRecord(text: string): CacheRecord | undefined {
-  let value: Partial<CacheRecord>;
+  const newline = text.indexOf('\n');
+  let value: Partial<CacheRecord> & { treeLength?: unknown };
   try {
-    value = JSON.parse(text) as Partial<CacheRecord>;
+    value = JSON.parse(newline === -1 ? text : text.slice(0, newline)) as typeof value;
   } catch {
     return undefined;
   }
+  const tree = text.slice(newline + 1);
   const valid =
+    newline !== -1 &&
     typeof value === 'object' &&
     value !== null &&
     value.format === CACHE_FORMAT &&
@@ -155,9 +159,10 @@ export function parseCacheRecord(text: string): CacheRecord | undefined {
     typeof value.warnings === 'string' &&
     Number.isInteger(value.clusters) &&
     Number.isInteger(value.files) &&
-    Array.isArray(value.tree) &&
-    value.tree.every((entry) => typeof entry === 'string');
-  return valid ? (value as CacheRecord) : undefined;
+    value.treeLength === tree.length;
+  if (!valid) return undefined;
+  const { format, key, warnings, clusters, files } = value as CacheRecord;
+  return { format, key, warnings, clusters, files, tree };
 }
 
 /** One synth's use of the cache: look up before compiling; on a miss, watch what the compile prints and record after writing. */
@@ -208,10 +213,9 @@ export class SynthCache {
    */
   stampsOfLastSynth(): Map<string, string> | undefined {
     if (!this.previous) return undefined;
-    return new Map(this.previous.tree.map((entry) => {
-      const tab = entry.indexOf('\t');
-      return [entry.slice(0, tab), entry.slice(tab + 1)];
-    }));
+    const stamps = new Map<string, string>();
+    forEachLine(this.previous.tree, (path, stamp) => stamps.set(path, stamp));
+    return stamps;
   }
 
   /** `io`, also keeping what is printed to stderr: the compile's diagnostics, which a hit prints again. */
@@ -230,20 +234,20 @@ export class SynthCache {
    * file's stamp, as the write knew them) or else a walk of the folder. Never throws: a cache that
    * cannot be written is skipped.
    */
-  record(counts: { clusters: number; files: number }, stamps?: ReadonlyMap<string, string>): void {
+  record(counts: { clusters: number; files: number }, stamps?: Stamps): void {
     if (this.key === undefined) return;
     const temp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
       const clock = fileClockAfterNow(temp);
       if (clock === undefined) return removeQuietly(temp);
-      const state = stamps ? treeStateOf(stamps) : readTreeState(this.out);
+      const state = stamps ? stamps.lines() : walkedLines(readTreeState(this.out));
       // Every recorded change time must be before `clock`: any later edit then stamps a ctime at or
       // after it, so it can never look like the recorded entry. A file changed since (an edit while
       // we record) could be edited again within the same tick unseen: keep no cache this time.
       if (state.newestChange >= clock) return removeQuietly(temp);
-      const record: CacheRecord = { format: CACHE_FORMAT, key: this.key, warnings: this.warnings, ...counts, tree: state.entries };
-      writeFileSync(temp, JSON.stringify(record));
+      const record: CacheRecord = { format: CACHE_FORMAT, key: this.key, warnings: this.warnings, ...counts, tree: state.text };
+      writeFileSync(temp, cacheFileText(record));
       renameSync(temp, this.file);
     } catch {
       // Not fatal: the next synth compiles.
@@ -251,6 +255,8 @@ export class SynthCache {
     }
   }
 }
+
+const walkedLines = ({ entries, newestChange }: TreeState) => ({ text: entries.join('\n'), newestChange });
 
 /** The cache for one `fleet synth` run, or undefined when there is none (see cacheFileFor). */
 export function openSynthCache(

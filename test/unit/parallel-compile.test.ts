@@ -10,7 +10,7 @@ import { readSpecFiles } from '../../src/cli/spec-files.js';
 import { compile } from '../../src/compiler.js';
 import type { SpecFile } from '../../src/phases/1-load/index.js';
 import { assembleTree, toYaml } from '../../src/phases/6-emit/index.js';
-import { fileStamp, type Stamps } from '../../src/phases/6-emit/write-tree.js';
+import { fileStamp, Stamps } from '../../src/phases/6-emit/write-tree.js';
 import { committedFleets, ROOT } from '../helpers/trees.js';
 
 /**
@@ -70,12 +70,12 @@ describe('compiling in shards', () => {
     try {
       const result = await compileInParallel(fleet.files, { writeAhead: { dir, stamp: true } });
       const output = result.output!;
-      const stamps: Stamps = new Map();
+      const stamps = new Stamps();
       await output.write(dir, [...output.hashes.keys()], stamps);
       output.close();
       for (const [path, text] of whole.tree!) {
         expect(readFileSync(join(dir, path), 'utf8')).toBe(text);
-        expect(stamps.get(path)).toBe(fileStamp(lstatSync(join(dir, path))));
+        expect(stamps.toMap().get(path)).toBe(fileStamp(lstatSync(join(dir, path))));
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

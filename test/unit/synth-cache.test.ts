@@ -59,6 +59,9 @@ describe('cacheKey', () => {
 });
 
 describe('tree state', () => {
+  /** Entries as a cache record holds them. */
+  const recorded = (entries: readonly string[]) => entries.join('\n');
+
   function tree(): string {
     const root = join(tempDir(), 'out');
     mkdirSync(join(root, 'na-1/shop'), { recursive: true });
@@ -68,11 +71,11 @@ describe('tree state', () => {
     return root;
   }
 
-  it('lists every file, sorted, with `/` paths, and is stable while nothing changes', () => {
+  it('lists every file, with `/` paths, and is stable while nothing changes', () => {
     const root = tree();
     const state = readTreeState(root);
-    expect(state.entries.map((e) => e.split('\t')[0])).toEqual(['fleet.lock.json', 'na-1/kustomization.yaml', 'na-1/shop/deployment.web.yaml']);
-    expect(sameTreeState(state.entries, readTreeState(root).entries)).toBe(true);
+    expect(state.entries.map((e) => e.split('\t')[0]).sort()).toEqual(['fleet.lock.json', 'na-1/kustomization.yaml', 'na-1/shop/deployment.web.yaml']);
+    expect(sameTreeState(recorded(state.entries), readTreeState(root).entries)).toBe(true);
   });
 
   it('sees a same-size edit', async () => {
@@ -80,7 +83,7 @@ describe('tree state', () => {
     const before = readTreeState(root).entries;
     await nextTick();
     writeFileSync(join(root, 'na-1/shop/deployment.web.yaml'), 'image: web:1.0.1\n');
-    expect(sameTreeState(before, readTreeState(root).entries)).toBe(false);
+    expect(sameTreeState(recorded(before), readTreeState(root).entries)).toBe(false);
   });
 
   it('sees a same-size edit that puts the old modification time back (the change time still moves)', async () => {
@@ -95,27 +98,34 @@ describe('tree state', () => {
     const fields = (entries: string[]) => entries.find((e) => e.startsWith('na-1/shop/'))!.split('\t');
     expect(fields(after)[2]).toBe(fields(before)[2]); // the same size and modification time...
     expect(fields(after)[1]).toBe(fields(before)[1]);
-    expect(sameTreeState(before, after)).toBe(false); // ...but not the same change time
+    expect(sameTreeState(recorded(before), after)).toBe(false); // ...but not the same change time
   });
 
   it('sees a deleted file and an added file', () => {
     const root = tree();
     const before = readTreeState(root).entries;
     rmSync(join(root, 'na-1/kustomization.yaml'));
-    expect(sameTreeState(before, readTreeState(root).entries)).toBe(false);
+    expect(sameTreeState(recorded(before), readTreeState(root).entries)).toBe(false);
 
     const root2 = tree();
     const before2 = readTreeState(root2).entries;
     writeFileSync(join(root2, 'na-1/README.md'), 'notes\n');
-    expect(sameTreeState(before2, readTreeState(root2).entries)).toBe(false);
+    expect(sameTreeState(recorded(before2), readTreeState(root2).entries)).toBe(false);
   });
 
   it('compares entries exactly', () => {
-    const a = ['x.yaml\t10\t1000.5\t1000.5\t7'];
+    const a = 'x.yaml\t10\t1000.5\t1000.5\t7';
     expect(sameTreeState(a, ['x.yaml\t10\t1000.5\t1000.5\t7'])).toBe(true);
     expect(sameTreeState(a, ['x.yaml\t10\t1000.5\t1000.6\t7'])).toBe(false); // ctime
     expect(sameTreeState(a, ['x.yaml\t10\t1000.5\t1000.5\t8'])).toBe(false); // replaced by another inode
     expect(sameTreeState(a, [])).toBe(false);
+    expect(sameTreeState('', [])).toBe(true);
+  });
+
+  it('compares as sets: in any order, and a repeated line does not stand for a missing file', () => {
+    expect(sameTreeState('a\t1\t1\t1\t1\nb\t1\t1\t1\t2', ['b\t1\t1\t1\t2', 'a\t1\t1\t1\t1'])).toBe(true);
+    expect(sameTreeState('a\t1\t1\t1\t1\na\t1\t1\t1\t1', ['a\t1\t1\t1\t1', 'b\t1\t1\t1\t2'])).toBe(false);
+    expect(sameTreeState('a\t1\t1\t1\t1\nb\t1\t1\t1\t2', ['a\t1\t1\t1\t1'])).toBe(false);
   });
 });
 
@@ -167,7 +177,7 @@ describe('SynthCache', () => {
   it('a recorded run is a hit, with its warnings and counts, until the spec or the output folder changes', async () => {
     const { cwd, open } = project();
     synth(open(), 'fleet-spec.yaml:1:1: warning x\n');
-    expect(open()!.lookup()).toEqual({ format: 1, key: expect.any(String), warnings: 'fleet-spec.yaml:1:1: warning x\n', clusters: 1, files: 2, tree: expect.any(Array) });
+    expect(open()!.lookup()).toEqual({ format: 2, key: expect.any(String), warnings: 'fleet-spec.yaml:1:1: warning x\n', clusters: 1, files: 2, tree: expect.any(String) });
 
     await nextTick();
     writeFileSync(join(cwd, 'out/fleet.lock.json'), '{ }\n');
@@ -207,7 +217,13 @@ describe('SynthCache', () => {
     const { open, file } = project();
     synth(open());
     const good = readFileSync(file, 'utf8');
-    for (const bad of ['', 'not json', good.slice(0, good.length / 2), 'null', '[]', JSON.stringify({ ...JSON.parse(good), format: 0 }), JSON.stringify({ ...JSON.parse(good), tree: [1] })]) {
+    const header = JSON.parse(good.slice(0, good.indexOf('\n')));
+    const tree = good.slice(good.indexOf('\n') + 1);
+    const withHeader = (change: object) => `${JSON.stringify({ ...header, ...change })}\n${tree}`;
+    const truncated = [good.slice(0, good.length / 2), good.slice(0, -1), good.slice(0, good.indexOf('\n'))];
+    const olderFormat = JSON.stringify({ format: 1, key: header.key, warnings: '', clusters: 1, files: 2, tree: tree.split('\n') }); // as fleet 0.1 wrote it
+    expect(parseCacheRecord(withHeader({}))).toEqual(parseCacheRecord(good)); // as written: the cases below are bad for what they change
+    for (const bad of ['', 'not json', 'null', '[]', ...truncated, withHeader({ format: 0 }), withHeader({ treeLength: 'x' }), olderFormat]) {
       writeFileSync(file, bad);
       expect(parseCacheRecord(bad)).toBeUndefined();
       expect(open()!.lookup()).toBeUndefined();

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GENERATED_MARK, LOCK_FILE } from '../../src/phases/6-emit/index.js';
-import { readTreeState, treeStateOf } from '../../src/cli/synth-cache.js';
-import { compareTree, fileStamp, outputOf, readTree, readTreeInBackground, stagingForFirstWrite, writeFiles, writeTree } from '../../src/phases/6-emit/write-tree.js';
+import { readTreeState } from '../../src/cli/synth-cache.js';
+import { compareTree, fileStamp, outputOf, readTree, readTreeInBackground, Stamps, stagingForFirstWrite, writeFiles, writeTree } from '../../src/phases/6-emit/write-tree.js';
 
 const folders: string[] = [];
 afterEach(() => {
@@ -26,6 +26,9 @@ function tree(files: Record<string, string>): Map<string, string> {
 }
 
 const clean = { changed: [], added: [], stale: [], conflicts: [] };
+
+/** The stamps' lines, sorted: as a walk of the folder lists them. */
+const linesOf = (stamps: Stamps) => stamps.lines().text.split('\n').sort();
 
 describe('writing the output tree', async () => {
   it('writes a new tree, then finds nothing to do and touches nothing', async () => {
@@ -146,7 +149,7 @@ describe('writing the output tree', async () => {
 
   it('reports the stamps a walk of the folder finds: after a first write, a swap and no change', async () => {
     const out = outDir();
-    const walked = () => readTreeState(out).entries;
+    const walked = () => readTreeState(out).entries.sort();
     // As emit makes it, with the lock's real hashes: reading with the last stamps trusts them.
     const tree = (files: Record<string, string>) => {
       const generated = Object.entries(files).map(([path, body]): [string, string] => [path, `${GENERATED_MARK}. DO NOT EDIT.\n${body}`]);
@@ -155,17 +158,17 @@ describe('writing the output tree', async () => {
     };
     const files = tree({ 'a/one.yaml': '1\n', 'a/two.yaml': '2\n', 'b/three.yaml': '3\n' });
     const first = await writeTree(out, files, undefined, { stamp: true });
-    expect(treeStateOf(first.stamps!).entries).toEqual(walked());
+    expect(linesOf(first.stamps!)).toEqual(walked());
     writeFileSync(join(out, 'b/notes.md'), 'mine\n'); // in a folder the next write leaves alone
 
     // A swap of `a` (one file rewritten, one linked) and of the lock; `b` as read.
     const next = tree({ 'a/one.yaml': 'changed\n', 'a/two.yaml': '2\n', 'b/three.yaml': '3\n' });
-    const swapped = await writeTree(out, next, readTree(out, first.stamps), { stamp: true });
+    const swapped = await writeTree(out, next, readTree(out, first.stamps!.toMap()), { stamp: true });
     expect(swapped.changed).toEqual(['a/one.yaml', LOCK_FILE]);
-    expect(treeStateOf(swapped.stamps!).entries).toEqual(walked());
+    expect(linesOf(swapped.stamps!)).toEqual(walked());
 
-    const unchanged = await writeTree(out, next, readTree(out, swapped.stamps), { stamp: true });
-    expect(treeStateOf(unchanged.stamps!).entries).toEqual(walked());
+    const unchanged = await writeTree(out, next, readTree(out, swapped.stamps!.toMap()), { stamp: true });
+    expect(linesOf(unchanged.stamps!)).toEqual(walked());
     // Read without the last stamps, the folder's other files have none: no stamps at all.
     expect((await writeTree(out, tree({ 'a/one.yaml': 'again\n', 'b/three.yaml': '3\n' }), readTree(out), { stamp: true })).stamps).toBeUndefined();
   });
@@ -176,13 +179,13 @@ describe('writing the output tree', async () => {
     const files = tree({ 'a/one.yaml': '1\n', 'b/two.yaml': '2\n' });
     const staging = stagingForFirstWrite(out)!;
     expect(staging).toBe(`${out}.fleet-staging`);
-    const ahead = new Map<string, string>();
+    const ahead = new Stamps();
     writeFiles(staging, [['a/one.yaml', files.get('a/one.yaml')!]], ahead); // one thread was done early
     const written = await writeTree(out, outputOf(files), undefined, { stamp: true, prestaged: true });
     expect(written.added).toEqual([...files.keys()]);
     expect(readdirSync(join(out, '..')).sort()).toEqual(['out']);
     for (const [path, text] of files) expect(readFileSync(join(out, path), 'utf8')).toBe(text);
-    expect(treeStateOf(written.stamps!).entries).toEqual(readTreeState(out).entries);
+    expect(linesOf(written.stamps!)).toEqual(readTreeState(out).entries.sort());
     expect(stagingForFirstWrite(out)).toBeUndefined();
   });
 

@@ -41,8 +41,86 @@ export interface Output {
   write(dir: string, paths: readonly string[], stamps?: Stamps): void | Promise<void>;
 }
 
-/** Path relative to the output folder -> its fileStamp. */
-export type Stamps = Map<string, string>;
+/**
+ * The stamps (see fileStamp) of files under the output folder, as written or read: what the synth
+ * cache records. Kept as `path \t stamp` lines in no particular order, the form the cache records:
+ * each thread hands over its own as one string (see StampLines), so a first synth of 100,000 files
+ * builds no map of them and sorts nothing. Each path is added once.
+ */
+export class Stamps {
+  private readonly parts: string[] = [];
+  private count = 0;
+  private newest = 0;
+
+  /** Stamps of a map of path -> fileStamp. */
+  static fromMap(stamps: ReadonlyMap<string, string>): Stamps {
+    const all = new Stamps();
+    for (const [path, stamp] of stamps) all.set(path, stamp);
+    return all;
+  }
+
+  /** Adds a file's stamp from its lstat. */
+  add(path: string, stats: Stats): void {
+    this.parts.push(`${path}\t${fileStamp(stats)}`);
+    this.count++;
+    if (stats.ctimeMs > this.newest) this.newest = stats.ctimeMs;
+  }
+
+  /** Adds a file's stamp, as fileStamp made it. */
+  set(path: string, stamp: string): void {
+    this.parts.push(`${path}\t${stamp}`);
+    this.count++;
+    const ctime = changeTimeOf(stamp);
+    if (ctime > this.newest) this.newest = ctime;
+  }
+
+  /** Adds stamps taken elsewhere (another thread's), none of them of a path added already. */
+  addLines(lines: StampLines): void {
+    if (lines.count === 0) return;
+    this.parts.push(lines.text);
+    this.count += lines.count;
+    if (lines.newestChange > this.newest) this.newest = lines.newestChange;
+  }
+
+  /** The stamps as plain data: to send to another thread, or to record. */
+  lines(): StampLines {
+    if (this.parts.length > 1) this.parts.splice(0, this.parts.length, this.parts.join('\n')); // joined once
+    return { text: this.parts[0] ?? '', count: this.count, newestChange: this.newest };
+  }
+
+  /** Path -> stamp. */
+  toMap(): Map<string, string> {
+    const map = new Map<string, string>();
+    forEachLine(this.lines().text, (path, stamp) => map.set(path, stamp));
+    return map;
+  }
+}
+
+/** Stamps as plain data (see Stamps.lines). */
+export interface StampLines {
+  /** One `path \t stamp` line per file, in no particular order. */
+  readonly text: string;
+  /** How many lines. */
+  readonly count: number;
+  /** The latest change time (ctime) of any of the files: every change to a file sets its ctime to the clock's time. */
+  readonly newestChange: number;
+}
+
+/** Calls `each` with the two strings of every `a \t b` line of `text` (StampLines' text: path and stamp). */
+export function forEachLine(text: string, each: (a: string, b: string) => void): void {
+  for (let start = 0; start < text.length; ) {
+    const tab = text.indexOf('\t', start);
+    const end = text.indexOf('\n', tab);
+    const stop = end === -1 ? text.length : end;
+    each(text.slice(start, tab), text.slice(tab + 1, stop));
+    start = stop + 1;
+  }
+}
+
+/** The ctime in a fileStamp: size \t mtime \t ctime \t ino. */
+function changeTimeOf(stamp: string): number {
+  return Number(stamp.slice(stamp.indexOf('\t', stamp.indexOf('\t') + 1) + 1, stamp.lastIndexOf('\t')));
+}
 
 export function outputOf(tree: OutputTree): Output {
   return {
@@ -63,7 +141,7 @@ export function writeFiles(dir: string, files: Iterable<readonly [string, string
     if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
     folders.add(folder);
     writeFileSync(target, text);
-    stamps?.set(path, fileStamp(lstatSync(target)));
+    stamps?.add(path, lstatSync(target));
   }
 }
 
@@ -75,7 +153,7 @@ export interface DiskTree {
   readonly handWritten: ReadonlySet<string>;
   /** Files that the folder's lock does not list (fleet owns the lock and what it lists). Usually few, so cheap to pass between threads. */
   readonly unowned: ReadonlySet<string>;
-  /** Every file's stamp as read, when read with the last synth's stamps (for the synth cache's next record). */
+  /** Every file's stamp (path -> fileStamp) as read, when read with the last synth's stamps (for the synth cache's next record). */
   readonly stamps?: ReadonlyMap<string, string>;
 }
 
@@ -198,7 +276,7 @@ export interface WriteResult extends TreeDifference {
    * With `stamp`: the stamp of every file the folder holds after the write, when known without
    * walking it (files written or linked now, and the rest as read in `disk`); else undefined.
    */
-  readonly stamps?: ReadonlyMap<string, string>;
+  readonly stamps?: Stamps;
 }
 
 /**
@@ -215,14 +293,14 @@ export async function writeTree(outDir: string, tree: OutputTree | Output, disk?
   const difference = compareTree(outDir, output, read);
   if (difference.conflicts.length > 0 || isClean(difference)) {
     if (prestaged) rmSync(staging, { recursive: true, force: true });
-    return difference.conflicts.length > 0 ? difference : { ...difference, stamps: stamp ? read.stamps : undefined };
+    return difference.conflicts.length > 0 ? difference : { ...difference, stamps: stamp && read.stamps ? Stamps.fromMap(read.stamps) : undefined };
   }
 
   if (!prestaged) rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   const stale = new Set(difference.stale);
   const rewrite = [...difference.changed, ...difference.added];
-  const staged: Stamps | undefined = stamp ? new Map() : undefined;
+  const staged = stamp ? new Stamps() : undefined;
   // Started first: files held by other threads are written there while this one links the rest.
   const writing = output.write(staging, rewrite, staged);
   if (!existsSync(outDir)) {
@@ -238,7 +316,7 @@ export async function writeTree(outDir: string, tree: OutputTree | Output, disk?
   const rewritten = new Set(rewrite);
   const folders = new Set<string>();
   // Files outside the staged entries keep the stamp they were read with; when one has none, the stamps are incomplete.
-  let kept: Stamps | undefined = stamp && read.stamps ? new Map() : undefined;
+  let kept: Map<string, string> | undefined = stamp && read.stamps ? new Map() : undefined;
   const linked: string[] = [];
   for (const path of listFiles(outDir)) {
     if (!entries.has(topLevel(path))) {
@@ -268,9 +346,10 @@ export async function writeTree(outDir: string, tree: OutputTree | Output, disk?
   if (!kept || !staged) return difference;
   // Stamped only now: linking, and removing the old folder's link, change a file's ctime; so does
   // renaming a file (a top-level one, such as the lock) into place.
-  const stamps = new Map([...kept, ...staged]);
-  for (const path of [...linked, ...[...staged.keys()].filter((p) => !p.includes('/'))]) stamps.set(path, fileStamp(lstatSync(join(outDir, path))));
-  return { ...difference, stamps };
+  const written = staged.toMap();
+  const stamps = new Map([...kept, ...written]);
+  for (const path of [...linked, ...[...written.keys()].filter((p) => !p.includes('/'))]) stamps.set(path, fileStamp(lstatSync(join(outDir, path))));
+  return { ...difference, stamps: Stamps.fromMap(stamps) };
 }
 
 /**

@@ -21,6 +21,49 @@ import { committedFleets, ROOT } from '../helpers/trees.js';
 const fleets: { name: string; files: SpecFile[]; outDir?: string }[] = [
   ...committedFleets().map((fleet) => ({ name: fleet.name, files: readSpecFiles(join(ROOT, fleet.spec)).files, outDir: join(ROOT, fleet.out) })),
   { name: 'generated 12 clusters x 120 apps', files: [{ path: 'fleet-spec.yaml', name: 'fleet-spec.yaml', text: toYaml(generateFleet({ clusters: 12, apps: 120 })) }] },
+  // Apps that run alike in some clusters and not in others: each thing a workload or a namespace is
+  // made from (replicas, image, env, labels, annotations; the network) differs between two clusters
+  // that are otherwise alike.
+  {
+    name: 'apps that run differently per cluster',
+    files: [
+      {
+        path: 'fleet-spec.yaml',
+        name: 'fleet-spec.yaml',
+        text: `apiVersion: fleet/v1alpha1
+kind: Fleet
+metadata: { name: per-cluster }
+clusters:
+  - { name: a-1, network: net-a, labels: { geo: a } }
+  - { name: a-2, network: net-a, labels: { geo: a, tweak: labels } }
+  - { name: a-3, network: net-a, labels: { geo: a, tweak: annotations } }
+  - { name: b-1, network: net-b, labels: { geo: b } }
+  - { name: b-2, network: net-b, labels: { geo: b, tweak: env } }
+  - { name: b-3, network: net-b, labels: { geo: b, tweak: image } }
+  - { name: c-1, labels: { geo: c } }
+apps:
+  - { name: web, namespace: shop, image: registry.example.com/web:1.0.0, replicas: 7, ports: [{ name: http, port: 80 }] }
+  - { name: extra, namespace: shop, image: registry.example.com/extra:1.0.0, replicas: 8 }
+  - name: api
+    namespace: shop
+    image: registry.example.com/api:2.0.0
+    replicas: 14
+    ports: [{ name: http, port: 8080 }]
+    versions: [{ name: stable }, { name: canary, image: registry.example.com/api:2.1.0 }]
+placement:
+  - { name: everywhere, apps: { names: [web, api] }, clusters: {}, replicas: { strategy: Divided } }
+  - { name: extra, apps: { names: [extra] }, clusters: { matchLabels: { geo: a } }, replicas: { strategy: Divided } }
+overrides:
+  - { name: labels, apps: {}, clusters: { matchLabels: { tweak: labels } }, labels: { team: blue } }
+  - { name: annotations, apps: {}, clusters: { matchLabels: { tweak: annotations } }, annotations: { note: tweaked } }
+  - { name: env, apps: {}, clusters: { matchLabels: { tweak: env } }, env: { MODE: tweaked } }
+  - { name: image, apps: {}, clusters: { matchLabels: { tweak: image } }, image: { registry: mirror.example.com } }
+traffic:
+  - { name: web-to-api, from: [web], to: api, split: { stable: 80, canary: 20 } }
+`,
+      },
+    ],
+  },
 ];
 
 function renderWith(files: SpecFile[], outDir: string | undefined, options: RenderOptions) {
@@ -44,11 +87,22 @@ describe('objects shared across clusters', () => {
   }
 
   it('are made once: the same manifest in every cluster that lists it', () => {
-    const clusters = renderWith(fleets.at(-1)!.files, undefined, {});
+    const clusters = renderWith(fleets.find((f) => f.name.startsWith('generated'))!.files, undefined, {});
     const services = clusters.flatMap((c) => c.manifests.filter((m) => m.object.kind === 'Service'));
     const distinct = new Set(services.map((m) => m.object));
     expect(services.every((m) => m.shared)).toBe(true);
     expect(distinct.size).toBeLessThan(services.length / 2);
     expect(distinct.size).toBe(new Set(services.map((m) => `${m.object.metadata.namespace}/${m.object.metadata.name}`)).size);
+  });
+
+  it('include workloads and namespaces wherever they come out alike: made once per distinct file', () => {
+    const clusters = renderWith(fleets.find((f) => f.name.startsWith('generated'))!.files, undefined, {});
+    for (const kind of ['Deployment', 'ServiceAccount', 'Namespace']) {
+      const manifests = clusters.flatMap((c) => c.manifests.filter((m) => m.object.kind === kind));
+      const made = new Set(manifests.map((m) => m.object));
+      expect(manifests.every((m) => m.shared), kind).toBe(true);
+      expect(made.size, kind).toBeLessThan(manifests.length);
+      expect(made.size, kind).toBe(new Set(manifests.map((m) => JSON.stringify(m))).size);
+    }
   });
 });

@@ -17,7 +17,7 @@ import { renderGatewayVirtualService, renderMeshVirtualService } from './istio/v
 import { appLabels, fleetLabels } from './labels.js';
 import { renderNamespace } from './namespace.js';
 import { networkOf, Topology, type ClusterContents } from './topology.js';
-import { AppWorkload, renderService } from './workload.js';
+import { AppWorkload, renderService, renderServiceAccount, workloadKey } from './workload.js';
 
 export { MANAGER } from './labels.js';
 export { checkTraffic } from './traffic-checks.js';
@@ -119,17 +119,21 @@ export function* renderClusters(
     const share = (key: string, make: (scope: Construct) => void) => sharedHere.push(...shared.of(key, make));
     const present = [...new Map([...contents.placed, ...contents.destinations].map((app) => [app.id, app])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
 
-    // R1: the namespaces of everything here, each from the first app (by id) in it.
+    // R1: the namespaces of everything here, each from the first app (by id) in it. The same
+    // namespace, network and first app make the same object, in whichever cluster.
     const namespaces = new Map<string, App>();
     for (const app of present) if (!namespaces.has(app.namespace)) namespaces.set(app.namespace, app);
-    for (const [namespace, app] of namespaces) renderNamespace(own.scope, namespace, cluster, appSource(app, 'namespace'));
+    for (const [namespace, app] of namespaces) {
+      share(`Namespace ${namespace} ${cluster.network ?? ''} ${app.id}`, (scope) => renderNamespace(scope, namespace, cluster.network, appSource(app, 'namespace')));
+    }
 
-    // R2: workloads where placed. R3: the Service wherever the app runs or is called from, identical everywhere.
+    // R2: workloads where placed, each made once for every cluster where the app runs alike (most
+    // do: the same overrides and replicas). R3: the Service wherever the app runs or is called from, identical everywhere.
     for (const app of contents.placed) {
       const workload = effectiveWorkload(app, cluster, topology.replicasOf(app.id, cluster.name), fleet.overrides);
       const versionReplicas = topology.versionReplicas(app).get(cluster.name)!;
-      new AppWorkload(own.scope, { app, fleetName: fleet.name, workload, versionReplicas, source: appSource(app) });
-      own.flush();
+      share(`ServiceAccount ${app.id} ${JSON.stringify(workload.labels)}`, (scope) => renderServiceAccount(scope, app, fleet.name, workload.labels, appSource(app)));
+      share(`Deployment ${app.id} ${workloadKey(app, workload, versionReplicas)}`, (scope) => new AppWorkload(scope, { app, fleetName: fleet.name, workload, versionReplicas, source: appSource(app) }));
     }
     for (const app of present) share(`Service ${app.id}`, (scope) => renderService(scope, app, fleet.name, appSource(app)));
 
@@ -209,9 +213,11 @@ class ClusterObjects {
  * The objects that are the same in every cluster that holds them (R3–R7: an app's Service,
  * DestinationRule, mesh VirtualService and AuthorizationPolicy, an ingress gateway and its
  * VirtualService; R10: the network set of a cluster's pods or gateway): what they are made from
- * names no cluster but the one they describe. Each is made once per render, in a
- * chart of its own, and every cluster that needs it lists the same manifest, which emit then
- * serializes once. At fleet scale over half of all objects are such copies.
+ * names no cluster but the one they describe. Also those that come out the same in many clusters,
+ * keyed by everything they are made from (R1: a namespace, its network and first app; R2: an app's
+ * ServiceAccount and Deployments, by its labels, image, env, annotations and replicas there). Each
+ * is made once per render, in a chart of its own, and every cluster that needs it lists the same
+ * manifest, which emit then serializes once. At fleet scale four in five objects are such copies.
  */
 class SharedObjects {
   private readonly chart = emptyChart('shared');
@@ -232,6 +238,7 @@ class SharedObjects {
       const scope = new Construct(this.chart, key);
       make(scope);
       manifests = manifestsOf(scope).map((m) => ({ ...m, shared: true }));
+      this.chart.node.tryRemoveChild(scope.node.id); // only the JSON is kept: the constructs die young
       this.made.set(key, manifests);
     }
     return manifests;

@@ -1,22 +1,21 @@
 import type { Construct } from 'constructs';
-import type { Cluster } from '../../model/fleet.js';
 import type { ManifestSource } from '../../model/manifest.js';
 import { FleetObject } from './fleet-object.js';
 import { MANAGED_NAMESPACE_LABEL, MANAGER } from './labels.js';
 
 /**
  * A namespace fleet manages (R1), in every cluster where one of its apps runs or is called from.
- * Labelled for sidecar injection, with the cluster's Istio network, and as managed so the Calico
- * baseline isolates it.
+ * Labelled for sidecar injection, with the cluster's Istio network (`network`), and as managed so
+ * the Calico baseline isolates it.
  */
-export function renderNamespace(scope: Construct, name: string, cluster: Cluster, source: ManifestSource): void {
+export function renderNamespace(scope: Construct, name: string, network: string | undefined, source: ManifestSource): void {
   const labels: Record<string, string> = {
     'app.kubernetes.io/managed-by': MANAGER,
     [MANAGED_NAMESPACE_LABEL]: 'true',
     'istio-injection': 'enabled',
     // Flux never deletes a namespace (and everything in it) because an app moved away.
     'kustomize.toolkit.fluxcd.io/prune': 'disabled',
-    ...(cluster.network ? { 'topology.istio.io/network': cluster.network } : {}),
+    ...(network ? { 'topology.istio.io/network': network } : {}),
   };
   new FleetObject(scope, `Namespace/${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } }, source);
 }

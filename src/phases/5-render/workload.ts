@@ -16,17 +16,19 @@ export interface AppWorkloadProps {
 }
 
 /**
- * Everything that runs an app in one cluster: its ServiceAccount (the identity Istio and Calico
- * policies name), one Deployment per version (or one for the app).
+ * An app's ServiceAccount, where it runs: the identity Istio and Calico policies name. Made from
+ * the app and its labels as it runs there (`labels`, after overrides).
  */
+export function renderServiceAccount(scope: Construct, app: App, fleetName: string, labels: Record<string, string>, source: ManifestSource): void {
+  const metadata = { name: app.name, namespace: app.namespace, labels: appLabels(app, fleetName, labels) };
+  new FleetObject(scope, `${app.namespace}/${app.name}/ServiceAccount`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata }, source);
+}
+
+/** The Deployments that run an app in one cluster: one per version (or one for the app). */
 export class AppWorkload extends Construct {
   constructor(scope: Construct, props: AppWorkloadProps) {
     super(scope, `${props.app.namespace}/${props.app.name}`);
-    const { app, workload, fleetName, source } = props;
-    const labels = appLabels(app, fleetName, workload.labels);
-
-    new FleetObject(this, 'ServiceAccount', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: app.name, namespace: app.namespace, labels } }, source);
-
+    const { app, workload } = props;
     if (app.versions.length === 0) {
       this.deployment(props, app.name, workload.replicas, workload.image, workload.env, undefined);
     } else {
@@ -69,6 +71,16 @@ export class AppWorkload extends Construct {
       source,
     );
   }
+}
+
+/**
+ * Everything an AppWorkload is made from besides the app (and the fleet's name and the app's
+ * source, the same in every cluster): equal keys make the very same Deployments, so they are made
+ * once for every cluster where the app runs alike.
+ */
+export function workloadKey(app: App, workload: Workload, versionReplicas: ReadonlyMap<string, number>): string {
+  const replicas = app.versions.length === 0 ? workload.replicas : [...versionReplicas];
+  return JSON.stringify([workload.image, workload.env, workload.labels, workload.annotations, replicas]);
 }
 
 /** A Service for an app: identical in every cluster, so Istio merges endpoints across the mesh. */

@@ -1,4 +1,5 @@
 import { ApiObject, App, Chart } from 'cdk8s';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { generateFleet } from '../../bench/generate.js';
@@ -48,6 +49,22 @@ describe('FleetObject.toJson', () => {
       spec: { list: [{ b: 1, a: [] }, {}, [3, 2]], empty: {}, nothing: [] },
     } as KubeObject);
     same({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' } });
+  });
+
+  it('matches it on any plain data: keys in and out of order (numeric ones too), nulls and empties at any depth', () => {
+    const key = fc.constantFrom('a', 'b', 'c', 'z', 'aa', 'a-b', '10', '9', 'spec', 'name');
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.constant(undefined), fc.string({ maxLength: 3 }), fc.integer(), fc.boolean(), tie('array'), tie('object')),
+      array: fc.array(tie('value'), { maxLength: 4 }),
+      object: fc.dictionary(key, tie('value'), { maxKeys: 5, noNullPrototype: true }),
+    }));
+    const labels = fc.dictionary(key, fc.constantFrom('x', 'y'), { maxKeys: 3, noNullPrototype: true });
+    fc.assert(
+      fc.property(value, value, fc.option(labels, { nil: undefined }), (spec, data, objectLabels) => {
+        same({ apiVersion: 'v1', kind: 'Thing', metadata: { name: 'n', ...(objectLabels ? { labels: objectLabels } : {}) }, spec, data } as KubeObject);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('honours metadata changed after construction and JSON patches', async () => {

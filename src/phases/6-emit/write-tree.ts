@@ -233,6 +233,8 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
  * test runner that cannot load this module in a worker).
  */
 export function readTreeInBackground(outDir: string, unchangedSince?: ReadonlyMap<string, string>): () => Promise<DiskTree> {
+  // Nothing to read (a first synth): no thread to start, which would take CPU from the compile.
+  if (!existsSync(outDir)) return () => Promise.resolve(readTree(outDir, unchangedSince));
   let worker: Worker | undefined;
   const read = new Promise<DiskTree>((done, fail) => {
     worker = new Worker(new URL(import.meta.url), { workerData: { readTree: outDir, unchangedSince } });

@@ -156,7 +156,10 @@ type FileHash = Pick<EmittedFile, 'path' | 'hash'>;
  * `compiled`: the thread's files sorted by path, one `path \t hash` line each (one string passes
  * between threads far quicker than an object per file). `written`: their stamps, when asked for.
  */
-type Reply = { kind: 'compiled'; files: string } | { kind: 'written'; stamps?: StampLines } | { kind: 'texts'; texts: [string, string][] } | { kind: 'failed'; error: string };
+type Reply = { kind: 'compiled'; files: string } | { kind: 'written'; stamps?: StampLines } | { kind: 'texts'; texts: [string, string][] } | { kind: 'failed'; error: string; system?: SystemErrorFields };
+
+/** What identifies a failure of the operating system's (disk full, no permission), kept across threads: guard.ts reports it as such. */
+type SystemErrorFields = Pick<NodeJS.ErrnoException, 'code' | 'syscall' | 'path'>;
 
 interface ShardJob {
   readonly shard: Shard;
@@ -280,7 +283,8 @@ class ShardThread {
 
   private failure(reply: Reply | undefined): Error {
     const what = reply === undefined ? 'the thread did not start' : reply.kind === 'failed' ? reply.error : `unexpected ${reply.kind}`;
-    return new Error(`on compile thread ${this.job.shard.index + 1} of ${this.job.shard.count}: ${what}`);
+    const error = new Error(`on compile thread ${this.job.shard.index + 1} of ${this.job.shard.count}: ${what}`);
+    return reply?.kind === 'failed' && reply.system ? Object.assign(error, reply.system) : error;
   }
 }
 
@@ -353,7 +357,9 @@ if (!isMainThread && workerData?.compileShard) {
     try {
       work();
     } catch (error) {
-      reply({ kind: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      const { code, syscall, path } = (error ?? {}) as NodeJS.ErrnoException;
+      const system = typeof code === 'string' ? { code, syscall, path } : undefined;
+      reply({ kind: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error), ...(system ? { system } : {}) });
     }
   };
   const { shard, writeAhead } = workerData.compileShard as ShardJob;

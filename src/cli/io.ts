@@ -10,4 +10,4 @@ export const processIo: Io = {
 };
 
 /** Exit codes (docs/cli.md). */
-export const EXIT = { ok: 0, specErrors: 1, usage: 2, internal: 3, /** `fleet diff`: the two sides differ. */ changes: 1 } as const;
+export const EXIT = { ok: 0, specErrors: 1, usage: 2, internal: 3, /** The machine refused a read or write (disk full, no permission). */ system: 4, /** `fleet diff`: the two sides differ. */ changes: 1 } as const;

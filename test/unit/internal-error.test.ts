@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guarded } from '../../src/cli/guard.js';
+import { guarded, systemFailure } from '../../src/cli/guard.js';
 import { run } from '../../src/cli/program.js';
 
 describe('internal errors', () => {
@@ -18,6 +18,24 @@ describe('internal errors', () => {
     expect(code).toBe(3);
     expect(printed).toMatch(/^fleet: internal error: this is a bug in fleet/);
     expect(printed).toMatch(/TypeError: stdout went away\n\s+at /);
+  });
+
+  it('reports a read or write the machine refused as such, with the file and no stack, and exit 4', async () => {
+    let printed = '';
+    const full = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: 'ENOSPC', syscall: 'write', path: 'out.fleet-staging/na-1/kustomization.yaml' });
+    const code = await guarded(() => Promise.reject(full), (text) => (printed += text));
+    expect(code).toBe(4);
+    expect(printed).toBe(
+      'fleet: error: cannot write out.fleet-staging/na-1/kustomization.yaml: no space left on the device (ENOSPC)\n' +
+        '  help: fleet writes atomically: the output folder keeps what it held before this run (a swap cut short is finished by the next one)\n',
+    );
+  });
+
+  it('takes only the machine\'s refusals for such: other system errors are bugs', () => {
+    expect(systemFailure(Object.assign(new Error('x'), { code: 'EACCES', syscall: 'open', path: 'out' }))).toBe('fleet: error: cannot open out: permission denied (EACCES)');
+    expect(systemFailure(Object.assign(new Error('x'), { code: 'ENOENT', syscall: 'open', path: 'out/x' }))).toBeUndefined(); // fleet lost track of a file: a bug
+    expect(systemFailure(new TypeError('x'))).toBeUndefined();
+    expect(systemFailure(undefined)).toBeUndefined();
   });
 
   it('passes exit codes of normal runs through', async () => {

@@ -140,7 +140,13 @@ export function writeFiles(dir: string, files: Iterable<readonly [string, string
     const folder = dirname(target);
     if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
     folders.add(folder);
-    writeFileSync(target, text);
+    try {
+      writeFileSync(target, text);
+    } catch (error) {
+      // A failed write() (a full disk) names no file: name it, for the report (src/cli/guard.ts).
+      if (error && typeof error === 'object' && !('path' in error)) Object.assign(error, { path: target });
+      throw error;
+    }
     stamps?.add(path, lstatSync(target));
   }
 }

@@ -126,7 +126,7 @@ async function compileOn(others: readonly ShardThread[], files: readonly SpecFil
       if (dir === writeAhead?.dir) {
         // Every file is there already. A first synth asks for them all (paths are distinct paths of `hashes`).
         if (stamps && ahead && paths.length === hashes.size) stamps.addLines(ahead.lines());
-        else if (stamps) for (const path of paths) stamps.set(path, aheadStamps().get(path) ?? stampOf(dir, path));
+        else if (stamps) for (const path of paths) stamps.addStamp(path, aheadStamps().get(path) ?? stampOf(dir, path));
         return;
       }
       const byThread = new Map<ShardThread, string[]>(others.map((other) => [other, []]));

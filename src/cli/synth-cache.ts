@@ -122,8 +122,8 @@ export function readTreeState(root: string): TreeState {
 /**
  * True when the recorded tree (a record's `tree`: lines, in any order) and the current one's
  * entries (see readTreeState) hold the same files with the same size, times and inode: no file was
- * edited, added, removed or replaced. As sets, with no sorting: the current entries are of distinct
- * paths, so as many of them as there are lines, each one of the lines, are the lines.
+ * edited, added, removed or replaced. Compared as sets, with no sorting: the current entries are
+ * of distinct paths, so as many of them as there are lines, each one among the lines, are the same set.
  */
 export function sameTreeState(recorded: string, current: readonly string[]): boolean {
   const lines = recorded === '' ? [] : recorded.split('\n');

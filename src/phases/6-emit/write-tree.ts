@@ -55,7 +55,7 @@ export class Stamps {
   /** Stamps of a map of path -> fileStamp. */
   static fromMap(stamps: ReadonlyMap<string, string>): Stamps {
     const all = new Stamps();
-    for (const [path, stamp] of stamps) all.set(path, stamp);
+    for (const [path, stamp] of stamps) all.addStamp(path, stamp);
     return all;
   }
 
@@ -67,7 +67,7 @@ export class Stamps {
   }
 
   /** Adds a file's stamp, as fileStamp made it. */
-  set(path: string, stamp: string): void {
+  addStamp(path: string, stamp: string): void {
     this.parts.push(`${path}\t${stamp}`);
     this.count++;
     const ctime = changeTimeOf(stamp);

@@ -136,7 +136,7 @@ export function sameTreeState(recorded: string, current: readonly string[]): boo
  * A cache file's text: the record but its tree as one line of JSON, then the tree as it is (a JSON
  * string of it would escape every tab and line break: as long as the rest of recording, at 100,000 files).
  */
-export function cacheFileText({ tree, ...rest }: CacheRecord): string {
+function cacheFileText({ tree, ...rest }: CacheRecord): string {
   return `${JSON.stringify({ ...rest, treeLength: tree.length })}\n${tree}`;
 }
 

@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // test/setup.ts fails any test that asserts nothing.
+    setupFiles: ['test/setup.ts'],
     // The end-to-end and property tests spawn processes and compile schemas; 2 cores are plenty for 2 workers.
     maxWorkers: 2,
     testTimeout: 60_000,

@@ -180,7 +180,7 @@ export function generateFleet({ clusters: clusterCount, apps: appCount, callers 
       Object.assign(rule, {
         split: { stable: 90, canary: 10 },
         match: [{ headers: { 'x-canary': { exact: '1' } }, version: 'canary' }],
-        retries: { attempts: 3, perTryTimeout: '2s', retryOn: '5xx' },
+        retries: { attempts: 3, perTryTimeout: '1s', retryOn: '5xx,unavailable,cancelled' },
         timeout: '5s',
         outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s' },
         ...(regions.length > 1 ? { failover: [{ from: regions[0], to: regions[1] }] } : {}),

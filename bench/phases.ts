@@ -6,7 +6,7 @@ import { load } from '../src/phases/1-load/index.js';
 import { validate } from '../src/phases/2-validate/index.js';
 import { buildTrafficGraph, resolve } from '../src/phases/3-resolve/index.js';
 import { place } from '../src/phases/4-place/index.js';
-import { checkTraffic, render } from '../src/phases/5-render/index.js';
+import { checkTraffic, render, Topology } from '../src/phases/5-render/index.js';
 import { fluxEntrypoints } from '../src/phases/6-emit/flux.js';
 import { emit } from '../src/phases/6-emit/index.js';
 import { verifyOutput } from '../src/phases/6-emit/verify.js';
@@ -48,8 +48,9 @@ export function runPhases(specPath: string): PhaseRun {
   const plan = timed('place', () => place(fleet, loaded.sourceMap, diagnostics, new Map()));
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
   const rendered = timed('render', () => {
-    checkTraffic(fleet, traffic, plan, loaded.sourceMap, diagnostics);
-    return render(fleet, plan, traffic, fileOf);
+    const topology = new Topology(fleet, plan, traffic);
+    checkTraffic(fleet, topology, loaded.sourceMap, diagnostics);
+    return render(fleet, topology, fileOf);
   });
   const errors = diagnostics.sorted().filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new Error(`the generated spec does not compile:\n${errors.slice(0, 5).map((d) => `${d.code}: ${d.message}`).join('\n')}`);

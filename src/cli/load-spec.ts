@@ -4,7 +4,7 @@ import type { PreviousPlacement } from '../model/plan.js';
 import { LOCK_FILE, parseLock } from '../phases/6-emit/index.js';
 import { formatDiagnostics } from '../diagnostics/format.js';
 import { hasErrors } from '../diagnostics/diagnostic.js';
-import { compileInParallel, type ParallelCompileOptions, type ParallelCompileResult } from './compile-parallel.js';
+import { compile, type CompileOptions, type CompileResult } from '../compiler.js';
 import { EXIT, type Io } from './io.js';
 import { DEFAULT_SPEC, readSpecFiles, type ReadSpecResult } from './spec-files.js';
 
@@ -13,7 +13,7 @@ import { DEFAULT_SPEC, readSpecFiles, type ReadSpecResult } from './spec-files.j
  * Returns the result when it has no errors, or the exit code to stop with. `read`: the spec files
  * when already read (synth's cache keys on them, so it compiles exactly what it keyed).
  */
-export async function compileSpec(specPath: string | undefined, io: Io, options: ParallelCompileOptions & { outDir?: string; read?: ReadSpecResult }): Promise<ParallelCompileResult | number> {
+export function compileSpec(specPath: string | undefined, io: Io, options: CompileOptions & { outDir?: string; read?: ReadSpecResult }): CompileResult | number {
   const { read: given, outDir, ...compileOptions } = options;
   const read = given ?? readSpecFiles(specPath ?? DEFAULT_SPEC);
   const sources = new Map(read.files.map((f) => [f.path, f.text]));
@@ -21,7 +21,7 @@ export async function compileSpec(specPath: string | undefined, io: Io, options:
     io.err(formatDiagnostics(read.diagnostics, sources));
     return read.diagnostics.some((d) => d.code === 'spec_not_found') ? EXIT.usage : EXIT.specErrors;
   }
-  const result = await compileInParallel(read.files, { ...compileOptions, previous: compileOptions.previous ?? previousPlacement(outDir ?? 'out') });
+  const result = compile(read.files, { ...compileOptions, previous: compileOptions.previous ?? previousPlacement(outDir ?? 'out') });
   const diagnostics = [...read.diagnostics, ...result.diagnostics];
   if (diagnostics.length > 0) io.err(formatDiagnostics(diagnostics, sources));
   return hasErrors(diagnostics) ? EXIT.specErrors : result;
@@ -36,5 +36,5 @@ export function previousPlacement(outDir: string): PreviousPlacement {
     return new Map();
   }
   const lock = parseLock(text);
-  return new Map((lock?.placement ?? []).map((p) => [`${p.namespace}/${p.name}`, p.clusters]));
+  return new Map((lock?.placement ?? []).map((p) => [`${p.namespace}/${p.name}`, p.divided ?? p.clusters]));
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { SpecFile } from '../phases/1-load/index.js';
-import { fileStamp, forEachLine, type Stamps } from '../phases/6-emit/write-tree.js';
+import { fileStamp, forEachLine, type Stamps } from './output-folder.js';
 import { SCHEMA_URL } from '../phases/2-validate/schema.js';
 import type { Io } from './io.js';
 import { readSpecFiles, type ReadSpecResult } from './spec-files.js';

@@ -4,6 +4,8 @@ import type {
   FluxSpec,
   GatewaySpec,
   Labels,
+  MeshSpec,
+  PlatformSpec,
   OverrideSpec,
   PlacementRuleSpec,
   PortProtocol,
@@ -27,6 +29,32 @@ export interface ResolvedFleet {
   readonly traffic: readonly TrafficRuleSpec[];
   /** Present when the spec opts in to Flux entrypoints (`flux:`). */
   readonly flux?: FluxSettings;
+  /** `mesh:` with every default applied (also when the spec has no `mesh:`). */
+  readonly mesh: MeshSettings;
+  /** `platform:` with every default applied (also when the spec has no `platform:`). */
+  readonly platform: PlatformSettings;
+}
+
+/** The platform services the `fleet-platform` Calico tier keeps reachable (calico/baseline.ts). */
+export interface PlatformSettings {
+  /** How pods resolve names: CoreDNS pods (`kube-dns`), or NodeLocal DNSCache on each node's link-local address too (`node-local`). */
+  readonly dns: { readonly mode: 'kube-dns' | 'node-local'; readonly nodeLocalAddresses: readonly string[] };
+  /** Who scrapes managed pods, and on which target ports. */
+  readonly monitoring: { readonly namespaces: readonly string[]; readonly podLabels: Readonly<Record<string, string>>; readonly ports: readonly number[] };
+  /** Collectors managed pods send telemetry to (none by default), sorted by name. */
+  readonly telemetry: readonly { readonly name: string; readonly namespace: string; readonly podLabels: Readonly<Record<string, string>>; readonly ports: readonly number[] }[];
+  /** `platform:` as written, when the spec has one. */
+  readonly spec?: PlatformSpec;
+}
+
+/** How the namespaces fleet manages join the Istio mesh. */
+export interface MeshSettings {
+  /** The PeerAuthentication mode of every managed namespace. */
+  readonly mtls: 'STRICT' | 'PERMISSIVE';
+  /** The Istio revision namespaces are labelled with (`istio.io/rev`); without one, `istio-injection: enabled`. */
+  readonly revision?: string;
+  /** `mesh:` as written, when the spec has one. */
+  readonly spec?: MeshSpec;
 }
 
 /** `flux:` with every default applied. */

@@ -3,8 +3,6 @@ export interface Manifest {
   /** Plain JSON, keys sorted (apiVersion, kind, metadata first), as cdk8s's toJson() returns it. */
   readonly object: KubeObject;
   readonly source: ManifestSource;
-  /** The same manifest is listed in several clusters (it names none of them): serialized once. */
-  readonly shared?: boolean;
 }
 
 /** The spec entry an object came from, for the generated-file header. */

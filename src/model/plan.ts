@@ -14,21 +14,31 @@ export interface PlacementPlan {
   readonly apps: readonly AppPlacement[];
 }
 
-/** What rendering needs of a plan: replicas per cluster of each app. Small enough to pass between threads. */
+/** What rendering reads of a plan: where each app runs and what runs there. */
 export interface Placement {
-  readonly apps: readonly Pick<AppPlacement, 'namespace' | 'name' | 'clusters'>[];
+  readonly apps: readonly Pick<AppPlacement, 'namespace' | 'name' | 'clusters' | 'workloads'>[];
 }
 
 /** The Placement part of a plan, as plain data of its own. */
 export function placementOf(plan: PlacementPlan): Placement {
-  return { apps: plan.apps.map(({ namespace, name, clusters }) => ({ namespace, name, clusters })) };
+  return { apps: plan.apps.map(({ namespace, name, clusters, workloads }) => ({ namespace, name, clusters, workloads })) };
 }
 
 export interface AppPlacement {
   readonly namespace: string;
   readonly name: string;
-  /** Replicas per cluster, clusters with none left out (the contract's shape). */
+  /**
+   * Replicas per cluster as rendered (placement's division, then overrides; summed over versions),
+   * clusters with none left out (the contract's shape).
+   */
   readonly clusters: Readonly<Record<string, number>>;
+  /**
+   * Placement's own division, present only where an override changed a count: what the next run
+   * keeps stable (the lock records it), while `clusters` is what runs.
+   */
+  readonly divided?: Readonly<Record<string, number>>;
+  /** What runs in each cluster that runs the app, by cluster name: the rendered workloads, decided here. */
+  readonly workloads: Readonly<Record<string, ClusterWorkload>>;
   readonly rule: string;
   readonly strategy: ReplicaStrategy;
   /** The app's `replicas`: per cluster when Duplicated, in total otherwise. */
@@ -49,9 +59,41 @@ export interface AppPlacement {
   readonly apportionment: readonly string[];
 }
 
+/** An app as it runs in one cluster: placement's replicas, then every override that selects it there. */
+export interface ClusterWorkload {
+  /** Replicas in the cluster, summed over the app's Deployments. */
+  readonly replicas: number;
+  /** The overrides applied here, in the order written (absent when none). */
+  readonly overrides?: readonly string[];
+  /** The app's labels after overrides (on every object of the app here). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** Pod template annotations after overrides. */
+  readonly podAnnotations: Readonly<Record<string, string>>;
+  /** One Deployment per version (one for an app without versions), in the app's version order. */
+  readonly deployments: readonly DeploymentPlan[];
+}
+
+/** One Deployment of an app in one cluster. */
+export interface DeploymentPlan {
+  /** See src/model/names.ts: the first version's Deployment is named after the app. */
+  readonly name: string;
+  /** The version it runs; absent for an app without versions. */
+  readonly version?: string;
+  /** The version's own image, rewritten by overrides (registry, tag). */
+  readonly image: string;
+  readonly replicas: number;
+  /** The app's variables, the version's over them, then the overrides', in order. */
+  readonly env: readonly { readonly name: string; readonly value: string }[];
+}
+
 export interface ClusterDecision {
   readonly cluster: string;
+  /** Replicas as rendered (after overrides). */
   readonly replicas: number;
+  /** Placement's division here, present only when an override changed it. */
+  readonly divided?: number;
+  /** The overrides whose `replicas` set the count here (the last one wins). */
+  readonly replicasFrom?: string;
   /** Passed every filter. A feasible cluster may still get 0 replicas (weight 0, not in the chosen groups). */
   readonly feasible: boolean;
   /** Reads as "cluster(s) <reason>" for filtered clusters; otherwise why it got what it got. */

@@ -19,6 +19,10 @@ export interface FleetSpec {
   traffic: TrafficRuleSpec[];
   /** Opt-in Flux entrypoints; set in one file of the spec. */
   flux?: FluxSpec;
+  /** How fleet's namespaces join the Istio mesh; set in one file of the spec. */
+  mesh?: MeshSpec;
+  /** The platform services managed pods use and are used by (DNS, monitoring, telemetry); set in one file of the spec. */
+  platform?: PlatformSpec;
 }
 
 export const SECTIONS = ['clusters', 'apps', 'placement', 'overrides', 'gateways', 'traffic'] as const;
@@ -191,6 +195,26 @@ export interface TrafficRuleSpec {
   };
   connectionPool?: { maxConnections?: number; maxPendingRequests?: number; maxRequestsPerConnection?: number };
   tls?: 'ISTIO_MUTUAL' | 'DISABLE';
+  /** Whether callers prefer the destination's endpoints nearest to them (docs/traffic.md, "Keeping traffic near"). */
+  locality?: LocalityMode;
+}
+
+/** `Nearest`: callers use the endpoints of their own locality while healthy; `Any`: spread over every locality. */
+export type LocalityMode = 'Nearest' | 'Any';
+
+/** `mesh:`: how the namespaces fleet manages join the Istio mesh (docs/spec.md). */
+export interface MeshSpec {
+  /** Peer authentication of the managed namespaces. */
+  mtls?: 'STRICT' | 'PERMISSIVE';
+  /** An Istio revision (or revision tag): namespaces get `istio.io/rev: <revision>` instead of `istio-injection: enabled`. */
+  revision?: string;
+}
+
+/** `platform:`: what the `fleet-platform` Calico tier keeps open for managed pods under the default deny (docs/spec.md#platform). */
+export interface PlatformSpec {
+  dns?: { mode?: 'kube-dns' | 'node-local'; nodeLocalAddresses?: string[] };
+  monitoring?: { namespaces?: string[]; podLabels?: Labels; ports?: number[] };
+  telemetry?: { name: string; namespace: string; podLabels: Labels; ports: number[] }[];
 }
 
 /** `flux:`: emit one Flux Kustomization per cluster that applies its output folder (docs/gitops.md). */

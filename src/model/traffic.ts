@@ -1,4 +1,4 @@
-import type { GatewaySpec, Labels, PortProtocol, TrafficRuleSpec } from './spec.js';
+import type { GatewaySpec, Labels, LocalityMode, PortProtocol, TrafficRuleSpec } from './spec.js';
 
 /**
  * The traffic graph: who may call whom, on which ports, routed how. Built once from the spec's
@@ -46,6 +46,8 @@ export interface DestinationPolicy {
   /** True when `outlierDetection` is fleet's default, added because `failover` needs it. */
   readonly defaultOutlierDetection: boolean;
   readonly failover?: TrafficRuleSpec['failover'];
+  /** Whether callers prefer nearby endpoints (default `Nearest`); what that renders depends on where the destination runs (istio/locality.ts). */
+  readonly locality: LocalityMode;
 }
 
 /** An ingress gateway with every default applied. */

@@ -25,7 +25,7 @@ export function formatExplanation(app: App, placement: AppPlacement): string {
     d.cluster,
     d.replicas > 0 ? String(d.replicas) : '-',
     d.weight !== undefined ? String(d.weight) : '-',
-    d.feasible ? (d.replicas > 0 ? `chosen: ${d.reason}` : `feasible, idle: ${d.reason}`) : `skipped: ${d.reason}`,
+    `${d.feasible ? (d.replicas > 0 || d.divided ? `chosen: ${d.reason}` : `feasible, idle: ${d.reason}`) : `skipped: ${d.reason}`}${d.replicasFrom ? `; override \`${d.replicasFrom}\` sets ${d.replicas} (placement divided ${d.divided})` : ''}`,
   ]);
   lines.push(textTable(['CLUSTER', 'REPLICAS', 'WEIGHT', 'WHY'], rows, (i) => i === 1 || i === 2).trimEnd());
 
@@ -45,8 +45,22 @@ export function formatExplanation(app: App, placement: AppPlacement): string {
   if (placement.apportionment.length) {
     lines.push('', 'apportionment:', ...placement.apportionment.map((s) => `  ${s}`));
   }
+  lines.push(...workloadLines(placement));
   return `${lines.join('\n')}\n`;
 }
+
+/** What runs where, as rendered: each cluster's Deployments with replicas and image, and the overrides applied there. */
+function workloadLines(placement: AppPlacement): string[] {
+  const clusters = Object.keys(placement.workloads).sort(naturalOrder);
+  if (clusters.length === 0) return [];
+  const rows = clusters.flatMap((cluster) => {
+    const workload = placement.workloads[cluster];
+    return workload.deployments.map((d, i) => [i === 0 ? cluster : '', d.name, String(d.replicas), d.image, i === 0 ? (workload.overrides ?? []).join(', ') || '-' : '']);
+  });
+  return ['', 'workloads (as rendered, overrides applied):', indent(textTable(['CLUSTER', 'DEPLOYMENT', 'REPLICAS', 'IMAGE', 'OVERRIDES'], rows, (i) => i === 2).trimEnd())];
+}
+
+const naturalOrder = new Intl.Collator('en', { numeric: true }).compare;
 
 function strategyLine(placement: AppPlacement, replicas: { weights?: unknown; dynamic?: string; min?: number; max?: number }): string {
   const bounds = [replicas.min !== undefined ? `min ${replicas.min}` : '', replicas.max !== undefined ? `max ${replicas.max}` : ''].filter(Boolean).join(', ');

@@ -4,7 +4,8 @@ import { toYaml } from '../../src/phases/6-emit/yaml.js';
 /**
  * Random fleet specs that are valid by construction (every app matched by a catch-all rule,
  * references resolve, split weights sum to 100) but otherwise varied: clusters with and without
- * topology, taints, capacity; apps with versions, ports, requests; every replica strategy.
+ * topology, taints, capacity; apps with versions, ports, requests; every replica strategy;
+ * overrides of image, replicas, env and annotations.
  * Placement may still be infeasible (tainted or full clusters): that must be a located error.
  */
 const REGIONS = ['us-east1', 'europe-west1', 'asia-southeast1'];
@@ -89,5 +90,19 @@ export const fleetSpecs = fc
         : [],
     );
 
-    return toYaml({ apiVersion: 'fleet/v1alpha1', kind: 'Fleet', metadata: { name: 'fuzz' }, clusters, apps, placement, traffic });
+    const overrides = chance(50)
+      ? [
+          {
+            name: 'regional',
+            apps: chance(50) ? {} : { matchLabels: { tier: pick(['web', 'api', 'data']) } },
+            clusters: { matchLabels: { tier: pick(['gold', 'silver']) } },
+            ...(chance(50) ? { image: chance(50) ? { registry: 'mirror.example.com/acme' } : { tag: '9.9.9' } } : {}),
+            ...(chance(50) ? { replicas: pick([0, 1, 4, 7]) } : {}),
+            ...(chance(40) ? { env: { REGION: 'x', LOG_LEVEL: 'warn' } } : {}),
+            ...(chance(30) ? { annotations: { 'example.com/restart': 'yes' } } : {}),
+          },
+        ]
+      : [];
+
+    return toYaml({ apiVersion: 'fleet/v1alpha1', kind: 'Fleet', metadata: { name: 'fuzz' }, clusters, apps, placement, overrides, traffic });
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { haveUpstreamSchemas, upstreamProblems } from '../helpers/upstream-schemas.js';
+import { upstreamProblems, upstreamSchemasPresent } from '../helpers/upstream-schemas.js';
 import { compileText } from '../helpers/spec.js';
 import { documentsOf } from '../helpers/trees.js';
 import { fleetSpecs } from './arbitraries.js';
@@ -18,7 +18,7 @@ it('synth never throws on valid fleets; output is deterministic and schema-valid
       }
       const second = compileText(text);
       expect([...second.tree!]).toEqual([...first.tree!]);
-      if (haveUpstreamSchemas) {
+      if (upstreamSchemasPresent()) {
         const problems = documentsOf(first.tree!).flatMap(({ path, doc }) => upstreamProblems(doc).map((p) => `${path}: ${p}`));
         expect(problems).toEqual([]);
       }

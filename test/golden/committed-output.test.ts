@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareTree, isClean, writeTree } from '../../src/phases/6-emit/write-tree.js';
+import { compareTree, isClean, writeTree } from '../../src/cli/output-folder.js';
 import { committedFleets, renderFleet, ROOT } from '../helpers/trees.js';
 
 /**

@@ -2,15 +2,39 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { it } from 'vitest';
 
 /**
  * Validates rendered documents against the upstream JSON Schemas in ../shared/schemas (Kubernetes
  * 1.35 and 1.28, Istio, Calico, Flux, kustomize), strict like kubeconform -strict. That folder sits
- * beside the project in CI; a user's clone has none, so callers skip with a message when absent.
+ * beside the project in CI, where its absence fails the checks; a user's clone has none, so there
+ * they are skipped with a message. Tests declare such checks with itUpstream, or ask upstreamSchemasPresent().
  */
 export const SCHEMA_DIR = fileURLToPath(new URL('../../../shared/schemas/', import.meta.url));
 export const haveUpstreamSchemas = existsSync(`${SCHEMA_DIR}index.json`);
 export const SKIP_MESSAGE = `../shared/schemas not found (${SCHEMA_DIR}): upstream schema checks skipped`;
+/** CI sets CI=true and lays shared/ beside the clone. */
+const IN_CI = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
+export const MISSING_IN_CI = `../shared/schemas not found (${SCHEMA_DIR}index.json), and CI is set: CI validates every rendered document against the upstream schemas, so they must be there (lay shared/ beside the clone; outside CI, unset CI to skip these checks)`;
+
+/** Whether the upstream checks can run: false (skip) outside CI when the schemas are absent; in CI their absence throws. */
+export function upstreamSchemasPresent(): boolean {
+  if (haveUpstreamSchemas) return true;
+  if (IN_CI) throw new Error(MISSING_IN_CI);
+  return false;
+}
+
+/** A test of upstream validity: runs when the schemas are there, fails in CI when they are not, and is skipped, saying why, elsewhere. */
+export function itUpstream(name: string, test: () => void | Promise<void>): void {
+  if (haveUpstreamSchemas) it(name, test);
+  else if (IN_CI) it(name, () => upstreamSchemasPresent());
+  else {
+    it(name, (context) => {
+      console.warn(SKIP_MESSAGE);
+      context.skip(SKIP_MESSAGE);
+    });
+  }
+}
 
 interface IndexEntry {
   apiVersion: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { closest, editDistance } from '../../src/diagnostics/suggest.js';
 import { cidrProblem } from '../../src/phases/2-validate/rules/cidrs.js';
-import { rewriteImage } from '../../src/phases/3-resolve/overrides.js';
+import { rewriteImage } from '../../src/phases/4-place/workloads.js';
 import { parseQuantity } from '../../src/phases/3-resolve/quantity.js';
 
 describe('did you mean', () => {

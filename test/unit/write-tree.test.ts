@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GENERATED_MARK, LOCK_FILE } from '../../src/phases/6-emit/index.js';
 import { readTreeState } from '../../src/cli/synth-cache.js';
-import { compareTree, fileStamp, outputOf, readTree, readTreeInBackground, Stamps, stagingForFirstWrite, writeFiles, writeTree } from '../../src/phases/6-emit/write-tree.js';
+import { compareTree, fileStamp, outputOf, readTree, Stamps, writeFiles, writeTree } from '../../src/cli/output-folder.js';
 
 const folders: string[] = [];
 afterEach(() => {
@@ -78,13 +78,6 @@ describe('writing the output tree', async () => {
     expect(readdirSync(out, { recursive: true })).toEqual(['a', 'a/one.yaml']);
   });
 
-  it('reads the same tree on a worker thread as on this one', async () => {
-    const out = outDir();
-    await writeTree(out, tree({ 'a/one.yaml': '1\n', 'b/c/two.yaml': '2\n' }));
-    writeFileSync(join(out, 'notes.md'), 'mine\n');
-    expect(await readTreeInBackground(out)()).toEqual(readTree(out));
-    expect(readTree(join(out, 'missing'))).toEqual({ hashes: new Map(), handWritten: new Set(), unowned: new Set() });
-  });
 
   it('takes the lock\'s hash for files that kept their stamp since the last synth, and reads the rest', async () => {
     const out = outDir();
@@ -94,7 +87,6 @@ describe('writing the output tree', async () => {
 
     expect(readTree(out).hashes.get('a/one.yaml')).toBe(real('a/one.yaml'));
     expect(readTree(out, stamps).hashes.get('a/one.yaml')).toBe('sha256:x'); // not read: the lock's word
-    expect(await readTreeInBackground(out, stamps)()).toEqual(readTree(out, stamps));
 
     writeFileSync(join(out, 'a/one.yaml'), 'edited\n');
     const afterEdit = readTree(out, stamps);
@@ -171,22 +163,6 @@ describe('writing the output tree', async () => {
     expect(linesOf(unchanged.stamps!)).toEqual(walked());
     // Read without the last stamps, the folder's other files have none: no stamps at all.
     expect((await writeTree(out, tree({ 'a/one.yaml': 'again\n', 'b/three.yaml': '3\n' }), readTree(out), { stamp: true })).stamps).toBeUndefined();
-  });
-
-
-  it('writes a first tree through a staging folder filled ahead, and only into a folder that does not exist', async () => {
-    const out = outDir();
-    const files = tree({ 'a/one.yaml': '1\n', 'b/two.yaml': '2\n' });
-    const staging = stagingForFirstWrite(out)!;
-    expect(staging).toBe(`${out}.fleet-staging`);
-    const ahead = new Stamps();
-    writeFiles(staging, [['a/one.yaml', files.get('a/one.yaml')!]], ahead); // one thread was done early
-    const written = await writeTree(out, outputOf(files), undefined, { stamp: true, prestaged: true });
-    expect(written.added).toEqual([...files.keys()]);
-    expect(readdirSync(join(out, '..')).sort()).toEqual(['out']);
-    for (const [path, text] of files) expect(readFileSync(join(out, path), 'utf8')).toBe(text);
-    expect(linesOf(written.stamps!)).toEqual(readTreeState(out).entries.sort());
-    expect(stagingForFirstWrite(out)).toBeUndefined();
   });
 
 });

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatDiagnostics } from '../../diagnostics/format.js';
-import { compareTree, isClean } from '../../phases/6-emit/write-tree.js';
+import { compareTree, outputOfCompiled, isClean } from '../output-folder.js';
 import { COMMENT_BUDGET, diffTrees, formatDiff, hasChanges, type DiffFormat } from '../../report/diff/index.js';
 import { readBase } from '../diff-base.js';
 import { EXIT, type Io } from '../io.js';
@@ -28,13 +28,10 @@ export function diffCommand(io: Io, setExit: (code: number) => void): Command {
     .option('-o, --out <dir>', 'the committed output folder: checked against the spec, and its lock holds the previous placement', 'out')
     .option('--max-length <chars>', `markdown: shorten the report to at most this many characters, saying what was cut (0: no limit)`, parseLength, COMMENT_BUDGET)
     .action(async (spec: string, options: DiffOptions) => {
-      const head = await compileSpec(spec, io, { outDir: options.out });
+      const head = compileSpec(spec, io, { outDir: options.out });
       if (typeof head === 'number') return setExit(EXIT.usage);
-      // The rendered files, gathered from the compile threads; the output's hashes (no re-hashing) tell what out/ lacks.
-      const output = head.output!;
-      const tree = await output.tree();
-      const stale = compareTree(options.out, output);
-      output.close();
+      const tree = head.tree!;
+      const stale = compareTree(options.out, outputOfCompiled(tree));
 
       const base = readBase(options.base, spec, options.out);
       if ('diagnostics' in base) {

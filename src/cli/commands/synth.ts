@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { FLUX_DIR } from '../../phases/6-emit/flux.js';
-import { rmSync } from 'node:fs';
-import { compareTree, isClean, readTreeInBackground, stagingForFirstWrite, withoutTrailingSlash, writeTree, type DiskTree, type Output } from '../../phases/6-emit/write-tree.js';
+import { compareTree, isClean, outputOfCompiled, readTree, withoutTrailingSlash, writeTree, type DiskTree, type Output } from '../output-folder.js';
 import { EXIT, type Io } from '../io.js';
 import { compileSpec } from '../load-spec.js';
 import { openSynthCache, type SynthCache } from '../synth-cache.js';
@@ -13,7 +12,7 @@ export function synthCommand(io: Io, setExit: (code: number) => void): Command {
     .option('-o, --out <dir>', 'output folder', 'out')
     .option('--check', 'render in memory and fail if the output folder differs (writes nothing)')
     .option('--no-cache', 'always compile: neither use nor refresh the cache of the last synth')
-    .action(async (spec: string, options: { out: string; check?: boolean; cache: boolean }) => {
+    .action((spec: string, options: { out: string; check?: boolean; cache: boolean }) => {
       options.out = withoutTrailingSlash(options.out);
       // Nothing changed since the last synth (fleet, the spec, every file in out/): replay what it printed.
       const cache = openSynthCache(spec, options.out, { enabled: options.cache });
@@ -23,25 +22,11 @@ export function synthCommand(io: Io, setExit: (code: number) => void): Command {
         io.out(options.check ? upToDate(options.out, hit.clusters, hit.files) : rendered(options.out, hit.clusters, 0, 0, hit.files));
         return setExit(EXIT.ok);
       }
-      // A first synth into a new folder writes each thread's files as soon as they are compiled.
-      const staging = options.check ? undefined : stagingForFirstWrite(options.out);
-      const stamp = cache !== undefined;
-      // The previous output is read on another thread while the spec compiles.
-      const onDisk = readTreeInBackground(options.out, cache?.stampsOfLastSynth());
-      let result: Awaited<ReturnType<typeof compileSpec>> | undefined;
-      try {
-        result = await compileSpec(spec, cache?.watch(io) ?? io, { outDir: options.out, read: cache?.spec, writeAhead: staging ? { dir: staging, stamp } : undefined });
-      } finally {
-        if (staging && typeof result !== 'object') rmSync(staging, { recursive: true, force: true }); // the spec had errors: nothing written
-      }
+      const result = compileSpec(spec, cache?.watch(io) ?? io, { outDir: options.out, read: cache?.spec });
       if (typeof result === 'number') return setExit(result);
-      const disk = await onDisk();
-      const output = result.output!;
-      try {
-        setExit(options.check ? check(io, options.out, output, disk) : await write(io, options.out, output, disk, cache, staging !== undefined));
-      } finally {
-        output.close();
-      }
+      const output = outputOfCompiled(result.tree!);
+      const disk = readTree(options.out, cache?.stampsOfLastSynth());
+      setExit(options.check ? check(io, options.out, output, disk) : write(io, options.out, output, disk, cache));
     });
 }
 
@@ -62,8 +47,8 @@ function check(io: Io, out: string, output: Output, disk: DiskTree): number {
   return EXIT.specErrors;
 }
 
-async function write(io: Io, out: string, output: Output, disk: DiskTree, cache: SynthCache | undefined, prestaged: boolean): Promise<number> {
-  const difference = await writeTree(out, output, disk, { stamp: cache !== undefined, prestaged });
+function write(io: Io, out: string, output: Output, disk: DiskTree, cache: SynthCache | undefined): number {
+  const difference = writeTree(out, output, disk, { stamp: cache !== undefined });
   if (difference.conflicts.length > 0) {
     io.err(
       `${difference.conflicts.map((p) => `${out}/${p}: error emit_would_overwrite: this file was not written by fleet, and fleet would overwrite it`).join('\n')}\n` +

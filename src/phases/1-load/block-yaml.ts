@@ -169,7 +169,7 @@ function withoutComment(text: string): string {
 }
 
 /** Plain words the core schema reads as null or booleans. */
-const RESOLVED = new Map<string, null | boolean>([
+const RESOLVED: ReadonlyMap<string, null | boolean> = new Map([
   ...['~', 'null', 'Null', 'NULL'].map((w): [string, null] => [w, null]),
   ...['true', 'True', 'TRUE'].map((w): [string, boolean] => [w, true]),
   ...['false', 'False', 'FALSE'].map((w): [string, boolean] => [w, false]),
@@ -178,7 +178,7 @@ const DECIMAL = /^[-+]?[0-9]{1,15}(\.[0-9]{1,15})?$/;
 /** What else the core schema reads as a number (yaml's own tests: octal, int, hex, .inf and .nan, exponent, float). */
 const OTHER_NUMBER = /^(?:0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+|[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*))$/;
 /** Characters a plain scalar may not start with (YAML indicators). */
-const INDICATORS = new Set([...'[]{},#&*!|>%@`']);
+const INDICATORS: ReadonlySet<string> = new Set([...'[]{},#&*!|>%@`']);
 
 function scalar(text: string): unknown {
   const first = text[0];

@@ -95,7 +95,10 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
   }
 
   const plain = readBlockYaml(file.text);
-  if (plain) return plain.map((value, index) => ({ source: parsedWhenAsked(file, index), value }));
+  if (plain) {
+    const parse = parsedOnce(file);
+    return plain.map((value, index) => ({ source: parsedWhenAsked(file, index, parse), value }));
+  }
 
   const parsed = parseAllDocuments(file.text, { ...PARSE_OPTIONS, lineCounter });
   const docs = Array.isArray(parsed) ? parsed : [];
@@ -143,16 +146,7 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
  * source positions, is parsed the first time a diagnostic asks for one (every document of the file
  * at once), and a compile without diagnostics never parses it.
  */
-function parsedWhenAsked(file: SpecFile, index: number): SourceDocument {
-  const parse = () => {
-    const cached = parsedFiles.get(file);
-    if (cached) return cached;
-    const lineCounter = new LineCounter();
-    const docs = parseAllDocuments(file.text, { ...PARSE_OPTIONS, lineCounter });
-    const parsed = { docs: (Array.isArray(docs) ? docs : []).filter((d) => d.contents !== null), lineCounter };
-    parsedFiles.set(file, parsed);
-    return parsed;
-  };
+function parsedWhenAsked(file: SpecFile, index: number, parse: () => ParsedFile): SourceDocument {
   return {
     file: file.path,
     name: file.name,
@@ -165,7 +159,23 @@ function parsedWhenAsked(file: SpecFile, index: number): SourceDocument {
   };
 }
 
-const parsedFiles = new WeakMap<SpecFile, { docs: Document[]; lineCounter: LineCounter }>();
+interface ParsedFile {
+  readonly docs: Document[];
+  readonly lineCounter: LineCounter;
+}
+
+/** Parses a file's `yaml` documents the first time it is called, for every document of the file. */
+function parsedOnce(file: SpecFile): () => ParsedFile {
+  let parsed: ParsedFile | undefined;
+  return () => {
+    if (!parsed) {
+      const lineCounter = new LineCounter();
+      const docs = parseAllDocuments(file.text, { ...PARSE_OPTIONS, lineCounter });
+      parsed = { docs: (Array.isArray(docs) ? docs : []).filter((d) => d.contents !== null), lineCounter };
+    }
+    return parsed;
+  };
+}
 
 function firstLine(message: string): string {
   const line = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');

@@ -2,6 +2,7 @@ import type { ErrorObject } from 'ajv';
 import type { Diagnostic, Span } from '../../diagnostics/diagnostic.js';
 import { didYouMean } from '../../diagnostics/suggest.js';
 import { spanAtPath, type PathSegment, type SourceDocument } from '../1-load/source-map.js';
+import { PORT_NAME_HELP, portNameProblems } from './port-name.js';
 import { fromJsonPointer, specPath } from './spec-path.js';
 
 /** What a schema error means for later phases. */
@@ -17,8 +18,11 @@ export interface SchemaFinding {
   readonly breaksShape: boolean;
 }
 
-/** What the named definitions in the schema are, for messages about pattern and length errors. */
-const DEFINITION_MESSAGES: Record<string, { code: string; what: string; help: string }> = {
+/**
+ * What the named definitions in the schema are, for messages about pattern and length errors;
+ * `why` says what exactly is wrong when a pattern alone cannot.
+ */
+const DEFINITION_MESSAGES: Record<string, { code: string; what: string; help: string; why?: (value: string) => string[] }> = {
   dnsLabel: {
     code: 'schema_invalid_name',
     what: 'is not a valid name',
@@ -45,6 +49,8 @@ const DEFINITION_MESSAGES: Record<string, { code: string; what: string; help: st
     help: 'durations look like `500ms`, `2s`, `1m` or `1h30m`',
   },
   cidr: { code: 'schema_invalid_cidr', what: 'is not a valid CIDR', help: 'CIDRs look like `10.10.0.0/16` or `fd00::/48`' },
+  // The code predates the schema's check (it was a semantic rule); codes are stable.
+  portName: { code: 'spec_invalid_port_name', what: 'is not a valid port name in Kubernetes', help: PORT_NAME_HELP, why: portNameProblems },
 };
 
 const TRAFFIC_SOURCE_SHAPES = '`<app name>`, `{ ingress: <gateway> }` or `{ apps: <selector> }`';
@@ -122,7 +128,8 @@ function toFinding(error: ErrorObject, root: unknown, source: SourceDocument): S
       const subject = propertyName ?? (error.data as string);
       const span = propertyName !== undefined ? spanAtPath(source, [...path, propertyName], 'key') : valueSpan();
       if (known) {
-        return finding(known.code, `${JSON.stringify(subject)} ${known.what} (${where})`, span, false, [known.help]);
+        const why = known.why?.(subject) ?? [];
+        return finding(known.code, `${JSON.stringify(subject)} ${known.what} (${where})${why.length ? `: it ${why.join(', and ')}` : ''}`, span, false, [known.help]);
       }
       if (error.keyword === 'minLength') return finding('schema_invalid_value', `${where} must not be empty`, span, false);
       if (propertyName !== undefined) return finding('schema_invalid_value', `${JSON.stringify(propertyName)} is not allowed as a key in ${where}`, span, false);

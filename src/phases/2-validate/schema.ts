@@ -19,8 +19,9 @@ export const AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: tr
 export const PRECOMPILED_VALIDATOR = fileURLToPath(new URL('./fleet-schema.validate.cjs', import.meta.url));
 
 const require = createRequire(import.meta.url);
-let schemaText: string | undefined;
-let compiled: ValidateFunction | undefined;
+/** Read when this module loads, so validating (and compile()) reads no file. */
+const SCHEMA_TEXT = readFileSync(SCHEMA_URL, 'utf8');
+const VALIDATOR: ValidateFunction = precompiled() ?? new (require('ajv').Ajv as typeof AjvClass)(AJV_OPTIONS).compile(fleetSchema());
 
 export function fleetSchema(): Record<string, unknown> {
   return JSON.parse(text()) as Record<string, unknown>;
@@ -33,8 +34,7 @@ export function schemaHash(): string {
 
 /** Validates one spec document; returns ajv's errors (verbose, so each carries its schema). */
 export function validateAgainstSchema(value: unknown): ErrorObject[] {
-  compiled ??= precompiled() ?? new (require('ajv').Ajv as typeof AjvClass)(AJV_OPTIONS).compile(fleetSchema());
-  return compiled(value) ? [] : [...(compiled.errors ?? [])];
+  return VALIDATOR(value) ? [] : [...(VALIDATOR.errors ?? [])];
 }
 
 function precompiled(): ValidateFunction | undefined {
@@ -48,5 +48,5 @@ function precompiled(): ValidateFunction | undefined {
 }
 
 function text(): string {
-  return (schemaText ??= readFileSync(SCHEMA_URL, 'utf8'));
+  return SCHEMA_TEXT;
 }

@@ -36,8 +36,45 @@ export const DEFAULTS = {
    * region fails over (Istio's default of 10% can stall failover, istio/istio#34605).
    */
   failoverOutlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 100 },
+  /**
+   * Callers prefer the destination's endpoints nearest to them (`locality: Nearest`): a call that
+   * can be served in the caller's region should not cross an ocean. Istio applies locality
+   * priorities only when the DestinationRule has outlier detection (pilot `loadbalancer.go`,
+   * `ApplyToCluster`: `enableFailover := ... c.OutlierDetection != nil`), so a destination that runs
+   * in more than one cluster gets `failoverOutlierDetection` unless its rules set their own.
+   */
+  locality: 'Nearest' as const,
+  /**
+   * The ejection cap fleet writes into outlier detection that leaves it out, wherever locality
+   * priorities apply: Envoy moves traffic to the next locality only once the local hosts are ejected,
+   * and Istio's default of 10% of the hosts can stall failover (istio/istio#34605).
+   */
+  maxEjectionPercent: 100,
+  /**
+   * `mesh.mtls`: STRICT. Every workload fleet renders runs a sidecar (its namespace is labelled for
+   * injection) and every caller fleet allows is in the mesh, so plaintext only comes from outside
+   * it; the AuthorizationPolicies name callers by their mTLS identity, and cross-network calls need
+   * mTLS anyway (docs/traffic.md, "mTLS and authorization").
+   */
+  mtls: 'STRICT' as const,
   /** The mesh's SPIFFE trust domain, in AuthorizationPolicy principals; one for the whole multi-cluster mesh. */
   trustDomain: 'cluster.local',
+  /**
+   * `platform:`, what the `fleet-platform` Calico tier keeps open under the default deny:
+   * - DNS from CoreDNS pods (`k8s-app: kube-dns` in kube-system, kubeadm's and most distributions'
+   *   labels); `node-local` adds NodeLocal DNSCache's link-local address, 169.254.20.10 in the
+   *   Kubernetes docs ("Using NodeLocal DNSCache in Kubernetes Clusters"); its pods run on the host
+   *   network, so only their address can be allowed;
+   * - scrapes from Prometheus in `monitoring` (kube-prometheus-stack's usual namespace; the
+   *   Prometheus Operator labels its pods `app.kubernetes.io/name: prometheus`) on the sidecar's
+   *   ports: 15020, the agent's merged app and proxy metrics (Istio's default metrics merging), and
+   *   15090, Envoy's own stats (research: mesh-behaviour.md Istio §9);
+   * - no telemetry collectors: traces and logs go nowhere unless the spec names a collector.
+   */
+  platform: {
+    dns: { mode: 'kube-dns', nodeLocalAddresses: ['169.254.20.10'] },
+    monitoring: { namespaces: ['monitoring'], podLabels: { 'app.kubernetes.io/name': 'prometheus' }, ports: [15020, 15090] },
+  },
   /**
    * `flux:`. The name never changes by itself (renaming a Flux Kustomization prunes and re-creates
    * everything it applied); `flux-system` is the GitRepository `flux bootstrap` creates; the

@@ -1,6 +1,6 @@
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
-import type { App, Cluster, FluxSettings, ResolvedFleet } from '../../model/fleet.js';
-import type { AppSpec, ClusterSpec, EnvMap, FleetSpec, FluxSpec, PlacementRuleSpec } from '../../model/spec.js';
+import type { App, Cluster, FluxSettings, MeshSettings, PlatformSettings, ResolvedFleet } from '../../model/fleet.js';
+import type { AppSpec, ClusterSpec, EnvMap, FleetSpec, FluxSpec, MeshSpec, PlacementRuleSpec, PlatformSpec } from '../../model/spec.js';
 import type { SourceMap } from '../1-load/index.js';
 import { DEFAULTS } from './defaults.js';
 import { parseQuantity } from './quantity.js';
@@ -9,7 +9,6 @@ import { appMatches, specificity } from './selectors.js';
 export { DEFAULTS } from './defaults.js';
 export { affinityMismatch, appMatches, clusterAttribute, formatLabels } from './selectors.js';
 export { parseQuantity } from './quantity.js';
-export { effectiveWorkload } from './overrides.js';
 export { buildTrafficGraph, canonical } from './traffic-graph.js';
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -32,7 +31,7 @@ export function resolve(spec: FleetSpec, sourceMap: SourceMap, diagnostics: Diag
       continue;
     }
     const [winner, runnerUp] = matching;
-    if (runnerUp && byPrecedence(winner, runnerUp) === byName(winner, runnerUp)) {
+    if (runnerUp && equalPrecedence(winner, runnerUp)) {
       // Only the names told the two apart: the spec does not say which rule the author meant.
       diagnostics.warning(
         'placement_ambiguous_rules',
@@ -45,7 +44,22 @@ export function resolve(spec: FleetSpec, sourceMap: SourceMap, diagnostics: Diag
     apps.push({ ...partial, placement: winner, shadowedRules: matching.slice(1).map((r) => r.name) });
   }
   apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { name: spec.metadata.name, clusters, apps, overrides: spec.overrides, gateways: spec.gateways, traffic: spec.traffic, flux: spec.flux && resolveFlux(spec.flux) };
+  return { name: spec.metadata.name, clusters, apps, overrides: spec.overrides, gateways: spec.gateways, traffic: spec.traffic, flux: spec.flux && resolveFlux(spec.flux), mesh: resolveMesh(spec.mesh), platform: resolvePlatform(spec.platform) };
+}
+
+function resolveMesh(spec: MeshSpec | undefined): MeshSettings {
+  return { mtls: spec?.mtls ?? DEFAULTS.mtls, revision: spec?.revision, spec };
+}
+
+function resolvePlatform(spec: PlatformSpec | undefined): PlatformSettings {
+  const defaults = DEFAULTS.platform;
+  const monitoring = spec?.monitoring;
+  return {
+    dns: { mode: spec?.dns?.mode ?? defaults.dns.mode, nodeLocalAddresses: spec?.dns?.nodeLocalAddresses ?? defaults.dns.nodeLocalAddresses },
+    monitoring: { namespaces: monitoring?.namespaces ?? defaults.monitoring.namespaces, podLabels: monitoring?.podLabels ?? defaults.monitoring.podLabels, ports: monitoring?.ports ?? defaults.monitoring.ports },
+    telemetry: [...(spec?.telemetry ?? [])].sort(byName),
+    spec,
+  };
 }
 
 function resolveFlux(spec: FluxSpec): FluxSettings {
@@ -63,6 +77,14 @@ function resolveFlux(spec: FluxSpec): FluxSettings {
 /** Rule precedence: higher priority, then the more specific app selector, then rule name. */
 function byPrecedence(a: PlacementRuleSpec, b: PlacementRuleSpec): number {
   return (b.priority ?? DEFAULTS.priority) - (a.priority ?? DEFAULTS.priority) || specificity(b.apps) - specificity(a.apps) || byName(a, b);
+}
+
+/**
+ * Whether only the rule names can order two rules (docs/placement.md): the same priority and an
+ * equally specific app selector. Rules that differ in either are ordered by the spec, not by chance.
+ */
+function equalPrecedence(a: PlacementRuleSpec, b: PlacementRuleSpec): boolean {
+  return (a.priority ?? DEFAULTS.priority) === (b.priority ?? DEFAULTS.priority) && specificity(a.apps) === specificity(b.apps);
 }
 
 function resolveCluster(spec: ClusterSpec): Cluster {

@@ -1,13 +1,14 @@
 import type { AppSelectorSpec, ClusterAffinitySpec, Labels, MatchExpression } from '../../model/spec.js';
 import type { Cluster, App } from '../../model/fleet.js';
+import { ownValue } from '../../model/own-keys.js';
 
 /** Cluster fields that selectors may name as if they were labels. */
 export const CLUSTER_FIELDS = ['name', 'region', 'zone', 'provider', 'network'] as const;
 
-/** The value a selector key reads from a cluster: a field, or a label. */
+/** The value a selector key reads from a cluster: a field, or a label (own keys only, see ownValue). */
 export function clusterAttribute(cluster: Cluster, key: string): string | undefined {
   if ((CLUSTER_FIELDS as readonly string[]).includes(key)) return cluster[key as (typeof CLUSTER_FIELDS)[number]];
-  return cluster.labels[key];
+  return ownValue(cluster.labels, key);
 }
 
 /** Why a cluster does not match an affinity, or undefined when it matches. Reasons read as "cluster(s) <reason>". */
@@ -15,34 +16,24 @@ export function affinityMismatch(cluster: Cluster, affinity: ClusterAffinitySpec
   if (affinity.exclude?.includes(cluster.name)) return 'were excluded by name';
   if (affinity.names && !affinity.names.includes(cluster.name)) return 'were not in the affinity names';
   if (affinity.matchLabels && !labelsMatch(affinity.matchLabels, (key) => clusterAttribute(cluster, key))) {
-    return remembered(affinity.matchLabels, () => `did not match labels {${formatLabels(affinity.matchLabels!)}}`);
+    return `did not match labels {${formatLabels(affinity.matchLabels)}}`;
   }
   const failed = affinity.matchExpressions?.find((e) => !expressionMatches(e, clusterAttribute(cluster, e.key)));
-  if (failed) return remembered(failed, () => `did not match expression {${formatExpression(failed)}}`);
+  if (failed) return `did not match expression {${formatExpression(failed)}}`;
   return undefined;
-}
-
-/**
- * Reasons are built once per selector, not once per (app, cluster): placement asks for them
- * apps × clusters times, and equal strings that are one string also count faster.
- */
-const reasons = new WeakMap<object, string>();
-function remembered(selector: object, reason: () => string): string {
-  let text = reasons.get(selector);
-  if (text === undefined) reasons.set(selector, (text = reason()));
-  return text;
 }
 
 export function appMatches(app: Pick<App, "name" | "namespace" | "labels">, selector: AppSelectorSpec): boolean {
   if (selector.names && !selector.names.includes(app.name)) return false;
   if (selector.namespaces && !selector.namespaces.includes(app.namespace)) return false;
-  if (selector.matchLabels && !labelsMatch(selector.matchLabels, (key) => app.labels[key])) return false;
-  return (selector.matchExpressions ?? []).every((e) => expressionMatches(e, app.labels[e.key]));
+  if (selector.matchLabels && !labelsMatch(selector.matchLabels, (key) => ownValue(app.labels, key))) return false;
+  return (selector.matchExpressions ?? []).every((e) => expressionMatches(e, ownValue(app.labels, e.key)));
 }
 
 function labelsMatch(wanted: Labels, read: (key: string) => string | undefined): boolean {
-  // A loop, not Object.entries().every(): placement asks this apps × clusters times.
-  for (const key in wanted) if (read(key) !== wanted[key]) return false;
+  // A loop, not Object.entries().every(): placement asks this apps × clusters times. Object.keys,
+  // not `for in`: only the selector's own keys are wanted.
+  for (const key of Object.keys(wanted)) if (read(key) !== wanted[key]) return false;
   return true;
 }
 

@@ -7,7 +7,7 @@ import { DEFAULTS } from './defaults.js';
 import { affinityMismatch, appMatches } from './selectors.js';
 
 const ROUTING_FIELDS = ['split', 'match', 'retries', 'timeout', 'fault', 'mirror'] as const;
-const POLICY_FIELDS = ['tls', 'connectionPool', 'outlierDetection', 'failover'] as const;
+const POLICY_FIELDS = ['tls', 'connectionPool', 'outlierDetection', 'failover', 'locality'] as const;
 
 /**
  * The traffic graph of a resolved fleet: one edge per (caller, destination, rule), callers named
@@ -144,8 +144,9 @@ function checkRouteConflicts(edges: readonly TrafficEdge[], apps: ReadonlyMap<st
 
 /**
  * One DestinationRule per destination: the destination-wide fields of all rules to it merged. A
- * field set by two rules must agree. `failover` without `outlierDetection` gets fleet's default
- * outlier detection (DEFAULTS.failoverOutlierDetection): Istio never fails over without it.
+ * field set by two rules must agree, and `locality: Any` cannot go with `failover`. `failover`
+ * without `outlierDetection` gets fleet's default outlier detection (DEFAULTS.failoverOutlierDetection):
+ * Istio never fails over without it. What `locality` adds depends on the placement (istio/locality.ts).
  */
 function mergePolicies(rules: readonly TrafficRuleSpec[], apps: ReadonlyMap<string, App>, sourceMap: SourceMap, diagnostics: DiagnosticBag): Map<string, DestinationPolicy> {
   const setBy = new Map<string, TrafficRuleSpec>();
@@ -172,12 +173,22 @@ function mergePolicies(rules: readonly TrafficRuleSpec[], apps: ReadonlyMap<stri
     const failover = value('failover');
     const outlierDetection = value('outlierDetection');
     const defaultOutlierDetection = failover !== undefined && outlierDetection === undefined;
+    const locality = value('locality') ?? DEFAULTS.locality;
+    if (locality === 'Any' && failover !== undefined) {
+      // Failover is a locality priority: `Any` turns locality load balancing off (`enabled: false`), and Istio then ignores `failover`.
+      const localityRule = setBy.get(`${destination.id}|locality`)!;
+      const failoverRule = setBy.get(`${destination.id}|failover`)!;
+      diagnostics.error('traffic_conflicting_policy', `\`locality: Any\` spreads calls to \`${destination.name}\` over every locality, so the \`failover\` of rule \`${failoverRule.name}\` would never apply`, sourceMap.valueSpan(localityRule, 'locality'), [
+        'remove `locality: Any` (failover needs locality load balancing), or remove `failover`',
+      ], [{ span: sourceMap.keySpan(failoverRule, 'failover')!, label: `rule \`${failoverRule.name}\` sets failover here` }]);
+    }
     policies.set(destination.id, {
       tls: value('tls') ?? DEFAULTS.tls,
       connectionPool: value('connectionPool'),
       outlierDetection: defaultOutlierDetection ? DEFAULTS.failoverOutlierDetection : outlierDetection,
       defaultOutlierDetection,
       failover,
+      locality,
     });
   }
   return policies;

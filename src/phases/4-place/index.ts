@@ -1,15 +1,17 @@
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
 import type { App, Cluster, ResolvedFleet } from '../../model/fleet.js';
 import type { AppPlacement, ClusterDecision, PlacementPlan, PreviousPlacement, SteadyState } from '../../model/plan.js';
-import type { ClusterAffinitySpec, PlacementRuleSpec } from '../../model/spec.js';
+import type { ClusterAffinitySpec, PlacementRuleSpec, TrafficRuleSpec } from '../../model/spec.js';
 import type { SourceMap } from '../1-load/index.js';
 import { byRank, candidatesFor, divisionOf, type Candidate } from './candidate.js';
 import { countReasons, fitSummary } from './diagnosis.js';
 import { divide, type Division } from './divide/index.js';
 import type { PlacementInput } from './framework.js';
 import { FILTERS } from './registry.js';
-import { groupOf, selectBySpread, type SpreadResult } from './spread.js';
+import { groupOf } from './groups.js';
+import { selectBySpread, type SpreadResult } from './spread.js';
 import { formatMoves, statefulMoves } from './stateful.js';
+import { decideWorkloads, type Decided } from './workloads.js';
 
 export { fitSummary } from './diagnosis.js';
 export { apportion } from './divide/webster.js';
@@ -22,12 +24,30 @@ export { apportion } from './divide/webster.js';
 export function place(fleet: ResolvedFleet, sourceMap: SourceMap, diagnostics: DiagnosticBag, previous: PreviousPlacement): PlacementPlan {
   const clusterNames = new Set(fleet.clusters.map((c) => c.name));
   const context: Context = { sourceMap, diagnostics, inFleet: (name) => clusterNames.has(name), filterings: new Map() };
+  const clusters = new Map(fleet.clusters.map((c) => [c.name, c]));
+  const rulesTo = new Map<string, TrafficRuleSpec[]>();
+  for (const rule of fleet.traffic) rulesTo.set(rule.to, [...(rulesTo.get(rule.to) ?? []), rule]);
   const apps: AppPlacement[] = [];
   for (const app of fleet.apps) {
     const placement = placeApp(app, fleet.clusters, context, previous.get(app.id));
-    if (placement) apps.push(placement);
+    if (placement) apps.push(withWorkloads(placement, decideWorkloads(app, placement.clusters, clusters, fleet.overrides, rulesTo.get(app.name) ?? [])));
   }
   return { apps };
+}
+
+/**
+ * The placement with what runs where, decided: replicas per cluster as rendered (an override's
+ * `replicas` replaces the division's), and the division kept beside them where they differ.
+ */
+function withWorkloads(placement: Omit<AppPlacement, 'workloads'>, { workloads, replicasFrom }: Decided): AppPlacement {
+  const divided = placement.clusters;
+  const clusters = Object.fromEntries([...workloads].filter(([, w]) => w.replicas > 0).map(([name, w]) => [name, w.replicas]));
+  const changed = [...workloads].some(([name, w]) => w.replicas !== divided[name]);
+  const decisions = placement.decisions.map((d): ClusterDecision => {
+    const from = replicasFrom.get(d.cluster);
+    return from === undefined ? d : { ...d, replicas: workloads.get(d.cluster)!.replicas, divided: d.replicas, replicasFrom: from };
+  });
+  return { ...placement, clusters, ...(changed ? { divided } : {}), workloads: Object.fromEntries(workloads), decisions };
 }
 
 interface Context {
@@ -38,7 +58,7 @@ interface Context {
   readonly filterings: Map<PlacementRuleSpec, Map<ClusterAffinitySpec, Filtering>>;
 }
 
-function placeApp(app: App, clusters: readonly Cluster[], context: Context, previous: Readonly<Record<string, number>> | undefined): AppPlacement | undefined {
+function placeApp(app: App, clusters: readonly Cluster[], context: Context, previous: Readonly<Record<string, number>> | undefined): Omit<AppPlacement, 'workloads'> | undefined {
   const { sourceMap, diagnostics } = context;
   const rule = app.placement;
   const where = `app \`${app.name}\` (rule \`${rule.name}\`)`;

@@ -1,15 +1,7 @@
-import type { Cluster } from '../../model/fleet.js';
 import type { SpreadChoice } from '../../model/plan.js';
 import type { SpreadConstraintSpec } from '../../model/spec.js';
 import type { Candidate } from './candidate.js';
-
-/** The group a cluster belongs to for `by`; undefined when the cluster lacks that field or label. */
-export function groupOf(cluster: Cluster, by: string): string | undefined {
-  if (by === 'cluster') return cluster.name;
-  if (by.startsWith('label:')) return cluster.labels[by.slice('label:'.length)];
-  if (by === 'region' || by === 'zone' || by === 'provider') return cluster[by];
-  return undefined;
-}
+import { groupOf } from './groups.js';
 
 export interface SpreadRequest {
   readonly constraints: readonly SpreadConstraintSpec[];

@@ -5,66 +5,25 @@ import type { KubeObject, Manifest, ManifestSource, RenderedCluster } from '../.
 import type { Placement } from '../../model/plan.js';
 import type { TrafficRuleSpec } from '../../model/spec.js';
 import type { TrafficEdge, TrafficGraph } from '../../model/traffic.js';
-import { effectiveWorkload } from '../3-resolve/index.js';
 import { renderEgressPolicy, renderIngressPolicy, type NetworkSetsNeeded } from './calico/app-policies.js';
 import { renderCalicoBaseline } from './calico/baseline.js';
 import { networkSetsNamed, renderNetworkSet } from './calico/network-sets.js';
 import { FleetObject } from './fleet-object.js';
-import { renderAuthorizationPolicy } from './istio/authorization-policy.js';
+import { renderAllowNothingPolicy, renderAuthorizationPolicy } from './istio/authorization-policy.js';
 import { renderDestinationRule } from './istio/destination-rule.js';
 import { renderGateway } from './istio/gateway.js';
+import { renderPeerAuthentication } from './istio/peer-authentication.js';
 import { renderGatewayVirtualService, renderMeshVirtualService } from './istio/virtual-service.js';
 import { appLabels, fleetLabels } from './labels.js';
 import { renderNamespace } from './namespace.js';
 import { networkOf, Topology, type ClusterContents } from './topology.js';
-import { AppWorkload, renderService, renderServiceAccount, workloadKey } from './workload.js';
+import { renderDeployments, renderService, renderServiceAccount } from './workload.js';
 
 export { MANAGER } from './labels.js';
 export { checkTraffic } from './traffic-checks.js';
-
-/**
- * One of `count` shares of the fleet's clusters, for rendering on several threads. A cluster's
- * output depends on the whole fleet but on no other cluster's output, so shards put together give
- * exactly what one render gives.
- */
-export interface Shard {
-  readonly index: number;
-  readonly count: number;
-}
-
-/**
- * Which shard renders each cluster: the biggest clusters first, each to the shard with the least
- * work so far (by objects to render and files to write, roughly: an app placed in a cluster is
- * made and serialized there, while the objects it shares with other clusters are made once and
- * only written), so the threads finish together. Shard 0 is the main thread, which also parses
- * the spec, places, runs the checks, makes the lock while the others write, and records the synth
- * cache: it starts with 10% of a share counted (at 100 × 1,000 on two threads, that has the main
- * thread done with the lock when the other is done writing, give or take this VM's noise of ±0.2 s;
- * 17.5% had the main thread wait 0.14-0.45 s, 5% the other thread 0.17-0.49 s).
- * Every thread works this out alike from the same topology.
- */
-function shardsOf(clusters: readonly Cluster[], topology: Topology, count: number): Map<string, number> {
-  const weight = (c: ClusterContents) => 5 * c.placed.length + c.destinations.length + c.gateways.length;
-  const weighed = clusters.flatMap((cluster) => {
-    const contents = topology.contentsOf(cluster.name);
-    return contents ? [{ name: cluster.name, weight: weight(contents) }] : [];
-  });
-  weighed.sort((a, b) => b.weight - a.weight || (a.name < b.name ? -1 : 1));
-  const total = weighed.reduce((sum, c) => sum + c.weight, 0);
-  const load = new Array<number>(count).fill(0);
-  load[0] = (0.1 * total) / count;
-  const shards = new Map<string, number>();
-  for (const { name, weight } of weighed) {
-    const lightest = load.indexOf(Math.min(...load));
-    shards.set(name, lightest);
-    load[lightest] += weight;
-  }
-  return shards;
-}
+export { Topology } from './topology.js';
 
 export interface RenderOptions {
-  /** Render only this share of the clusters (see Shard). */
-  readonly shard?: Shard;
   /** False: make every object in every cluster afresh, not once (see SharedObjects). For tests. */
   readonly shareAcrossClusters?: boolean;
 }
@@ -74,8 +33,8 @@ export interface RenderOptions {
  * rendered to plain JSON with toJson(); nothing is written to disk here. Which object goes to which
  * cluster follows docs/traffic.md (R1–R11); a cluster that holds nothing gets no folder.
  */
-export function render(fleet: ResolvedFleet, plan: Placement, graph: TrafficGraph, fileOf: (specObject: object) => string, options?: RenderOptions): RenderedCluster[] {
-  return [...renderClusters(fleet, plan, graph, fileOf, options)];
+export function render(fleet: ResolvedFleet, topology: Topology, fileOf: (specObject: object) => string, options?: RenderOptions): RenderedCluster[] {
+  return [...renderClusters(fleet, topology, fileOf, options)];
 }
 
 /**
@@ -85,16 +44,17 @@ export function render(fleet: ResolvedFleet, plan: Placement, graph: TrafficGrap
  */
 export function* renderClusters(
   fleet: ResolvedFleet,
-  plan: Placement,
-  graph: TrafficGraph,
+  topology: Topology,
   fileOf: (specObject: object) => string,
-  { shard = { index: 0, count: 1 }, shareAcrossClusters = true }: RenderOptions = {},
+  { shareAcrossClusters = true }: RenderOptions = {},
 ): Generator<RenderedCluster> {
-  const topology = Topology.of(fleet, plan, graph);
+  const { graph } = topology;
   // Clusters that name no network are on every network (as in Istio): they do not make a fleet multi-network.
   const multiNetwork = new Set(fleet.clusters.map(networkOf).filter((n) => n !== '')).size > 1;
   const appSource = (app: App, field?: string): ManifestSource => ({ file: fileOf(app.spec), entry: `apps.${app.name}${field ? `.${field}` : ''}` });
   const clusterSource = (cluster: Cluster, field?: string): ManifestSource => ({ file: fileOf(cluster.spec), entry: `clusters.${cluster.name}${field ? `.${field}` : ''}` });
+  // PeerAuthentications come from `mesh:` when the spec has it, else from their namespace's first app, as the Namespace does.
+  const meshSource: ManifestSource | undefined = fleet.mesh.spec && { file: fileOf(fleet.mesh.spec), entry: 'mesh' };
   // Shared by every object of the app (cdk8s copies labels into each object's metadata).
   const appLabelSets = new Map<App, Record<string, string>>();
   const labelsOf = (app: App) => appLabelSets.get(app) ?? appLabelSets.set(app, Object.freeze(appLabels(app, fleet.name, app.labels))).get(app)!;
@@ -111,53 +71,56 @@ export function* renderClusters(
   };
 
   const shared = new SharedObjects(shareAcrossClusters);
-  const shards = shard.count > 1 ? shardsOf(fleet.clusters, topology, shard.count) : undefined;
+  const labelsOfFleet = fleetLabels(fleet.name);
+  const orderKeys = new WeakMap<KubeObject, string>();
   for (const cluster of fleet.clusters) {
     const contents = topology.contentsOf(cluster.name);
-    if (!contents || (shards && shards.get(cluster.name) !== shard.index)) continue;
+    if (!contents) continue;
     const own = new ClusterObjects(cluster.name);
     const sharedHere: Manifest[] = [];
-    const share = (key: string, make: (scope: Construct) => void) => sharedHere.push(...shared.of(key, make));
+    const share = <A extends unknown[]>(make: (scope: Construct, ...args: A) => void, ...args: Arguments<A>) => sharedHere.push(...shared.of(make, ...args));
     const present = [...new Map([...contents.placed, ...contents.destinations].map((app) => [app.id, app])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
 
-    // R1: the namespaces of everything here, each from the first app (by id) in it. The same
-    // namespace, network and first app make the same object, in whichever cluster.
+    // R1: the namespaces of everything here, each from the first app (by id) in it, each with its
+    // PeerAuthentication (mesh.mtls).
     const namespaces = new Map<string, App>();
     for (const app of present) if (!namespaces.has(app.namespace)) namespaces.set(app.namespace, app);
     for (const [namespace, app] of namespaces) {
-      share(`Namespace ${namespace} ${cluster.network ?? ''} ${app.id}`, (scope) => renderNamespace(scope, namespace, cluster.network, appSource(app, 'namespace')));
+      share(renderNamespace, namespace, cluster.network, fleet.mesh.revision, byValue(appSource(app, 'namespace')));
+      share(renderPeerAuthentication, namespace, fleet.mesh.mtls, labelsOfFleet, byValue(meshSource ?? appSource(app, 'namespace')));
     }
 
-    // R2: workloads where placed, each made once for every cluster where the app runs alike (most
-    // do: the same overrides and replicas). R3: the Service wherever the app runs or is called from, identical everywhere.
+    // R2: workloads where placed, as placement decided them. R3: the Service wherever the app runs
+    // or is called from, identical everywhere.
     for (const app of contents.placed) {
-      const workload = effectiveWorkload(app, cluster, topology.replicasOf(app.id, cluster.name), fleet.overrides);
-      const versionReplicas = topology.versionReplicas(app).get(cluster.name)!;
-      share(`ServiceAccount ${app.id} ${JSON.stringify(workload.labels)}`, (scope) => renderServiceAccount(scope, app, fleet.name, workload.labels, appSource(app)));
-      share(`Deployment ${app.id} ${workloadKey(app, workload, versionReplicas)}`, (scope) => new AppWorkload(scope, { app, fleetName: fleet.name, workload, versionReplicas, source: appSource(app) }));
+      const workload = topology.workloadOf(app.id, cluster.name);
+      share(renderServiceAccount, app, fleet.name, byValue(workload.labels), byValue(appSource(app)));
+      share(renderDeployments, app, fleet.name, byValue(workload), byValue(appSource(app)));
     }
-    for (const app of present) share(`Service ${app.id}`, (scope) => renderService(scope, app, fleet.name, appSource(app)));
+    for (const app of present) share(renderService, app, fleet.name, byValue(appSource(app)));
 
     // R4, R5: client-side Istio config where the callers run. R6: ingress where the gateway runs. R7: authorization where the destination runs.
-    for (const app of contents.destinations) {
-      share(`DestinationRule ${app.id}`, (scope) => renderDestinationRule(scope, app, graph.policies.get(app.id)!, labelsOf(app), rulesSource(topology.callersOf(app.id))));
+    // R5: the DestinationRule wherever a called app runs or is called from.
+    for (const app of present) {
+      if (topology.callersOf(app.id).length === 0) continue;
+      share(renderDestinationRule, app, graph.policies.get(app.id)!, topology.placed(app.id), labelsOf(app), byValue(rulesSource(topology.callersOf(app.id))));
     }
     for (const app of contents.meshDestinations) {
-      share(`VirtualService ${app.id}`, (scope) => renderMeshVirtualService(scope, app, topology.meshCallersOf(app.id), topology.apps, labelsOf(app), rulesSource(topology.meshCallersOf(app.id))));
+      share(renderMeshVirtualService, app, topology.meshCallersOf(app.id), topology.apps, labelsOf(app), byValue(rulesSource(topology.meshCallersOf(app.id))));
     }
     for (const gateway of contents.gateways) {
-      share(`Gateway ${gateway.name}`, (scope) => {
-        const edges = topology.ingressThrough(gateway.name);
-        renderGateway(scope, gateway, fleetLabels(fleet.name), { file: fileOf(gateway.spec), entry: `gateways.${gateway.name}` });
-        renderGatewayVirtualService(scope, gateway, edges[0], topology.apps.get(edges[0].to)!, fleetLabels(fleet.name), rulesSource(edges));
-      });
+      const edges = topology.ingressThrough(gateway.name);
+      share(renderGateway, gateway, labelsOfFleet, byValue({ file: fileOf(gateway.spec), entry: `gateways.${gateway.name}` }));
+      share(renderGatewayVirtualService, gateway, edges[0], topology.apps.get(edges[0].to)!, labelsOfFleet, byValue(rulesSource(edges)));
     }
     for (const app of contents.placed) {
-      if (topology.callersOf(app.id).length > 0) share(`AuthorizationPolicy ${app.id}`, (scope) => renderAuthorizationPolicy(scope, app, topology, labelsOf(app), rulesSource(topology.callersOf(app.id))));
+      if (topology.callersOf(app.id).length > 0) share(renderAuthorizationPolicy, app, topology, labelsOf(app), byValue(rulesSource(topology.callersOf(app.id))));
+      // Ports no rule lets anyone call: closed at L7 too, not only by Calico's default deny at L4.
+      else if (app.ports.length > 0) share(renderAllowNothingPolicy, app, labelsOf(app), byValue(appSource(app, 'ports')));
     }
 
     // R8–R11: Calico default deny and platform baseline, then each app's allow-lists, then the network sets they name.
-    renderCalicoBaseline(own.scope, cluster, multiNetwork, fleetLabels(fleet.name), clusterSource(cluster));
+    renderCalicoBaseline(own.scope, cluster, multiNetwork, fleet.platform, fleetLabels(fleet.name), clusterSource(cluster));
     const needed: NetworkSetsNeeded = { pods: new Set(), eastWestNetworks: new Set() };
     for (const app of contents.placed) {
       const into = topology.callersOf(app.id);
@@ -167,10 +130,11 @@ export function* renderClusters(
       own.flush();
     }
     for (const set of networkSetsNamed(needed, topology)) {
-      share(`GlobalNetworkSet ${set.kind} ${set.of.name}`, (scope) => renderNetworkSet(scope, set, fleetLabels(fleet.name), clusterSource));
+      const source = clusterSource(set.of, set.kind === 'pods' ? 'podCIDRs' : 'eastWestGateway');
+      share(renderNetworkSet, set.kind, set.of, set.kind === 'eastwest' ? set.network : undefined, labelsOfFleet, byValue(source));
     }
 
-    yield { cluster: cluster.name, manifests: inApplyOrder([...own.manifests(), ...sharedHere]) };
+    yield { cluster: cluster.name, manifests: inApplyOrder([...own.manifests(), ...sharedHere], orderKeys) };
   }
 }
 
@@ -211,40 +175,71 @@ class ClusterObjects {
 }
 
 /**
- * The objects that are the same in every cluster that holds them (R3–R7: an app's Service,
- * DestinationRule, mesh VirtualService and AuthorizationPolicy, an ingress gateway and its
- * VirtualService; R10: the network set of a cluster's pods or gateway): what they are made from
- * names no cluster but the one they describe. Also those that come out the same in many clusters,
- * keyed by everything they are made from (R1: a namespace, its network and first app; R2: an app's
- * ServiceAccount and Deployments, by its labels, image, env, annotations and replicas there). Each
- * is made once per render, in a chart of its own, and every cluster that needs it lists the same
- * manifest, which emit then serializes once. At fleet scale four in five objects are such copies.
+ * Objects made once for every cluster where they come out alike, memoised on everything they are
+ * made from: `of(make, ...args)` calls `make(scope, ...args)` the first time it sees `make` with
+ * those arguments, and every cluster that asks again lists the very same manifests (which emit then
+ * serializes once). An argument is the same when it is the same object (the fleet's entities, the
+ * topology's lists: immutable), or, wrapped in byValue, when it is equal as JSON (what is made per
+ * cluster, such as a decided workload). So no key is written by hand and none can leave out an
+ * input: a new argument is part of the key by being an argument. `make` is a module-level function
+ * of its arguments (the phases hold no state), never a closure. At fleet scale four in five objects
+ * are such copies: an app's Service, DestinationRule and routes are the same wherever they go, and
+ * most apps run alike in most clusters.
  */
 class SharedObjects {
   private readonly chart = emptyChart('shared');
   private readonly made = new Map<string, readonly Manifest[]>();
+  private readonly ids = new WeakMap<object, number>();
+  private readonly makers = new Map<Function, number>();
 
   /** `enabled` false: every `of` makes its objects afresh (tests compare the two). */
   constructor(private readonly enabled: boolean) {}
 
-  /** The manifests `make` renders into a scope of its own, made the first time `key` is asked for. */
-  of(key: string, make: (scope: Construct) => void): readonly Manifest[] {
+  of<A extends unknown[]>(make: (scope: Construct, ...args: A) => void, ...args: Arguments<A>): readonly Manifest[] {
+    const values = args.map((a) => (a instanceof ByValue ? a.value : a)) as A;
+    const key = `${this.idOf(make, this.makers)}(${args.map((a) => this.keyOf(a)).join(',')})`;
     if (!this.enabled) {
-      const scope = new Construct(emptyChart('shared'), key);
-      make(scope);
+      const scope = new Construct(emptyChart('shared'), 'made');
+      make(scope, ...values);
       return manifestsOf(scope);
     }
     let manifests = this.made.get(key);
     if (!manifests) {
       const scope = new Construct(this.chart, key);
-      make(scope);
-      manifests = manifestsOf(scope).map((m) => ({ ...m, shared: true }));
+      make(scope, ...values);
+      manifests = manifestsOf(scope);
       this.chart.node.tryRemoveChild(scope.node.id); // only the JSON is kept: the constructs die young
       this.made.set(key, manifests);
     }
     return manifests;
   }
+
+  private keyOf(arg: unknown): string {
+    if (arg instanceof ByValue) return `=${JSON.stringify(arg.value)}`;
+    if (arg === null || (typeof arg !== 'object' && typeof arg !== 'function')) return `${typeof arg}:${String(arg)}`;
+    return `#${this.idOf(arg, this.ids)}`;
+  }
+
+  private idOf<T extends object>(object: T, ids: { get(o: T): number | undefined; set(o: T, id: number): unknown }): number {
+    let id = ids.get(object);
+    if (id === undefined) ids.set(object, (id = this.nextId++));
+    return id;
+  }
+
+  private nextId = 0;
 }
+
+/** An argument of SharedObjects.of compared by value (as JSON) rather than by identity. */
+class ByValue<T> {
+  constructor(readonly value: T) {}
+}
+
+function byValue<T>(value: T): ByValue<T> {
+  return new ByValue(value);
+}
+
+/** A renderer's arguments as SharedObjects.of takes them: each as it is, or byValue. */
+type Arguments<A extends unknown[]> = { [I in keyof A]: A[I] | ByValue<A[I]> };
 
 /**
  * Apply order: what others depend on first (namespaces, identities, services), then by namespace and
@@ -260,6 +255,7 @@ export const KIND_ORDER = [
   'DestinationRule',
   'Gateway',
   'VirtualService',
+  'PeerAuthentication',
   'AuthorizationPolicy',
   'Tier',
   'GlobalNetworkSet',
@@ -274,10 +270,14 @@ function manifestsOf(scope: Construct): Manifest[] {
     .map((o) => ({ object: o.toJson() as KubeObject, source: o.source }));
 }
 
-/** Manifests in apply order: by kind (KIND_ORDER, then the rest), kind, apiVersion, namespace and name. */
-export function inApplyOrder(manifests: readonly Manifest[]): Manifest[] {
+/**
+ * Manifests in apply order: by kind (KIND_ORDER, then the rest), kind, apiVersion, namespace and
+ * name. `keys` keeps the sort keys of objects listed in many clusters across calls.
+ */
+export function inApplyOrder(manifests: readonly Manifest[], keys = new WeakMap<KubeObject, string>()): Manifest[] {
   // Each manifest's key made once (a cluster sorts a thousand of them), not twice per comparison.
-  const keyed = manifests.map((manifest) => ({ manifest, key: manifest.shared ? sharedApplyOrderKey(manifest.object) : applyOrderKey(manifest.object) }));
+  const keyOf = (object: KubeObject) => keys.get(object) ?? keys.set(object, applyOrderKey(object)).get(object)!;
+  const keyed = manifests.map((manifest) => ({ manifest, key: keyOf(manifest.object) }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return keyed.map(({ manifest }) => manifest);
 }
@@ -290,12 +290,4 @@ export function inApplyOrder(manifests: readonly Manifest[]): Manifest[] {
 function applyOrderKey(object: KubeObject): string {
   const rank = KIND_ORDER.indexOf(object.kind);
   return `${String.fromCharCode(0x41 + (rank === -1 ? KIND_ORDER.length : rank))}${object.kind}\0${object.apiVersion}\0${object.metadata.namespace ?? ''}\0${object.metadata.name}`;
-}
-
-/** Shared objects are listed in many clusters: their keys are kept. */
-const SHARED_KEYS = new WeakMap<KubeObject, string>();
-function sharedApplyOrderKey(object: KubeObject): string {
-  let key = SHARED_KEYS.get(object);
-  if (key === undefined) SHARED_KEYS.set(object, (key = applyOrderKey(object)));
-  return key;
 }

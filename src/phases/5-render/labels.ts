@@ -18,6 +18,25 @@ export function selectorLabels(app: App, version?: string): Record<string, strin
   return version === undefined ? { app: app.name } : { app: app.name, version };
 }
 
+/**
+ * On an app's pods: the Deployment that runs them. Deployments select their pods by it (with
+ * `app`), and DestinationRule subsets too, so each subset is exactly one Deployment's pods.
+ */
+export const WORKLOAD_LABEL = 'fleet.io/workload';
+
+export function workloadLabel(deployment: string): Record<string, string> {
+  return { [WORKLOAD_LABEL]: deployment };
+}
+
+/**
+ * A Deployment's selector: the app and the Deployment's own name. Never the version: the first
+ * version's Deployment is the app's Deployment from before it had versions (src/model/names.ts),
+ * and a selector cannot change.
+ */
+export function workloadSelector(app: App, deployment: string): Record<string, string> {
+  return { app: app.name, ...workloadLabel(deployment) };
+}
+
 /** Labels on every object rendered for an app: the user's, then the recommended ones (which win). */
 export function appLabels(app: App, fleetName: string, userLabels: Record<string, string>, version?: string): Record<string, string> {
   return {

@@ -1,11 +1,6 @@
 import type { App, Cluster, ResolvedFleet } from '../../model/fleet.js';
-import type { Placement } from '../../model/plan.js';
-import type { TrafficRuleSpec } from '../../model/spec.js';
+import type { ClusterWorkload, Placement } from '../../model/plan.js';
 import type { Caller, IngressGateway, TrafficEdge, TrafficGraph } from '../../model/traffic.js';
-import { effectiveWorkload } from '../3-resolve/index.js';
-import { versionReplicas } from './versions.js';
-
-const BUILT = new WeakMap<Placement, Topology>();
 
 /** The network of clusters that name none. */
 const DEFAULT_NETWORK = '';
@@ -20,7 +15,7 @@ export class Topology {
   readonly clusters: ReadonlyMap<string, Cluster>;
   readonly apps: ReadonlyMap<string, App>;
   private readonly placedIn = new Map<string, readonly string[]>();
-  private readonly replicas = new Map<string, Readonly<Record<string, number>>>();
+  private readonly workloads = new Map<string, Readonly<Record<string, ClusterWorkload>>>();
   private readonly gateways: ReadonlyMap<string, IngressGateway>;
   private readonly edgesTo = new Map<string, TrafficEdge[]>();
   private readonly edgesToFromApps = new Map<string, TrafficEdge[]>();
@@ -30,20 +25,9 @@ export class Topology {
   private readonly byNetwork = new WeakMap<readonly string[], ReadonlyMap<string, readonly string[]>>();
   private readonly asSet = new WeakMap<readonly string[], ReadonlySet<string>>();
   private readonly contents = new Map<string, ClusterContents>();
-  private readonly rulesTo = new Map<string, TrafficRuleSpec[]>();
-  private readonly versionSplits = new Map<string, ReadonlyMap<string, ReadonlyMap<string, number>>>();
-
-  /** The topology of one compilation, built once for the traffic checks and for rendering alike. */
-  static of(fleet: ResolvedFleet, plan: Placement, graph: TrafficGraph): Topology {
-    const built = BUILT.get(plan);
-    if (built && built.fleet === fleet && built.graph === graph) return built;
-    const topology = new Topology(fleet, plan, graph);
-    BUILT.set(plan, topology);
-    return topology;
-  }
 
   constructor(
-    private readonly fleet: ResolvedFleet,
+    fleet: ResolvedFleet,
     plan: Placement,
     readonly graph: TrafficGraph,
   ) {
@@ -52,8 +36,8 @@ export class Topology {
     this.gateways = new Map(graph.gateways.map((g) => [g.name, g]));
     for (const placement of plan.apps) {
       const id = `${placement.namespace}/${placement.name}`;
-      this.replicas.set(id, placement.clusters);
-      this.placedIn.set(id, Object.keys(placement.clusters).filter((c) => placement.clusters[c] > 0).sort());
+      this.workloads.set(id, placement.workloads);
+      this.placedIn.set(id, Object.keys(placement.workloads).sort());
     }
     for (const edge of graph.edges) {
       push(this.edgesTo, edge.to, edge);
@@ -62,39 +46,26 @@ export class Topology {
         push(this.edgesToFromApps, edge.to, edge);
       } else push(this.edgesThrough, edge.caller.ingress, edge);
     }
-    for (const rule of fleet.traffic) push(this.rulesTo, rule.to, rule);
     for (const cluster of fleet.clusters) if (cluster.eastWestGateway) push(this.gatewaysByNetwork, networkOf(cluster), cluster);
     this.layOut(fleet);
   }
 
-  /** P(app): clusters where the app has replicas, sorted by name; empty when placement failed. */
+  /**
+   * P(app): clusters where the app runs (it was placed there; an override may have scaled it to
+   * zero, and its workloads are still rendered), sorted by name; empty when placement failed.
+   */
   placed(appId: string): readonly string[] {
     return this.placedIn.get(appId) ?? [];
   }
 
-  /** The replicas placement gave an app in a cluster. */
-  replicasOf(appId: string, cluster: string): number {
-    return this.replicas.get(appId)?.[cluster] ?? 0;
-  }
-
-  /** Replicas per version (by name) in every cluster that runs the app (see versions.ts); empty maps for an app without versions. */
-  versionReplicas(app: App): ReadonlyMap<string, ReadonlyMap<string, number>> {
-    let split = this.versionSplits.get(app.id);
-    if (!split) {
-      const totals = new Map(this.placed(app.id).map((name) => [name, effectiveWorkload(app, this.clusters.get(name)!, this.replicasOf(app.id, name), this.fleet.overrides).replicas]));
-      this.versionSplits.set(app.id, (split = versionReplicas(app, totals, this.rulesToApp(app))));
-    }
-    return split;
+  /** What runs of an app in a cluster of P(app), as placement decided it. */
+  workloadOf(appId: string, cluster: string): ClusterWorkload {
+    return this.workloads.get(appId)![cluster];
   }
 
   /** Whether placement produced a result for the app (it reported an error otherwise). */
   wasPlaced(appId: string): boolean {
     return this.placedIn.has(appId);
-  }
-
-  /** The traffic rules to an app, in the order written. */
-  rulesToApp(app: App): readonly TrafficRuleSpec[] {
-    return this.rulesTo.get(app.name) ?? [];
   }
 
   /** Edges into an app, sorted by caller, then rule. */
@@ -151,47 +122,64 @@ export class Topology {
   }
 
   /**
-   * Where a destination pod in `here` receives connections from callers in `callers`: from a local
-   * caller directly, from a caller on the same network by its pod IP, and from a caller on another
-   * network through an east-west gateway of this network (the local one, or another cluster's on
-   * this network, which forwards to pods here by their IPs).
+   * Where a destination pod in `here` receives connections from callers in `callers`, by Istio's
+   * endpoint rule (see `reachesDirectly`, `reachesThroughGateway`): from a local caller directly;
+   * from callers whose sidecars reach this cluster's pods directly, by their pod IPs; and, when some
+   * caller goes through this network's east-west gateways, from the local gateway or, by pod IP,
+   * from the other clusters on this network that run one (they forward to pods here).
    */
   inbound(here: string, callers: readonly string[]): Inbound {
     const network = this.network(here);
-    const groups = this.groupByNetwork(callers);
-    const pods = new Set(this.sameNetworkAs(network, callers, groups).filter((c) => c !== here));
-    const crossNetwork = network !== DEFAULT_NETWORK && [...groups.keys()].some((n) => n !== network && n !== DEFAULT_NETWORK);
-    if (crossNetwork) for (const relay of this.eastWestGateways(network)) if (relay.name !== here) pods.add(relay.name);
+    const pods = new Set<string>();
+    let throughGateway = false;
+    for (const [from, clusters] of this.groupByNetwork(callers)) {
+      if (this.reachesDirectly(from, network)) for (const c of clusters) if (c !== here) pods.add(c);
+      if (this.reachesThroughGateway(from, network)) throughGateway = true;
+    }
+    if (throughGateway) for (const relay of this.eastWestGateways(network)) if (relay.name !== here) pods.add(relay.name);
     return {
       local: this.contains(callers, here),
       pods: [...pods].sort(),
-      eastWestGateway: crossNetwork && this.clusters.get(here)!.eastWestGateway !== undefined,
+      eastWestGateway: throughGateway && this.clusters.get(here)!.eastWestGateway !== undefined,
     };
   }
 
   /**
    * Where a caller in `here` connects to reach destination pods in `destinations` (Istio may use any
-   * of them): a local pod directly, a pod on the same network by its IP, a pod on another network
-   * through that network's east-west gateways. Networks without one cannot be reached at all.
+   * of them): a local pod directly, a pod Istio sends to directly by its IP (see `reachesDirectly`),
+   * and a pod on a network with east-west gateways through those gateways. Every destination is
+   * reached one way or the other: a network without an east-west gateway is flat to Istio.
    */
   outbound(here: string, destinations: readonly string[]): Outbound {
     const network = this.network(here);
-    const groups = this.groupByNetwork(destinations);
-    const others = network === DEFAULT_NETWORK ? [] : [...groups.keys()].filter((n) => n !== network && n !== DEFAULT_NETWORK).sort();
-    // Networks without an east-west gateway are left out: nothing there can be reached from here.
-    return {
-      local: this.contains(destinations, here),
-      pods: this.sameNetworkAs(network, destinations, groups).filter((c) => c !== here),
-      networks: others.filter((n) => this.eastWestGateways(n).length > 0),
-    };
+    const pods: string[] = [];
+    const networks: string[] = [];
+    for (const [to, clusters] of this.groupByNetwork(destinations)) {
+      if (this.reachesDirectly(network, to)) for (const c of clusters) if (c !== here) pods.push(c);
+      if (this.reachesThroughGateway(network, to)) networks.push(to);
+    }
+    return { local: this.contains(destinations, here), pods: pods.sort(), networks: networks.sort() };
   }
 
-  /** Of `clusters` (sorted, grouped as `groups`), those whose pods a pod on `network` reaches directly: same network, or either without one (as Istio assumes). Sorted. */
-  private sameNetworkAs(network: string, clusters: readonly string[], groups: ReadonlyMap<string, readonly string[]>): readonly string[] {
-    if (network === DEFAULT_NETWORK) return clusters;
-    const own = groups.get(network) ?? [];
-    const unset = groups.get(DEFAULT_NETWORK) ?? [];
-    return unset.length === 0 ? own : [...own, ...unset].sort();
+  /**
+   * Whether a sidecar on network `from` may be sent straight to the pod IP of an endpoint on network
+   * `to`. Istio's endpoint filter (pilot/pkg/xds/endpoints/ep_filters.go, EndpointsByNetworkFilter)
+   * adds an endpoint directly when `proxy.InNetwork(epNetwork) || len(gateways) == 0`: the same
+   * network, either network unset (`InNetwork` treats "" as every network), or a network with no
+   * east-west gateway, which Istio treats as flat ("as if they were on the same network", its comment).
+   */
+  private reachesDirectly(from: string, to: string): boolean {
+    return from === to || from === DEFAULT_NETWORK || to === DEFAULT_NETWORK || this.eastWestGateways(to).length === 0;
+  }
+
+  /**
+   * Whether a sidecar on network `from` may be sent to the east-west gateways of network `to` for an
+   * endpoint there: another network that has gateways. From a sidecar without a network too: since
+   * Istio 1.30 (istio/istio#58613, `forceGateway`) such a proxy goes through the gateways of an
+   * endpoint's network, where earlier releases went direct; fleet allows both, so either works.
+   */
+  private reachesThroughGateway(from: string, to: string): boolean {
+    return to !== DEFAULT_NETWORK && from !== to && this.eastWestGateways(to).length > 0;
   }
 
   /** Membership in a list of clusters the topology handed out (P(app), a gateway's clusters), in constant time. */
@@ -253,7 +241,7 @@ export interface Identity {
 export interface Inbound {
   /** A caller runs in this cluster. */
   readonly local: boolean;
-  /** Other clusters (same network) whose pods connect: callers there, and east-west gateways relaying traffic from other networks. */
+  /** Other clusters whose pods connect by pod IP: callers Istio sends here directly, and east-west gateways of this network relaying traffic from other networks. */
   readonly pods: readonly string[];
   /** Traffic from other networks arrives through this cluster's own east-west gateway. */
   readonly eastWestGateway: boolean;
@@ -262,9 +250,9 @@ export interface Inbound {
 export interface Outbound {
   /** The destination runs in this cluster. */
   readonly local: boolean;
-  /** Other clusters on this network that run the destination. */
+  /** Other clusters that run the destination and whose pods Istio sends to directly (same network, or a network without east-west gateways). */
   readonly pods: readonly string[];
-  /** Other networks that run the destination and have east-west gateways (the others cannot be reached). */
+  /** Other networks that run the destination and have east-west gateways, reached through them. */
   readonly networks: readonly string[];
 }
 

@@ -1,24 +1,33 @@
+import { isIP } from 'node:net';
 import type { DiagnosticBag, Span } from '../../diagnostics/diagnostic.js';
 import type { App, ResolvedFleet } from '../../model/fleet.js';
 import type { PlacementPlan } from '../../model/plan.js';
 import type { TrafficRuleSpec } from '../../model/spec.js';
 import type { TrafficEdge, TrafficGraph } from '../../model/traffic.js';
 import type { SourceMap } from '../1-load/index.js';
+import { gatewayByAddress } from './calico/app-policies.js';
 import { Topology } from './topology.js';
 
 /**
  * The traffic checks that need the placement, run before anything is rendered (and by `fleet
- * validate`): every destination runs somewhere; every caller can reach it from each of its
- * clusters; network policy can name every cross-cluster peer (else a warning: it allows any
- * address); every version that takes traffic has replicas. Apps whose placement failed are
- * skipped: that error is already reported.
+ * validate`): every destination runs somewhere; network policy can name every cross-cluster peer
+ * by address (an error otherwise: the only other allow is to any address, which fleet never
+ * writes); every version that takes traffic has replicas. Apps whose placement failed are
+ * skipped: that error is already reported. Every caller reaches every destination cluster, directly
+ * or through east-west gateways (Topology.outbound, after Istio's endpoint rule).
  */
-export function checkTraffic(fleet: ResolvedFleet, graph: TrafficGraph, plan: PlacementPlan, sourceMap: SourceMap, diagnostics: DiagnosticBag): void {
-  const topology = Topology.of(fleet, plan, graph);
+export function checkTraffic(fleet: ResolvedFleet, topology: Topology, sourceMap: SourceMap, diagnostics: DiagnosticBag): void {
   const nameOf = (edge: TrafficEdge) => ('app' in edge.caller ? `\`${topology.apps.get(edge.caller.app)!.name}\`` : `gateway \`${edge.caller.ingress}\``);
   // Clusters without pod CIDRs that a policy must name, with the first reason found.
   const podCIDRsNeeded = new Map<string, string>();
   const unnamed = (cluster: string) => topology.clusters.get(cluster)!.podCIDRs.length === 0 && !podCIDRsNeeded.has(cluster);
+  // Clusters whose east-west gateway has a host name, that an egress policy must name, with the first reason found.
+  const gatewayAddressesNeeded = new Map<string, string>();
+  /** Why a pod in `from` talks to pods in `to` directly: the same network, or no gateway on `to`'s. */
+  const directly = (from: string, to: string) => {
+    const network = topology.network(to);
+    return topology.network(from) === network || network === '' || topology.network(from) === '' ? 'directly' : `directly (network \`${network}\` has no east-west gateway, so Istio sends to its pod IPs)`;
+  };
 
   for (const destination of fleet.apps) {
     const edges = topology.callersOf(destination.id);
@@ -34,22 +43,18 @@ export function checkTraffic(fleet: ResolvedFleet, graph: TrafficGraph, plan: Pl
     }
     for (const edge of edges) {
       const callers = topology.callerClusters(edge);
-      const stranded: string[] = [];
       for (const here of callers) {
         const to = topology.outbound(here, there);
-        if (!to.local && to.pods.length === 0 && to.networks.length === 0) stranded.push(here);
-        for (const peer of to.pods.filter(unnamed)) podCIDRsNeeded.set(peer, `${nameOf(edge)} in ${here} calls \`${destination.name}\` in ${peer} directly (rule \`${edge.rule.name}\`)`);
+        for (const peer of to.pods.filter(unnamed)) podCIDRsNeeded.set(peer, `${nameOf(edge)} in ${here} calls \`${destination.name}\` in ${peer} ${directly(here, peer)} (rule \`${edge.rule.name}\`)`);
+        for (const network of to.networks) {
+          for (const gateway of topology.eastWestGateways(network)) {
+            if (!gatewayByAddress(gateway) && !gatewayAddressesNeeded.has(gateway.name)) gatewayAddressesNeeded.set(gateway.name, `${nameOf(edge)} in ${here} calls \`${destination.name}\` through the east-west gateways of network \`${network}\` (rule \`${edge.rule.name}\`)`);
+          }
+        }
       }
       for (const here of there) {
         const from = topology.inbound(here, callers);
-        for (const peer of from.pods.filter(unnamed)) podCIDRsNeeded.set(peer, `\`${destination.name}\` in ${here} receives traffic of rule \`${edge.rule.name}\` directly from pods in ${peer}`);
-      }
-      if (stranded.length > 0) {
-        const networks = [...new Set(there.map((c) => topology.network(c)))].sort().map((n) => `\`${n}\``);
-        const which = networks.length === 1 ? `network ${networks[0]} (${there.join(', ')}), which has no east-west gateway` : `networks ${networks.join(', ')} (${there.join(', ')}), which have no east-west gateway`;
-        diagnostics.error('traffic_unreachable', `${nameOf(edge)} in ${stranded.join(', ')} cannot reach \`${destination.name}\`: it runs only on ${which}`, sourceMap.valueSpan(edge.rule.from, edge.fromIndex), [
-          `give a cluster on ${networks.length === 1 ? 'that network' : 'those networks'} an \`eastWestGateway\`, or place \`${destination.name}\` where its callers can reach it`,
-        ]);
+        for (const peer of from.pods.filter(unnamed)) podCIDRsNeeded.set(peer, `\`${destination.name}\` in ${here} receives traffic of rule \`${edge.rule.name}\` ${directly(peer, here)} from pods in ${peer}`);
       }
     }
     checkVersions(destination, edges, there, topology, sourceMap, diagnostics);
@@ -57,8 +62,14 @@ export function checkTraffic(fleet: ResolvedFleet, graph: TrafficGraph, plan: Pl
 
   for (const [name, reason] of podCIDRsNeeded) {
     const cluster = topology.clusters.get(name)!;
-    diagnostics.warning('traffic_missing_pod_cidrs', `cluster \`${name}\` has no \`podCIDRs\`, but ${reason}; Calico can only name another cluster's pods by address, so those ports are open to any address (mTLS identity still applies)`, sourceMap.valueSpan(cluster.spec, 'name'), [
-      `add \`podCIDRs: [...]\` to \`${name}\``,
+    diagnostics.error('traffic_missing_pod_cidrs', `cluster \`${name}\` has no \`podCIDRs\`, but ${reason}; Calico can only name another cluster's pods by address, and fleet never opens a port to any address`, sourceMap.valueSpan(cluster.spec, 'name'), [
+      `add \`podCIDRs: [...]\` to \`${name}\` (its pod address ranges)`,
+    ]);
+  }
+  for (const [name, reason] of gatewayAddressesNeeded) {
+    const cluster = topology.clusters.get(name)!;
+    diagnostics.error('traffic_gateway_host_name', `the east-west gateway of \`${name}\` is given by host name, but ${reason}; a Calico GlobalNetworkSet holds IP ranges only, and fleet never opens a port to any address`, sourceMap.valueSpan(cluster.spec.eastWestGateway!.addresses, cluster.eastWestGateway!.addresses.findIndex((a) => isIP(a) === 0)), [
+      `give \`eastWestGateway.addresses\` of \`${name}\` as IP addresses (the gateway's load balancer IPs)`,
     ]);
   }
 }
@@ -71,10 +82,9 @@ export function checkTraffic(fleet: ResolvedFleet, graph: TrafficGraph, plan: Pl
  */
 function checkVersions(app: App, edges: readonly TrafficEdge[], there: readonly string[], topology: Topology, sourceMap: SourceMap, diagnostics: DiagnosticBag): void {
   if (app.versions.length === 0) return;
-  const split = topology.versionReplicas(app);
   const replicas = there.map((cluster) => {
-    const byVersion = split.get(cluster)!;
-    return { cluster, total: [...byVersion.values()].reduce((a, b) => a + b, 0), byVersion };
+    const { replicas: total, deployments } = topology.workloadOf(app.id, cluster);
+    return { cluster, total, byVersion: new Map(deployments.map((d) => [d.version!, d.replicas])) };
   });
   for (const rule of rulesOf(edges)) {
     // Spans are looked up only for a diagnostic: the first lookup parses the spec again for positions.

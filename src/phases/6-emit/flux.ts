@@ -1,5 +1,6 @@
 import type { FluxSettings } from '../../model/fleet.js';
-import type { KubeObject, ManifestSource, RenderedCluster } from '../../model/manifest.js';
+import type { KubeObject, Manifest, ManifestSource, RenderedCluster } from '../../model/manifest.js';
+import { inPlatformStage, PLATFORM_DIR } from './layout.js';
 
 /**
  * The top-level output folder for Flux entrypoints, one subfolder per cluster. The leading `_`
@@ -27,26 +28,47 @@ export function fluxEntrypoints(settings: FluxSettings, fleetName: string, clust
   return clusters.map((cluster) => fluxEntrypoint(settings, fleetName, cluster, source));
 }
 
-/** The Flux entrypoint of one cluster's output (see fluxEntrypoints). */
+/**
+ * The Flux entrypoint of one cluster's output (see fluxEntrypoints). When the output has a platform
+ * stage (`<cluster>/_platform`, see inPlatformStage), a second Kustomization `<name>-platform`
+ * applies it, and `<name>` depends on it: kustomize-controller dry-runs and applies one
+ * Kustomization's objects as one batch, so a Calico policy would be refused in the batch that
+ * creates its Tier; `dependsOn` makes `<name>` wait until `<name>-platform` is Ready.
+ */
 export function fluxEntrypoint(settings: FluxSettings, fleetName: string, { cluster, manifests }: RenderedCluster, source: ManifestSource): RenderedCluster {
+  const stages = { platform: manifests.filter((m) => inPlatformStage(m.object)), rest: manifests.filter((m) => !inPlatformStage(m.object)) };
+  const platformName = `${settings.name}-platform`;
+  const folder = `${settings.path.replace(/\/+$/, '')}/${cluster}`;
+  const kustomizations: KubeObject[] = [];
+  if (stages.platform.length > 0) kustomizations.push(kustomization(settings, fleetName, platformName, `${folder}/${PLATFORM_DIR}`, infrastructureOf(settings, stages.platform)));
+  const platform = stages.platform.length > 0 ? [platformName] : [];
+  kustomizations.push(kustomization(settings, fleetName, settings.name, folder, [...platform, ...infrastructureOf(settings, stages.rest)]));
+  return { cluster: `${FLUX_DIR}/${cluster}`, manifests: kustomizations.map((object) => ({ object, source })) };
+}
+
+/** The infrastructure Kustomizations that objects need: Istio's where they use Istio APIs, Calico's where they use Calico's. */
+function infrastructureOf(settings: FluxSettings, manifests: readonly Manifest[]): string[] {
   const groups = new Set(manifests.map((m) => m.object.apiVersion.split('/')[0]));
   const uses = (apiGroups: readonly string[]) => apiGroups.some((g) => groups.has(g));
-  const dependsOn = [...new Set([...(uses(ISTIO_GROUPS) ? settings.dependsOn.istio : []), ...(uses(CALICO_GROUPS) ? settings.dependsOn.calico : [])])];
-  const object: KubeObject = {
+  return [...(uses(ISTIO_GROUPS) ? settings.dependsOn.istio : []), ...(uses(CALICO_GROUPS) ? settings.dependsOn.calico : [])];
+}
+
+function kustomization(settings: FluxSettings, fleetName: string, name: string, path: string, dependsOn: readonly string[]): KubeObject {
+  const unique = [...new Set(dependsOn)];
+  return {
     apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
     kind: 'Kustomization',
     metadata: {
       labels: { 'app.kubernetes.io/managed-by': 'fleet', 'app.kubernetes.io/part-of': fleetName },
-      name: settings.name,
+      name,
       namespace: 'flux-system',
     },
     spec: {
-      ...(dependsOn.length > 0 ? { dependsOn: dependsOn.map((name) => ({ name })) } : {}),
+      ...(unique.length > 0 ? { dependsOn: unique.map((n) => ({ name: n })) } : {}),
       interval: settings.interval,
-      path: `${settings.path.replace(/\/+$/, '')}/${cluster}`,
+      path,
       prune: true,
       sourceRef: { kind: settings.sourceRef.kind, name: settings.sourceRef.name },
     },
   };
-  return { cluster: `${FLUX_DIR}/${cluster}`, manifests: [{ object, source }] };
 }

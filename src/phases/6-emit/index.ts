@@ -1,11 +1,11 @@
 import { hash } from 'node:crypto';
-import type { Manifest, RenderedCluster } from '../../model/manifest.js';
+import type { KubeObject, Manifest, RenderedCluster } from '../../model/manifest.js';
 import type { PlacementPlan } from '../../model/plan.js';
-import { header, manifestPath } from './layout.js';
+import { header, inPlatformStage, manifestPath, PLATFORM_DIR } from './layout.js';
 import { LOCK_FILE, makeLock } from './lock.js';
 import { toYaml } from './yaml.js';
 
-export { CLUSTER_SCOPED_DIR, GENERATED_MARK, manifestPath } from './layout.js';
+export { CLUSTER_SCOPED_DIR, GENERATED_MARK, inPlatformStage, manifestPath, PLATFORM_DIR } from './layout.js';
 export { LOCK_FILE, parseLock, type Lock } from './lock.js';
 export { toYaml } from './yaml.js';
 
@@ -35,9 +35,12 @@ export function emitClusters(clusters: readonly RenderedCluster[]): EmittedFile[
   return new ClusterEmitter().emit(clusters);
 }
 
-/** emitClusters() over several calls, serializing a manifest listed in several clusters (`shared`) once. */
+/**
+ * emitClusters() over several calls. Rendering makes an object once for every cluster where it
+ * comes out alike, and lists the very same object in each: it is serialized and hashed once.
+ */
 export class ClusterEmitter {
-  private readonly sharedFiles = new Map<Manifest, Omit<EmittedFile, 'path'>>();
+  private readonly serialized = new WeakMap<KubeObject, Omit<EmittedFile, 'path'>>();
 
   emit(clusters: readonly RenderedCluster[]): EmittedFile[] {
     const files: EmittedFile[] = [];
@@ -46,35 +49,39 @@ export class ClusterEmitter {
     const add = (path: string, text: string) => files.push({ path, text, hash: `sha256:${sha256(text)}` });
     for (const { cluster, manifests } of clusters) {
       const resources: string[] = [];
+      const platform: string[] = [];
       for (const manifest of manifests) {
         const path = manifestPath(cluster, manifest.object);
-        if (manifest.shared) files.push({ path, ...this.sharedFile(manifest) });
-        else add(path, serialize(manifest));
-        resources.push(path.slice(cluster.length + 1));
+        files.push({ path, ...this.file(manifest) });
+        if (inPlatformStage(manifest.object)) platform.push(path.slice(cluster.length + PLATFORM_DIR.length + 2));
+        else resources.push(path.slice(cluster.length + 1));
       }
-      const kustomization = {
-        apiVersion: 'kustomize.config.k8s.io/v1beta1',
-        kind: 'Kustomization',
-        resources,
-        // Keep fleet's apply order (namespaces first, DestinationRules before VirtualServices) in `kustomize build`.
-        sortOptions: { order: 'fifo' },
-      };
-      add(`${cluster}/kustomization.yaml`, header() + toYaml(kustomization));
+      // Two kustomize folders: the platform stage, applied first, and the rest (see inPlatformStage).
+      if (platform.length > 0) add(`${cluster}/${PLATFORM_DIR}/kustomization.yaml`, kustomizationText(platform));
+      add(`${cluster}/kustomization.yaml`, kustomizationText(resources));
     }
     return files;
   }
 
-  private sharedFile(manifest: Manifest): Omit<EmittedFile, 'path'> {
-    let file = this.sharedFiles.get(manifest);
+  private file(manifest: Manifest): Omit<EmittedFile, 'path'> {
+    let file = this.serialized.get(manifest.object);
     if (!file) {
       const text = serialize(manifest);
-      this.sharedFiles.set(manifest, (file = { text, hash: `sha256:${sha256(text)}` }));
+      this.serialized.set(manifest.object, (file = { text, hash: `sha256:${sha256(text)}` }));
     }
     return file;
   }
 }
 
 const serialize = ({ object, source }: Manifest): string => header(source) + toYaml(object);
+
+/**
+ * A kustomization.yaml listing files in fleet's apply order, which `kustomize build` and `kubectl
+ * apply -k` keep (`sortOptions: fifo`). Flux ignores it and sorts by kind (see inPlatformStage).
+ */
+function kustomizationText(resources: readonly string[]): string {
+  return header() + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources, sortOptions: { order: 'fifo' } });
+}
 
 /** Every cluster's files (from emitClusters, in any order) and the lock that owns them, sorted by path. */
 export function assembleTree(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[]): OutputTree {

@@ -4,12 +4,34 @@ import type { KubeObject } from '../../model/manifest.js';
 export const CLUSTER_SCOPED_DIR = '_cluster';
 
 /**
+ * Folder, inside a cluster's, for the objects that must exist before the cluster's other objects
+ * are even sent to the API server: a kustomize folder of its own, applied first (with `flux:`, by a
+ * Flux Kustomization the cluster's own depends on). The cluster's kustomization.yaml does not list it.
+ */
+export const PLATFORM_DIR = '_platform';
+
+/**
+ * Whether an object belongs to the platform stage (PLATFORM_DIR): a Calico Tier. Calico refuses a
+ * policy whose tier does not exist (v3.32 CRD mode: the `tiered-rbac.projectcalico.org` admission
+ * webhook answers `Tier "<name>" does not exist`, webhooks/pkg/rbac/rbac.go `checkTierExists`;
+ * with the Calico API server, libcalico-go's policy Create checks the tier), and Flux cannot order
+ * the Tier first within one Kustomization: kustomize-controller dry-runs every object before it
+ * applies any, then applies them sorted by kind with Tier after GlobalNetworkPolicy and
+ * NetworkPolicy (fluxcd/pkg ssa ApplyAllStaged, ApplyAll, sort.go ReconcileOrder). Only
+ * CRDs, Namespaces and ClusterRoles get a stage of their own there.
+ */
+export function inPlatformStage(object: KubeObject): boolean {
+  return object.kind === 'Tier' && object.apiVersion.startsWith('projectcalico.org/');
+}
+
+/**
  * Where an object lives under `out/`: `<cluster>/<namespace>/<kind>.<name>.yaml`, lower-case,
- * one object per file so diffs stay small. Calico kinds get a `calico-` prefix because
- * `networkpolicy` alone would collide with Kubernetes' own NetworkPolicy.
+ * one object per file so diffs stay small; `<cluster>/_platform/<kind>.<name>.yaml` for the platform
+ * stage (inPlatformStage). Calico kinds get a `calico-` prefix because `networkpolicy` alone would
+ * collide with Kubernetes' own NetworkPolicy.
  */
 export function manifestPath(cluster: string, object: KubeObject): string {
-  const folder = object.metadata.namespace ?? CLUSTER_SCOPED_DIR;
+  const folder = inPlatformStage(object) ? PLATFORM_DIR : (object.metadata.namespace ?? CLUSTER_SCOPED_DIR);
   const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
   const kind = `${group === 'projectcalico.org' ? 'calico-' : ''}${object.kind.toLowerCase()}`;
   return `${cluster}/${folder}/${kind}.${object.metadata.name}.yaml`;

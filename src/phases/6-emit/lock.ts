@@ -7,10 +7,21 @@ export interface Lock {
   readonly generator: 'fleet';
   readonly lockVersion: 1;
   readonly fleet: string;
-  /** The placement, so the next run can keep it stable and `fleet diff` can explain moves. */
-  readonly placement: readonly { readonly namespace: string; readonly name: string; readonly clusters: Readonly<Record<string, number>> }[];
+  /**
+   * The placement, so the next run can keep it stable and `fleet diff` can explain moves: replicas
+   * per cluster as rendered, and placement's own division where an override changed it (the next
+   * run continues from the division).
+   */
+  readonly placement: readonly LockedPlacement[];
   /** Every file fleet wrote, relative to the output folder, with the sha256 of its bytes. */
   readonly files: Readonly<Record<string, string>>;
+}
+
+export interface LockedPlacement {
+  readonly namespace: string;
+  readonly name: string;
+  readonly clusters: Readonly<Record<string, number>>;
+  readonly divided?: Readonly<Record<string, number>>;
 }
 
 export function makeLock(fleet: string, plan: PlacementPlan, files: Readonly<Record<string, string>>): Lock {
@@ -18,7 +29,7 @@ export function makeLock(fleet: string, plan: PlacementPlan, files: Readonly<Rec
     generator: 'fleet',
     lockVersion: 1,
     fleet,
-    placement: plan.apps.map((a) => ({ namespace: a.namespace, name: a.name, clusters: a.clusters })),
+    placement: plan.apps.map((a) => ({ namespace: a.namespace, name: a.name, clusters: a.clusters, ...(a.divided ? { divided: a.divided } : {}) })),
     files,
   };
 }

@@ -2,8 +2,8 @@ import type { KubeObject, RenderedCluster } from '../../model/manifest.js';
 
 /**
  * What the upstream schemas cannot check, checked on fleet's own output before anything is
- * written: label syntax, Calico selector syntax, and that every Istio route to a subset names a
- * subset a DestinationRule in the same cluster defines. The spec was validated first, so a
+ * written: label syntax, Calico selector syntax, no Calico egress allow to any address, and that
+ * every Istio route to a subset names a subset a DestinationRule in the same cluster defines. The spec was validated first, so a
  * problem here is a bug in fleet: it is thrown (exit 3), never written.
  */
 export function verifyOutput(clusters: Iterable<RenderedCluster>): void {
@@ -18,8 +18,8 @@ export class OutputVerifier {
   // Objects repeat the same labels and selectors across apps and clusters: each is checked once.
   private readonly validLabels: ValidLabels = { keys: new Set(), values: new Set() };
   private readonly selectorChecks = new Map<string, string | undefined>();
-  /** Objects listed in several clusters (Manifest.shared) whose own fields were checked already. */
-  private readonly sharedChecked = new Set<object>();
+  /** Objects whose own fields were checked already: rendering lists the same object in every cluster where it comes out alike. */
+  private readonly checked = new WeakSet<object>();
 
   check({ cluster, manifests }: RenderedCluster): void {
     const { problems, validLabels, selectorChecks } = this;
@@ -30,16 +30,17 @@ export class OutputVerifier {
         subsets.set(spec.host, new Set((spec.subsets ?? []).map((s) => s.name)));
       }
     }
-    for (const { object, shared } of manifests) {
+    for (const { object } of manifests) {
       const where = () => `${cluster}: ${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`;
-      if (!shared || !this.sharedChecked.has(object)) {
-        if (shared) this.sharedChecked.add(object);
+      if (!this.checked.has(object)) {
+        this.checked.add(object);
         for (const problem of labelProblems(object, validLabels)) problems.push(`${where()}: ${problem}`);
         if (object.apiVersion.startsWith('projectcalico.org/')) for (const selector of calicoSelectors(object)) {
           if (!selectorChecks.has(selector)) selectorChecks.set(selector, calicoSelectorProblem(selector));
           const problem = selectorChecks.get(selector);
           if (problem) problems.push(`${where()}: selector ${JSON.stringify(selector)}: ${problem}`);
         }
+        if (object.apiVersion.startsWith('projectcalico.org/')) for (const problem of unboundedEgress(object)) problems.push(`${where()}: ${problem}`);
       }
       if (object.kind === 'VirtualService') for (const { host, subset } of routeDestinations(object)) {
         if (subset !== undefined && !subsets.get(host)?.has(subset)) problems.push(`${where()}: routes to subset \`${subset}\` of ${host}, which no DestinationRule here defines`);
@@ -78,6 +79,17 @@ function labelProblems(object: KubeObject, valid: ValidLabels): string[] {
   check((object.metadata as { labels?: Record<string, string> }).labels);
   check((object.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined)?.template?.metadata?.labels);
   return problems;
+}
+
+/**
+ * Egress allow rules without a destination peer: open to every address, the Internet included.
+ * fleet never writes one (the traffic checks refuse what would need it: `traffic_missing_pod_cidrs`,
+ * `traffic_gateway_host_name`), so finding one is a bug.
+ */
+function unboundedEgress(object: KubeObject): string[] {
+  const egress = (object.spec as { egress?: { action?: string; destination?: Record<string, unknown> }[] } | undefined)?.egress ?? [];
+  const peers = ['selector', 'namespaceSelector', 'nets', 'serviceAccounts', 'services'];
+  return egress.flatMap((rule, i) => (rule.action === 'Allow' && !peers.some((k) => rule.destination?.[k] !== undefined) ? [`egress rule ${i} allows any destination address`] : []));
 }
 
 /** Every `selector` and `namespaceSelector` string anywhere in a Calico object, in document order. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { codesAt, compileText } from '../../helpers/spec.js';
 
 /**
@@ -106,7 +107,7 @@ describe('the rules together (traffic graph)', () => {
     expectOnly({ traffic }, 'error', 'traffic_conflicting_policy', 'outlierDetection', 2);
   });
   it('the same policy twice is fine', () => {
-    const text = spec({ traffic: '  - { name: a, from: [web], to: api, ports: [http], tls: DISABLE }\n  - { name: b, from: [web], to: api, ports: [db], tls: DISABLE }' });
+    const text = spec({ traffic: '  - { name: a, from: [web], to: api, ports: [http], locality: Any }\n  - { name: b, from: [web], to: api, ports: [db], locality: Any }' });
     expect(found(text, 'error')).toEqual([]);
   });
   it('a selector that opens a destination to every app (warning)', () => expectOnly({ traffic: '  - { name: r, from: [{ apps: {} }], to: api, ports: [http] }' }, 'warning', 'traffic_open_to_all', '{}', 2));
@@ -121,21 +122,53 @@ describe('traffic over the placement', () => {
     expectOnly({ apps, traffic: '  - { name: r, from: [web], to: api }' }, 'error', 'traffic_destination_not_placed', 'api }');
   });
 
-  it('a destination on another network without an east-west gateway', () => {
+  // Istio sends a sidecar straight to the pod IPs of a network that has no east-west gateway
+  // (pilot EndpointsByNetworkFilter: `InNetwork(...) || len(gateways) == 0`): such a network is
+  // flat, and fleet allows those pods by their CIDRs, as for a peer on the same network.
+  const webInAApiInB = '  - { name: web-in-a, apps: { names: [web] }, clusters: { names: [a-1] } }\n  - { name: api-in-b, apps: { names: [api] }, clusters: { names: [b-1] } }';
+  const policy = (tree: ReadonlyMap<string, string>, path: string) => parse(tree.get(path)!.split('\n').slice(1).join('\n'));
+
+  it('a destination on another network without an east-west gateway is reached directly, by its pod CIDRs', () => {
     const clusters = '  - { name: a-1, region: r-a, network: n-a, podCIDRs: [10.1.0.0/16] }\n  - { name: b-1, region: r-b, network: n-b, podCIDRs: [10.2.0.0/16] }';
-    const placement = '  - { name: web-in-a, apps: { names: [web] }, clusters: { names: [a-1] } }\n  - { name: api-in-b, apps: { names: [api] }, clusters: { names: [b-1] } }';
-    expectOnly({ clusters, placement, traffic: '  - { name: r, from: [web], to: api, ports: [http] }' }, 'error', 'traffic_unreachable', 'web], to');
+    const { diagnostics, tree } = compileText(spec({ clusters, placement: webInAApiInB, traffic: '  - { name: r, from: [web], to: api, ports: [http] }' }));
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const egress = policy(tree!, 'a-1/web/calico-networkpolicy.web-egress.yaml');
+    expect(egress.spec.egress.map((r: { destination: unknown }) => r.destination)).toEqual([{ namespaceSelector: 'global()', selector: "fleet.io/role == 'pods' && fleet.io/cluster == 'b-1'", ports: [8080] }]);
+    const ingress = policy(tree!, 'b-1/api/calico-networkpolicy.api-ingress.yaml');
+    expect(ingress.spec.ingress.map((r: { source: unknown }) => r.source)).toEqual([{ namespaceSelector: 'global()', selector: "fleet.io/role == 'pods' && fleet.io/cluster == 'a-1'" }]);
+    expect(tree!.has('a-1/_cluster/calico-globalnetworkset.fleet-pods-b-1.yaml')).toBe(true);
+  });
+
+  it('a destination on another network without an east-west gateway needs its pod CIDRs', () => {
+    const clusters = '  - { name: a-1, region: r-a, network: n-a, podCIDRs: [10.1.0.0/16] }\n  - { name: b-1, region: r-b, network: n-b }';
+    expectOnly({ clusters, placement: webInAApiInB, traffic: '  - { name: r, from: [web], to: api, ports: [http] }' }, 'error', 'traffic_missing_pod_cidrs', 'b-1');
   });
 
   it('reachable through the east-west gateway is fine', () => {
-    const placement = '  - { name: web-in-a, apps: { names: [web] }, clusters: { names: [a-1] } }\n  - { name: api-in-b, apps: { names: [api] }, clusters: { names: [b-1] } }';
-    expect(found(spec({ placement, traffic: '  - { name: r, from: [web], to: api, ports: [http] }' }), 'error')).toEqual([]);
+    expect(found(spec({ placement: webInAApiInB, traffic: '  - { name: r, from: [web], to: api, ports: [http] }' }), 'error')).toEqual([]);
   });
 
-  it('a same-network peer cluster without pod CIDRs (warning)', () => {
+  it('a caller without a network goes direct (Istio < 1.30) or through the gateway (1.30+, istio/istio#58613): both are allowed', () => {
+    const clusters = '  - { name: a-1, region: r-a, podCIDRs: [10.1.0.0/16] }\n  - { name: b-1, region: r-b, network: n-b, podCIDRs: [10.2.0.0/16], eastWestGateway: { addresses: [192.0.2.2] } }';
+    const { diagnostics, tree } = compileText(spec({ clusters, placement: webInAApiInB, traffic: '  - { name: r, from: [web], to: api, ports: [http] }' }));
+    expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const egress = policy(tree!, 'a-1/web/calico-networkpolicy.web-egress.yaml');
+    expect(egress.spec.egress.map((r: { destination: { selector: string } }) => r.destination.selector)).toEqual([
+      "fleet.io/role == 'pods' && fleet.io/cluster == 'b-1'",
+      "fleet.io/role == 'eastwest-gateway' && fleet.io/network == 'n-b'",
+    ]);
+    const ingress = policy(tree!, 'b-1/api/calico-networkpolicy.api-ingress.yaml');
+    expect(ingress.spec.ingress.map((r: { source: { selector: string } }) => r.source.selector)).toEqual(["fleet.io/role == 'pods' && fleet.io/cluster == 'a-1'", "istio == 'eastwestgateway'"]);
+  });
+
+  it('a same-network peer cluster without pod CIDRs', () => {
     const clusters = '  - { name: a-1, region: r-a, network: n-a }\n  - { name: b-1, region: r-b, network: n-a, podCIDRs: [10.2.0.0/16] }';
-    const placement = '  - { name: web-in-a, apps: { names: [web] }, clusters: { names: [a-1] } }\n  - { name: api-in-b, apps: { names: [api] }, clusters: { names: [b-1] } }';
-    expectOnly({ clusters, placement, traffic: '  - { name: r, from: [web], to: api, ports: [http] }' }, 'warning', 'traffic_missing_pod_cidrs', 'a-1');
+    expectOnly({ clusters, placement: webInAApiInB, traffic: '  - { name: r, from: [web], to: api, ports: [http] }' }, 'error', 'traffic_missing_pod_cidrs', 'a-1');
+  });
+
+  it('an east-west gateway given by host name, which a GlobalNetworkSet cannot hold', () => {
+    const clusters = '  - { name: a-1, region: r-a, network: n-a, podCIDRs: [10.1.0.0/16], eastWestGateway: { addresses: [192.0.2.1] } }\n  - { name: b-1, region: r-b, network: n-b, podCIDRs: [10.2.0.0/16], eastWestGateway: { addresses: [192.0.2.2, ew.b-1.example.com] } }';
+    expectOnly({ clusters, placement: webInAApiInB, traffic: '  - { name: r, from: [web], to: api, ports: [http] }' }, 'error', 'traffic_gateway_host_name', 'ew.b-1');
   });
 
   it('a split to a version with no replicas in a cluster that serves traffic (warning)', () => {

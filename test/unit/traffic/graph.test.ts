@@ -53,19 +53,19 @@ describe('edges', () => {
   });
 
   it('carry only the routing fields of their rule', () => {
-    const graph = graphOf('  - { name: r, from: [web], to: api, ports: [http], timeout: 2s, retries: { attempts: 2 }, tls: DISABLE }');
+    const graph = graphOf('  - { name: r, from: [web], to: api, ports: [http], timeout: 2s, retries: { attempts: 2 }, locality: Any }');
     expect(graph.edges[0].routing).toEqual({ timeout: '2s', retries: { attempts: 2 } });
   });
 });
 
 describe('destination policies', () => {
-  it('default to mutual TLS', () => {
-    expect(graphOf('  - { name: r, from: [web], to: api }').policies.get('shop/api')).toEqual({ tls: 'ISTIO_MUTUAL', defaultOutlierDetection: false });
+  it('default to mutual TLS, nearest endpoints first', () => {
+    expect(graphOf('  - { name: r, from: [web], to: api }').policies.get('shop/api')).toEqual({ tls: 'ISTIO_MUTUAL', defaultOutlierDetection: false, locality: 'Nearest' });
   });
 
   it('merge fields from different rules', () => {
-    const graph = graphOf('  - { name: a, from: [web], to: api, ports: [http], tls: DISABLE }\n  - { name: b, from: [admin], to: api, ports: [http], connectionPool: { maxConnections: 10 } }');
-    expect(graph.policies.get('shop/api')).toEqual({ tls: 'DISABLE', connectionPool: { maxConnections: 10 }, defaultOutlierDetection: false });
+    const graph = graphOf('  - { name: a, from: [web], to: api, ports: [http], locality: Any }\n  - { name: b, from: [admin], to: api, ports: [http], connectionPool: { maxConnections: 10 } }');
+    expect(graph.policies.get('shop/api')).toEqual({ tls: 'ISTIO_MUTUAL', connectionPool: { maxConnections: 10 }, defaultOutlierDetection: false, locality: 'Any' });
   });
 
   it('add outlier detection to failover, unless the rule has its own', () => {

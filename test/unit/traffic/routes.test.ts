@@ -85,12 +85,13 @@ describe('mesh VirtualService', () => {
 });
 
 describe('DestinationRule', () => {
-  it('maps the connection pool and TLS of the rule', () => {
-    const tree = renderTree(spec(`  - { name: pooled, from: [web], to: api, connectionPool: { maxConnections: 100, maxPendingRequests: 10 }, tls: DISABLE, outlierDetection: { consecutive5xxErrors: 3 } }\n`));
+  it('maps the connection pool, TLS and outlier detection of the rule; api runs in two clusters, so nearest endpoints first', () => {
+    const tree = renderTree(spec(`  - { name: pooled, from: [web], to: api, connectionPool: { maxConnections: 100, maxPendingRequests: 10 }, tls: ISTIO_MUTUAL, outlierDetection: { consecutive5xxErrors: 3 } }\n`));
     expect(get(objectsIn(tree, 'a-1'), 'DestinationRule', 'api', 'api').spec.trafficPolicy).toEqual({
-      tls: { mode: 'DISABLE' },
+      tls: { mode: 'ISTIO_MUTUAL' },
       connectionPool: { tcp: { maxConnections: 100 }, http: { http1MaxPendingRequests: 10 } },
-      outlierDetection: { consecutive5xxErrors: 3 },
+      outlierDetection: { consecutive5xxErrors: 3, maxEjectionPercent: 100 },
+      loadBalancer: { localityLbSetting: { enabled: true } },
     });
   });
 });
@@ -112,6 +113,6 @@ describe('replicas per version', () => {
   it('gives a version that only a match or mirror routes to a replica, so it can serve', () => {
     const tree = renderTree(spec(`  - { name: header-canary, from: [web], to: api, split: { v1: 100 }, match: [{ headers: { x-v2: { exact: "1" } }, version: v2 }] }\n`));
     const deployments = objectsIn(tree, 'a-1').filter((o) => o.kind === 'Deployment' && o.metadata.namespace === 'api');
-    expect(deployments.map((d) => `${d.metadata.name}=${d.spec.replicas}`)).toEqual(['api-v1=1', 'api-v2=1']);
+    expect(deployments.map((d) => `${d.metadata.name}=${d.spec.replicas}`)).toEqual(['api-v2=1', 'api=1']);
   });
 });

@@ -32,8 +32,9 @@ function replicasByCluster(text: string): Record<string, string> {
     ['c-1', 'c-2', 'c-3', 'c-4'].map((cluster) => [
       cluster,
       objectsIn(tree, cluster)
-        .filter((o) => o.kind === 'Deployment' && o.metadata.name.startsWith('api-'))
-        .map((d) => `${d.metadata.name.slice(4)}=${d.spec.replicas}`)
+        .filter((o) => o.kind === 'Deployment' && o.metadata.labels?.app === 'api')
+        .map((d) => `${d.metadata.labels?.version}=${d.spec.replicas}`)
+        .sort()
         .join(' '),
     ]),
   );

@@ -18,12 +18,7 @@ export const apps: Rule = ({ spec, sourceMap, diagnostics }) => {
       }
     };
     const ports = app.ports ?? [];
-    for (const port of ports) {
-      // Container port names are IANA service names: at most 15 characters, at least one letter.
-      if (port.name.length > 15 || !/[a-z]/.test(port.name)) {
-        diagnostics.error('spec_invalid_port_name', `port name \`${port.name}\` is not valid in Kubernetes: container port names have at most 15 characters and at least one letter`, sourceMap.valueSpan(port, 'name'), ['use a short name such as `http`, `grpc` or `metrics`']);
-      }
-    }
+    // Port names Kubernetes rejects are found by the schema (definition `portName`, see ../port-name.ts).
     if (ports.length > 0 && !/^[a-z]/.test(app.name)) {
       // A Service name is a DNS-1035 label: it must start with a letter.
       diagnostics.error('spec_invalid_service_name', `app \`${app.name}\` serves ports, so it gets a Service, and Service names must start with a letter`, sourceMap.valueSpan(app, 'name'), ['rename the app to start with a letter']);

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { Rule } from './rule.js';
 
-/** Pod CIDRs must be real networks: a valid address, a prefix that fits it, and no host bits set. */
+/** Pod CIDRs must be real networks: a valid address, a prefix that fits it, and no host bits set; NodeLocal DNSCache addresses real addresses. */
 export const cidrs: Rule = ({ spec, sourceMap, diagnostics }) => {
   for (const cluster of spec.clusters) {
     (cluster.podCIDRs ?? []).forEach((cidr, index) => {
@@ -9,6 +9,9 @@ export const cidrs: Rule = ({ spec, sourceMap, diagnostics }) => {
       if (problem) diagnostics.error('schema_invalid_cidr', `${JSON.stringify(cidr)} is not a valid CIDR: ${problem}`, sourceMap.valueSpan(cluster.podCIDRs!, index), ['CIDRs look like `10.10.0.0/16` or `fd00::/48`']);
     });
   }
+  (spec.platform?.dns?.nodeLocalAddresses ?? []).forEach((address, index) => {
+    if (isIP(address) === 0) diagnostics.error('schema_invalid_cidr', `${JSON.stringify(address)} is not an IP address`, sourceMap.valueSpan(spec.platform!.dns!.nodeLocalAddresses!, index), ['NodeLocal DNSCache listens on `169.254.20.10` by default']);
+  });
 };
 
 export function cidrProblem(cidr: string): string | undefined {

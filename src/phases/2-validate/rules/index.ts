@@ -2,12 +2,14 @@ import { apps } from './apps.js';
 import { cidrs } from './cidrs.js';
 import { placementRules } from './placement-rules.js';
 import { references } from './references.js';
+import { renderedNames } from './rendered-names.js';
 import type { Rule } from './rule.js';
 import { selectors } from './selectors.js';
 import { traffic } from './traffic.js';
+import { trafficMesh } from './traffic-mesh.js';
 import { uniqueNames } from './unique-names.js';
 
 export type { Rule, RuleContext } from './rule.js';
 
 /** Semantic rules, in the order they run (which is also the order of their reports at one place). */
-export const RULES: readonly Rule[] = [uniqueNames, references, apps, selectors, cidrs, placementRules, traffic];
+export const RULES: readonly Rule[] = [uniqueNames, references, apps, renderedNames, selectors, cidrs, placementRules, traffic, trafficMesh];

@@ -1,5 +1,5 @@
 import { FIT, type FilterPlugin } from '../framework.js';
-import { groupOf } from '../spread.js';
+import { groupOf } from '../groups.js';
 
 /**
  * A cluster lacking a field or label a spread constraint groups by cannot be counted, so it is left

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Construct } from 'constructs';
-import type { App, Port } from '../../../model/fleet.js';
+import type { App, Cluster, Port } from '../../../model/fleet.js';
 import type { ManifestSource } from '../../../model/manifest.js';
 import type { TrafficEdge } from '../../../model/traffic.js';
 import { FleetObject } from '../fleet-object.js';
@@ -18,9 +18,10 @@ export interface NetworkSetsNeeded {
  * The ingress allow-list of a destination in one cluster where it runs (R8), one group of rules per
  * edge into it (recipe: research/traffic-anchors.md §7.2):
  * - callers in this cluster by identity: their namespace and service account (Calico's zero-trust recipe);
- * - callers elsewhere on this network by their cluster's pod CIDRs (Calico cannot see remote pods'
- *   labels), and likewise the other east-west gateways of this network, which forward traffic from
- *   other networks to pods here (see byPodCIDRs for clusters without `podCIDRs`);
+ * - callers in other clusters that Istio sends here directly (this network, or a network without
+ *   east-west gateways: Topology.inbound) by their cluster's pod CIDRs (Calico cannot see remote
+ *   pods' labels), and likewise the other east-west gateways of this network, which forward traffic
+ *   from other networks to pods here;
  * - traffic from other networks through this cluster's own east-west gateway.
  * Identity across clusters is Istio's to enforce (the AuthorizationPolicy).
  */
@@ -44,9 +45,9 @@ export function renderIngressPolicy(scope: Construct, app: App, cluster: string,
 /**
  * The egress allow-list of a caller in one cluster where it runs (R9), one group of rules per edge
  * out of it, towards every cluster Istio may send the request to: destination pods here by label,
- * elsewhere on this network by pod CIDRs, on other networks the east-west gateways of those
- * networks on their mTLS port. A network whose gateway has a host name rather than an IP address
- * cannot be named in a GlobalNetworkSet; the gateway port is then allowed to any address.
+ * pods Istio reaches directly by pod CIDRs, networks with east-west gateways through those gateways
+ * on their mTLS port. Every allow names its peer: never any address (the traffic checks refuse a
+ * peer without `podCIDRs` and a gateway given by host name, which a GlobalNetworkSet cannot hold).
  */
 export function renderEgressPolicy(scope: Construct, app: App, cluster: string, topology: Topology, needed: NetworkSetsNeeded, labels: Record<string, string>, source: ManifestSource): void {
   const rules: Record<string, unknown>[] = [];
@@ -59,9 +60,9 @@ export function renderEgressPolicy(scope: Construct, app: App, cluster: string, 
     for (const network of to.networks) {
       const gateways = topology.eastWestGateways(network);
       const gatewayPorts = [...new Set(gateways.map((g) => g.eastWestGateway!.port))].sort((a, b) => a - b).map((port) => ({ targetPort: port, protocol: 'TCP' as const }));
-      const byAddress = gateways.every((g) => g.eastWestGateway!.addresses.every((a) => isIP(a) !== 0));
-      if (byAddress) needed.eastWestNetworks.add(network);
-      rules.push(...allowRules('destination', byAddress ? { namespaceSelector: 'global()', selector: eastWestGatewaysOn(network) } : {}, gatewayPorts, edge.rule.name));
+      for (const gateway of gateways) if (!gatewayByAddress(gateway)) throw new Error(`the east-west gateway of ${gateway.name} has a host name (traffic_gateway_host_name is an error)`);
+      needed.eastWestNetworks.add(network);
+      rules.push(...allowRules('destination', { namespaceSelector: 'global()', selector: eastWestGatewaysOn(network) }, gatewayPorts, edge.rule.name));
     }
   }
   renderPolicy(scope, app, 'egress', rules, labels, source);
@@ -89,17 +90,20 @@ function renderPolicy(scope: Construct, app: App, direction: 'ingress' | 'egress
 }
 
 /**
- * Rules for pods of other clusters on this network, by their clusters' pod-CIDR sets. A cluster
- * without `podCIDRs` cannot be named: its peers are allowed from (or to) any address on these
- * ports instead, and the check `traffic_missing_pod_cidrs` warns; mTLS identity still holds.
+ * Rules for pods of other clusters, by their clusters' pod-CIDR sets. Every such cluster has
+ * `podCIDRs`: the traffic checks make one without them an error (`traffic_missing_pod_cidrs`),
+ * because the only other way to write the rule is to any address.
  */
 function byPodCIDRs(side: 'source' | 'destination', clusters: readonly string[], topology: Topology, needed: NetworkSetsNeeded, ports: Port[], rule: string): Record<string, unknown>[] {
-  const named = clusters.filter((c) => topology.clusters.get(c)!.podCIDRs.length > 0);
-  named.forEach((c) => needed.pods.add(c));
-  return [
-    ...(named.length > 0 ? allowRules(side, { namespaceSelector: 'global()', selector: podsOf(named) }, ports, rule) : []),
-    ...(named.length < clusters.length ? allowRules(side, {}, ports, rule) : []),
-  ];
+  if (clusters.length === 0) return [];
+  for (const c of clusters) if (topology.clusters.get(c)!.podCIDRs.length === 0) throw new Error(`cluster ${c} has no podCIDRs (traffic_missing_pod_cidrs is an error)`);
+  clusters.forEach((c) => needed.pods.add(c));
+  return allowRules(side, { namespaceSelector: 'global()', selector: podsOf(clusters) }, ports, rule);
+}
+
+/** Whether an east-west gateway is given by IP addresses only, which a GlobalNetworkSet can hold (it takes CIDRs, not host names). */
+export function gatewayByAddress(cluster: Cluster): boolean {
+  return cluster.eastWestGateway!.addresses.every((a) => isIP(a) !== 0);
 }
 
 function portsOf(app: App, edge: TrafficEdge): Port[] {

@@ -1,8 +1,9 @@
 import type { Construct } from 'constructs';
-import type { Cluster } from '../../../model/fleet.js';
+import { isIP } from 'node:net';
+import type { Cluster, PlatformSettings } from '../../../model/fleet.js';
 import type { ManifestSource } from '../../../model/manifest.js';
 import { FleetObject } from '../fleet-object.js';
-import { ISTIO_NAMESPACE, managedNamespaces, namespaceIs } from './selectors.js';
+import { ISTIO_NAMESPACE, managedNamespaces, namespaceIs, namespacesIn } from './selectors.js';
 
 /**
  * Calico policy `order` values: lower is evaluated first. Fixed per role, never computed, so a
@@ -17,6 +18,9 @@ export const ORDER = {
   istiodClients: 200,
   istiod: 300,
   eastWestGateway: 400,
+  /** In `fleet-platform`, from `platform:`: scrapes of managed pods, and their telemetry collectors. */
+  monitoring: 500,
+  telemetry: 600,
   /** In `default`: the allow-lists of each app... */
   appIngress: 1000,
   appEgress: 1100,
@@ -25,6 +29,12 @@ export const ORDER = {
 } as const;
 
 export const PLATFORM_TIER = 'fleet-platform';
+
+/** A `selector` for pods with all these labels; none (every pod of the namespaces) for `{}`. */
+function podsLabelled(labels: Readonly<Record<string, string>>): { selector?: string } {
+  const keys = Object.keys(labels).sort();
+  return keys.length === 0 ? {} : { selector: keys.map((k) => `${k} == '${labels[k]}'`).join(' && ') };
+}
 
 /**
  * What every cluster holding fleet namespaces gets (R11), after research/traffic-anchors.md §7.1:
@@ -36,10 +46,14 @@ export const PLATFORM_TIER = 'fleet-platform';
  *   address varies by platform, so from anywhere);
  * - with several networks, the east-west gateway's mTLS port, from anywhere: remote callers arrive
  *   from addresses fleet cannot know (their nodes' NAT), and the port only accepts mesh mTLS;
+ * - from `platform:` (defaults in phases/3-resolve/defaults.ts): NodeLocal DNSCache's addresses
+ *   (`dns.mode: node-local`; its pods run on the host network, so Calico can only name their
+ *   address), scrapes from the monitoring pods on the sidecar's metrics ports, and egress to the
+ *   telemetry collectors the spec names;
  * - the default deny: every managed namespace, ingress and egress. System namespaces are not managed,
  *   so kube-system, calico-system and istio-system are never isolated by fleet.
  */
-export function renderCalicoBaseline(scope: Construct, cluster: Cluster, multiNetwork: boolean, labels: Record<string, string>, source: ManifestSource): void {
+export function renderCalicoBaseline(scope: Construct, cluster: Cluster, multiNetwork: boolean, platform: PlatformSettings, labels: Record<string, string>, source: ManifestSource): void {
   const object = (kind: string, name: string, spec: Record<string, unknown>) =>
     new FleetObject(scope, `${kind}/${name}`, { apiVersion: 'projectcalico.org/v3', kind, metadata: { name, labels }, spec }, source);
   const tcp = (ports: number[], peer?: Record<string, unknown>) => ({ action: 'Allow', protocol: 'TCP', destination: { ...peer, ports } });
@@ -47,6 +61,7 @@ export function renderCalicoBaseline(scope: Construct, cluster: Cluster, multiNe
 
   object('Tier', PLATFORM_TIER, { order: ORDER.platformTier, defaultAction: 'Pass' });
   const kubeDns = { namespaceSelector: namespaceIs('kube-system'), selector: "k8s-app == 'kube-dns'", ports: [53] };
+  const nodeLocal = { nets: platform.dns.nodeLocalAddresses.map((a) => `${a}/${isIP(a) === 6 ? 128 : 32}`), ports: [53] };
   object('GlobalNetworkPolicy', `${PLATFORM_TIER}.dns`, {
     tier: PLATFORM_TIER,
     order: ORDER.dns,
@@ -55,6 +70,12 @@ export function renderCalicoBaseline(scope: Construct, cluster: Cluster, multiNe
     egress: [
       { action: 'Allow', protocol: 'UDP', destination: kubeDns },
       { action: 'Allow', protocol: 'TCP', destination: kubeDns },
+      ...(platform.dns.mode === 'node-local'
+        ? [
+            { action: 'Allow', protocol: 'UDP', destination: nodeLocal },
+            { action: 'Allow', protocol: 'TCP', destination: nodeLocal },
+          ]
+        : []),
     ],
   });
   object('GlobalNetworkPolicy', `${PLATFORM_TIER}.istiod-clients`, {
@@ -79,6 +100,25 @@ export function renderCalicoBaseline(scope: Construct, cluster: Cluster, multiNe
       selector: "istio == 'eastwestgateway'",
       types: ['Ingress'],
       ingress: [tcp([cluster.eastWestGateway.port])],
+    });
+  }
+  const { monitoring } = platform;
+  if (monitoring.ports.length > 0) {
+    object('GlobalNetworkPolicy', `${PLATFORM_TIER}.monitoring`, {
+      tier: PLATFORM_TIER,
+      order: ORDER.monitoring,
+      namespaceSelector: managedNamespaces,
+      types: ['Ingress'],
+      ingress: [{ ...tcp([...monitoring.ports].sort((a, b) => a - b)), source: { namespaceSelector: namespacesIn(monitoring.namespaces), ...podsLabelled(monitoring.podLabels) } }],
+    });
+  }
+  if (platform.telemetry.length > 0) {
+    object('GlobalNetworkPolicy', `${PLATFORM_TIER}.telemetry`, {
+      tier: PLATFORM_TIER,
+      order: ORDER.telemetry,
+      namespaceSelector: managedNamespaces,
+      types: ['Egress'],
+      egress: platform.telemetry.map((c) => ({ ...tcp([...c.ports].sort((a, b) => a - b), { namespaceSelector: namespaceIs(c.namespace), ...podsLabelled(c.podLabels) }), metadata: { annotations: { 'fleet.io/collector': c.name } } })),
     });
   }
   object('GlobalNetworkPolicy', 'fleet-default-deny', { order: ORDER.defaultDeny, namespaceSelector: managedNamespaces, types: ['Ingress', 'Egress'] });

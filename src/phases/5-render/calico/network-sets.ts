@@ -25,11 +25,9 @@ export function networkSetsNamed(needed: NetworkSetsNeeded, topology: Topology):
 /** One GlobalNetworkSet: the pods of a cluster, or its east-west gateway on a network. */
 export type NetworkSet = { readonly kind: 'pods'; readonly of: Cluster } | { readonly kind: 'eastwest'; readonly of: Cluster; readonly network: string };
 
-export function renderNetworkSet(scope: Construct, set: NetworkSet, labels: Record<string, string>, sourceOf: (cluster: Cluster, field: string) => ManifestSource): void {
-  const { of: cluster } = set;
-  const name = `fleet-${set.kind}-${cluster.name}`;
-  const extraLabels: Record<string, string> = set.kind === 'pods' ? { [ROLE_LABEL]: 'pods', [CLUSTER_LABEL]: cluster.name } : { [ROLE_LABEL]: 'eastwest-gateway', [NETWORK_LABEL]: set.network };
-  const nets = set.kind === 'pods' ? [...cluster.podCIDRs] : cluster.eastWestGateway!.addresses.map((a) => `${a}/${isIP(a) === 6 ? 128 : 32}`);
-  const source = sourceOf(cluster, set.kind === 'pods' ? 'podCIDRs' : 'eastWestGateway');
+export function renderNetworkSet(scope: Construct, kind: NetworkSet['kind'], cluster: Cluster, network: string | undefined, labels: Record<string, string>, source: ManifestSource): void {
+  const name = `fleet-${kind}-${cluster.name}`;
+  const extraLabels: Record<string, string> = kind === 'pods' ? { [ROLE_LABEL]: 'pods', [CLUSTER_LABEL]: cluster.name } : { [ROLE_LABEL]: 'eastwest-gateway', [NETWORK_LABEL]: network! };
+  const nets = kind === 'pods' ? [...cluster.podCIDRs] : cluster.eastWestGateway!.addresses.map((a) => `${a}/${isIP(a) === 6 ? 128 : 32}`);
   new FleetObject(scope, `GlobalNetworkSet/${name}`, { apiVersion: 'projectcalico.org/v3', kind: 'GlobalNetworkSet', metadata: { name, labels: { ...labels, ...extraLabels } }, spec: { nets } }, source);
 }

@@ -24,6 +24,11 @@ export function namespaceIs(name: string): string {
   return `projectcalico.org/name == '${name}'`;
 }
 
+/** Any of these namespaces. */
+export function namespacesIn(names: readonly string[]): string {
+  return oneOf('projectcalico.org/name', [...names].sort());
+}
+
 /** An app's pods (fleet labels them `app: <name>`). */
 export function appIs(name: string): string {
   return `app == '${name}'`;
@@ -46,7 +51,7 @@ function oneOf(key: string, values: readonly string[]): string {
 /**
  * Allow rules for these ports, one per transport (a Calico rule with ports needs one protocol).
  * `side` puts the peer on the rule's source (ingress) or destination (egress); ports always go on
- * the destination.
+ * the destination. The peer must name something (a selector, a set): never any address.
  */
 export function allowRules(side: 'source' | 'destination', peer: Record<string, unknown>, ports: readonly Pick<Port, 'targetPort' | 'protocol'>[], rule: string): Record<string, unknown>[] {
   const byTransport = new Map<'TCP' | 'UDP', number[]>();
@@ -54,14 +59,14 @@ export function allowRules(side: 'source' | 'destination', peer: Record<string, 
     const transport = port.protocol === 'UDP' ? 'UDP' : 'TCP';
     byTransport.set(transport, [...(byTransport.get(transport) ?? []), port.targetPort]);
   }
-  // An empty peer is any address: the rule then names no source (ingress) or only ports (egress).
-  const anywhere = Object.keys(peer).length === 0;
+  // An empty peer would be any address, the whole Internet for an egress rule: fleet never writes one.
+  if (Object.keys(peer).length === 0) throw new Error('an allow rule without a peer (any address)');
   const peerKey = JSON.stringify(peer);
   return [...byTransport].map(([protocol, ports]) => ({
     [RULE_KEY]: `${side}\t${peerKey}\t${protocol}\t${ports.join(',')}\t${rule}`,
     action: 'Allow',
     protocol,
-    source: side === 'source' && !anywhere ? peer : undefined,
+    source: side === 'source' ? peer : undefined,
     destination: side === 'destination' ? { ...peer, ports } : { ports },
     metadata: { annotations: { 'fleet.io/traffic-rule': rule } },
   }));

@@ -36,3 +36,24 @@ export function renderAuthorizationPolicy(scope: Construct, app: App, topology: 
     source,
   );
 }
+
+/**
+ * The AuthorizationPolicy of an app with ports that no rule lets anyone call, where it runs: ALLOW
+ * with no rules, selecting the app's pods. An ALLOW policy that matches nothing denies every request
+ * to the workloads it selects ("allow-nothing": istio/api security/v1beta1/authorization_policy.proto,
+ * evaluation rules 3-5), so the app is closed at L7 as Calico's default deny closes it at L4. Kubelet
+ * probes are not affected: Istio rewrites them to the sidecar agent (port 15020).
+ */
+export function renderAllowNothingPolicy(scope: Construct, app: App, labels: Record<string, string>, source: ManifestSource): void {
+  new FleetObject(
+    scope,
+    `AuthorizationPolicy/${app.namespace}/${app.name}`,
+    {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: app.name, namespace: app.namespace, labels },
+      spec: { selector: { matchLabels: selectorLabels(app) }, action: 'ALLOW' },
+    },
+    source,
+  );
+}

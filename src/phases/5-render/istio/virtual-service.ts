@@ -82,10 +82,12 @@ interface RouteGroup {
 
 /** Edges with the same routing share routes; groups ordered by rule name, so output does not depend on input order. */
 function routeGroups(edges: readonly TrafficEdge[]): RouteGroup[] {
+  // Edges of one rule share their routing object: each is made canonical once.
+  const keys = new Map<Routing, string>();
   const groups = new Map<string, { rules: string[]; routing: Routing; callers: Set<string> }>();
   for (const edge of edges) {
     if (!('app' in edge.caller)) continue; // gateways have their own VirtualService
-    const key = routingKey(edge.routing);
+    const key = keys.get(edge.routing) ?? keys.set(edge.routing, canonical(edge.routing)).get(edge.routing)!;
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { rules: [], routing: edge.routing, callers: new Set() }));
     group.rules.push(edge.rule.name);
@@ -96,13 +98,6 @@ function routeGroups(edges: readonly TrafficEdge[]): RouteGroup[] {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** Edges of one rule share their routing object: compare each once. */
-const routingKeys = new WeakMap<Routing, string>();
-function routingKey(routing: Routing): string {
-  let key = routingKeys.get(routing);
-  if (key === undefined) routingKeys.set(routing, (key = canonical(routing)));
-  return key;
-}
 
 /** A rule's HTTP routes: one per `match` entry (to its version), then the split; timeout, retries, fault and mirror on each. */
 function httpRoutes(app: App, port: Port, routing: Routing, name: string, conditions: readonly Match[]): Record<string, unknown>[] {

@@ -1,0 +1,119 @@
+import type { App, Cluster } from '../../model/fleet.js';
+import { deploymentName } from '../../model/names.js';
+import type { ClusterWorkload, DeploymentPlan } from '../../model/plan.js';
+import type { OverrideSpec, TrafficRuleSpec } from '../../model/spec.js';
+import { affinityMismatch, appMatches } from '../3-resolve/selectors.js';
+import { versionReplicas } from './versions.js';
+
+/**
+ * The last decisions of placement: what runs in each cluster where an app has replicas. Overrides
+ * are applied (in the order written, a later one winning for the same field), then the cluster's
+ * replicas are split among the app's versions. Rendering reads only the result, so `fleet plan`,
+ * `fleet explain`, the lock and the rendered objects all show the same numbers.
+ */
+export function decideWorkloads(
+  app: App,
+  divided: Readonly<Record<string, number>>,
+  clusters: ReadonlyMap<string, Cluster>,
+  overrides: readonly OverrideSpec[],
+  rulesToApp: readonly TrafficRuleSpec[],
+): Decided {
+  const here = new Map(Object.keys(divided).map((name) => [name, applyOverrides(app, clusters.get(name)!, divided[name], overrides)]));
+  const split = versionReplicas(app, new Map([...here].map(([name, w]) => [name, w.replicas])), rulesToApp);
+  const workloads = new Map<string, ClusterWorkload>();
+  const replicasFrom = new Map<string, string>();
+  for (const [name, w] of here) {
+    const byVersion = split.get(name)!;
+    const deployments: DeploymentPlan[] =
+      app.versions.length === 0
+        ? [{ name: deploymentName(app), image: w.image(app.image), replicas: w.replicas, env: envList(app.env, w.env) }]
+        : app.versions.map((v) => ({ name: deploymentName(app, v.name), version: v.name, image: w.image(v.image), replicas: byVersion.get(v.name) ?? 0, env: envList(app.env, v.env, w.env) }));
+    if (w.replicasFrom !== undefined) replicasFrom.set(name, w.replicasFrom);
+    workloads.set(name, {
+      replicas: deployments.reduce((sum, d) => sum + d.replicas, 0),
+      ...(w.applied.length ? { overrides: w.applied } : {}),
+      labels: w.labels,
+      podAnnotations: w.annotations,
+      deployments,
+    });
+  }
+  return { workloads, replicasFrom };
+}
+
+export interface Decided {
+  /** By cluster, every cluster the app was placed in (an override may have set its replicas to 0). */
+  readonly workloads: ReadonlyMap<string, ClusterWorkload>;
+  /** Clusters whose count an override's `replicas` set, with the override that set it last. */
+  readonly replicasFrom: ReadonlyMap<string, string>;
+}
+
+/** What the overrides that select (app, cluster) change there. */
+interface Overridden {
+  readonly replicas: number;
+  /** The override whose `replicas` set the count, if any. */
+  readonly replicasFrom?: string;
+  /** Rewrites one of the app's images as the overrides say. */
+  readonly image: (image: string) => string;
+  readonly env: readonly (readonly [string, string])[];
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+  readonly applied: readonly string[];
+}
+
+/**
+ * Every override that selects (app, cluster), in the order written. An image override rewrites each
+ * version's image on its own: `registry` every image of the app; `tag` the images that are the app's
+ * own (`image`), so a version pinned to an image of its own (a canary) keeps it.
+ */
+export function applyOverrides(app: App, cluster: Cluster, placedReplicas: number, overrides: readonly OverrideSpec[]): Overridden {
+  let replicas = placedReplicas;
+  let replicasFrom: string | undefined;
+  const rewrites: { registry?: string; tag?: string }[] = [];
+  const env = new Map<string, string>();
+  const labels = { ...app.labels };
+  const annotations = { ...app.annotations };
+  const applied: string[] = [];
+  for (const override of overrides) {
+    if (!appMatches(app, override.apps) || affinityMismatch(cluster, override.clusters) !== undefined) continue;
+    applied.push(override.name);
+    if (override.image) rewrites.push(override.image);
+    for (const [key, value] of Object.entries(override.env ?? {})) env.set(key, String(value));
+    Object.assign(labels, override.labels);
+    Object.assign(annotations, override.annotations);
+    if (override.replicas !== undefined) {
+      replicas = override.replicas;
+      replicasFrom = override.name;
+    }
+  }
+  const image = (original: string) =>
+    rewrites.reduce((current, change) => rewriteImage(current, original === app.image ? change : { registry: change.registry }), original);
+  return { replicas, replicasFrom, image, env: [...env], labels, annotations, applied };
+}
+
+/** The app's variables, then each later list's over them (a variable keeps its first position). */
+function envList(...layers: readonly (readonly (readonly [string, string])[])[]): { name: string; value: string }[] {
+  const merged = new Map<string, string>();
+  for (const layer of layers) for (const [name, value] of layer) merged.set(name, value);
+  return [...merged].map(([name, value]) => ({ name, value }));
+}
+
+/**
+ * Replaces the registry and/or tag of an image reference.
+ * `ghcr.io/acme/checkout:1.8.0` with registry `europe-docker.pkg.dev/acme` gives
+ * `europe-docker.pkg.dev/acme/checkout:1.8.0`: the registry is everything before the last path
+ * segment. A digest (`@sha256:…`) is kept; a tag replaces it.
+ */
+export function rewriteImage(image: string, change: { registry?: string; tag?: string }): string {
+  if (change.registry === undefined && change.tag === undefined) return image;
+  const digestAt = image.indexOf('@');
+  const withoutDigest = digestAt === -1 ? image : image.slice(0, digestAt);
+  const digest = digestAt === -1 ? '' : image.slice(digestAt);
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const tagAt = withoutDigest.indexOf(':', lastSlash + 1);
+  const repository = tagAt === -1 ? withoutDigest : withoutDigest.slice(0, tagAt);
+  const tag = tagAt === -1 ? '' : withoutDigest.slice(tagAt);
+  const name = repository.slice(repository.lastIndexOf('/') + 1);
+  const registry = change.registry !== undefined ? change.registry.replace(/\/+$/, '') : repository.slice(0, Math.max(0, repository.lastIndexOf('/')));
+  if (change.tag !== undefined) return `${registry ? `${registry}/` : ''}${name}:${change.tag}`;
+  return `${registry ? `${registry}/` : ''}${name}${tag}${digest}`;
+}

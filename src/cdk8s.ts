@@ -18,7 +18,10 @@ export interface FleetChartsProps {
 
 /** compile() found errors: `diagnostics` holds them, the message has them formatted as the CLI prints them. */
 export class FleetCompileError extends Error {
-  constructor(readonly result: CompileResult, sources: ReadonlyMap<string, string> = new Map()) {
+  constructor(
+    readonly result: CompileResult,
+    sources: ReadonlyMap<string, string> = new Map(),
+  ) {
     const text = formatDiagnostics(result.diagnostics, sources);
     super(`fleet: the spec has errors${text ? `:\n${text}` : ''}`);
     this.name = 'FleetCompileError';
@@ -27,7 +30,7 @@ export class FleetCompileError extends Error {
 
 /**
  * fleet's output as cdk8s charts, for adding to your own cdk8s `App`: one `Chart` per folder fleet
- * writes (each cluster, and each `_flux/<cluster>`), holding that folder's objects as `ApiObject`s
+ * writes (each cluster, its `<cluster>/_platform` stage, each `_flux/<cluster>`), holding that folder's objects as `ApiObject`s
  * in fleet's apply order, field for field what `fleet synth` writes there. `app.synth()` then
  * writes them with your own charts (file names are cdk8s's, e.g. `fleet-na-1-c8….k8s.yaml`).
  *
@@ -42,7 +45,7 @@ export class FleetCompileError extends Error {
  * (let npm dedupe `cdk8s` to fleet's version): an App from another copy would not see the charts.
  */
 export class FleetCharts extends Construct {
-  /** Each chart by its folder in fleet's output: `na-1`, `_flux/na-1`. */
+  /** Each chart by its folder in fleet's output: `na-1`, `na-1/_platform`, `_flux/na-1`. */
   readonly charts: ReadonlyMap<string, Chart>;
 
   constructor(scope: Construct, id: string, props: FleetChartsProps) {

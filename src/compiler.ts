@@ -5,16 +5,20 @@ import { load, type SpecFile } from './phases/1-load/index.js';
 import { validate } from './phases/2-validate/index.js';
 import { buildTrafficGraph, resolve } from './phases/3-resolve/index.js';
 import { place } from './phases/4-place/index.js';
+import { checkWorkloads } from './phases/4-place/workload-checks.js';
 import { checkTraffic, renderClusters, Topology } from './phases/5-render/index.js';
 import { fluxEntrypoints } from './phases/6-emit/flux.js';
 import { assembleTree, ClusterEmitter, type EmittedFile, type OutputTree } from './phases/6-emit/index.js';
 import { OutputVerifier } from './phases/6-emit/verify.js';
+import { checkMesh, type MeshCheckResult, meshFactsOf, type MeshModel, MeshModelBuilder, reportMeshFindings } from './mesh/index.js';
 
 export interface CompileOptions {
   /** Stop after placement and its checks (`fleet validate`, `fleet plan`): nothing is rendered. */
   readonly renderOutput?: boolean;
   /** The placement recorded by the previous run (out/fleet.lock.json), for stable placement. */
   readonly previous?: PreviousPlacement;
+  /** Keep the mesh model of the output in the result (`fleet trace`). */
+  readonly keepMeshModel?: boolean;
 }
 
 export interface CompileResult {
@@ -25,6 +29,8 @@ export interface CompileResult {
   readonly plan?: PlacementPlan;
   /** The output tree (path -> bytes, sorted by path), present only when there are no errors. */
   readonly tree?: OutputTree;
+  /** With `keepMeshModel`: what the clusters will do with the output (src/mesh, docs/mesh-model.md), and what its check found besides errors. */
+  readonly mesh?: { readonly model: MeshModel; readonly check: MeshCheckResult };
 }
 
 /**
@@ -50,25 +56,36 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   // Placement runs even when resolving found errors (in apps it then leaves out), so they are all reported at once.
   const plan = place(fleet, loaded.sourceMap, diagnostics, options.previous ?? new Map());
   const topology = new Topology(fleet, plan, traffic);
+  checkWorkloads(fleet, plan, loaded.sourceMap, diagnostics);
   checkTraffic(fleet, topology, loaded.sourceMap, diagnostics);
   if (diagnostics.hasErrors() || options.renderOutput === false) return done({ fleet, plan });
 
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
-  return done({ fleet, plan, tree: assembleTree(fleet.name, plan, renderAndEmit(fleet, topology, fileOf)) });
+  // The mesh model check (docs/mesh-model.md): spec problems become diagnostics; a renderer defect throws (a bug in fleet).
+  const mesh = new MeshModelBuilder(meshFactsOf(fleet, traffic));
+  const emitted = renderAndEmit(fleet, topology, fileOf, mesh);
+  const model = mesh.build();
+  const check = checkMesh(model, traffic);
+  reportMeshFindings(check, loaded.sourceMap, diagnostics);
+  if (diagnostics.hasErrors()) return done({ fleet, plan });
+  return done({ fleet, plan, tree: assembleTree(fleet.name, plan, emitted), ...(options.keepMeshModel ? { mesh: { model, check } } : {}) });
 }
 
 /**
  * Render and emit, one cluster at a time: each cluster is checked and serialized as soon as it is
  * rendered, so its objects die young. The check is of fleet's own output: a problem is a bug in fleet.
  */
-function renderAndEmit(fleet: ResolvedFleet, topology: Topology, fileOf: (specObject: object) => string): EmittedFile[] {
+function renderAndEmit(fleet: ResolvedFleet, topology: Topology, fileOf: (specObject: object) => string, mesh: MeshModelBuilder): EmittedFile[] {
   const verifier = new OutputVerifier();
   const emitter = new ClusterEmitter();
   const emitted: EmittedFile[] = [];
   const flux = fleet.flux && { settings: fleet.flux, source: { file: fileOf(fleet.flux.spec), entry: 'flux' } };
   for (const cluster of renderClusters(fleet, topology, fileOf)) {
     verifier.check(cluster);
-    emitted.push(...emitter.emit(flux ? [cluster, ...fluxEntrypoints(flux.settings, fleet.name, [cluster], flux.source)] : [cluster]));
+    const folders = flux ? [cluster, ...fluxEntrypoints(flux.settings, fleet.name, [cluster], flux.source)] : [cluster];
+    // Entrypoints first: the model learns which folders each Flux Kustomization applies.
+    for (const folder of [...folders].reverse()) mesh.add(folder);
+    emitted.push(...emitter.emit(folders));
   }
   verifier.finish();
   return emitted;

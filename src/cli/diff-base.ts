@@ -8,7 +8,8 @@ import type { SourceTexts } from '../diagnostics/format.js';
 import { LIMITS } from '../phases/1-load/limits.js';
 import type { SpecFile } from '../phases/1-load/index.js';
 import { GENERATED_MARK, LOCK_FILE, parseLock, type OutputTree } from '../phases/6-emit/index.js';
-import { decodeSpecFile, tooLarge } from './spec-files.js';
+import type { PreviousOutput } from './output-owner.js';
+import { decodeSpecFile, isGenerated, tooLarge } from './spec-files.js';
 
 /** The "before" side of `fleet diff`. */
 export interface Base {
@@ -79,13 +80,18 @@ function readGitRef(ref: string, specPath: string, outDir: string): Base | BaseP
     const display = `${ref}:${relative(process.cwd(), join(root, entry.path)).split(sep).join(posix.sep)}`;
     const name = entry.path === spec ? posix.basename(spec) : posix.relative(spec, entry.path);
     const decoded = entry.size > LIMITS.maxFileBytes ? tooLarge(display) : decodeSpecFile(display, name, git('cat-file', 'blob', entry.object));
+    // A file fleet generated (an output folder kept in the spec folder) is not spec, as readSpecFiles decides.
+    if ('text' in decoded && entry.path !== spec && isGenerated(decoded.text)) continue;
     if ('text' in decoded) files.push(decoded);
     else diagnostics.push(decoded);
   }
   if (files.length === 0 && diagnostics.length === 0) return { label: `${label} (no spec at ${spec})`, tree: new Map(), stateful: [] };
 
   const sources = new Map(files.map((f) => [f.path, f.text]));
-  const result = compile(files, { previous: previousPlacementAt(git, commit, `${inRepo(outDir)}/${LOCK_FILE}`) });
+  // That ref's lock is the previous placement only if it is this fleet's (see output-owner.ts): compiled again without it otherwise.
+  const previous = previousOutputAt(git, commit, `${inRepo(outDir)}/${LOCK_FILE}`);
+  const first = compile(files, { previous: previous.placement });
+  const result = first.fleet && previous.fleet !== undefined && previous.fleet !== first.fleet.name ? compile(files) : first;
   const all = [...diagnostics, ...result.diagnostics];
   if (hasErrors(all) || !result.tree) {
     const errors = all.filter((d) => d.severity === 'error');
@@ -127,23 +133,31 @@ function specEntries(git: Git, commit: string, spec: string): TreeEntry[] {
     if (below.startsWith('..') || below.split('/').some((segment) => segment.startsWith('.')) || !/\.ya?ml$/.test(path)) continue;
     entries.push({ object, size: Number(size), path });
   }
+  // Output folders inside the spec folder (they hold fleet's lock) are not spec, as readSpecFiles decides.
+  const outputFolders = listing
+    .split('\0')
+    .map((line) => /\t(.*)$/s.exec(line)?.[1])
+    .filter((path): path is string => path !== undefined && posix.basename(path) === LOCK_FILE && posix.dirname(path) !== spec)
+    .map((path) => `${posix.dirname(path)}/`);
+  const outside = (e: TreeEntry) => !outputFolders.some((folder) => e.path.startsWith(folder));
   const segments = (e: TreeEntry) => e.path.split('/');
-  return entries.sort((a, b) => {
+  return entries.filter(outside).sort((a, b) => {
     const [x, y] = [segments(a), segments(b)];
     for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
     return x.length - y.length;
   });
 }
 
-/** The placement in the lock committed at `commit`; empty when there is none. */
-function previousPlacementAt(git: Git, commit: string, lockPath: string): Map<string, Record<string, number>> {
+/** The fleet and placement of the lock committed at `commit`; no fleet and an empty placement when there is none. */
+function previousOutputAt(git: Git, commit: string, lockPath: string): PreviousOutput {
   let text: string | undefined;
   try {
     text = git('cat-file', 'blob', `${commit}:${lockPath}`).toString('utf8');
   } catch {
-    return new Map();
+    return { placement: new Map() };
   }
-  return new Map((parseLock(text)?.placement ?? []).map((p) => [`${p.namespace}/${p.name}`, { ...p.clusters }]));
+  const lock = parseLock(text);
+  return { fleet: lock?.fleet, placement: new Map((lock?.placement ?? []).map((p) => [`${p.namespace}/${p.name}`, { ...p.clusters }])) };
 }
 
 type Git = (...args: string[]) => Buffer;

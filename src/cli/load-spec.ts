@@ -1,40 +1,68 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { PreviousPlacement } from '../model/plan.js';
-import { LOCK_FILE, parseLock } from '../phases/6-emit/index.js';
-import { formatDiagnostics } from '../diagnostics/format.js';
-import { hasErrors } from '../diagnostics/diagnostic.js';
 import { compile, type CompileOptions, type CompileResult } from '../compiler.js';
 import { EXIT, type Io } from './io.js';
-import { DEFAULT_SPEC, readSpecFiles, type ReadSpecResult } from './spec-files.js';
+import { previousOutputOf, readCheckedLock } from './lock-check.js';
+import { otherFleetsOutput, readPreviousOutput, type PreviousOutput } from './output-owner.js';
+import { outputFolderProblem } from './output-location.js';
+import { Reporter } from './reporter.js';
+import { DEFAULT_SPEC, readSpecFiles, skippedNote, type ReadSpecResult } from './spec-files.js';
 
-/**
- * The shared front half of every command: read the spec, compile it, print diagnostics.
- * Returns the result when it has no errors, or the exit code to stop with. `read`: the spec files
- * when already read (synth's cache keys on them, so it compiles exactly what it keyed).
- */
-export function compileSpec(specPath: string | undefined, io: Io, options: CompileOptions & { outDir?: string; read?: ReadSpecResult }): CompileResult | number {
-  const { read: given, outDir, ...compileOptions } = options;
-  const read = given ?? readSpecFiles(specPath ?? DEFAULT_SPEC);
-  const sources = new Map(read.files.map((f) => [f.path, f.text]));
-  if (read.files.length === 0 && read.diagnostics.length > 0) {
-    io.err(formatDiagnostics(read.diagnostics, sources));
-    return read.diagnostics.some((d) => d.code === 'spec_not_found') ? EXIT.usage : EXIT.specErrors;
-  }
-  const result = compile(read.files, { ...compileOptions, previous: compileOptions.previous ?? previousPlacement(outDir ?? 'out') });
-  const diagnostics = [...read.diagnostics, ...result.diagnostics];
-  if (diagnostics.length > 0) io.err(formatDiagnostics(diagnostics, sources));
-  return hasErrors(diagnostics) ? EXIT.specErrors : result;
+export interface CompileSpecOptions extends CompileOptions {
+  /** The spec's output folder (see output-location.ts): its lock holds the previous placement, if it is this fleet's. */
+  readonly outDir: string;
+  /** The spec files when already read (synth's cache keys on them, so it compiles exactly what it keyed). */
+  readonly read?: ReadSpecResult;
+  /** Where diagnostics go; text on `io`'s stderr when not given. */
+  readonly reporter?: Reporter;
+  /** `--ignore-lock`: place afresh, without the output folder's lock as the previous placement (a lock that cannot be read is then no error). */
+  readonly ignoreLock?: boolean;
 }
 
-/** The placement recorded in `<outDir>/fleet.lock.json`; empty when there is none. */
-export function previousPlacement(outDir: string): PreviousPlacement {
-  let text: string | undefined;
-  try {
-    text = readFileSync(join(outDir, LOCK_FILE), 'utf8');
-  } catch {
-    return new Map();
+/**
+ * The shared front half of every command: read the spec, compile it against its own output
+ * folder's previous placement, report diagnostics. Returns the result when it has no errors, or
+ * the exit code to stop with.
+ *
+ * The output folder must belong to this spec: one that holds the spec is refused (usage, exit 2),
+ * and one whose lock is another fleet's is refused at the spec's `metadata.name` (exit 1), so no
+ * command ever places against, compares with or overwrites another fleet's output.
+ */
+export function compileSpec(specPath: string | undefined, io: Io, options: CompileSpecOptions): CompileResult | number {
+  const { read: given, outDir, reporter = new Reporter(io), ignoreLock = false, ...compileOptions } = options;
+  const spec = specPath ?? DEFAULT_SPEC;
+  const read = given ?? readSpecFiles(spec);
+  const sources = new Map(read.files.map((f) => [f.path, f.text]));
+  if (read.files.length === 0 && read.diagnostics.length > 0) {
+    reporter.diagnostics(read.diagnostics, sources);
+    return read.diagnostics.some((d) => d.code === 'spec_not_found') ? EXIT.usage : EXIT.specErrors;
   }
-  const lock = parseLock(text);
-  return new Map((lock?.placement ?? []).map((p) => [`${p.namespace}/${p.name}`, p.divided ?? p.clusters]));
+  const misplaced = outputFolderProblem(spec, outDir);
+  if (misplaced) {
+    reporter.diagnostics([misplaced]);
+    return EXIT.usage;
+  }
+  const note = skippedNote(read);
+  if (note) reporter.note(note);
+
+  // A lock that is there but flawed stops every command (see lock-check.ts), unless `--ignore-lock` says to start afresh.
+  const { lock, flaw } = readCheckedLock(outDir);
+  if (flaw && !ignoreLock) {
+    reporter.diagnostics([flaw.diagnostic], new Map(flaw.source ? [flaw.source] : []));
+    return EXIT.specErrors;
+  }
+  const locked = previousOutputOf(lock);
+  // `--ignore-lock` forgets the placement; whose folder it is still counts.
+  const previous: PreviousOutput = ignoreLock ? { ...locked, placement: new Map() } : locked;
+  const result = compile(read.files, { ...compileOptions, previous: compileOptions.previous ?? previous.placement });
+  // Compiled with that lock's placement before the fleet's name was known: when the lock is
+  // another fleet's, the result is discarded unseen and only the refusal is reported.
+  const refused = result.fleet && otherFleetsOutput(previous, result.fleet.name, outDir, read.files);
+  const diagnostics = refused ? [...read.diagnostics, refused] : [...read.diagnostics, ...result.diagnostics];
+  reporter.diagnostics(diagnostics, sources);
+  return diagnostics.some((d) => d.severity === 'error') ? EXIT.specErrors : result;
+}
+
+/** The placement recorded in `<outDir>/fleet.lock.json`, whichever fleet's it is; empty when there is none. */
+export function previousPlacement(outDir: string): PreviousPlacement {
+  return readPreviousOutput(outDir).placement;
 }

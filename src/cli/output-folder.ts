@@ -1,18 +1,28 @@
 import { hash } from 'node:crypto';
-import { type Dirent, type Stats, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { type Dirent, type Stats, chmodSync, constants, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { GENERATED_MARK, LOCK_FILE, parseLock, type OutputTree } from '../phases/6-emit/index.js';
+import { flush, flushAll, makeFolders } from './durable.js';
+import { markOutputState } from './guard.js';
+import { OutputFolderError } from './output-errors.js';
+import { outputFolderKindProblem } from './output-sanity.js';
+import { pidExists } from './output-lock.js';
+import { isTopLevelName, JOURNAL, readJournal, writeJournal, type SwapEntry } from './swap-journal.js';
 
 /**
  * The only code that writes to the output folder.
  *
  * Atomic: what changes is assembled in a sibling staging folder first, one whole top-level entry
  * at a time (a cluster folder with a change is staged complete: unchanged and hand-written files
- * hard-linked, changed files written), then a journal is written and the staged entries are
- * swapped in by renames. A crash or kill before the journal leaves the previous folder intact;
- * one during the renames is finished by the next run. A first write is one rename of the tree.
- * Only files listed in the previous lock are ever deleted; a file fleet did not write is never
- * overwritten.
+ * hard-linked, empty folders and folder modes kept, changed files written), flushed to disk, then
+ * a journal is written atomically and the staged entries are swapped in by renames. A crash, kill
+ * or power loss before the journal leaves the previous folder intact; one during the renames is
+ * finished by the next run. A first write is one rename of the tree.
+ * Only files fleet owns are ever deleted: those that carry fleet's header and, when the previous
+ * lock lists them, still have the bytes it records (outside any nested output folder); a file
+ * fleet did not write is never overwritten, and a link is never followed.
+ * One run at a time: the caller holds the output folder's lock (output-lock.ts).
  */
 
 export interface TreeDifference {
@@ -24,6 +34,8 @@ export interface TreeDifference {
   readonly stale: string[];
   /** Files in the way that fleet did not write. */
   readonly conflicts: string[];
+  /** Paths whose kind is in the way: not a folder where fleet needs one, or a folder where it writes a file (see pathClashes). */
+  readonly clashes: string[];
 }
 
 /**
@@ -149,7 +161,7 @@ export function writeFiles(dir: string, files: Iterable<readonly [string, string
   for (const [path, text] of files) {
     const target = join(dir, path);
     const folder = dirname(target);
-    if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
+    if (!folders.has(folder)) makeFolders(folder);
     folders.add(folder);
     try {
       writeFileSync(target, text);
@@ -164,12 +176,20 @@ export function writeFiles(dir: string, files: Iterable<readonly [string, string
 
 /** What an output folder holds: every file with the sha256 of its bytes (as the lock writes it), and which files are fleet's. */
 export interface DiskTree {
-  /** Path relative to the folder -> `sha256:<hex>`. */
+  /** Path relative to the folder -> `sha256:<hex>`; '' for what is not a regular file (a link, a FIFO), which is never read. */
   readonly hashes: ReadonlyMap<string, string>;
-  /** Files that do not start with fleet's generated-file mark. */
+  /**
+   * Files that are not fleet's to change: those that do not start with fleet's generated-file mark
+   * (and whatever is not a regular file), and everything inside another output folder nested in
+   * this one (a folder with a lock of its own).
+   */
   readonly handWritten: ReadonlySet<string>;
-  /** Files that the folder's lock does not list (fleet owns the lock and what it lists). Usually few, so cheap to pass between threads. */
+  /** Files that the folder's lock does not list (fleet owns the lock and what it lists). Usually few. */
   readonly unowned: ReadonlySet<string>;
+  /** The hashes the folder's lock records for the files it lists (empty without a lock). */
+  readonly locked: Readonly<Record<string, string>>;
+  /** Every folder below the output folder, relative to it. */
+  readonly folders: ReadonlySet<string>;
   /** Every file's stamp (path -> fileStamp) as read, when read with the last synth's stamps (for the synth cache's next record). */
   readonly stamps?: ReadonlyMap<string, string>;
 }
@@ -187,11 +207,13 @@ export function fileStamp(stats: Stats): string {
  * the stamps of every file right after the last synth wrote them (from the synth cache), saves
  * reading the files fleet owns that still have their stamp: their hash is the one in the lock,
  * itself unchanged. A one-app change then reads a handful of files instead of every one.
+ * Only regular files are read: a symbolic link, FIFO or device is never opened (it could hang the
+ * read, or lead outside the folder) and counts as hand-written.
  */
 export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, string>): DiskTree {
   const hashes = new Map<string, string>();
   const handWritten = new Set<string>();
-  const paths = listFiles(outDir);
+  const listed = listTree(outDir);
   // With the last synth's stamps, every file's stamp is taken (before it is read, if it is), so the
   // next record of the cache needs no walk of its own.
   const stamps = unchangedSince && new Map<string, string>();
@@ -216,8 +238,13 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
   // The lock's hashes stand for the files only while the lock itself is as the last synth left it.
   const lockedHashes = unchangedSince && unchanged(LOCK_FILE) ? parseLock(readTextOrUndefined(join(outDir, LOCK_FILE)))?.files : undefined;
   let lock: string | undefined;
-  for (const path of paths) {
+  for (const path of listed.files) {
     if (stamps) stampOf(path);
+    if (listed.special.has(path)) {
+      hashes.set(path, '');
+      handWritten.add(path);
+      continue;
+    }
     const locked = lockedHashes && Object.hasOwn(lockedHashes, path) ? lockedHashes[path] : undefined;
     if (locked !== undefined && unchanged(path)) {
       hashes.set(path, locked);
@@ -227,7 +254,7 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
     try {
       bytes = readFileSync(join(outDir, path));
     } catch {
-      // Unreadable (a dangling link, no permission): not fleet's, and kept as it is.
+      // Unreadable (gone meanwhile, no permission): not fleet's, and kept as it is.
       hashes.set(path, '');
       handWritten.add(path);
       continue;
@@ -236,32 +263,57 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
     if (bytes.toString('utf8', 0, GENERATED_MARK.length) !== GENERATED_MARK) handWritten.add(path);
     if (path === LOCK_FILE) lock = bytes.toString('utf8');
   }
-  const owned = new Set(Object.keys(parseLock(lock)?.files ?? {})).add(LOCK_FILE);
-  const unowned = new Set([...hashes.keys()].filter((path) => !owned.has(path)));
+  const locked: Record<string, string> = Object.assign(Object.create(null), parseLock(lock)?.files ?? {});
+  const unowned = new Set([...hashes.keys()].filter((path) => path !== LOCK_FILE && !Object.hasOwn(locked, path)));
+  // Another fleet's output folder below this one is its fleet's, header or not.
+  const nested = [...unowned].filter((path) => path.endsWith(`/${LOCK_FILE}`)).map((path) => path.slice(0, -LOCK_FILE.length));
+  if (nested.length > 0) for (const path of unowned) if (nested.some((folder) => path.startsWith(folder))) handWritten.add(path);
   // A file that could not be stamped (gone while read) leaves the stamps incomplete: none at all.
-  return { hashes, handWritten, unowned, ...(stamps && !unstamped ? { stamps } : {}) };
+  return { hashes, handWritten, unowned, locked, folders: listed.folders, ...(stamps && !unstamped ? { stamps } : {}) };
 }
-
 
 /** How `outDir` (as read into `disk`) differs from `tree`. Reads only: `fleet synth --check` uses it. */
 export function compareTree(outDir: string, tree: OutputTree | Output, disk: DiskTree = readTree(outDir)): TreeDifference {
   const { hashes } = tree instanceof Map ? outputOf(tree) : (tree as Output);
-  const difference: TreeDifference = { changed: [], added: [], stale: [], conflicts: [] };
+  const difference: TreeDifference = { changed: [], added: [], stale: [], conflicts: [], clashes: [] };
   for (const [path, wanted] of hashes) {
     const current = disk.hashes.get(path);
     if (current === undefined) difference.added.push(path);
-    else if (current !== wanted) {
-      if (disk.unowned.has(path) && disk.handWritten.has(path)) difference.conflicts.push(path);
-      else difference.changed.push(path);
-    }
+    // A file without fleet's header is never overwritten, even one the lock lists (a lock edited by hand).
+    else if (current !== wanted) difference[disk.handWritten.has(path) && path !== LOCK_FILE ? 'conflicts' : 'changed'].push(path);
   }
-  for (const path of disk.hashes.keys()) if (!hashes.has(path) && !disk.unowned.has(path)) difference.stale.push(path);
+  // Stale: what fleet no longer renders of what is its own: a file that carries its header and,
+  // when the lock lists it, still has the bytes the lock records (an edited one is kept, as is any
+  // file without the header, whatever a lock says). Files with the header that the lock does not
+  // list are fleet's too: left by a `git checkout` of an older out/, or a lock deleted by hand.
+  for (const [path, current] of disk.hashes) {
+    if (hashes.has(path) || disk.handWritten.has(path) || !isTopLevelName(topLevel(path))) continue;
+    if (disk.unowned.has(path) || disk.locked[path] === current) difference.stale.push(path);
+  }
   difference.stale.sort();
+  difference.clashes.push(...pathClashes(hashes, disk, new Set(difference.stale)));
   return difference;
 }
 
+/**
+ * Paths in the output folder whose kind is in the way of what fleet writes: something that is not
+ * a folder (a file, a link, a link to a folder) where a folder must go, or a folder (empty or not)
+ * where a file must go. Sorted. Such a path is never replaced or followed: it is reported.
+ */
+function pathClashes(rendered: ReadonlyMap<string, string>, disk: DiskTree, stale: ReadonlySet<string>): string[] {
+  const clashes = new Set<string>();
+  for (const path of rendered.keys()) {
+    if (disk.folders.has(path)) clashes.add(path);
+    for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) {
+      const folder = path.slice(0, slash);
+      if (disk.hashes.has(folder) && !stale.has(folder)) clashes.add(folder);
+    }
+  }
+  return [...clashes].sort();
+}
+
 export function isClean(difference: TreeDifference): boolean {
-  return difference.changed.length + difference.added.length + difference.stale.length + difference.conflicts.length === 0;
+  return difference.changed.length + difference.added.length + difference.stale.length + difference.conflicts.length + difference.clashes.length === 0;
 }
 
 export interface WriteResult extends TreeDifference {
@@ -270,79 +322,122 @@ export interface WriteResult extends TreeDifference {
    * walking it (files written or linked now, and the rest as read in `disk`); else undefined.
    */
   readonly stamps?: Stamps;
+  /** What repairing an interrupted run found and left alone or discarded (present only when there is something to say). */
+  readonly warnings?: readonly Diagnostic[];
 }
 
 /**
  * Writes `tree` into `outDir` (see above), given what the folder holds (read now when not given).
- * Refuses, writing nothing, when there are conflicts.
+ * Refuses, writing nothing, when there are conflicts or path clashes. The caller holds the output
+ * folder's lock (output-lock.ts): this run's staging and set-aside folders carry its pid
+ * (`out.fleet-staging-<pid>`, `out.fleet-old-<pid>`), and what a dead run left is repaired first.
  */
 export function writeTree(outDir: string, tree: OutputTree | Output, disk?: DiskTree, { stamp = false } = {}): WriteResult {
   outDir = withoutTrailingSlash(outDir);
+  const unusable = outputFolderKindProblem(outDir);
+  if (unusable) throw unusable;
   const output = tree instanceof Map ? outputOf(tree) : (tree as Output);
-  const staging = `${outDir}.fleet-staging`;
-  const restored = recover(outDir);
-  const read = restored || disk === undefined ? readTree(outDir) : disk;
+  const recovery = recover(outDir);
+  const warned = recovery.warnings.length > 0 ? { warnings: recovery.warnings } : {};
+  const read = recovery.changed || disk === undefined ? readTree(outDir) : disk;
   const difference = compareTree(outDir, output, read);
-  if (difference.conflicts.length > 0 || isClean(difference)) {
-    return difference.conflicts.length > 0 ? difference : { ...difference, stamps: stamp && read.stamps ? Stamps.fromMap(read.stamps) : undefined };
-  }
+  if (difference.conflicts.length + difference.clashes.length > 0) return { ...difference, ...warned };
+  if (isClean(difference)) return { ...difference, stamps: stamp && read.stamps ? Stamps.fromMap(read.stamps) : undefined, ...warned };
 
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
+  const { staging, old } = runFolders(outDir);
   const stale = new Set(difference.stale);
   const rewrite = [...difference.changed, ...difference.added];
   const staged = stamp ? new Stamps() : undefined;
-  output.write(staging, rewrite, staged);
-  if (!existsSync(outDir)) {
-    renameSync(staging, outDir); // a first write: the whole tree in one rename
-    return { ...difference, stamps: staged };
-  }
-
-  // Only the top-level entries (cluster folders, _flux, the lock) with a change are staged whole:
-  // what stays in them hard-linked (hand-written files too), the rest written. Listed again:
-  // `disk` may have been read a while ago, and a file added since must not be lost.
   const entries = new Set([...rewrite, ...difference.stale].map(topLevel));
-  const rewritten = new Set(rewrite);
-  const folders = new Set<string>();
+  const linked: string[] = [];
   // Files outside the staged entries keep the stamp they were read with; when one has none, the stamps are incomplete.
   let kept: Map<string, string> | undefined = stamp && read.stamps ? new Map() : undefined;
-  const linked: string[] = [];
-  for (const path of listFiles(outDir)) {
-    if (!entries.has(topLevel(path))) {
-      const before = read.stamps?.get(path);
-      if (before === undefined) kept = undefined;
-      else kept?.set(path, before);
-      continue;
+  let journal: SwapEntry[];
+  try {
+    makeFolders(dirname(staging));
+    rmSync(staging, { recursive: true, force: true }); // a dead run's with this pid (recover leaves none of another's)
+    mkdirSync(staging);
+    output.write(staging, rewrite, staged);
+    if (!lexists(outDir)) {
+      // A first write: the whole tree in one rename, its bytes and folders on disk first.
+      flushAll(rewrite.map((path) => join(staging, path)), foldersOf(staging));
+      renameSync(staging, outDir);
+      flush(dirname(outDir));
+      return { ...difference, stamps: staged, ...warned };
     }
-    if (stale.has(path) || rewritten.has(path)) continue;
-    const target = join(staging, path);
-    const folder = dirname(target);
-    if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
-    folders.add(folder);
-    try {
-      linkSync(join(outDir, path), target);
-    } catch {
-      copyFileSync(join(outDir, path), target);
-    }
-    linked.push(path);
-  }
 
-  // The commit point: once the journal is written, an interrupted swap is finished by the next run.
-  const journal: SwapJournal = [...entries].sort().map((entry) => ({ entry, replace: existsSync(join(staging, entry)) }));
-  writeFileSync(join(staging, JOURNAL), JSON.stringify(journal));
-  finishSwap(outDir);
-  if (!kept || !staged) return difference;
+    // Only the top-level entries (cluster folders, _flux, the lock) with a change are staged whole:
+    // what stays in them hard-linked (hand-written files too), empty folders made again, folder
+    // modes kept; the rest written. Listed again: `disk` may have been read a while ago, and a file
+    // added since must not be lost.
+    const rewritten = new Set(rewrite);
+    const folders = new Set<string>();
+    const now = listTree(outDir);
+    for (const path of now.files) {
+      if (!entries.has(topLevel(path))) {
+        const before = read.stamps?.get(path);
+        if (before === undefined) kept = undefined;
+        else kept?.set(path, before);
+        continue;
+      }
+      if (stale.has(path) || rewritten.has(path)) continue;
+      const target = join(staging, path);
+      const folder = dirname(target);
+      if (!folders.has(folder)) makeFolders(folder);
+      folders.add(folder);
+      try {
+        linkSync(join(outDir, path), target);
+      } catch {
+        copyFileSync(join(outDir, path), target, constants.COPYFILE_EXCL);
+      }
+      linked.push(path);
+    }
+    keepFolders(outDir, staging, now, entries);
+    flushAll(rewrite.map((path) => join(staging, path)), foldersOf(staging));
+
+    // The commit point: once the journal is on disk, an interrupted swap is finished by the next run.
+    journal = [...entries].sort().map((entry) => ({ entry, replace: lexists(join(staging, entry)) }));
+    writeJournal(staging, journal);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw markOutputState(error, { state: 'untouched', out: outDir });
+  }
+  try {
+    finishSwap(outDir, staging, old, journal);
+  } catch (error) {
+    throw markOutputState(error, { state: 'half-swapped', out: outDir, journal: join(staging, JOURNAL) });
+  }
+  if (!kept || !staged) return { ...difference, ...warned };
   // Stamped only now: linking, and removing the old folder's link, change a file's ctime; so does
   // renaming a file (a top-level one, such as the lock) into place.
   const written = staged.toMap();
   const stamps = new Map([...kept, ...written]);
   for (const path of [...linked, ...[...written.keys()].filter((p) => !p.includes('/'))]) stamps.set(path, fileStamp(lstatSync(join(outDir, path))));
-  return { ...difference, stamps: Stamps.fromMap(stamps) };
+  return { ...difference, stamps: Stamps.fromMap(stamps), ...warned };
 }
 
-/** In the staging folder once it is complete: which top-level entries to swap in (or remove). */
-const JOURNAL = '.fleet-swap.json';
-type SwapJournal = { entry: string; replace: boolean }[];
+/**
+ * Gives the staged copy of each staged entry the folders the user made or set: empty folders
+ * (a file-less folder is kept, as a hand-written file is) and every folder's permission bits
+ * (a 700 folder stays 700). Folders that only held stale files are not made again. Modes are
+ * set last, deepest first, so a read-only folder is filled before it becomes read-only.
+ */
+function keepFolders(outDir: string, staging: string, listed: TreeListing, entries: ReadonlySet<string>): void {
+  const inEntries = [...listed.folders].filter((folder) => entries.has(topLevel(folder)));
+  for (const folder of inEntries) if (listed.emptyFolders.has(folder)) makeFolders(join(staging, folder));
+  for (const folder of inEntries.sort((a, b) => b.length - a.length)) {
+    const target = join(staging, folder);
+    const staged = lstatSync(target, { throwIfNoEntry: false });
+    if (!staged?.isDirectory()) continue;
+    const mode = lstatSync(join(outDir, folder)).mode & 0o7777;
+    if ((staged.mode & 0o7777) !== mode) chmodSync(target, mode);
+  }
+}
+
+/** This run's staging and set-aside folders, beside the output folder, named with its pid. */
+function runFolders(outDir: string, pid: number | string = process.pid): { staging: string; old: string } {
+  return { staging: `${outDir}.fleet-staging-${pid}`, old: `${outDir}.fleet-old-${pid}` };
+}
 
 /** The top-level entry of the output folder a path is in: its cluster folder, `_flux`, or the file itself. */
 function topLevel(path: string): string {
@@ -352,27 +447,41 @@ function topLevel(path: string): string {
 
 /**
  * Moves each journaled entry of the output folder aside and the staged one in (or only aside, for
- * an entry that is gone), then removes what was moved aside and the staging folder, the journal
- * last. Safe to run again at any point: an entry already swapped has left staging.
+ * an entry that is gone); once the renames are on disk, removes what was moved aside, then the
+ * staging folder with its journal. Safe to run again at any point: an entry already swapped has
+ * left staging. Entries are single names (swap-journal.ts checked them), so nothing outside the
+ * output folder and its two siblings is ever renamed or removed.
  */
-function finishSwap(outDir: string): void {
-  const staging = `${outDir}.fleet-staging`;
-  const old = `${outDir}.fleet-old`;
-  const journal = JSON.parse(readFileSync(join(staging, JOURNAL), 'utf8')) as SwapJournal;
-  mkdirSync(old, { recursive: true });
+function finishSwap(outDir: string, staging: string, old: string, journal: readonly SwapEntry[]): void {
+  makeOwnFolder(old);
   for (const { entry, replace } of journal) {
     const current = join(outDir, entry);
     const next = join(staging, entry);
-    if (replace && !existsSync(next)) continue; // swapped already
-    if (existsSync(current)) {
+    if (replace && !lexists(next)) continue; // swapped already
+    if (lexists(current)) {
       rmSync(join(old, entry), { recursive: true, force: true });
-      mkdirSync(dirname(join(old, entry)), { recursive: true });
       renameSync(current, join(old, entry));
     }
     if (replace) renameSync(next, current);
   }
+  flush(outDir);
+  flush(old);
   rmSync(old, { recursive: true, force: true });
   rmSync(staging, { recursive: true, force: true });
+  flush(dirname(outDir));
+}
+
+/** Makes a folder of fleet's own beside the output folder; one already there must be a real folder (never a link to follow). */
+function makeOwnFolder(path: string): void {
+  try {
+    mkdirSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || lstatSync(path).isDirectory()) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      return;
+    }
+    throw new OutputFolderError(`${path} is in the way: fleet did not make it (${kindOf(lstatSync(path))}), and does not write through it`, [`remove ${path}`], 'usage');
+  }
 }
 
 function readTextOrUndefined(path: string): string | undefined {
@@ -389,37 +498,145 @@ export function withoutTrailingSlash(path: string): string {
 }
 
 /**
- * Repairs what an interrupted run left behind: a swap that reached its journal is finished;
- * staging without a journal is discarded; a whole folder swapped out by an older fleet is put
- * back. True when it changed the output folder (so what was read of it before is out of date).
+ * What fleet leaves beside an output folder only while it writes, or when a run was cut short:
+ * staging folders (`out.fleet-staging-<pid>`, or `out.fleet-staging` from fleet before the output
+ * lock) and folders of previous versions set aside (`out.fleet-old-<pid>`, `out.fleet-old`).
+ * Names only, sorted; the pid when the name has one.
  */
-function recover(outDir: string): boolean {
-  const staging = `${outDir}.fleet-staging`;
-  const old = `${outDir}.fleet-old`;
-  if (existsSync(join(staging, JOURNAL))) {
-    finishSwap(outDir);
-    return true;
+export function leftoversOf(outDir: string): { name: string; path: string; kind: 'staging' | 'old'; pid?: number }[] {
+  outDir = withoutTrailingSlash(outDir);
+  const base = basename(outDir);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(outDir));
+  } catch {
+    return [];
   }
-  const restore = !existsSync(outDir) && existsSync(old);
-  if (restore) renameSync(old, outDir);
-  else rmSync(old, { recursive: true, force: true });
-  rmSync(staging, { recursive: true, force: true });
-  return restore;
+  const pattern = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.fleet-(staging|old)(?:-(\\d+))?$`);
+  return names
+    .sort()
+    .flatMap((name) => {
+      const match = pattern.exec(name);
+      if (!match) return [];
+      return [{ name, path: join(dirname(outDir), name), kind: match[1] as 'staging' | 'old', ...(match[2] ? { pid: Number(match[2]) } : {}) }];
+    });
 }
 
-/** Every file under `root`, relative to it, `/`-separated; none when `root` does not exist. */
-function listFiles(root: string, prefix = '', out: string[] = []): string[] {
-  let entries: Dirent[];
-  try {
-    entries = readdirSync(join(root, prefix), { withFileTypes: true });
-  } catch (error) {
-    if (prefix === '' && (error as NodeJS.ErrnoException).code === 'ENOENT') return out;
-    throw error;
+/**
+ * Repairs what interrupted runs left behind (the caller holds the output lock, so no live fleet
+ * is writing): a swap that reached its journal is finished; staging without a journal is
+ * discarded; a journal that cannot be obeyed (cut short, empty, planted with a path outside the
+ * output folder) is discarded with a warning, and anything its run had set aside is put back; a
+ * whole folder set aside by an older fleet is put back. Never followed or renamed: a link or file
+ * with one of these names (fleet makes only real folders there), and the folders of a pid that
+ * is still running. `changed`: the output folder changed (what was read of it is out of date).
+ */
+function recover(outDir: string): { changed: boolean; warnings: Diagnostic[] } {
+  const warnings: Diagnostic[] = [];
+  let changed = false;
+  const leftovers = leftoversOf(outDir).filter((leftover) => {
+    const stats = lstatSync(leftover.path, { throwIfNoEntry: false });
+    if (!stats) return false;
+    if (!stats.isDirectory()) {
+      warnings.push(leftoverWarning('emit_leftover_not_fleets', `${leftover.path} is not a folder fleet made (${kindOf(stats)}); it is left as it is`, [`remove it if nothing of yours depends on it`]));
+      return false;
+    }
+    // Another process with that pid: not this run's to touch (a fleet that took no lock, or a reused pid; left for later).
+    return leftover.pid === undefined || leftover.pid === process.pid || !pidExists(leftover.pid);
+  });
+  const olds = new Map(leftovers.filter((l) => l.kind === 'old').map((l) => [l.pid ?? '', l.path]));
+  for (const staging of leftovers.filter((l) => l.kind === 'staging')) {
+    const old = olds.get(staging.pid ?? '') ?? `${outDir}.fleet-old${staging.pid === undefined ? '' : `-${staging.pid}`}`;
+    olds.delete(staging.pid ?? '');
+    const journal = readJournal(staging.path);
+    if (journal && 'entries' in journal) {
+      finishSwap(outDir, staging.path, old, journal.entries);
+      changed = true;
+      continue;
+    }
+    if (journal) {
+      warnings.push(leftoverWarning('emit_swap_journal_discarded', `discarded ${join(staging.path, JOURNAL)}: ${journal.invalid}; ${outDir}/ was left as it was`, [`if a run of fleet was cut short there, this synth has rendered ${outDir}/ afresh; nothing outside ${outDir}/ was touched`]));
+    }
+    changed = putBack(outDir, old) || changed;
+    rmSync(staging.path, { recursive: true, force: true });
   }
-  for (const entry of entries) {
-    const path = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) listFiles(root, path, out);
-    else out.push(path);
+  for (const old of olds.values()) changed = putBack(outDir, old) || changed;
+  return { changed, warnings };
+}
+
+/**
+ * Puts what a cut-short run set aside back where it was, where nothing took its place (an older
+ * fleet set the whole output folder aside), then removes the set-aside folder. Only real folders
+ * and files with the names fleet gives top-level entries are moved.
+ */
+function putBack(outDir: string, old: string): boolean {
+  const stats = lstatSync(old, { throwIfNoEntry: false });
+  if (!stats?.isDirectory()) return false;
+  let restored = false;
+  if (!lexists(outDir)) {
+    renameSync(old, outDir);
+    return true;
   }
-  return out;
+  for (const name of readdirSync(old)) {
+    const kind = lstatSync(join(old, name));
+    if (!isTopLevelName(name) || !(kind.isDirectory() || kind.isFile()) || lexists(join(outDir, name))) continue;
+    renameSync(join(old, name), join(outDir, name));
+    restored = true;
+  }
+  rmSync(old, { recursive: true, force: true });
+  return restored;
+}
+
+function leftoverWarning(code: string, message: string, help: string[]): Diagnostic {
+  return { code, severity: 'warning', message, help };
+}
+
+function kindOf(stats: Stats): string {
+  return stats.isSymbolicLink() ? 'a symbolic link' : stats.isFile() ? 'a file' : stats.isDirectory() ? 'a folder' : 'not a regular file';
+}
+
+function lexists(path: string): boolean {
+  return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+}
+
+/** What is under a folder: every file (and everything else that is not a folder), every folder, and which folders are empty. */
+interface TreeListing {
+  /** Relative, `/`-separated: regular files and `special` ones. */
+  readonly files: string[];
+  /** Entries that are neither folders nor regular files (links, FIFOs, sockets, devices): never read or followed. */
+  readonly special: Set<string>;
+  readonly folders: Set<string>;
+  readonly emptyFolders: Set<string>;
+}
+
+/** Lists `root` (nothing when it does not exist). A link to a folder is an entry of its own, not walked into. */
+function listTree(root: string): TreeListing {
+  const listing: TreeListing = { files: [], special: new Set(), folders: new Set(), emptyFolders: new Set() };
+  const walk = (prefix: string) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(join(root, prefix), { withFileTypes: true });
+    } catch (error) {
+      if (prefix === '' && (error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    if (prefix !== '' && entries.length === 0) listing.emptyFolders.add(prefix);
+    for (const entry of entries) {
+      const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        listing.folders.add(path);
+        walk(path);
+        continue;
+      }
+      listing.files.push(path);
+      if (!entry.isFile()) listing.special.add(path);
+    }
+  };
+  walk('');
+  return listing;
+}
+
+/** Every folder under `root`, and `root` itself: what a flush of a freshly staged tree covers. */
+function foldersOf(root: string): string[] {
+  return [root, ...[...listTree(root).folders].map((folder) => join(root, folder))];
 }

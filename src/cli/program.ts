@@ -3,6 +3,7 @@ import { diffCommand } from './commands/diff.js';
 import { explainCommand } from './commands/explain.js';
 import { planCommand } from './commands/plan.js';
 import { synthCommand } from './commands/synth.js';
+import { traceCommand } from './commands/trace.js';
 import { validateCommand } from './commands/validate.js';
 import { EXIT, type Io } from './io.js';
 import { VERSION } from './version.js';
@@ -22,7 +23,7 @@ export async function run(args: readonly string[], io: Io): Promise<number> {
     .showSuggestionAfterError()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
-  for (const make of [synthCommand, validateCommand, planCommand, explainCommand, diffCommand]) {
+  for (const make of [synthCommand, validateCommand, planCommand, explainCommand, diffCommand, traceCommand]) {
     program.addCommand(make(io, setExit).exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showSuggestionAfterError());
   }
   try {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { SpecFile } from '../phases/1-load/index.js';
-import { fileStamp, forEachLine, type Stamps } from './output-folder.js';
+import { fileStamp, forEachLine, leftoversOf, type Stamps } from './output-folder.js';
 import { SCHEMA_URL } from '../phases/2-validate/schema.js';
 import type { Io } from './io.js';
 import { readSpecFiles, type ReadSpecResult } from './spec-files.js';
@@ -200,7 +200,7 @@ export class SynthCache {
       const record = parseCacheRecord(readFileSync(this.file, 'utf8'));
       this.previous = record;
       if (record === undefined || record.key !== this.key) return undefined;
-      if (existsSync(`${this.out}.fleet-staging`) || existsSync(`${this.out}.fleet-old`)) return undefined;
+      if (leftoversOf(this.out).length > 0) return undefined; // an interrupted write to repair
       return sameTreeState(record.tree, readTreeState(this.out).entries) ? record : undefined;
     } catch {
       return undefined;
@@ -223,10 +223,15 @@ export class SynthCache {
     return {
       out: (text) => io.out(text),
       err: (text) => {
-        this.warnings += text;
+        this.keepPrinted(text);
         io.err(text);
       },
     };
+  }
+
+  /** Keeps diagnostics as printed (plain text, no colour), for a hit to print again. */
+  keepPrinted(text: string): void {
+    this.warnings += text;
   }
 
   /**

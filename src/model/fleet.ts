@@ -12,6 +12,7 @@ import type {
   Taint,
   TrafficRuleSpec,
 } from './spec.js';
+import type { WorkloadSettings } from './workload.js';
 
 /**
  * The fleet after phase 3: every default applied (phases/3-resolve/defaults.ts), names resolved,
@@ -127,6 +128,8 @@ export interface App {
   readonly versions: readonly Version[];
   readonly stateful: boolean;
   readonly allowMoveFrom: readonly string[];
+  /** Probes, security, config, volumes, disruption budget, autoscaling, storage (model/workload.ts). */
+  readonly workload: WorkloadSettings;
   /** The placement rule that governs this app (highest precedence among the rules that select it). */
   readonly placement: PlacementRuleSpec;
   /** Other rules that also selected the app, in precedence order: shown by `fleet explain`. */

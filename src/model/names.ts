@@ -24,3 +24,13 @@ export function deploymentName(app: AppNaming, version?: string): string {
 export function deploymentNames(app: AppNaming): string[] {
   return app.versions.length === 0 ? [app.name] : app.versions.map((v) => deploymentName(app, v.name));
 }
+
+/**
+ * The headless Service that governs a stateful app's StatefulSets (their `serviceName`): it gives
+ * each pod a stable DNS name, `<app>-<ordinal>.<app>-headless.<namespace>.svc`, while the app's own
+ * Service (named after the app) keeps its cluster IP for clients. A suffix rather than the app's
+ * own name, because one Service cannot both be headless and have a cluster IP.
+ */
+export function headlessServiceName(app: { readonly name: string }): string {
+  return `${app.name}-headless`;
+}

@@ -69,8 +69,39 @@ export interface ClusterWorkload {
   readonly labels: Readonly<Record<string, string>>;
   /** Pod template annotations after overrides. */
   readonly podAnnotations: Readonly<Record<string, string>>;
-  /** One Deployment per version (one for an app without versions), in the app's version order. */
+  /**
+   * One Deployment per version (one for an app without versions), in the app's version order.
+   * A stateful app's are StatefulSets, named and split the same way.
+   */
   readonly deployments: readonly DeploymentPlan[];
+  /** The PodDisruptionBudget here, from the app's `disruption` and the replicas here (absent without one). */
+  readonly disruptionBudget?: DisruptionBudgetPlan;
+  /** This cluster's share of the app's `autoscaling` (absent without it, or with no replicas here). */
+  readonly autoscaling?: AutoscalingPlan;
+}
+
+/**
+ * One PodDisruptionBudget over every pod of the app in one cluster (see
+ * src/phases/4-place/disruption.ts). Exactly one of `minAvailable`, `maxUnavailable`: a number,
+ * or the percentage as written (the disruption controller applies it to the pods it finds).
+ */
+export interface DisruptionBudgetPlan {
+  readonly minAvailable?: number | string;
+  readonly maxUnavailable?: number | string;
+  /** Pods that may be evicted at once when the cluster runs the pods this budget was computed for. */
+  readonly allowed: number;
+  /** The pod count it was computed for: the replicas here, or the autoscaler's minimum here. */
+  readonly pods: number;
+  /** How the numbers came about, for `fleet explain`. */
+  readonly why: string;
+}
+
+/** The autoscaler bounds of one cluster (summed over its HorizontalPodAutoscalers, one per workload). */
+export interface AutoscalingPlan {
+  readonly min: number;
+  readonly max: number;
+  /** How the fleet's bounds were divided to give these, for `fleet explain`. */
+  readonly why: string;
 }
 
 /** One Deployment of an app in one cluster. */
@@ -84,6 +115,12 @@ export interface DeploymentPlan {
   readonly replicas: number;
   /** The app's variables, the version's over them, then the overrides', in order. */
   readonly env: readonly { readonly name: string; readonly value: string }[];
+  /**
+   * The bounds of this workload's HorizontalPodAutoscaler. When present the autoscaler owns the
+   * replica count: the rendered workload leaves `replicas` out, and `replicas` above is what
+   * placement divided (the weight this workload's bounds were divided by).
+   */
+  readonly autoscaler?: { readonly minReplicas: number; readonly maxReplicas: number };
 }
 
 export interface ClusterDecision {
@@ -110,6 +147,11 @@ export interface ClusterDecision {
   readonly score?: number;
   /** Why the score is what it is, one note per plugin that gave points. */
   readonly scoreNotes?: readonly string[];
+  /**
+   * The per-cluster bound the count here sits at, and where it was set (a weight entry or the rule):
+   * `at its max 6 (weights[0])`, `at its min 4 (the rule)`. Absent when it sits at neither.
+   */
+  readonly bound?: string;
 }
 
 /** What one spread constraint chose. */

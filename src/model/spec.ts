@@ -3,6 +3,8 @@
  * Optional fields stay optional here: defaults are applied in one place, phases/3-resolve/defaults.ts.
  */
 
+import type { WorkloadFieldsSpec } from './workload-spec.js';
+
 export type Labels = Record<string, string>;
 export type EnvMap = Record<string, string | number | boolean>;
 export type Quantity = string | number;
@@ -68,7 +70,8 @@ export interface VersionSpec {
   replicas?: number;
 }
 
-export interface AppSpec {
+/** The app's pod, disruption and autoscaling fields are in ./workload-spec.ts. */
+export interface AppSpec extends WorkloadFieldsSpec {
   name: string;
   namespace?: string;
   labels?: Labels;
@@ -123,6 +126,10 @@ export type ReplicaStrategy = 'Duplicated' | 'Divided' | 'Aggregated';
 export interface WeightSpec {
   clusters: ClusterAffinitySpec;
   weight: number;
+  /** Floor for the clusters this entry weighs; replaces the rule's `replicas.min` there. */
+  min?: number;
+  /** Cap for the clusters this entry weighs; replaces the rule's `replicas.max` there. */
+  max?: number;
 }
 
 export interface PlacementRuleSpec {

@@ -1,10 +1,12 @@
 import type { App } from '../model/fleet.js';
+import { naturalCompare } from '../model/natural-order.js';
 import type { AppPlacement, SpreadChoice, SteadyState } from '../model/plan.js';
+import { replicationLine, workloadLines } from './explain-workloads.js';
 import { textTable } from './table.js';
 
 /**
  * `fleet explain APP`: the rule and every stage of placement in order (filter, spread, steady
- * mode, stateful), then for every cluster why it was chosen or skipped, the ranking that spread
+ * mode, stateful), then for every cluster (in natural order: `c2` before `c10`) why it was chosen or skipped, the ranking that spread
  * and Aggregated use, and the apportionment step by step.
  */
 export function formatExplanation(app: App, placement: AppPlacement): string {
@@ -18,20 +20,20 @@ export function formatExplanation(app: App, placement: AppPlacement): string {
     `  filter:   ${placement.filter}`,
     ...placement.spread.map((s, i) => `  ${i === 0 ? 'spread:  ' : '         '} ${spreadLine(s)}`),
     ...(placement.steady ? [`  steady:   ${steadyLine(placement.steady)}`] : []),
-    ...(app.stateful ? [`  stateful: ${statefulLine(app, placement)}`] : []),
+    ...(app.stateful ? [`  stateful: ${statefulLine(app, placement)}`, `  replication: ${replicationLine(app)}`] : []),
     '',
   ];
-  const rows = placement.decisions.map((d) => [
+  const rows = [...placement.decisions].sort((a, b) => naturalCompare(a.cluster, b.cluster)).map((d) => [
     d.cluster,
     d.replicas > 0 ? String(d.replicas) : '-',
     d.weight !== undefined ? String(d.weight) : '-',
-    `${d.feasible ? (d.replicas > 0 || d.divided ? `chosen: ${d.reason}` : `feasible, idle: ${d.reason}`) : `skipped: ${d.reason}`}${d.replicasFrom ? `; override \`${d.replicasFrom}\` sets ${d.replicas} (placement divided ${d.divided})` : ''}`,
+    `${d.feasible ? (d.replicas > 0 || d.divided ? `chosen: ${d.reason}` : `feasible, idle: ${d.reason}`) : `skipped: ${d.reason}`}${d.bound ? `; ${d.bound}` : ''}${d.replicasFrom ? `; override \`${d.replicasFrom}\` sets ${d.replicas} (placement divided ${d.divided})` : ''}`,
   ]);
   lines.push(textTable(['CLUSTER', 'REPLICAS', 'WEIGHT', 'WHY'], rows, (i) => i === 1 || i === 2).trimEnd());
 
-  const ranked = placement.decisions.filter((d) => d.feasible).sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || (a.cluster < b.cluster ? -1 : 1));
+  const ranked = placement.decisions.filter((d) => d.feasible).sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || naturalCompare(a.cluster, b.cluster));
   if (ranked.length) {
-    lines.push('', 'ranking (feasible clusters; spread and Aggregated take the best first: score, then capacity, then name):');
+    lines.push('', "ranking (feasible clusters; spread and Aggregated take the best first: score, then capacity, then the app's hash order):");
     const rankRows = ranked.map((d) => [
       d.rank !== undefined ? String(d.rank) : '-',
       d.cluster,
@@ -45,26 +47,18 @@ export function formatExplanation(app: App, placement: AppPlacement): string {
   if (placement.apportionment.length) {
     lines.push('', 'apportionment:', ...placement.apportionment.map((s) => `  ${s}`));
   }
-  lines.push(...workloadLines(placement));
+  lines.push(...workloadLines(app, placement, naturalCompare));
   return `${lines.join('\n')}\n`;
 }
 
-/** What runs where, as rendered: each cluster's Deployments with replicas and image, and the overrides applied there. */
-function workloadLines(placement: AppPlacement): string[] {
-  const clusters = Object.keys(placement.workloads).sort(naturalOrder);
-  if (clusters.length === 0) return [];
-  const rows = clusters.flatMap((cluster) => {
-    const workload = placement.workloads[cluster];
-    return workload.deployments.map((d, i) => [i === 0 ? cluster : '', d.name, String(d.replicas), d.image, i === 0 ? (workload.overrides ?? []).join(', ') || '-' : '']);
-  });
-  return ['', 'workloads (as rendered, overrides applied):', indent(textTable(['CLUSTER', 'DEPLOYMENT', 'REPLICAS', 'IMAGE', 'OVERRIDES'], rows, (i) => i === 2).trimEnd())];
-}
-
-const naturalOrder = new Intl.Collator('en', { numeric: true }).compare;
-
-function strategyLine(placement: AppPlacement, replicas: { weights?: unknown; dynamic?: string; min?: number; max?: number }): string {
-  const bounds = [replicas.min !== undefined ? `min ${replicas.min}` : '', replicas.max !== undefined ? `max ${replicas.max}` : ''].filter(Boolean).join(', ');
-  const perCluster = bounds ? `; per cluster ${bounds}` : '';
+function strategyLine(placement: AppPlacement, replicas: NonNullable<App['placement']['replicas']>): string {
+  const boundsOf = (b: { min?: number; max?: number }) => [b.min !== undefined ? `min ${b.min}` : '', b.max !== undefined ? `max ${b.max}` : ''].filter(Boolean).join(', ');
+  // The rule's bounds, then each weight entry's own (which replace the rule's for the clusters it weighs).
+  const bounds = [
+    boundsOf(replicas),
+    ...(replicas.weights ?? []).map((entry, i) => (boundsOf(entry) ? `weights[${i}] ${boundsOf(entry)}` : '')),
+  ].filter(Boolean);
+  const perCluster = bounds.length ? `; per cluster ${bounds.join('; ')}` : '';
   switch (placement.strategy) {
     case 'Duplicated':
       return `Duplicated, ${placement.replicas} replica(s) in every chosen cluster`;

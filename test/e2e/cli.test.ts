@@ -110,7 +110,7 @@ describe('fleet CLI', () => {
     writeFileSync(target, 'kind: Handwritten\n');
     const refused = fleet(dir, 'synth');
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/out\/na-1\/shop\/deployment\.web\.yaml: error emit_would_overwrite/);
+    expect(refused.stderr).toMatch(/out\/na-1\/shop\/deployment\.web\.yaml:1:1: error emit_would_overwrite/);
     expect(readFileSync(target, 'utf8')).toBe('kind: Handwritten\n');
 
     rmSync(target);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { run } from '../../src/cli/program.js';
 
 /**
  * `fleet diff` end to end: the real binary (bin/fleet.js over dist/; `npm test` builds first) in a
@@ -176,5 +177,80 @@ describe('fleet diff', () => {
       expect(result.stderr, `fleet ${args.join(' ')}`).toBe('');
       expect(result.code, `fleet ${args.join(' ')}`).toBe(0);
     }
+  });
+});
+
+/** The CLI in-process (src/cli/program.ts `run`), so these tests read the current source, not dist/. */
+async function fleetHere(...args: string[]) {
+  let [stdout, stderr] = ['', ''];
+  const code = await run(args, { out: (text) => (stdout += text), err: (text) => (stderr += text) });
+  return { code, stdout, stderr };
+}
+
+/** `withSpec` for an async body. */
+async function withSpecAsync(edit: (text: string) => string, body: () => Promise<void>): Promise<void> {
+  const edited = edit(original);
+  expect(edited).not.toBe(original);
+  writeFileSync(SPEC(), edited);
+  try {
+    await body();
+  } finally {
+    writeFileSync(SPEC(), original);
+  }
+}
+
+type JsonChange = { cluster: string; apiVersion: string; kind: string; name: string; action: string; fields: string[]; entries: { path: string; action: string }[] };
+
+describe('fleet diff matches list entries by identity (issue 16 item 4)', () => {
+  const diffHere = (format: string) => fleetHere('diff', join(repo, 'policies'), '--base', 'HEAD', '--out', join(repo, 'out'), '--format', format);
+
+  it('a new traffic rule whose Calico rules sort first reads as added rules, not as every later rule rewritten', async () => {
+    // cart-to-catalog comes before cart-to-checkout, so its rules come first in cart-egress.
+    const addRule = (text: string) => text.replace('  - name: cart-to-checkout\n', '  - name: cart-to-catalog\n    from: [cart]\n    to: catalog\n    ports: [http]\n\n  - name: cart-to-checkout\n');
+    await withSpecAsync(addRule, async () => {
+      const json = await diffHere('json');
+      expect(json.stderr).not.toMatch(/: error /);
+      expect(json.code).toBe(1);
+      const changes = (JSON.parse(json.stdout) as { changes: JsonChange[] }).changes;
+      const policies = changes.filter((c) => c.apiVersion === 'projectcalico.org/v3' && c.kind === 'NetworkPolicy');
+      expect(new Set(policies.map((c) => c.name))).toEqual(new Set(['cart-egress', 'catalog-ingress']));
+      for (const policy of policies) {
+        // Every difference is a whole rule added: no rule's selector or ports "changed".
+        expect(policy.action).toBe('change');
+        expect(policy.entries.length).toBeGreaterThan(0);
+        expect(policy.entries.every((e) => e.action === 'add')).toBe(true);
+        expect(policy.fields).toEqual(policy.entries.map((e) => e.path));
+      }
+      const routes = changes.find((c) => c.kind === 'VirtualService' && c.name === 'catalog')!;
+      // The new route matches first (Istio uses the first http route that matches): the order is shown.
+      expect(routes.entries).toEqual(expect.arrayContaining([{ path: 'spec.http', action: 'reorder' }, { path: 'spec.http[name=cart-to-catalog]', action: 'add' }]));
+
+      const text = (await diffHere('text')).stdout;
+      const ruleLines = text.split('\n').filter((l) => /^ {6}spec\.(ingress|egress)\[/.test(l));
+      expect(ruleLines.length).toBeGreaterThan(0);
+      for (const line of ruleLines) expect(line).toMatch(/^ {6}spec\.(ingress|egress)\[\d+\]: added \{.*"fleet\.io\/traffic-rule":"cart-to-catalog"/);
+    });
+  });
+
+  it('draining a cluster reads as the rules towards its network removed, one per traffic rule', async () => {
+    // sea-1 (network net-sea) runs no stateful app, so fleet moves everything off it.
+    const drainSea = (text: string) => text.replace('taints: [{ key: capacity, value: constrained, effect: PreferNoSchedule }]', 'taints: [{ key: maintenance, value: "true", effect: NoExecute }]');
+    await withSpecAsync(drainSea, async () => {
+      const json = await diffHere('json');
+      expect(json.stderr).toBe('');
+      expect(json.code).toBe(1);
+      const changes = (JSON.parse(json.stdout) as { changes: JsonChange[] }).changes;
+      const elsewhere = changes.filter((c) => c.cluster !== 'sea-1' && c.apiVersion === 'projectcalico.org/v3' && c.kind === 'NetworkPolicy');
+      expect(elsewhere.length).toBeGreaterThan(0);
+      for (const policy of elsewhere) {
+        expect(policy.entries.length).toBeGreaterThan(0);
+        expect(policy.entries.every((e) => e.action === 'remove')).toBe(true);
+        expect(policy.fields).toEqual(policy.entries.map((e) => e.path));
+      }
+      const text = (await diffHere('text')).stdout;
+      const removed = text.split('\n').filter((l) => /^ {6}spec\.(ingress|egress)\[\d+\]: removed /.test(l));
+      expect(removed.length).toBeGreaterThan(0);
+      for (const line of removed) expect(line).toContain("fleet.io/network == 'net-sea'");
+    });
   });
 });

@@ -6,7 +6,7 @@ import { fleetSpecs } from './arbitraries.js';
 
 /**
  * The plan is the truth: for any fleet, the plan (`fleet plan --format json`, the lock) gives, per
- * app and cluster, exactly the replicas of the Deployments rendered there (summed over versions),
+ * app and cluster, exactly the replicas of the Deployments (StatefulSets) rendered there (summed over versions),
  * overrides included; and each Deployment runs exactly the image the plan says.
  */
 it('plan replicas and images are those of the rendered workloads', () => {
@@ -19,7 +19,8 @@ it('plan replicas and images are those of the rendered workloads', () => {
       const fromOutput = new Map<string, number>();
       const images = new Map<string, string>();
       for (const { path, doc: object } of documentsOf(result.tree)) {
-        if (object.kind !== 'Deployment') continue;
+        // A stateful app's workloads are StatefulSets, named and split like Deployments.
+        if (object.kind !== 'Deployment' && object.kind !== 'StatefulSet') continue;
         const doc = object as unknown as RenderedDeployment;
         const cluster = path.split('/')[0];
         const key = `${doc.metadata.namespace}/${doc.metadata.labels.app}@${cluster}`;

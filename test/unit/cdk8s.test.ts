@@ -17,7 +17,10 @@ function foldersOf(tree: OutputTree): Map<string, unknown[]> {
   for (const [path, text] of tree) {
     if (!path.endsWith('/kustomization.yaml')) continue;
     const folder = path.slice(0, -'/kustomization.yaml'.length);
-    folders.set(folder, (parse(text) as { resources: string[] }).resources.map((file) => parse(tree.get(`${folder}/${file}`)!)));
+    folders.set(
+      folder,
+      (parse(text) as { resources: string[] }).resources.map((file) => parse(tree.get(`${folder}/${file}`)!)),
+    );
   }
   return folders;
 }

@@ -18,14 +18,15 @@ function outDir(): string {
   return join(dir, 'out');
 }
 
-/** A tree as emit makes it: generated files plus a lock that lists them. */
-function tree(files: Record<string, string>): Map<string, string> {
+/** A tree as emit makes it: generated files plus a lock that lists them with their hashes (or `lockHash` for every one). */
+function tree(files: Record<string, string>, lockHash?: string): Map<string, string> {
   const generated = Object.fromEntries(Object.entries(files).map(([path, body]) => [path, `${GENERATED_MARK}. DO NOT EDIT.\n${body}`]));
-  const lock = JSON.stringify({ generator: 'fleet', lockVersion: 1, fleet: 'test', placement: [], files: Object.fromEntries(Object.keys(files).map((p) => [p, 'sha256:x'])) });
+  const lock = JSON.stringify({ generator: 'fleet', lockVersion: 1, fleet: 'test', placement: [], files: Object.fromEntries(Object.entries(generated).map(([p, text]) => [p, lockHash ?? sha(text)])) });
   return new Map(Object.entries({ ...generated, [LOCK_FILE]: lock }).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-const clean = { changed: [], added: [], stale: [], conflicts: [] };
+const clean = { changed: [], added: [], stale: [], conflicts: [], clashes: [] };
+const sha = (text: string | Buffer) => `sha256:${hash('sha256', text)}`;
 
 /** The stamps' lines, sorted: as a walk of the folder lists them. */
 const linesOf = (stamps: Stamps) => stamps.lines().text.split('\n').sort();
@@ -46,7 +47,7 @@ describe('writing the output tree', async () => {
     await writeTree(out, tree({ 'a/one.yaml': '1\n', 'a/two.yaml': '2\n' }));
     writeFileSync(join(out, 'a/notes.md'), 'mine\n');
     const next = tree({ 'a/one.yaml': 'changed\n', 'b/three.yaml': '3\n' });
-    expect(await writeTree(out, next)).toEqual({ changed: ['a/one.yaml', LOCK_FILE], added: ['b/three.yaml'], stale: ['a/two.yaml'], conflicts: [] });
+    expect(await writeTree(out, next)).toEqual({ ...clean, changed: ['a/one.yaml', LOCK_FILE], added: ['b/three.yaml'], stale: ['a/two.yaml'] });
     expect(readdirSync(join(out, 'a')).sort()).toEqual(['notes.md', 'one.yaml']);
     expect(readFileSync(join(out, 'a/one.yaml'), 'utf8')).toBe(next.get('a/one.yaml'));
     expect(readFileSync(join(out, 'a/notes.md'), 'utf8')).toBe('mine\n');
@@ -66,7 +67,7 @@ describe('writing the output tree', async () => {
     const out = outDir();
     await writeTree(`${out}/`, tree({ 'a/one.yaml': '1\n' }));
     expect(readdirSync(out).sort()).toEqual(['a', LOCK_FILE].sort());
-    expect(await writeTree(`${out}/`, tree({ 'a/one.yaml': '2\n' }))).toMatchObject({ changed: ['a/one.yaml'] });
+    expect(await writeTree(`${out}/`, tree({ 'a/one.yaml': '2\n' }))).toMatchObject({ changed: ['a/one.yaml', LOCK_FILE] });
     expect(readdirSync(out).sort()).toEqual(['a', LOCK_FILE].sort());
   });
 
@@ -81,7 +82,7 @@ describe('writing the output tree', async () => {
 
   it('takes the lock\'s hash for files that kept their stamp since the last synth, and reads the rest', async () => {
     const out = outDir();
-    await writeTree(out, tree({ 'a/one.yaml': '1\n', 'a/two.yaml': '2\n' })); // its lock says every hash is sha256:x
+    await writeTree(out, tree({ 'a/one.yaml': '1\n', 'a/two.yaml': '2\n' }, 'sha256:x')); // its lock says every hash is sha256:x
     const stamps = new Map(['a/one.yaml', 'a/two.yaml', LOCK_FILE].map((path) => [path, fileStamp(lstatSync(join(out, path)))]));
     const real = (path: string) => `sha256:${hash('sha256', readFileSync(join(out, path)))}`;
 
@@ -102,7 +103,7 @@ describe('writing the output tree', async () => {
     const out = outDir();
     await writeTree(out, tree({ 'a/one.yaml': '1\n', 'b/two.yaml': '2\n' }));
     const untouched = lstatSync(join(out, 'b/two.yaml'));
-    expect(await writeTree(out, tree({ 'a/one.yaml': 'changed\n', 'b/two.yaml': '2\n' }))).toMatchObject({ changed: ['a/one.yaml'] });
+    expect(await writeTree(out, tree({ 'a/one.yaml': 'changed\n', 'b/two.yaml': '2\n' }))).toMatchObject({ changed: ['a/one.yaml', LOCK_FILE] });
     const after = lstatSync(join(out, 'b/two.yaml'));
     expect([after.ino, after.ctimeMs, after.nlink]).toEqual([untouched.ino, untouched.ctimeMs, untouched.nlink]);
     expect(readFileSync(join(out, 'a/one.yaml'), 'utf8')).toContain('changed');

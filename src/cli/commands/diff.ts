@@ -1,17 +1,20 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { formatDiagnostics } from '../../diagnostics/format.js';
 import { compareTree, outputOfCompiled, isClean } from '../output-folder.js';
 import { COMMENT_BUDGET, diffTrees, formatDiff, hasChanges, type DiffFormat } from '../../report/diff/index.js';
 import { readBase } from '../diff-base.js';
+import { withHelp } from '../help.js';
 import { EXIT, type Io } from '../io.js';
 import { compileSpec } from '../load-spec.js';
+import { outDirFor } from '../output-location.js';
+import { Reporter } from '../reporter.js';
 import { VERSION } from '../version.js';
 
 interface DiffOptions {
   base: string;
   format: DiffFormat;
-  out: string;
+  out?: string;
   maxLength: number;
+  quiet?: boolean;
 }
 
 /**
@@ -20,22 +23,25 @@ interface DiffOptions {
  * comparison, spec errors included: 1 is taken by "changes".
  */
 export function diffCommand(io: Io, setExit: (code: number) => void): Command {
-  return new Command('diff')
+  const command = new Command('diff')
     .description('show placement and manifest changes against a git ref or an output folder, for pull-request comments')
     .argument('[spec]', 'spec file or folder', 'policies')
     .requiredOption('--base <ref|dir>', 'a folder holding rendered output, or a git ref whose spec is rendered in memory')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
-    .option('-o, --out <dir>', 'the committed output folder: checked against the spec, and its lock holds the previous placement', 'out')
+    .option('-o, --out <dir>', "the committed output folder (default: out/ beside the spec): checked against the spec; its lock, when it is this fleet's, holds the previous placement")
     .option('--max-length <chars>', `markdown: shorten the report to at most this many characters, saying what was cut (0: no limit)`, parseLength, COMMENT_BUDGET)
-    .action(async (spec: string, options: DiffOptions) => {
-      const head = compileSpec(spec, io, { outDir: options.out });
+    .option('-q, --quiet', 'print no warnings or notes (the report itself is printed)')
+    .action((spec: string, options: DiffOptions) => {
+      const out = outDirFor(spec, options.out);
+      const reporter = new Reporter(io, { quiet: options.quiet });
+      const head = compileSpec(spec, io, { outDir: out, reporter });
       if (typeof head === 'number') return setExit(EXIT.usage);
       const tree = head.tree!;
-      const stale = compareTree(options.out, outputOfCompiled(tree));
+      const stale = compareTree(out, outputOfCompiled(tree));
 
-      const base = readBase(options.base, spec, options.out);
+      const base = readBase(options.base, spec, out);
       if ('diagnostics' in base) {
-        io.err(formatDiagnostics(base.diagnostics, base.sources));
+        reporter.diagnostics(base.diagnostics, base.sources);
         return setExit(EXIT.usage);
       }
 
@@ -46,11 +52,26 @@ export function diffCommand(io: Io, setExit: (code: number) => void): Command {
         head: 'working tree',
         spec,
         version: VERSION,
-        outputCheck: { outDir: options.out.replace(/\/+$/, ''), upToDate: isClean(stale), differing: stale.added.length + stale.changed.length + stale.stale.length + stale.conflicts.length },
+        outputCheck: { outDir: out, upToDate: isClean(stale), differing: stale.added.length + stale.changed.length + stale.stale.length + stale.conflicts.length },
       };
       io.out(formatDiff(diff, context, options.format, { maxLength: options.maxLength }));
       setExit(hasChanges(diff) ? EXIT.changes : EXIT.ok);
     });
+  return withHelp(
+    command,
+    [
+      ['fleet diff --base main', 'what this branch changes, per cluster, against main'],
+      ['fleet diff --base origin/main --format markdown', 'the same as a pull-request comment'],
+      ['fleet diff --base ../main/out', 'against an output folder (e.g. a worktree of the base)'],
+    ],
+    [
+      [0, 'no change'],
+      [1, 'changes (as `git diff --exit-code` and `flux diff`)'],
+      [2, "cannot compare: usage, a bad --base, errors in either spec, an output folder that is another fleet's"],
+      [3, 'internal error: a bug in fleet'],
+      [4, 'the machine refused a read or write'],
+    ],
+  );
 }
 
 function parseLength(value: string): number {

@@ -1,40 +1,159 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { FLUX_DIR } from '../../phases/6-emit/flux.js';
-import { compareTree, isClean, outputOfCompiled, readTree, withoutTrailingSlash, writeTree, type DiskTree, type Output } from '../output-folder.js';
+import { LOCK_FILE } from '../../phases/6-emit/index.js';
+import { compareTree, isClean, outputOfCompiled, readTree, writeTree, type DiskTree, type Output } from '../output-folder.js';
+import { COMMON_EXIT_CODES, OUT_OPTION_HELP, QUIET_OPTION_HELP, withHelp } from '../help.js';
 import { EXIT, type Io } from '../io.js';
 import { compileSpec } from '../load-spec.js';
+import { IGNORE_LOCK_HELP, readCheckedLock } from '../lock-check.js';
+import { outDirFor, outputFolderProblem } from '../output-location.js';
+import { lockOutputFolder } from '../output-lock.js';
+import { outOptionProblem } from '../output-sanity.js';
+import { Reporter } from '../reporter.js';
+import { skippedNote } from '../spec-files.js';
+import { progressFor, type DiagnosticsFormat, type Progress } from '../style.js';
 import { openSynthCache, type SynthCache } from '../synth-cache.js';
 
+interface SynthOptions {
+  out?: string;
+  check?: boolean;
+  cache: boolean;
+  format: DiagnosticsFormat;
+  quiet?: boolean;
+  /** `--wait [seconds]`: how long to wait for another fleet writing the same output folder (true: the default time). */
+  wait?: number | true;
+  ignoreLock?: boolean;
+  allowEmpty?: boolean;
+}
+
+/** `--wait` without a number: long enough for a synth of a large fleet. */
+const DEFAULT_WAIT_SECONDS = 60;
+
+function parseWait(value: string): number {
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) throw new InvalidArgumentError('expected a number of seconds, 0 or more');
+  return seconds;
+}
+
+/** From this much spec text, compiling takes seconds: the progress line shows from the start (see style.ts' Progress). */
+const LONG_SPEC_BYTES = 1024 * 1024;
+
 export function synthCommand(io: Io, setExit: (code: number) => void): Command {
-  return new Command('synth')
+  const command = new Command('synth')
     .description('validate the spec, place every app, and render one folder of manifests per cluster')
     .argument('[spec]', 'spec file or folder', 'policies')
-    .option('-o, --out <dir>', 'output folder', 'out')
+    .option('-o, --out <dir>', OUT_OPTION_HELP)
     .option('--check', 'render in memory and fail if the output folder differs (writes nothing)')
     .option('--no-cache', 'always compile: neither use nor refresh the cache of the last synth')
-    .action((spec: string, options: { out: string; check?: boolean; cache: boolean }) => {
-      options.out = withoutTrailingSlash(options.out);
-      // Nothing changed since the last synth (fleet, the spec, every file in out/): replay what it printed.
-      const cache = openSynthCache(spec, options.out, { enabled: options.cache });
-      const hit = cache?.lookup();
-      if (hit) {
-        if (hit.warnings) io.err(hit.warnings);
-        io.out(options.check ? upToDate(options.out, hit.clusters, hit.files) : rendered(options.out, hit.clusters, 0, 0, hit.files));
-        return setExit(EXIT.ok);
+    .addOption(new Option('--format <format>', 'diagnostics as text, JSON (on stdout) or GitHub Actions annotations').choices(['text', 'json', 'github']).default('text'))
+    .option('-q, --quiet', QUIET_OPTION_HELP)
+    .option('--wait [seconds]', `when another fleet is writing the output folder, wait for it (up to ${DEFAULT_WAIT_SECONDS} s, or SECONDS) instead of failing`, parseWait)
+    .option('--ignore-lock', IGNORE_LOCK_HELP)
+    .option('--allow-empty', 'render a spec without apps even though the output folder holds apps: their files are removed')
+    .action((spec: string, options: SynthOptions) => {
+      const out = outDirFor(spec, options.out);
+      // The output folder itself, before anything is read or written: one that holds the spec, or cannot be fleet's.
+      const misplaced = out.trim() === '' ? undefined : outputFolderProblem(spec, out);
+      if (misplaced) {
+        new Reporter(io, { format: options.format, quiet: options.quiet }).diagnostics([misplaced]);
+        return setExit(EXIT.usage);
       }
-      const result = compileSpec(spec, cache?.watch(io) ?? io, { outDir: options.out, read: cache?.spec });
-      if (typeof result === 'number') return setExit(result);
-      const output = outputOfCompiled(result.tree!);
-      const disk = readTree(options.out, cache?.stampsOfLastSynth());
-      setExit(options.check ? check(io, options.out, output, disk) : write(io, options.out, output, disk, cache));
+      const unusable = outOptionProblem(out, spec);
+      if (unusable) throw unusable;
+      // One writer per output folder, from before the previous placement is read until the write is done.
+      const held = options.check ? undefined : lockOutputFolder(out, { waitSeconds: options.wait === true ? DEFAULT_WAIT_SECONDS : (options.wait ?? 0) });
+      try {
+        // The cache replays text as it was printed: it serves the text format only, and records only what a full run printed.
+        const cache = openSynthCache(spec, out, { enabled: options.cache && options.format === 'text' && !options.ignoreLock });
+        const reporter = new Reporter(io, { format: options.format, quiet: options.quiet, plainCopy: cache && ((text) => cache.keepPrinted(text)) });
+        const progress = progressFor(io, options.quiet === true);
+        try {
+          setExit(synth(spec, out, options, { io, reporter, progress, cache }));
+        } finally {
+          progress.done();
+          reporter.finish();
+        }
+      } finally {
+        held?.release();
+      }
     });
+  return withHelp(
+    command,
+    [
+      ['fleet synth', 'render policies/ into out/'],
+      ['fleet synth --check', 'in CI: fail if out/ is not what the spec renders'],
+      ['fleet synth examples/canary/fleet-spec.yaml', 'render into examples/canary/out/'],
+      ['fleet synth my-spec.yaml --out build/my-fleet', 'render into a folder of your choice'],
+      ['fleet synth --check --format github', 'in GitHub Actions: annotate the pull request'],
+    ],
+    [
+      [0, 'rendered (or, with --check, the output folder is current)'],
+      [1, "the spec has errors; --check: the output folder is stale; fleet would overwrite a file it did not write, or another fleet's output"],
+      ...COMMON_EXIT_CODES,
+    ],
+  );
+}
+
+interface Printers {
+  readonly io: Io;
+  readonly reporter: Reporter;
+  readonly progress: Progress;
+  readonly cache?: SynthCache;
+}
+
+function synth(spec: string, out: string, options: SynthOptions, { io, reporter, progress, cache }: Printers): number {
+  // Nothing changed since the last synth (fleet, the spec, every file in out/): replay what it printed.
+  progress.step(`reading ${spec}`);
+  const hit = cache?.lookup();
+  if (hit) {
+    const note = cache?.spec && skippedNote(cache.spec);
+    if (note) reporter.note(note);
+    reporter.replay(hit.warnings);
+    reporter.result(options.check ? upToDate(out, hit.clusters, hit.files) : rendered(out, hit.clusters, 0, 0, hit.files));
+    return EXIT.ok;
+  }
+  const specBytes = cache?.spec?.files.reduce((sum, f) => sum + f.text.length, 0) ?? 0;
+  progress.step(`compiling ${spec}`, { long: specBytes >= LONG_SPEC_BYTES });
+  const result = compileSpec(spec, io, { outDir: out, read: cache?.spec, reporter, ignoreLock: options.ignoreLock });
+  if (typeof result === 'number') return result;
+  if (!options.check) {
+    const emptied = removesEveryApp(out, result.plan?.apps.length ?? 0, options);
+    if (emptied) {
+      reporter.diagnostics([emptied]);
+      if (emptied.severity === 'error') return EXIT.specErrors;
+    }
+  }
+  progress.step(options.check ? `comparing with ${out}/` : `writing ${out}/`);
+  const output = outputOfCompiled(result.tree!);
+  const disk = readTree(out, cache?.stampsOfLastSynth());
+  return options.check ? check(io, reporter, out, output, disk) : write(reporter, out, output, disk, options.quiet ? undefined : cache);
+}
+
+/**
+ * A spec without apps whose output folder holds apps (per its lock) would remove every app's
+ * files, and Flux would prune every workload: most often an apps file was deleted or renamed, so
+ * it is refused unless `--allow-empty` says it is meant (then a warning). Undefined otherwise.
+ */
+function removesEveryApp(out: string, apps: number, options: SynthOptions): Diagnostic | undefined {
+  if (apps > 0 || options.ignoreLock) return undefined;
+  const before = readCheckedLock(out).lock?.placement.length ?? 0;
+  if (before === 0) return undefined;
+  return {
+    code: 'emit_removes_every_app',
+    severity: options.allowEmpty ? 'warning' : 'error',
+    message: `the spec has no apps: this synth removes the files of all ${before} app(s) that ${out}/${LOCK_FILE} lists, and Flux prunes them`,
+    help: options.allowEmpty
+      ? ['--allow-empty was given: the apps are removed']
+      : ['if a spec file with apps was deleted, moved or renamed, restore it', 'if removing every app is meant, run again with `--allow-empty`'],
+  };
 }
 
 /** `--check`: compare only, write nothing. */
-function check(io: Io, out: string, output: Output, disk: DiskTree): number {
+function check(io: Io, reporter: Reporter, out: string, output: Output, disk: DiskTree): number {
   const difference = compareTree(out, output, disk);
   if (isClean(difference)) {
-    io.out(upToDate(out, clusterCount(output), output.hashes.size));
+    reporter.result(upToDate(out, clusterCount(output), output.hashes.size));
     return EXIT.ok;
   }
   const lines = [
@@ -42,26 +161,57 @@ function check(io: Io, out: string, output: Output, disk: DiskTree): number {
     ...difference.added.map((p) => `  missing: ${out}/${p}`),
     ...difference.stale.map((p) => `  stale:   ${out}/${p}`),
     ...difference.conflicts.map((p) => `  changed (not written by fleet): ${out}/${p}`),
+    ...difference.clashes.map((p) => `  in the way (a file where a folder goes, or a folder where a file goes): ${out}/${p}`),
   ];
   io.err(`fleet: ${out}/ is out of date with the spec:\n${lines.join('\n')}\nhelp: run \`fleet synth\` and commit the result\n`);
   return EXIT.specErrors;
 }
 
-function write(io: Io, out: string, output: Output, disk: DiskTree, cache: SynthCache | undefined): number {
+/** Writes the output folder; `cache`: record this run (not given with `--quiet`, which would record nothing to print again). */
+function write(reporter: Reporter, out: string, output: Output, disk: DiskTree, cache: SynthCache | undefined): number {
   const difference = writeTree(out, output, disk, { stamp: cache !== undefined });
+  if (difference.warnings) reporter.diagnostics(difference.warnings);
+  if (difference.clashes.length > 0) {
+    reporter.diagnostics(difference.clashes.map((path) => inTheWay(out, path, output)));
+    reporter.note('nothing was written\n');
+    return EXIT.usage;
+  }
   if (difference.conflicts.length > 0) {
-    io.err(
-      `${difference.conflicts.map((p) => `${out}/${p}: error emit_would_overwrite: this file was not written by fleet, and fleet would overwrite it`).join('\n')}\n` +
-        `  help: move or delete the file; fleet only replaces files it wrote (listed in ${out}/fleet.lock.json)\nnothing was written\n`,
-    );
+    reporter.diagnostics(difference.conflicts.map((path) => wouldOverwrite(out, path)));
+    reporter.note('nothing was written\n');
     return EXIT.specErrors;
   }
   const files = output.hashes.size;
   const written = difference.changed.length + difference.added.length;
   const clusters = clusterCount(output);
-  io.out(rendered(out, clusters, written, difference.stale.length, files - written));
+  reporter.result(rendered(out, clusters, written, difference.stale.length, files - written));
   cache?.record({ clusters, files }, difference.stamps);
   return EXIT.ok;
+}
+
+/** A file in the output folder that fleet would have to overwrite although it did not write it (it lacks fleet's header). */
+function wouldOverwrite(out: string, path: string): Diagnostic {
+  const at = { line: 1, col: 1 };
+  return {
+    code: 'emit_would_overwrite',
+    severity: 'error',
+    message: 'this file was not written by fleet, and fleet would overwrite it',
+    span: { file: `${out}/${path}`, start: at, end: at, offset: [0, 0] },
+    help: [`move or delete the file; fleet only replaces files it wrote (listed in ${out}/${LOCK_FILE}, or starting with its \`# Generated by fleet\` header)`],
+  };
+}
+
+/** A path in the output folder whose kind is in the way of what fleet writes (see output-folder.ts' pathClashes). */
+function inTheWay(out: string, path: string, output: Output): Diagnostic {
+  const at = { line: 1, col: 1 };
+  const fileGoesHere = output.hashes.has(path);
+  return {
+    code: 'emit_path_clash',
+    severity: 'error',
+    message: fileGoesHere ? 'fleet writes a file here, and this is a folder' : 'fleet needs a folder here, and this is not one (a file, or a link, which fleet never follows)',
+    span: { file: `${out}/${path}`, start: at, end: at, offset: [0, 0] },
+    help: [`move ${out}/${path} away; fleet replaces nothing it did not make`],
+  };
 }
 
 /** Cluster folders in the output (Flux entrypoints and the lock are not clusters). */

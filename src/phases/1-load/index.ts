@@ -3,6 +3,7 @@ import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
 import { LIMITS } from './limits.js';
 import { readBlockYaml } from './block-yaml.js';
 import { findExcessiveNesting } from './prescan.js';
+import { duplicateKeys, toJsFindingAlias, unknownTag } from './yaml-problems.js';
 import { SourceMap, spanOfNode, spanOfRange, type SourceDocument } from './source-map.js';
 
 export { SourceMap, type SourceDocument, type PathSegment } from './source-map.js';
@@ -69,14 +70,19 @@ export function loadParsed(parsed: readonly ParsedDocument[]): LoadResult {
   return { documents, sourceMap };
 }
 
-/** How every spec file is parsed with `yaml` (each with its own line counter). */
-const PARSE_OPTIONS = { uniqueKeys: true, prettyErrors: false, keepSourceTokens: false } as const;
+/**
+ * How every spec file is parsed with `yaml` (each with its own line counter). Duplicate keys are
+ * found by duplicateKeys (linear) instead of `uniqueKeys` (quadratic in the keys of a mapping), and
+ * only the YAML 1.2 core tags resolve (see unknownTag).
+ */
+const PARSE_OPTIONS = { uniqueKeys: false, resolveKnownTags: false, prettyErrors: false, keepSourceTokens: false } as const;
 
 function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] {
   const lineCounter = new LineCounter();
   const text = { file: file.path, lineCounter };
   if (file.text.length > LIMITS.maxFileBytes) {
-    diagnostics.error('yaml_too_large', `file is larger than ${LIMITS.maxFileBytes / 1024 / 1024} MiB`, undefined, [
+    lineCounter.addNewLine(0);
+    diagnostics.error('yaml_too_large', `the file is larger than ${LIMITS.maxFileBytes / 1024 / 1024} MiB`, spanOfRange(text, 0, 0), [
       'split the spec into several files in one folder',
     ]);
     return [];
@@ -104,36 +110,47 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
   const docs = Array.isArray(parsed) ? parsed : [];
   const loaded: LoadedDocument[] = [];
   let sawContent = false;
+  let sawProblem = false;
   for (const doc of docs) {
     const source: SourceDocument = { file: file.path, name: file.name, doc, lineCounter };
     const problems = [...doc.errors, ...doc.warnings];
     for (const problem of problems) {
       const [start, end] = problem.pos;
-      const code = problem.code === 'DUPLICATE_KEY' ? 'yaml_duplicate_key' : problem.code === 'TAG_RESOLVE_FAILED' ? 'yaml_unknown_tag' : 'yaml_syntax';
-      const message = problem.code === 'DUPLICATE_KEY' ? 'duplicate key: a mapping may name each key once' : firstLine(problem.message);
-      diagnostics.error(code, message, spanOfRange(source, start, Math.max(end, start + 1)));
+      const span = spanOfRange(source, start, Math.max(end, start + 1));
+      if (problem.code === 'TAG_RESOLVE_FAILED') {
+        const { message, help } = unknownTag(file.text.slice(start, end).trim());
+        diagnostics.error('yaml_unknown_tag', message, span, [help]);
+      } else diagnostics.error('yaml_syntax', firstLine(problem.message), span);
     }
-    if (problems.length > 0) continue;
+    const duplicates = duplicateKeys(doc);
+    for (const duplicate of duplicates) {
+      diagnostics.error(duplicate.code, duplicate.message, spanOfRange(source, ...duplicate.at), ['keep one of them'], [
+        { span: spanOfRange(source, ...duplicate.first), label: 'first given here' },
+      ]);
+    }
+    if (problems.length > 0 || duplicates.length > 0) {
+      sawProblem = true;
+      continue;
+    }
     if (doc.contents === null) continue; // an empty document between `---` markers
     sawContent = true;
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: LIMITS.maxAliasCount });
-    } catch (error) {
-      // yaml throws a ReferenceError for alias bombs; anything else is a bug and propagates.
-      if (!(error instanceof ReferenceError)) throw error;
-      diagnostics.error('yaml_alias_limit', `too many alias references (more than ${LIMITS.maxAliasCount})`, spanOfNode(source, doc.contents), [
+    const converted = toJsFindingAlias(doc, LIMITS.maxAliasCount);
+    if ('alias' in converted) {
+      const at = converted.alias ? spanOfNode(source, converted.alias) : spanOfNode(source, doc.contents);
+      diagnostics.error('yaml_alias_limit', `too many alias references (more than ${LIMITS.maxAliasCount}): expanding this alias goes over the limit`, at, [
         'expand the aliases, or split the document',
       ]);
       continue;
     }
+    const value = converted.value;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       diagnostics.error('spec_not_a_mapping', 'a fleet spec document must be a mapping with `apiVersion: fleet/v1alpha1` and `kind: Fleet`', spanOfNode(source, doc.contents));
       continue;
     }
     loaded.push({ source, value });
   }
-  if (!sawContent && docs.every((d) => d.errors.length === 0)) {
+  // A file whose only content has a problem (an unknown tag, a syntax error) is not also empty.
+  if (!sawContent && !sawProblem) {
     diagnostics.error('spec_empty_file', 'the file holds no fleet spec', spanOfRange(text, 0, 0), [
       'start it with `apiVersion: fleet/v1alpha1` and `kind: Fleet`, or remove it',
     ]);

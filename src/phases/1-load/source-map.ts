@@ -1,4 +1,4 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Span } from '../../diagnostics/diagnostic.js';
 
 export type PathSegment = string | number;
@@ -65,7 +65,7 @@ export function spanAtPath(source: SourceDocument, path: readonly PathSegment[],
     if (isAlias(node)) node = node.resolve(source.doc) as Node | undefined;
     let next: Node | null | undefined;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && scalarKey(p.key) === String(segment));
+      const pair = pairsByKey(node).get(String(segment));
       if (!pair) break;
       lastPair = pair;
       next = pair.value as Node | null;
@@ -92,6 +92,27 @@ export function spanOfRange(source: TextSource, start: number, end: number): Spa
   const a = source.lineCounter.linePos(start);
   const b = source.lineCounter.linePos(end);
   return { file: source.file, start: { line: a.line, col: a.col }, end: { line: b.line, col: b.col }, offset: [start, end] };
+}
+
+/** Where a mapping's index of its pairs is kept: on the node, so it lives exactly as long as the parsed document. */
+const PAIRS_BY_KEY = Symbol('pairsByKey');
+
+/**
+ * A mapping's pairs by scalar key (the first pair of a key, as `find` gave), made once per mapping:
+ * finding each of 50,000 keys by scanning the mapping took minutes when every key had a diagnostic.
+ */
+function pairsByKey(map: YAMLMap): ReadonlyMap<string, Pair> {
+  const indexed = map as YAMLMap & { [PAIRS_BY_KEY]?: Map<string, Pair> };
+  let index = indexed[PAIRS_BY_KEY];
+  if (index === undefined) {
+    index = new Map();
+    for (const pair of map.items) {
+      const key = isPair(pair) ? scalarKey(pair.key) : undefined;
+      if (key !== undefined && !index.has(key)) index.set(key, pair);
+    }
+    Object.defineProperty(indexed, PAIRS_BY_KEY, { value: index, enumerable: false });
+  }
+  return index;
 }
 
 function scalarKey(key: unknown): string | undefined {

@@ -88,7 +88,8 @@ function toFinding(error: ErrorObject, root: unknown, source: SourceDocument): S
       const span = spanAtPath(source, [...path, field], 'key');
       return finding('schema_unknown_field', `unknown field \`${field}\` in ${where}`, span, false, [
         ...didYouMean(field, known),
-        ...(known.length > 0 && known.length <= 12 ? [`known fields: ${known.join(', ')}`] : []),
+        // Every known field, however many (an app has 27): the list is the quickest way to see the right name.
+        ...(known.length > 0 ? [`known fields: ${known.join(', ')}`] : []),
       ]);
     }
     case 'required': {

@@ -76,6 +76,34 @@ export const DEFAULTS = {
     monitoring: { namespaces: ['monitoring'], podLabels: { 'app.kubernetes.io/name': 'prometheus' }, ports: [15020, 15090] },
   },
   /**
+   * An autoscaler without a metric targets 80% of the CPU request, the target Kubernetes itself
+   * uses when an autoscaling/v1 HPA or `kubectl autoscale` names none; fleet writes it out.
+   */
+  autoscalingCpu: 80,
+  /** A storage claim is mounted by one node at a time: the only mode every volume plugin offers. */
+  storageAccessModes: ['ReadWriteOnce'] as const,
+  /** Pods are not spread within a cluster unless asked: the scheduler's own defaults apply. */
+  spreadWithinCluster: 'none' as const,
+  /**
+   * A stateful app's members replicate among themselves, inside its StatefulSet, so it runs in one
+   * cluster: split over two, it would be two independent copies of the data (karmada#4581).
+   */
+  replication: 'in-cluster' as const,
+  /**
+   * StatefulSet fields fleet writes out though they are Kubernetes' own defaults, so `fleet diff`
+   * shows them and a change of Kubernetes' defaults cannot change a running database:
+   * - `podManagementPolicy: OrderedReady`: pods start one at a time, each once the one before is
+   *   Ready (a primary before its replicas);
+   * - `updateStrategy: RollingUpdate`: pods are replaced one at a time, highest ordinal first;
+   * - `persistentVolumeClaimRetentionPolicy: Retain` on delete and on scale-down: the data outlives
+   *   the StatefulSet, so a prune or a placement change never deletes a volume.
+   */
+  statefulSet: {
+    podManagementPolicy: 'OrderedReady',
+    updateStrategy: { type: 'RollingUpdate' },
+    persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+  },
+  /**
    * `flux:`. The name never changes by itself (renaming a Flux Kustomization prunes and re-creates
    * everything it applied); `flux-system` is the GitRepository `flux bootstrap` creates; the
    * infrastructure names say what they install, in the style of Flux's example repository

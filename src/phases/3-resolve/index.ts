@@ -5,6 +5,7 @@ import type { SourceMap } from '../1-load/index.js';
 import { DEFAULTS } from './defaults.js';
 import { parseQuantity } from './quantity.js';
 import { appMatches, specificity } from './selectors.js';
+import { resolveWorkload } from './workload.js';
 
 export { DEFAULTS } from './defaults.js';
 export { affinityMismatch, appMatches, clusterAttribute, formatLabels } from './selectors.js';
@@ -127,6 +128,7 @@ function resolveApp(spec: AppSpec): Omit<App, 'placement' | 'shadowedRules'> {
     versions: (spec.versions ?? []).map((v) => ({ name: v.name, image: v.image ?? image, env: envEntries(v.env), replicas: v.replicas })),
     stateful: spec.stateful ?? false,
     allowMoveFrom: spec.allowMoveFrom ?? [],
+    workload: resolveWorkload(spec),
     spec,
   };
 }

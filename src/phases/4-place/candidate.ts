@@ -3,6 +3,7 @@ import { affinityMismatch } from '../3-resolve/index.js';
 import { availableReplicasOf } from './divide/available.js';
 import type { PlacementInput } from './framework.js';
 import { SCORERS } from './registry.js';
+import { tieOrderOf } from './tie-order.js';
 
 /** How an app's replicas are divided: the rule's strategy, with Divided split by where weights come from. */
 export type Division = 'Duplicated' | 'StaticWeight' | 'DynamicWeight' | 'Aggregated';
@@ -31,9 +32,26 @@ export interface Candidate {
   readonly previous: number;
   /** The most replicas it may hold: `max`, and for capacity-based division its available replicas. Infinity when unbounded. */
   readonly hold: number;
+  /** Its per-cluster bounds: `min` (0 when none) and `max`, each with where it came from. */
+  readonly bounds: ClusterBounds;
+  /** Its rank in the app's tie order (tie-order.ts): breaks ties in ranking and in the apportionment. */
+  readonly tie: number;
   /** Set when the cluster can take no replica of this app, with why (reads as "cluster(s) <reason>"). */
   readonly idle?: string;
 }
+
+/** A cluster's `min` and `max` and where each was set: a weight entry (`weights[i]`) or the rule's `replicas`. */
+export interface ClusterBounds {
+  readonly min: number;
+  readonly max: number;
+  /** Absent when no `min` applies. */
+  readonly minFrom?: BoundSource;
+  /** Absent when no `max` applies. */
+  readonly maxFrom?: BoundSource;
+}
+
+/** `weights[i]`, the entry that gave the cluster its weight, or `rule` for the rule's own `replicas.min`/`max`. */
+export type BoundSource = `weights[${number}]` | 'rule';
 
 /**
  * Scores every feasible cluster and works out its weight and room. Clusters that cannot take a
@@ -42,8 +60,10 @@ export interface Candidate {
 export function candidatesFor(input: PlacementInput, feasible: readonly Cluster[]): Candidate[] {
   const { app, previous } = input;
   const division = divisionOf(app);
-  const { weights: entries, min = 0, max = Infinity } = app.placement.replicas ?? {};
+  const { weights: entries, min: ruleMin, max: ruleMax } = app.placement.replicas ?? {};
+  const ruleBounds = boundsOf(ruleMin, ruleMax, 'rule');
   const availableOf = availableReplicasOf(app);
+  const tieOrder = tieOrderOf(app.id);
   return feasible.map((cluster): Candidate => {
     let score = 0;
     let scoreNotes: readonly string[] = NO_NOTES;
@@ -54,7 +74,7 @@ export function candidatesFor(input: PlacementInput, feasible: readonly Cluster[
       scoreNotes = [...scoreNotes, `${plugin.name} ${points > 0 ? '+' : ''}${points}${note ? `: ${note}` : ''}`];
     }
     const available = availableOf(cluster);
-    const candidate = (weight: number, capacity: number, hold: number, idle?: string): Candidate => ({
+    const candidate = (weight: number, capacity: number, hold: number, bounds: ClusterBounds, idle?: string): Candidate => ({
       name: cluster.name,
       cluster,
       score,
@@ -64,30 +84,54 @@ export function candidatesFor(input: PlacementInput, feasible: readonly Cluster[
       capacity,
       previous: previous[cluster.name] ?? 0,
       hold,
+      bounds,
+      tie: tieOrder(cluster.name),
       idle,
     });
-    if (division === 'Duplicated') return candidate(1, available ?? 0, Infinity);
+    if (division === 'Duplicated') return candidate(1, available ?? 0, Infinity, NO_BOUNDS);
     if (division === 'StaticWeight') {
-      // A cluster's weight is the largest among the entries that match it; no entries means equal weights.
+      // A cluster's weight is the largest among the entries that match it; no entries means equal
+      // weights. That entry's own `min`/`max` replace the rule's there, as a cluster's own
+      // ReplicaSchedulingPreference entry replaces `"*"` in KubeFed. Among entries of equal weight
+      // the last written decides the bounds, so a narrower entry written after a catch-all wins.
       let weight = entries ? -1 : 1;
-      for (const entry of entries ?? []) if (entry.weight > weight && affinityMismatch(cluster, entry.clusters) === undefined) weight = entry.weight;
-      if (weight > 0) return candidate(weight, weight, max);
-      return candidate(0, 0, max, weight === 0 ? 'had weight 0' : 'matched no weight entry');
+      let from = -1;
+      (entries ?? []).forEach((entry, i) => {
+        if (entry.weight >= weight && affinityMismatch(cluster, entry.clusters) === undefined) [weight, from] = [entry.weight, i];
+      });
+      const entry = from >= 0 ? entries![from] : undefined;
+      const bounds: ClusterBounds = {
+        ...(entry?.min !== undefined ? boundsOf(entry.min, undefined, `weights[${from}]`) : boundsOf(ruleMin, undefined, 'rule')),
+        ...(entry?.max !== undefined ? maxOf(entry.max, `weights[${from}]`) : maxOf(ruleMax, 'rule')),
+      };
+      if (weight <= 0) return candidate(0, 0, bounds.max, bounds, weight === 0 ? 'had weight 0' : 'matched no weight entry');
+      if (bounds.max === 0) return candidate(weight, weight, 0, bounds, `had max 0 (${bounds.maxFrom})`);
+      return candidate(weight, weight, bounds.max, bounds);
     }
     // Declared capacity is the cluster's room for this app in total: fleet places offline, so nothing
     // running is subtracted from it, this app's own previous replicas included.
-    const hold = Math.min(max, available ?? 0);
+    const hold = Math.min(ruleBounds.max, available ?? 0);
     let idle: string | undefined;
     if (available === undefined) idle = 'declared no capacity for what the app requests';
     else if (hold === 0) idle = 'had no room for one more replica';
-    else if (hold < min) idle = `had room for ${hold} replica(s), below min ${min}`;
-    return candidate(available ?? 0, available ?? 0, hold, idle);
+    else if (hold < ruleBounds.min) idle = `had room for ${hold} replica(s), below min ${ruleBounds.min}`;
+    return candidate(available ?? 0, available ?? 0, hold, ruleBounds, idle);
   });
+}
+
+const NO_BOUNDS: ClusterBounds = Object.freeze({ min: 0, max: Infinity });
+
+function boundsOf(min: number | undefined, max: number | undefined, from: BoundSource): ClusterBounds {
+  return { ...(min !== undefined ? { min, minFrom: from } : { min: 0 }), ...maxOf(max, from) };
+}
+
+function maxOf(max: number | undefined, from: BoundSource): Pick<ClusterBounds, 'max' | 'maxFrom'> {
+  return max !== undefined ? { max, maxFrom: from } : { max: Infinity };
 }
 
 const NO_NOTES: readonly string[] = Object.freeze([]);
 
-/** Rank order: higher score, then more capacity, then name. */
+/** Rank order: higher score, then more capacity, then the app's tie order (tie-order.ts), then name. */
 export function byRank(a: Candidate, b: Candidate): number {
-  return b.score - a.score || b.capacity - a.capacity || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return b.score - a.score || b.capacity - a.capacity || a.tie - b.tie || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }

@@ -1,5 +1,5 @@
 import type { App, Cluster } from '../../model/fleet.js';
-import type { ClusterAffinitySpec } from '../../model/spec.js';
+import type { ClusterAffinitySpec, PlacementRuleSpec } from '../../model/spec.js';
 
 /** A filter's answer for one cluster. `reason` completes the sentence "N cluster(s) …". */
 export type Verdict = { readonly fit: true } | { readonly fit: false; readonly reason: string };
@@ -16,13 +16,19 @@ export interface PlacementInput {
 }
 
 /**
- * A Filter plugin, as in Karmada's scheduler framework: pure, one concern, a reason for every "no".
- * It decides from the affinity, the app's placement rule (`app.placement`) and the cluster only:
- * place() filters once per rule and affinity and reuses the verdicts for every app of the rule.
+ * What a filter is given: the app's placement rule and the affinity being tried, nothing of the app
+ * itself. place() filters once per rule and affinity and reuses the verdicts for every app of the
+ * rule, which is sound exactly because this is all a filter can read.
  */
+export interface FilterInput {
+  readonly rule: PlacementRuleSpec;
+  readonly affinity: ClusterAffinitySpec;
+}
+
+/** A Filter plugin, as in Karmada's scheduler framework: pure, one concern, a reason for every "no". */
 export interface FilterPlugin {
   readonly name: string;
-  filter(input: PlacementInput, cluster: Cluster): Verdict;
+  filter(input: FilterInput, cluster: Cluster): Verdict;
 }
 
 /** Points a score plugin gives one feasible cluster; a `note` says why whenever points are not 0. */

@@ -1,5 +1,6 @@
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
 import type { App, Cluster, ResolvedFleet } from '../../model/fleet.js';
+import { naturalCompare } from '../../model/natural-order.js';
 import type { AppPlacement, ClusterDecision, PlacementPlan, PreviousPlacement, SteadyState } from '../../model/plan.js';
 import type { ClusterAffinitySpec, PlacementRuleSpec, TrafficRuleSpec } from '../../model/spec.js';
 import type { SourceMap } from '../1-load/index.js';
@@ -10,6 +11,7 @@ import type { PlacementInput } from './framework.js';
 import { FILTERS } from './registry.js';
 import { groupOf } from './groups.js';
 import { selectBySpread, type SpreadResult } from './spread.js';
+import { tieOrderOf } from './tie-order.js';
 import { formatMoves, statefulMoves } from './stateful.js';
 import { decideWorkloads, type Decided } from './workloads.js';
 
@@ -30,7 +32,7 @@ export function place(fleet: ResolvedFleet, sourceMap: SourceMap, diagnostics: D
   const apps: AppPlacement[] = [];
   for (const app of fleet.apps) {
     const placement = placeApp(app, fleet.clusters, context, previous.get(app.id));
-    if (placement) apps.push(withWorkloads(placement, decideWorkloads(app, placement.clusters, clusters, fleet.overrides, rulesTo.get(app.name) ?? [])));
+    if (placement) apps.push(withWorkloads(placement, decideWorkloads(app, placement.clusters, clusters, fleet.overrides, rulesTo.get(app.name) ?? [], weightsOf(placement))));
   }
   return { apps };
 }
@@ -48,6 +50,11 @@ function withWorkloads(placement: Omit<AppPlacement, 'workloads'>, { workloads, 
     return from === undefined ? d : { ...d, replicas: workloads.get(d.cluster)!.replicas, divided: d.replicas, replicasFrom: from };
   });
   return { ...placement, clusters, ...(changed ? { divided } : {}), workloads: Object.fromEntries(workloads), decisions };
+}
+
+/** Placement's division weight of each cluster (absent when Duplicated): autoscaler bounds are divided by them too. */
+function weightsOf(placement: Omit<AppPlacement, 'workloads'>): Map<string, number | undefined> {
+  return new Map(placement.decisions.map((d) => [d.cluster, d.weight]));
 }
 
 interface Context {
@@ -91,12 +98,13 @@ function placeApp(app: App, clusters: readonly Cluster[], context: Context, prev
   }
 
   // Select: the groups and clusters the spread constraints allow.
-  const spread = selectBySpread({ constraints: rule.spread ?? [], ranked: eligible, replicas: needsRoom ? app.replicas : undefined });
+  const spread = selectBySpread({ constraints: rule.spread ?? [], ranked: eligible, replicas: needsRoom ? app.replicas : undefined, tieOrder: tieOrderOf(app.id) });
   if (!spread.ok) return fail('placement_spread_unsatisfiable', `${where}: ${spread.message}`, 'spread', spread.help);
 
-  // Divide; capacity-based division continues from the previous placement (Steady mode).
+  // Divide; capacity-based division continues from the previous placement (Steady mode), static
+  // weights only break exact ties towards it.
   const steady = kind === 'DynamicWeight' || kind === 'Aggregated';
-  const division = divide({ app, kind, chosen: spread.chosen, anchors: spread.anchors, previous: steady ? previous : undefined });
+  const division = divide({ app, kind, chosen: spread.chosen, anchors: spread.anchors, previous });
   if (division.error) return fail('placement_unsatisfiable', division.error.message, 'replicas', division.error.help);
   const placed = Object.fromEntries([...division.replicas].filter(([, n]) => n > 0).sort(([a], [b]) => (a < b ? -1 : 1)));
 
@@ -150,7 +158,7 @@ function filterByAffinity(app: App, clusters: readonly Cluster[], previous: Read
     if (!filtering) {
       const decisions = clusters.map((cluster): ClusterDecision => {
         for (const plugin of FILTERS) {
-          const verdict = plugin.filter(input, cluster);
+          const verdict = plugin.filter({ rule, affinity }, cluster);
           if (!verdict.fit) return { cluster: cluster.name, replicas: 0, feasible: false, reason: verdict.reason };
         }
         return { cluster: cluster.name, replicas: 0, feasible: true, reason: '' };
@@ -228,8 +236,17 @@ function recordDecisions(
       rank: rankOf.get(c.name),
       score: c.score,
       scoreNotes: c.scoreNotes.length ? c.scoreNotes : undefined,
+      bound: duplicated || replicas === 0 ? undefined : boundReached(c, replicas),
     };
   });
+}
+
+/** Which `min` or `max` the cluster's count sits at, and where it was set; undefined when neither. */
+function boundReached({ bounds }: Candidate, replicas: number): string | undefined {
+  const where = (from: string | undefined) => (from === 'rule' ? 'the rule' : from);
+  if (bounds.maxFrom !== undefined && replicas === bounds.max) return `at its max ${bounds.max} (${where(bounds.maxFrom)})`;
+  if (bounds.minFrom !== undefined && replicas === bounds.min) return `at its min ${bounds.min} (${where(bounds.minFrom)})`;
+  return undefined;
 }
 
 function chosenReason(affinity: string, c: Candidate, anchor: boolean, spread: readonly { by: string }[]): string {
@@ -254,7 +271,7 @@ function steadyState(
   const isChosen = new Set(chosen.map((c) => c.name));
   const released = Object.entries(before)
     .filter(([cluster, n]) => n > 0 && !isChosen.has(cluster))
-    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .sort(([a], [b]) => naturalCompare(a, b))
     .map(([cluster, replicas]) => ({ cluster, replicas, reason: decisions.find((d) => d.cluster === cluster)?.reason ?? 'is no longer in the fleet' }));
   return {
     mode: mode ?? 'fresh',

@@ -2,6 +2,7 @@ import type { SpreadChoice } from '../../model/plan.js';
 import type { SpreadConstraintSpec } from '../../model/spec.js';
 import type { Candidate } from './candidate.js';
 import { groupOf } from './groups.js';
+import { compareByTieOrder, type TieOrder } from './tie-order.js';
 
 export interface SpreadRequest {
   readonly constraints: readonly SpreadConstraintSpec[];
@@ -12,6 +13,8 @@ export interface SpreadRequest {
    * replica each); undefined when every chosen cluster runs a full copy (Duplicated).
    */
   readonly replicas?: number;
+  /** The app's tie order: breaks ties between groups that rank equal (tie-order.ts). */
+  readonly tieOrder: TieOrder;
 }
 
 export type SpreadResult =
@@ -50,7 +53,8 @@ interface Dimension {
  * `by`, with the same shape:
  *
  * 1. Groups rank by their best cluster's score, then their total capacity (static weight or
- *    available replicas), then name; clusters by score, capacity, name.
+ *    available replicas), then the app's tie order (a hash of group and app), then name; clusters
+ *    by score, capacity, tie order, name (`byRank`).
  * 2. Coarse constraints first (fewest groups, then `by` name), each chooses the fewest groups it
  *    may: `minGroups` (or, without one, as many as `maxGroups` allows), more only when no
  *    combination of that many can meet the rest (the other constraints' `minGroups`, `by: cluster`
@@ -61,7 +65,8 @@ interface Dimension {
  * 4. Every eligible cluster in the chosen groups is used; with `by: cluster`, only the anchors and
  *    the best others up to its `minGroups` (or `maxGroups`), more only to make room for the replicas.
  */
-export function selectBySpread({ constraints, ranked, replicas }: SpreadRequest): SpreadResult {
+export function selectBySpread({ constraints, ranked, replicas, tieOrder }: SpreadRequest): SpreadResult {
+  const rankGroups = (clusters: readonly Candidate[], by: string) => rankGroupsOf(clusters, by, tieOrder);
   if (constraints.length === 0) return { ok: true, chosen: ranked, anchors: new Set(), choices: [], left: new Map() };
 
   const clusterConstraint = constraints.find((c) => c.by === 'cluster');
@@ -165,8 +170,8 @@ export function selectBySpread({ constraints, ranked, replicas }: SpreadRequest)
   return { ok: true, chosen, anchors, choices, left };
 }
 
-/** Groups of `by`, best first: their best cluster's score, then their total capacity, then name. */
-function rankGroups(ranked: readonly Candidate[], by: string): Group[] {
+/** Groups of `by`, best first: their best cluster's score, then their total capacity, then the tie order, then name. */
+function rankGroupsOf(ranked: readonly Candidate[], by: string, tieOrder: TieOrder): Group[] {
   const members = new Map<string, Candidate[]>();
   for (const c of ranked) {
     const group = groupOf(c.cluster, by)!;
@@ -175,7 +180,7 @@ function rankGroups(ranked: readonly Candidate[], by: string): Group[] {
     else members.set(group, [c]);
   }
   const groups = [...members].map(([name, list]) => ({ name, members: list, score: list[0].score, capacity: sum(list.map((c) => c.capacity)) }));
-  groups.sort((a, b) => b.score - a.score || b.capacity - a.capacity || (a.name < b.name ? -1 : 1));
+  groups.sort((a, b) => b.score - a.score || b.capacity - a.capacity || compareByTieOrder(tieOrder, a.name, b.name));
   return groups;
 }
 

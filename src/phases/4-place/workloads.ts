@@ -1,15 +1,21 @@
 import type { App, Cluster } from '../../model/fleet.js';
 import { deploymentName } from '../../model/names.js';
-import type { ClusterWorkload, DeploymentPlan } from '../../model/plan.js';
+import type { AutoscalingPlan, ClusterWorkload, DeploymentPlan, DisruptionBudgetPlan } from '../../model/plan.js';
 import type { OverrideSpec, TrafficRuleSpec } from '../../model/spec.js';
 import { affinityMismatch, appMatches } from '../3-resolve/selectors.js';
+import { DEFAULTS } from '../3-resolve/defaults.js';
+import { autoscalersOf, decideAutoscaling } from './autoscaling.js';
+import { decideDisruption } from './disruption.js';
 import { versionReplicas } from './versions.js';
 
 /**
  * The last decisions of placement: what runs in each cluster where an app has replicas. Overrides
  * are applied (in the order written, a later one winning for the same field), then the cluster's
- * replicas are split among the app's versions. Rendering reads only the result, so `fleet plan`,
- * `fleet explain`, the lock and the rendered objects all show the same numbers.
+ * replicas are split among the app's versions. Then its `autoscaling` bounds are divided over the
+ * clusters (by `weights`, placement's division weights) and over each cluster's workloads, and its
+ * `disruption` budget is computed per cluster (autoscaling.ts, disruption.ts). Rendering reads only
+ * the result, so `fleet plan`, `fleet explain`, the lock and the rendered objects all show the same
+ * numbers.
  */
 export function decideWorkloads(
   app: App,
@@ -17,27 +23,52 @@ export function decideWorkloads(
   clusters: ReadonlyMap<string, Cluster>,
   overrides: readonly OverrideSpec[],
   rulesToApp: readonly TrafficRuleSpec[],
+  weights: ReadonlyMap<string, number | undefined> = new Map(),
 ): Decided {
   const here = new Map(Object.keys(divided).map((name) => [name, applyOverrides(app, clusters.get(name)!, divided[name], overrides)]));
   const split = versionReplicas(app, new Map([...here].map(([name, w]) => [name, w.replicas])), rulesToApp);
-  const workloads = new Map<string, ClusterWorkload>();
   const replicasFrom = new Map<string, string>();
+  const planned = new Map<string, DeploymentPlan[]>();
   for (const [name, w] of here) {
     const byVersion = split.get(name)!;
-    const deployments: DeploymentPlan[] =
+    planned.set(
+      name,
       app.versions.length === 0
         ? [{ name: deploymentName(app), image: w.image(app.image), replicas: w.replicas, env: envList(app.env, w.env) }]
-        : app.versions.map((v) => ({ name: deploymentName(app, v.name), version: v.name, image: w.image(v.image), replicas: byVersion.get(v.name) ?? 0, env: envList(app.env, v.env, w.env) }));
+        : app.versions.map((v) => ({ name: deploymentName(app, v.name), version: v.name, image: w.image(v.image), replicas: byVersion.get(v.name) ?? 0, env: envList(app.env, v.env, w.env) })),
+    );
     if (w.replicasFrom !== undefined) replicasFrom.set(name, w.replicasFrom);
+  }
+
+  // Autoscaling, then the disruption budgets, which count the fewest pods each cluster may run.
+  const duplicated = (app.placement.replicas?.strategy ?? DEFAULTS.strategy) === 'Duplicated';
+  const totals = new Map([...planned].map(([name, deployments]) => [name, sum(deployments.map((d) => d.replicas))]));
+  const { autoscaling: autoscalingSpec, disruption } = app.workload;
+  const autoscaling = autoscalingSpec ? decideAutoscaling(autoscalingSpec, duplicated, totals, weights) : new Map<string, AutoscalingPlan>();
+  for (const [name, bounds] of autoscaling) {
+    const autoscalers = autoscalersOf(bounds, planned.get(name)!);
+    planned.set(name, planned.get(name)!.map((d) => (autoscalers.has(d.name) ? { ...d, autoscaler: autoscalers.get(d.name)! } : d)));
+  }
+  const fewest = new Map([...planned].map(([name, deployments]) => [name, sum(deployments.map((d) => d.autoscaler?.minReplicas ?? d.replicas))]));
+  const budgets = disruption ? decideDisruption(disruption, duplicated, fewest, new Set(autoscaling.keys())) : new Map<string, DisruptionBudgetPlan>();
+
+  const workloads = new Map<string, ClusterWorkload>();
+  for (const [name, w] of here) {
     workloads.set(name, {
-      replicas: deployments.reduce((sum, d) => sum + d.replicas, 0),
+      replicas: totals.get(name)!,
       ...(w.applied.length ? { overrides: w.applied } : {}),
       labels: w.labels,
       podAnnotations: w.annotations,
-      deployments,
+      deployments: planned.get(name)!,
+      ...(budgets.has(name) ? { disruptionBudget: budgets.get(name)! } : {}),
+      ...(autoscaling.has(name) ? { autoscaling: autoscaling.get(name)! } : {}),
     });
   }
   return { workloads, replicasFrom };
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 export interface Decided {

@@ -18,6 +18,9 @@ import { appLabels, fleetLabels } from './labels.js';
 import { renderNamespace } from './namespace.js';
 import { networkOf, Topology, type ClusterContents } from './topology.js';
 import { renderDeployments, renderService, renderServiceAccount } from './workload.js';
+import { renderAutoscalers } from './workloads/autoscaler.js';
+import { renderDisruptionBudget } from './workloads/disruption-budget.js';
+import { renderHeadlessService } from './workloads/stateful-set.js';
 
 export { MANAGER } from './labels.js';
 export { checkTraffic } from './traffic-checks.js';
@@ -96,6 +99,11 @@ export function* renderClusters(
       const workload = topology.workloadOf(app.id, cluster.name);
       share(renderServiceAccount, app, fleet.name, byValue(workload.labels), byValue(appSource(app)));
       share(renderDeployments, app, fleet.name, byValue(workload), byValue(appSource(app)));
+      // A stateful app's headless Service, disruption budget and autoscalers: where it runs, as placement decided them here.
+      if (app.stateful) share(renderHeadlessService, app, fleet.name, byValue(appSource(app, 'stateful')));
+      const labelsHere = appLabels(app, fleet.name, workload.labels);
+      if (workload.disruptionBudget) share(renderDisruptionBudget, app, byValue(labelsHere), byValue(workload.disruptionBudget), byValue(appSource(app, 'disruption')));
+      if (workload.autoscaling) share(renderAutoscalers, app, byValue(labelsHere), byValue(workload.deployments), byValue(appSource(app, 'autoscaling')));
     }
     for (const app of present) share(renderService, app, fleet.name, byValue(appSource(app)));
 
@@ -243,7 +251,8 @@ type Arguments<A extends unknown[]> = { [I in keyof A]: A[I] | ByValue<A[I]> };
 
 /**
  * Apply order: what others depend on first (namespaces, identities, services), then by namespace and
- * name. DestinationRules come before the VirtualServices that name their subsets ("make before
+ * name. Disruption budgets and autoscalers follow the workloads they protect and scale (an
+ * autoscaler whose target does not exist yet only reports FailedGetScale until it does). DestinationRules come before the VirtualServices that name their subsets ("make before
  * break": a route to a subset its DestinationRule does not define yet fails with 503), and the
  * Calico Tier before the policies in it. kustomization.yaml keeps this order (`sortOptions: fifo`).
  */
@@ -252,6 +261,9 @@ export const KIND_ORDER = [
   'ServiceAccount',
   'Service',
   'Deployment',
+  'StatefulSet',
+  'PodDisruptionBudget',
+  'HorizontalPodAutoscaler',
   'DestinationRule',
   'Gateway',
   'VirtualService',

@@ -4,25 +4,33 @@ import type { ManifestSource } from '../../model/manifest.js';
 import type { ClusterWorkload } from '../../model/plan.js';
 import { FleetObject } from './fleet-object.js';
 import { appLabels, selectorLabels, workloadLabel, workloadSelector } from './labels.js';
+import { containerFields, podFields } from './workloads/pod.js';
+import { statefulSetFields } from './workloads/stateful-set.js';
 
 /**
  * An app's ServiceAccount, where it runs: the identity Istio and Calico policies name. Made from
- * the app and its labels as it runs there (`labels`, after overrides).
+ * the app and its labels as it runs there (`labels`, after overrides), with the annotations of its
+ * `serviceAccount` (a cloud identity, such as GKE's `iam.gke.io/gcp-service-account`).
  */
 export function renderServiceAccount(scope: Construct, app: App, fleetName: string, labels: Record<string, string>, source: ManifestSource): void {
-  const metadata = { name: app.name, namespace: app.namespace, labels: appLabels(app, fleetName, labels) };
+  const annotations = app.workload.serviceAccountAnnotations;
+  const metadata = { name: app.name, namespace: app.namespace, labels: appLabels(app, fleetName, labels), ...(Object.keys(annotations).length ? { annotations: { ...annotations } } : {}) };
   new FleetObject(scope, `${app.namespace}/${app.name}/ServiceAccount`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata }, source);
 }
 
 /**
- * The Deployments that run an app in one cluster, exactly as placement decided them (one per
- * version, or one for the app). Each selects its pods by the app and its own name
- * (`workloadLabels`): never by version, so the first version's Deployment, named after the app,
- * keeps the selector the app's Deployment had before it had versions (selectors are immutable).
+ * The workloads that run an app in one cluster, exactly as placement decided them (one per
+ * version, or one for the app): Deployments, or StatefulSets for a stateful app. Each selects its
+ * pods by the app and its own name (`workloadLabels`): never by version, so the first version's
+ * workload, named after the app, keeps the selector the app's workload had before it had versions
+ * (selectors are immutable). A workload an autoscaler owns has no `replicas` (see autoscaler.ts);
+ * when it is first created Kubernetes starts it at 1 and the autoscaler raises it to its minimum.
  */
 export function renderDeployments(scope: Construct, app: App, fleetName: string, workload: ClusterWorkload, source: ManifestSource): void {
+  const kind = app.stateful ? 'StatefulSet' : 'Deployment';
   for (const deployment of workload.deployments) {
     const labels = { ...appLabels(app, fleetName, workload.labels, deployment.version), ...workloadLabel(deployment.name) };
+    const selector = workloadSelector(app, deployment.name);
     const container: Record<string, unknown> = {
       name: app.name,
       image: deployment.image,
@@ -31,21 +39,23 @@ export function renderDeployments(scope: Construct, app: App, fleetName: string,
       ...(deployment.env.length ? { env: deployment.env } : {}),
       ...(app.ports.length ? { ports: app.ports.map(containerPort) } : {}),
       ...(hasResources(app) ? { resources: resources(app) } : {}),
+      ...containerFields(app),
     };
     new FleetObject(
       scope,
-      `${app.namespace}/Deployment/${deployment.name}`,
+      `${app.namespace}/${kind}/${deployment.name}`,
       {
         apiVersion: 'apps/v1',
-        kind: 'Deployment',
+        kind,
         metadata: { name: deployment.name, namespace: app.namespace, labels },
         spec: {
-          replicas: deployment.replicas,
-          selector: { matchLabels: workloadSelector(app, deployment.name) },
+          ...(deployment.autoscaler ? {} : { replicas: deployment.replicas }),
+          selector: { matchLabels: selector },
           template: {
             metadata: { labels, ...(Object.keys(workload.podAnnotations).length ? { annotations: workload.podAnnotations } : {}) },
-            spec: { serviceAccountName: app.name, containers: [container] },
+            spec: { serviceAccountName: app.name, containers: [container], ...podFields(app, selector) },
           },
+          ...(app.stateful ? statefulSetFields(app) : {}),
         },
       },
       source,

@@ -6,7 +6,7 @@ import { LOCK_FILE, makeLock } from './lock.js';
 import { toYaml } from './yaml.js';
 
 export { CLUSTER_SCOPED_DIR, GENERATED_MARK, inPlatformStage, manifestPath, PLATFORM_DIR } from './layout.js';
-export { LOCK_FILE, parseLock, type Lock } from './lock.js';
+export { checkLock, isLockProblem, LOCK_FILE, parseLock, type Lock, type LockProblem } from './lock.js';
 export { toYaml } from './yaml.js';
 
 /** The output tree as data: path relative to the output folder -> file bytes (UTF-8 text). Sorted by path. */

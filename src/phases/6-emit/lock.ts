@@ -44,3 +44,135 @@ export function parseLock(text: string | undefined): Lock | undefined {
     return undefined;
   }
 }
+
+/** Where a lock's text is wrong: a message, and the 0-based offset it points at (for `file:line:col`). */
+export interface LockProblem {
+  readonly message: string;
+  readonly offset: number;
+}
+
+/**
+ * Checks a lock's text as fleet wrote it: JSON with the shape of Lock, replica counts whole numbers
+ * from 0, file hashes `sha256:<64 hex>`. A lock is fleet's memory of the last placement: read
+ * loosely, a truncated or merge-conflicted one would silently mean "no previous placement" (a
+ * stateful app moves, its old files are left unlisted and Flux prunes them), and a replica count
+ * of 2.5 would be rendered. So any flaw is reported, where it is, and nothing of the lock is used.
+ */
+export function checkLock(text: string): Lock | LockProblem {
+  const conflict = /^(<{7}|={7}|>{7})(?: |$)/m.exec(text);
+  if (conflict) return { message: 'it holds merge-conflict markers (`<<<<<<<`, `=======`, `>>>>>>>`)', offset: conflict.index };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { message: `it is not valid JSON${text.trim() === '' ? ' (it is empty)' : ''}: ${(error as Error).message}`, offset: jsonErrorOffset(error, text) };
+  }
+  const problem = lockShapeProblem(value);
+  return problem ? { message: problem.message, offset: offsetOfPath(text, problem.path) } : (value as Lock);
+}
+
+/** True for what checkLock returns when the lock is flawed. */
+export function isLockProblem(checked: Lock | LockProblem): checked is LockProblem {
+  return 'offset' in checked && 'message' in checked;
+}
+
+const HASH = /^sha256:[0-9a-f]{64}$/;
+
+/** The first field of `value` that a lock fleet wrote could not hold, with its JSON path; undefined when it is a well-formed lock. */
+function lockShapeProblem(value: unknown): { message: string; path: (string | number)[] } | undefined {
+  if (!isRecord(value)) return { message: 'it is not a JSON object', path: [] };
+  if (value.generator !== 'fleet') return { message: '`generator` is not "fleet": this is not a fleet lock', path: ['generator'] };
+  if (value.lockVersion !== 1) return { message: `\`lockVersion\` ${JSON.stringify(value.lockVersion)} is not one this fleet reads (1)`, path: ['lockVersion'] };
+  if (typeof value.fleet !== 'string' || value.fleet === '') return { message: '`fleet` is not a fleet name', path: ['fleet'] };
+  if (!Array.isArray(value.placement)) return { message: '`placement` is not a list', path: ['placement'] };
+  for (const [i, entry] of value.placement.entries()) {
+    if (!isRecord(entry)) return { message: `\`placement[${i}]\` is not an object`, path: ['placement', i] };
+    for (const key of ['namespace', 'name'] as const) {
+      if (typeof entry[key] !== 'string' || entry[key] === '') return { message: `\`placement[${i}].${key}\` is not a name`, path: ['placement', i, key] };
+    }
+    for (const key of ['clusters', 'divided'] as const) {
+      if (key === 'divided' && !Object.hasOwn(entry, key)) continue;
+      const replicas = entry[key];
+      if (!isRecord(replicas)) return { message: `\`placement[${i}].${key}\` is not an object of cluster -> replicas`, path: ['placement', i, key] };
+      for (const [cluster, count] of Object.entries(replicas)) {
+        if (!Number.isSafeInteger(count) || (count as number) < 0) {
+          return { message: `\`placement[${i}].${key}.${cluster}\` is ${JSON.stringify(count)}, not a whole number of replicas from 0`, path: ['placement', i, key, cluster] };
+        }
+      }
+    }
+  }
+  if (!isRecord(value.files)) return { message: '`files` is not an object of path -> hash', path: ['files'] };
+  for (const [path, fileHash] of Object.entries(value.files)) {
+    if (typeof fileHash !== 'string' || !HASH.test(fileHash)) return { message: `\`files\` has ${JSON.stringify(fileHash)} for \`${path}\`, not a \`sha256:<hex>\` hash`, path: ['files', path] };
+  }
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Where JSON.parse stopped: V8 says `at position N`, newer V8 also `(line L column C)`; a text cut
+ * short ("Unexpected end of JSON input") is wrong at its end.
+ */
+function jsonErrorOffset(error: unknown, text: string): number {
+  const message = (error as Error).message;
+  const position = /at position (\d+)/.exec(message);
+  if (position) return Math.min(Number(position[1]), text.length);
+  const lineColumn = /\(line (\d+) column (\d+)\)/.exec(message);
+  if (lineColumn) {
+    let offset = 0;
+    for (let line = 1; line < Number(lineColumn[1]); line++) offset = text.indexOf('\n', offset) + 1;
+    return Math.min(offset + Number(lineColumn[2]) - 1, text.length);
+  }
+  return text.length;
+}
+
+/**
+ * The offset of the value at `path` in JSON `text`, found by scanning keys in order (fleet writes
+ * its lock with JSON.stringify, one key per line): good enough to point at the flaw, and 0 when
+ * the path cannot be followed.
+ */
+function offsetOfPath(text: string, path: readonly (string | number)[]): number {
+  let offset = 0;
+  for (const step of path) {
+    if (typeof step === 'number') {
+      // The step-th element of the list that opens at or after `offset`.
+      let depth = 0;
+      let seen = -1;
+      let expecting = true;
+      let found = false;
+      for (let i = text.indexOf('[', offset) + 1; i > 0 && i < text.length && depth >= 0 && !found; i++) {
+        const c = text[i];
+        if (depth === 0 && expecting && !/\s/.test(c) && c !== ']') {
+          expecting = false;
+          if (++seen === step) {
+            offset = i;
+            found = true;
+            continue;
+          }
+        }
+        if (c === '"') i = endOfString(text, i);
+        else if (c === '{' || c === '[') depth++;
+        else if (c === '}' || c === ']') depth--;
+        else if (c === ',' && depth === 0) expecting = true;
+      }
+      if (!found) return 0;
+    } else {
+      const at = text.indexOf(JSON.stringify(step), offset);
+      if (at === -1) return 0;
+      offset = at;
+    }
+  }
+  return offset;
+}
+
+/** The index of the quote that closes the JSON string opening at `start`. */
+function endOfString(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '"') return i;
+  }
+  return text.length;
+}

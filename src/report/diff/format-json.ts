@@ -3,6 +3,8 @@ import { hasChanges, type DiffReportContext, type FleetDiff } from './model.js';
 /**
  * `fleet diff --format json`: one record per object change, for bots and CODEOWNERS-style gates.
  * Every key is always present (`null` when it does not apply), so consumers need no guards.
+ * `fields` names every difference; `entries` says which of them are list entries added or removed
+ * as a whole, or a list reordered where its order matters (list-identity.ts).
  */
 export function formatJson(diff: FleetDiff, context: DiffReportContext): string {
   const report = {
@@ -20,6 +22,7 @@ export function formatJson(diff: FleetDiff, context: DiffReportContext): string 
       name: c.name,
       action: c.action,
       fields: c.fields.map((f) => f.path),
+      entries: c.fields.flatMap((f) => (f.entry ? [{ path: f.path, action: f.entry }] : [])),
       risk: c.risk,
       specPath: c.specPath ?? null,
     })),

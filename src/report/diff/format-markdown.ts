@@ -1,8 +1,8 @@
 import { toYaml } from '../../phases/6-emit/index.js';
 import { markdownTable } from '../table.js';
 import { foldAttention, foldChanges, type Folded } from './fold.js';
-import { hasChanges, objectLabel, type Attention, type DiffReportContext, type FleetDiff, type ObjectChange } from './model.js';
-import { ACTION_SYMBOL, ATTENTION_TITLE, clusterRows, counts, describeMoves, differ, formatValue, placementMatrix, plural, where } from './present.js';
+import { hasChanges, objectLabel, type Attention, type DiffReportContext, type FieldChange, type FleetDiff, type ObjectChange } from './model.js';
+import { ACTION_SYMBOL, ATTENTION_TITLE, clusterRows, counts, describeMoves, differ, formatValue, orderOf, placementMatrix, plural, where } from './present.js';
 
 /**
  * GitHub refuses comments over 65,536 characters. The default leaves room for a marker or a line
@@ -174,16 +174,33 @@ function detailsSection(single: readonly Folded<ObjectChange>[], level: Level): 
 /** What changed in one object, at the level's detail. */
 function body(change: ObjectChange, level: Level): string[] {
   if (level.bodies === 'none') return [];
-  if (level.bodies === 'paths') return change.action === 'change' ? [`Fields: ${change.fields.map((f) => `\`${f.path}\``).join(', ')}`] : [];
+  if (level.bodies === 'paths') return change.action === 'change' ? [`Fields: ${change.fields.map((f) => `\`${f.path}\`${f.entry ? ` (${ENTRY_WORD[f.entry]})` : ''}`).join(', ')}`] : [];
   const lines =
     change.action === 'change'
-      ? change.fields.flatMap((f) => [...(f.before !== undefined ? [`- ${f.path}: ${formatValue(f.before)}`] : []), ...(f.after !== undefined ? [`+ ${f.path}: ${formatValue(f.after)}`] : [])])
+      ? change.fields.flatMap(fieldLines)
       : toYaml(change.action === 'add' ? change.after : change.before)
           .trimEnd()
           .split('\n')
           .map((l) => `${change.action === 'add' ? '+' : '-'} ${l}`);
   const fence = '`'.repeat(Math.max(3, ...lines.map((l) => longestBacktickRun(l) + 1)));
   return [`${fence}diff`, ...lines, fence];
+}
+
+const ENTRY_WORD = { add: 'added', remove: 'removed', reorder: 'reordered' } as const;
+
+/**
+ * A field change as `diff` lines: `- path: before` / `+ path: after`; a list entry added or removed
+ * as the whole entry in YAML under its path, so a new Calico rule reads as one block of `+` lines;
+ * a reorder as the order before and after.
+ */
+function fieldLines(f: FieldChange): string[] {
+  if (f.entry === 'add' || f.entry === 'remove') {
+    const [sign, value] = f.entry === 'add' ? ['+', f.after] : ['-', f.before];
+    const yaml = toYaml(value).trimEnd().split('\n');
+    return yaml.length === 1 && typeof value !== 'object' ? [`${sign} ${f.path}: ${formatValue(value)}`] : [`${sign} ${f.path}:`, ...yaml.map((l) => `${sign}   ${l}`)];
+  }
+  if (f.entry === 'reorder') return [`- ${f.path} order: ${orderOf(f.before)}`, `+ ${f.path} order: ${orderOf(f.after)}`];
+  return [...(f.before !== undefined ? [`- ${f.path}: ${formatValue(f.before)}`] : []), ...(f.after !== undefined ? [`+ ${f.path}: ${formatValue(f.after)}`] : [])];
 }
 
 function longestBacktickRun(text: string): number {

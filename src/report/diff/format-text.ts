@@ -1,7 +1,7 @@
 import { textTable } from '../table.js';
 import { foldAttention, foldChanges } from './fold.js';
 import { hasChanges, objectLabel, type DiffReportContext, type FleetDiff, type ObjectChange } from './model.js';
-import { clusterRows, describeMoves, differ, formatValue, placementMatrix, plural, where } from './present.js';
+import { clusterRows, describeField, describeMoves, differ, placementMatrix, plural, where } from './present.js';
 
 const SIGN: Record<ObjectChange['action'], string> = { add: '+', change: '~', remove: '-' };
 
@@ -32,7 +32,7 @@ export function formatText(diff: FleetDiff, context: DiffReportContext): string 
   out.push('', 'changes:');
   for (const { item, clusters } of foldChanges(diff.changes)) {
     out.push(`  ${SIGN[item.action]} ${objectLabel(item)} ${where(clusters, Infinity)}${item.specPath ? ` (${item.specPath})` : ''}`);
-    for (const f of item.fields) out.push(`      ${f.path}: ${f.before === undefined ? '(absent)' : formatValue(f.before)} → ${f.after === undefined ? '(absent)' : formatValue(f.after)}`);
+    for (const f of item.fields) out.push(`      ${describeField(f)}`);
   }
   return `${out.join('\n')}\n`;
 }

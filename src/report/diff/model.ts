@@ -41,12 +41,21 @@ export interface ObjectChange {
   readonly risk: readonly AttentionKind[];
 }
 
-/** One differing leaf: `spec.replicas` 4 -> 3. `undefined` means absent on that side. */
+/**
+ * One difference: a leaf (`spec.replicas` 4 -> 3; `undefined` means absent on that side), or, in a
+ * list matched by identity (list-identity.ts), a whole entry added or removed
+ * (`spec.egress[2]`, `spec.template.spec.containers[name=istio-proxy]`) or the list reordered where
+ * order matters (`spec.http`; `before` and `after` are then the entries' labels in order).
+ */
 export interface FieldChange {
   readonly path: string;
   readonly before?: unknown;
   readonly after?: unknown;
+  /** Set when the change is to a list entry as a whole, or to the list's order. */
+  readonly entry?: EntryChange;
 }
+
+export type EntryChange = 'add' | 'remove' | 'reorder';
 
 /** An app's replicas per cluster before and after (clusters without replicas left out), and the moves. */
 export interface AppPlacementDiff {

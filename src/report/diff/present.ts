@@ -1,4 +1,4 @@
-import type { AppPlacementDiff, AttentionKind, FleetDiff, ObjectChange, PlacementChange } from './model.js';
+import type { AppPlacementDiff, AttentionKind, FieldChange, FleetDiff, ObjectChange, PlacementChange } from './model.js';
 
 /** Shared pieces of the text and Markdown reports. */
 
@@ -63,6 +63,23 @@ export function where(clusters: readonly string[], max = 8): string {
   if (clusters.length <= 3) return `on ${clusters.join(', ')}`;
   const names = clusters.length <= max ? clusters.join(', ') : `${clusters.slice(0, max).join(', ')}, …`;
   return `on ${clusters.length} clusters (${names})`;
+}
+
+/**
+ * One field change on one line: `spec.replicas: 4 → 3`; a list entry
+ * `spec.egress[0]: added {"action":"Allow",…}` or `… removed …`; a reorder
+ * `spec.http: reordered [name=a], [name=b] → [name=b], [name=a]` (a new entry ahead of others as `+[…]`).
+ */
+export function describeField(f: FieldChange): string {
+  if (f.entry === 'add') return `${f.path}: added ${formatValue(f.after)}`;
+  if (f.entry === 'remove') return `${f.path}: removed ${formatValue(f.before)}`;
+  if (f.entry === 'reorder') return `${f.path}: reordered ${orderOf(f.before)} → ${orderOf(f.after)}`;
+  return `${f.path}: ${f.before === undefined ? '(absent)' : formatValue(f.before)} → ${f.after === undefined ? '(absent)' : formatValue(f.after)}`;
+}
+
+/** The labels of a reorder change, in order. */
+export function orderOf(labels: unknown): string {
+  return Array.isArray(labels) ? labels.join(', ') : formatValue(labels);
 }
 
 /** A field value on one line: plain scalars as they are, anything else as JSON. */

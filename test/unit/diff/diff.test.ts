@@ -25,7 +25,7 @@ describe('diffTrees', () => {
     const web = diff.changes.find((c) => c.name === 'web')!;
     expect(web.fields).toEqual([
       { path: 'spec.replicas', before: 3, after: 4 },
-      { path: 'spec.template.spec.containers[0].image', before: 'example.com/web:1.0.0', after: 'example.com/web:1.1.0' },
+      { path: 'spec.template.spec.containers[name=web].image', before: 'example.com/web:1.0.0', after: 'example.com/web:1.1.0' },
     ]);
     expect(web).toMatchObject({ cluster: 'na-1', app: 'shop/web', namespace: 'shop', specPath: 'apps.web' });
   });
@@ -77,8 +77,8 @@ describe('diffTrees', () => {
     const report = JSON.parse(formatJson(diffTrees(base, head), { ...context, outputCheck: { outDir: 'out', upToDate: true, differing: 0 } }));
     expect(report).toMatchObject({ base: 'main@1a2b3c4', head: 'working tree', spec: 'policies', outputMatchesSpec: true, changed: true });
     expect(report.changes).toEqual([
-      { cluster: 'na-1', app: null, apiVersion: 'v1', kind: 'Namespace', namespace: null, name: 'old', action: 'remove', fields: [], risk: ['namespace'], specPath: 'apps.old' },
-      { cluster: 'na-1', app: 'shop/web', apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web', action: 'change', fields: ['spec.replicas'], risk: [], specPath: 'apps.web' },
+      { cluster: 'na-1', app: null, apiVersion: 'v1', kind: 'Namespace', namespace: null, name: 'old', action: 'remove', fields: [], entries: [], risk: ['namespace'], specPath: 'apps.old' },
+      { cluster: 'na-1', app: 'shop/web', apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web', action: 'change', fields: ['spec.replicas'], entries: [], risk: [], specPath: 'apps.web' },
     ]);
     expect(report.placement).toEqual([{ app: 'shop/web', cluster: 'na-1', before: 3, after: 2 }]);
     expect(report.attention).toEqual([expect.objectContaining({ kind: 'namespace', cluster: 'na-1', subject: 'Namespace old' })]);

@@ -37,7 +37,7 @@ describe('the Markdown report', () => {
     const head = tree({ objects: everywhere(names, () => [deployment('web', 3, { image: 'example.com/web:1.1.0' })]) });
     const text = formatMarkdown(diffTrees(base, head), context);
     expect(text).toContain('- ✎ `Deployment shop/web` · `apps.web` — same change on 12 clusters (c-001, c-002');
-    expect(count(text, '+ spec.template.spec.containers[0].image: example.com/web:1.1.0')).toBe(1);
+    expect(count(text, '+ spec.template.spec.containers[name=web].image: example.com/web:1.1.0')).toBe(1);
     expect(text).not.toContain('### Details by cluster');
   });
 
@@ -107,7 +107,7 @@ describe('the size budget', () => {
     const small = diffTrees(tree({ objects: { a: [deployment('web', 1, { image: `example.com/${'x'.repeat(3000)}:1` })] } }), tree({ objects: { a: [deployment('web', 1, { image: `example.com/${'y'.repeat(3000)}:1` })] } }));
     const text = formatMarkdown(small, context, { maxLength: 3_000 });
     expect(text).toContain('per-object diffs are cut down to the names of the changed fields');
-    expect(text).toContain('Fields: `spec.template.spec.containers[0].image`');
+    expect(text).toContain('Fields: `spec.template.spec.containers[name=web].image`');
   });
 });
 

@@ -6,13 +6,17 @@ import { selectBySpread } from '../../../src/phases/4-place/spread.js';
 import { errorCodes, placeFleet, placementOf, replicasOf } from '../../helpers/fleet-builder.js';
 import { codesAt, compileText, MINIMAL_SPEC } from '../../helpers/spec.js';
 
-/** A candidate as placement builds it, with Karmada's test numbers: a score and available replicas. */
+/**
+ * A candidate as placement builds it, with Karmada's test numbers: a score and available replicas.
+ * Karmada breaks ties between clusters and groups by name; a tie order that ranks every name the
+ * same (0) leaves exactly that.
+ */
 function candidate(name: string, region: string, score: number, available: number, extra: Partial<Cluster> = {}): Candidate {
   const cluster: Cluster = { name, region, podCIDRs: [], labels: {}, taints: [], capacity: {}, spec: { name }, ...extra };
-  return { name, cluster, score, scoreNotes: [], weight: available, available, capacity: available, previous: 0, hold: available };
+  return { name, cluster, score, scoreNotes: [], weight: available, available, capacity: available, previous: 0, hold: available, bounds: { min: 0, max: Infinity }, tie: 0 };
 }
 
-const select = (constraints: SpreadConstraintSpec[], candidates: Candidate[], replicas?: number) => selectBySpread({ constraints, ranked: [...candidates].sort(byRank), replicas });
+const select = (constraints: SpreadConstraintSpec[], candidates: Candidate[], replicas?: number) => selectBySpread({ constraints, ranked: [...candidates].sort(byRank), replicas, tieOrder: () => 0 });
 const chosenNames = (result: ReturnType<typeof select>) => (result.ok ? result.chosen.map((c) => c.name).sort() : result.message);
 const region = (minGroups: number, maxGroups: number): SpreadConstraintSpec => ({ by: 'region', minGroups, maxGroups });
 const clusterCount = (minGroups: number, maxGroups: number): SpreadConstraintSpec => ({ by: 'cluster', minGroups, maxGroups });
@@ -173,16 +177,20 @@ describe('spread in placement', () => {
       { clusters: { matchLabels: { geo: 'eu' } }, weight: 1 },
     ];
     const result = place({ spread: [{ by: 'label:geo', minGroups: 2 }], replicas: { strategy: 'Divided', weights } }, 4);
-    // Without the anchor, Webster would give eu nothing (weights 100+100 : 1+1).
-    expect(replicasOf(result, 'app')).toEqual({ 'eu-1': 1, 'na-1': 2, 'na-2': 1 });
+    // Without the anchor, Webster would give eu nothing (weights 100+100 : 1+1). Ties (eu-1 and eu-2
+    // at weight 1, na-1 and na-2 at 100) go to the app's tie order (tie-order.ts), which ranks eu-2
+    // before eu-1 and na-2 before na-1: eu-2 and na-2 are the anchors, then na-1, then na-2 again.
+    expect(replicasOf(result, 'app')).toEqual({ 'eu-2': 1, 'na-1': 1, 'na-2': 2 });
     const explained = placementOf(result, 'app');
     expect(explained.spread).toEqual([{ by: 'label:geo', minGroups: 2, groups: ['na', 'eu'], chosen: ['na', 'eu'] }]);
-    expect(explained.decisions.find((d) => d.cluster === 'eu-1')!.reason).toBe('matched the affinity; holds label:geo eu for spread (at least 1 replica)');
+    expect(explained.decisions.find((d) => d.cluster === 'eu-2')!.reason).toBe('matched the affinity; holds label:geo eu for spread (at least 1 replica)');
     expect(explained.decisions.find((d) => d.cluster === 'sea-1')!.reason).toBe('matched no weight entry');
   });
 
   it('by region with Duplicated: every cluster of the chosen regions', () => {
     const result = place({ spread: [{ by: 'region', minGroups: 2, maxGroups: 2 }] }, 2);
+    // us-east1 has the most capacity (100); europe-west1 and europe-west4 tie at 50, and the app's
+    // tie order (a hash of region and app) ranks europe-west1 first.
     expect(replicasOf(result, 'app')).toEqual({ 'eu-1': 2, 'na-1': 2, 'na-2': 2 });
   });
 

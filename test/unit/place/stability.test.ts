@@ -64,14 +64,15 @@ describe('steady mode', () => {
   const place = (rule: object, replicas: number, previous?: Record<string, number>, clusters = twin) =>
     placeFleet({ clusters, apps: [{ name: 'app', replicas }], placement: [{ name: 'rule', apps: {}, ...rule }] }, previous ? new Map([['default-ns/app', previous]]) : undefined);
 
-  it('Aggregated prefers the clusters already used (fresh, the tie goes to the name that sorts first)', () => {
+  it('Aggregated prefers the clusters already used (fresh, the tie goes to the app\'s hash order, which ranks a first)', () => {
     expect(replicasOf(place({ replicas: { strategy: 'Aggregated' } }, 5), 'app')).toEqual({ a: 5 });
     expect(replicasOf(place({ replicas: { strategy: 'Aggregated' } }, 8, { b: 5 }), 'app')).toEqual({ b: 8 });
   });
 
   it('spread keeps the groups already used', () => {
-    expect(replicasOf(place({ spread: [{ by: 'region', minGroups: 1 }], replicas: { strategy: 'Divided' } }, 4), 'app')).toEqual({ a: 4 });
-    expect(replicasOf(place({ spread: [{ by: 'region', minGroups: 1 }], replicas: { strategy: 'Divided' } }, 4, { b: 4 }), 'app')).toEqual({ b: 4 });
+    // Fresh, regions ra and rb tie and the app's tie order picks rb; a previous placement in ra keeps ra.
+    expect(replicasOf(place({ spread: [{ by: 'region', minGroups: 1 }], replicas: { strategy: 'Divided' } }, 4), 'app')).toEqual({ b: 4 });
+    expect(replicasOf(place({ spread: [{ by: 'region', minGroups: 1 }], replicas: { strategy: 'Divided' } }, 4, { a: 4 }), 'app')).toEqual({ a: 4 });
   });
 
   it('static weights are stateless: the previous placement does not change the division', () => {

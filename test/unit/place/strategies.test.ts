@@ -8,6 +8,8 @@ import { errorCodes, placeFleet, placementOf, replicasOf } from '../../helpers/f
  * become m1..m3; "available replicas" come from `capacity.pods` (the app requests nothing else),
  * as Karmada's tests set them with NewClusterWithResource(pods). Where Karmada's table still
  * holds a pre-v1.16 (largest remainder) expectation, the row gives the Webster result and says so.
+ * Where an exact tie decides, Karmada (with an empty UID) goes by name and fleet by the app's hash
+ * order (tie-order.ts); those rows say so too.
  */
 const members = (pods?: number[]): ClusterSpec[] =>
   (pods ?? [0, 0, 0]).map((n, i) => ({ name: `m${i + 1}`, ...(pods ? { capacity: { pods: n } } : {}) }));
@@ -77,7 +79,9 @@ describe('DynamicWeight (divideReplicasByResource, fresh)', () => {
 describe('Aggregated (divideReplicasByAggregation, fresh)', () => {
   it.each([
     { name: 'replica 12, aggregated 12:6:6 (m2 holds all)', pods: [6, 12, 6], want: { m2: 12 } },
-    { name: 'replica 12, aggregated 6:6:6', pods: [6, 6, 6], want: { m1: 6, m2: 6 } },
+    // Karmada (sorted by available replicas, then name) packs into m1 and m2; fleet breaks the tie by
+    // the app's hash order (tie-order.ts, KubeFed's rule), m4 < m2 < m3 < m1 for `default-ns/app`.
+    { name: 'replica 12, aggregated 6:6:6 (tie: the app\'s hash order)', pods: [6, 6, 6], want: { m2: 6, m3: 6 } },
     { name: 'replica 12, aggregated 6:8:10', pods: [6, 8, 10], want: { m2: 5, m3: 7 } },
   ])('$name', ({ pods, want }) => {
     expect(replicasOf(one(aggregated, members(pods), 12), 'app')).toEqual(want);
@@ -121,8 +125,9 @@ describe('Steady mode (Test_dynamicScale)', () => {
       { name: 'm4', capacity: { pods: 10 } },
     ];
     const result = one(dynamic, clusters, 12, { m1: 2, m2: 4, m3: 6 });
-    // m1 2 and m3 6 stay; the 4 released from m2 go by room 10:10:10 from zero: m1, m3, m4, then m1 (fewer-seats tie, name).
-    expect(replicasOf(result, 'app')).toEqual({ m1: 4, m3: 7, m4: 1 });
+    // m1 2 and m3 6 stay; the 4 released from m2 go by room 10:10:10 from zero: every replica a tie,
+    // so in the app's hash order (m4 < m3 < m1, where Karmada with an empty UID uses name order): m4, m3, m1, m4.
+    expect(replicasOf(result, 'app')).toEqual({ m1: 3, m3: 7, m4: 2 });
     const steady = placementOf(result, 'app').steady!;
     expect(steady).toMatchObject({ mode: 'scale-up', previousTotal: 12, kept: 8 });
     expect(steady.released).toEqual([{ cluster: 'm2', replicas: 4, reason: 'had untolerated taint {drain:NoSchedule}' }]);
@@ -130,7 +135,8 @@ describe('Steady mode (Test_dynamicScale)', () => {
 
   it('a lower max releases the excess into the difference', () => {
     const result = one({ replicas: { strategy: 'Divided', dynamic: 'AvailableReplicas', max: 5 } }, members([10, 10, 10]), 12, { m1: 2, m2: 2, m3: 8 });
-    expect(replicasOf(result, 'app')).toEqual({ m1: 4, m2: 3, m3: 5 });
+    // m3 keeps 5 of its 8; the 3 released go by room 3:3 (m1, m2), ties in the app's hash order (m2 first).
+    expect(replicasOf(result, 'app')).toEqual({ m1: 3, m2: 4, m3: 5 });
   });
 });
 

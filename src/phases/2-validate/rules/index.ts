@@ -8,8 +8,9 @@ import { selectors } from './selectors.js';
 import { traffic } from './traffic.js';
 import { trafficMesh } from './traffic-mesh.js';
 import { uniqueNames } from './unique-names.js';
+import { workloads } from './workloads.js';
 
 export type { Rule, RuleContext } from './rule.js';
 
 /** Semantic rules, in the order they run (which is also the order of their reports at one place). */
-export const RULES: readonly Rule[] = [uniqueNames, references, apps, renderedNames, selectors, cidrs, placementRules, traffic, trafficMesh];
+export const RULES: readonly Rule[] = [uniqueNames, references, apps, workloads, renderedNames, selectors, cidrs, placementRules, traffic, trafficMesh];

@@ -15,6 +15,27 @@ export const placementRules: Rule = ({ spec, sourceMap, diagnostics }) => {
       const field = replicas.weights ? 'weights' : 'dynamic';
       diagnostics.error('spec_conflicting_fields', `placement rule \`${rule.name}\`: \`${field}\` only applies to \`strategy: Divided\` (this rule is ${strategy})`, sourceMap.keySpan(replicas, field), ['set `strategy: Divided`, or remove it']);
     }
+    // A weight entry's own bound replaces the rule's for the clusters it weighs; the pair that applies must be in order.
+    (replicas.weights ?? []).forEach((entry, i) => {
+      if (entry.min === undefined && entry.max === undefined) return;
+      const min = entry.min ?? replicas.min;
+      const max = entry.max ?? replicas.max;
+      if (min !== undefined && max !== undefined && min > max) {
+        const own = (bound: 'min' | 'max') => (entry[bound] !== undefined ? `its \`${bound}\`` : `the rule's \`${bound}\``);
+        diagnostics.error(
+          'spec_invalid_range',
+          `placement rule \`${rule.name}\`: weights[${i}] has a floor above its cap: ${own('min')} (${min}) is greater than ${own('max')} (${max})`,
+          sourceMap.valueSpan(entry, entry.min !== undefined ? 'min' : 'max'),
+          [
+            entry.min !== undefined && entry.max !== undefined
+              ? 'lower `min` or raise `max`'
+              : entry.min !== undefined
+                ? `give weights[${i}] its own \`max\` (at least ${min}), or lower its \`min\``
+                : `give weights[${i}] its own \`min\` (at most ${max}), or raise its \`max\``,
+          ],
+        );
+      }
+    });
     if (replicas.weights && replicas.weights.length > 0 && replicas.weights.every((w) => w.weight === 0)) {
       diagnostics.error('spec_weights_all_zero', `placement rule \`${rule.name}\`: every weight is 0, so no cluster could get a replica`, sourceMap.valueSpan(replicas, 'weights'), ['give at least one entry a positive weight']);
     }

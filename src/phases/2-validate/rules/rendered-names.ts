@@ -1,5 +1,5 @@
 import type { Span } from '../../../diagnostics/diagnostic.js';
-import { deploymentNames } from '../../../model/names.js';
+import { deploymentNames, headlessServiceName } from '../../../model/names.js';
 import type { AppSpec, VersionSpec } from '../../../model/spec.js';
 import { DEFAULTS } from '../../3-resolve/defaults.js';
 import type { Rule } from './rule.js';
@@ -28,7 +28,10 @@ interface NameSource {
  * - Deployments are `<app>` and `<app>-<version>` (src/model/names.ts, which the renderer uses
  *   too), so app `api` with version `v2` and app `api-v2` both make Deployment `api-v2`;
  * - ServiceAccount, Service, VirtualService, DestinationRule and AuthorizationPolicy are named
- *   after the app, and app names are unique (uniqueNames);
+ *   after the app, and app names are unique (uniqueNames); but a stateful app's headless Service
+ *   `<app>-headless` may be another app's Service;
+ * - PodDisruptionBudgets are named after the app, HorizontalPodAutoscalers after the workload they
+ *   scale, StatefulSets like Deployments (one kind or the other per app);
  * - Calico's `<app>-ingress` and `<app>-egress` are equal only for equal apps (neither suffix ends
  *   the other);
  * - gateways run in namespaces that hold no app (traffic_gateway_in_app_namespace); cluster-scoped
@@ -66,6 +69,25 @@ export const renderedNames: Rule = ({ spec, sourceMap, diagnostics }) => {
         relatedOf(earlier),
       );
     });
+  }
+
+  // A stateful app's headless Service `<app>-headless` against the Services named after apps (those with ports).
+  const services = new Map<string, AppSpec>();
+  for (const app of spec.apps) if ((app.ports ?? []).length > 0) services.set(`${app.namespace ?? DEFAULTS.namespace(app.name)}/${app.name}`, app);
+  for (const app of spec.apps) {
+    if (!app.stateful) continue;
+    const namespace = app.namespace ?? DEFAULTS.namespace(app.name);
+    const name = headlessServiceName(app);
+    const other = services.get(`${namespace}/${name}`);
+    if (!other) continue;
+    const span = sourceMap.valueSpan(other, 'name');
+    diagnostics.error(
+      'spec_name_collision',
+      `stateful app \`${app.name}\` renders the headless Service \`${name}\`, and app \`${other.name}\` renders a Service of that name in namespace \`${namespace}\``,
+      sourceMap.valueSpan(app, 'name'),
+      ["a stateful app's headless Service is `<app>-headless`", 'rename one of the apps, or give one another `namespace`'],
+      span ? [{ span, label: `app \`${other.name}\` renders it here` }] : [],
+    );
   }
 
   function spanOf(source: NameSource): Span | undefined {

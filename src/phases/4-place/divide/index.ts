@@ -1,4 +1,5 @@
 import type { App } from '../../../model/fleet.js';
+import { naturalCompare } from '../../../model/natural-order.js';
 import type { SteadyState } from '../../../model/plan.js';
 import type { Candidate, Division as Kind } from '../candidate.js';
 import { apportion, type Party } from './webster.js';
@@ -6,11 +7,14 @@ import { apportion, type Party } from './webster.js';
 export interface DivideInput {
   readonly app: App;
   readonly kind: Kind;
-  /** The chosen clusters, best first (score, capacity, name). */
+  /** The chosen clusters, best first (score, capacity, tie order, name). */
   readonly chosen: readonly Candidate[];
   /** Chosen clusters that must get at least one replica, so the spread holds. */
   readonly anchors: ReadonlySet<string>;
-  /** The app's previous placement; undefined when it has none, and the division starts fresh. */
+  /**
+   * The app's previous placement; undefined when it has none. DynamicWeight and Aggregated continue
+   * from it (Steady mode); static weights use it only to break exact ties its way (webster.ts).
+   */
   readonly previous?: Readonly<Record<string, number>>;
 }
 
@@ -36,27 +40,49 @@ export function divide(input: DivideInput): Division {
   if (kind === 'Duplicated') {
     return { replicas: new Map(chosen.map((c) => [c.name, app.replicas])), idle: new Map(), steps: [`Duplicated: each chosen cluster runs all ${app.replicas} replica(s)`] };
   }
-  if (kind === 'StaticWeight') return fresh(input, chosen, 'Divided by static weight (stateless: Webster is house-monotone, so a larger total never lowers a cluster)');
+  if (kind === 'StaticWeight') return fresh(input, chosen, 'Divided by static weight (house-monotone: a larger total never lowers a cluster)', new Map(), input.previous);
   if (kind === 'DynamicWeight') return input.previous ? steady(input, false) : fresh(input, chosen, 'Divided by available replicas');
   return input.previous ? steady(input, true) : freshAggregated(input);
 }
 
-/** A cluster's floor: the rule's `min`, and one replica for a spread anchor. Nothing when the app has no replicas. */
+/** A cluster's floor: its `min` (its weight entry's or the rule's), and one replica for a spread anchor. Nothing when the app has no replicas. */
 function floorOf({ app, anchors }: DivideInput, c: Candidate): number {
   if (app.replicas === 0) return 0;
-  return Math.max(app.placement.replicas?.min ?? 0, anchors.has(c.name) ? 1 : 0);
+  return Math.max(c.bounds.min, anchors.has(c.name) ? 1 : 0);
 }
 
-/** Plain (bounded) Webster over `parties`: floors first, then one replica at a time. */
-function fresh(input: DivideInput, parties: readonly Candidate[], how: string, idle: ReadonlyMap<string, string> = new Map()): Division {
+/** Why a cluster starts at its floor, for the trace: `min 4, weights[0]`, `min 2, the rule`, or `spread anchor`. */
+function floorReason({ anchors }: DivideInput, c: Candidate): string {
+  const anchor = anchors.has(c.name) && c.bounds.min < 1;
+  return anchor ? 'spread anchor' : `min ${c.bounds.min}, ${c.bounds.minFrom === 'rule' ? 'the rule' : c.bounds.minFrom}`;
+}
+
+/**
+ * Plain (bounded) Webster over `parties`: floors first, then one replica at a time. `previous`
+ * (static weights) only breaks exact ties, towards the previous division.
+ */
+function fresh(input: DivideInput, parties: readonly Candidate[], how: string, idle: ReadonlyMap<string, string> = new Map(), previous?: Readonly<Record<string, number>>): Division {
   const { app } = input;
-  const seats = parties.map((c): Party => ({ name: c.name, weight: c.weight, seats: floorOf(input, c), max: c.hold }));
+  const seats = parties.map((c): Party => ({ name: c.name, weight: c.weight, seats: floorOf(input, c), max: c.hold, tie: c.tie, ...(previous?.[c.name] ? { previous: previous[c.name] } : {}) }));
   const floors = sum(seats.map((p) => p.seats ?? 0));
-  if (floors > app.replicas) return minError(app, parties.length);
+  if (floors > app.replicas) return minError(input, parties);
   const result = apportion(app.replicas - floors, seats);
   if (result.unassigned > 0) return roomError(app, app.replicas - result.unassigned);
-  return { replicas: result.seats, idle, steps: describe(how, app.replicas, seats, result.seats, result.order) };
+  return { replicas: result.seats, idle, steps: describe(how, app.replicas, seats, result.seats, result.order, false, boundsOf(input, parties)) };
 }
+
+/** For the trace: why each party's floor and cap are what they are. */
+function boundsOf(input: DivideInput, parties: readonly Candidate[]): Bounds {
+  return new Map(
+    parties.map((c) => [
+      c.name,
+      { floor: floorOf(input, c) > 0 ? floorReason(input, c) : undefined, cap: c.bounds.maxFrom !== undefined && c.hold === c.bounds.max ? `max ${c.bounds.max}, ${c.bounds.maxFrom === 'rule' ? 'the rule' : c.bounds.maxFrom}` : undefined },
+    ]),
+  );
+}
+
+/** Per party: why it has a floor (absent without one) and what its cap is (absent when not a `max`). */
+type Bounds = ReadonlyMap<string, { readonly floor?: string; readonly cap?: string }>;
 
 /**
  * Aggregated, fresh: the fewest clusters. Anchors first, then the rest best first (score, available
@@ -99,7 +125,7 @@ function steady(input: DivideInput, aggregated: boolean): Division {
   const base = new Map(chosen.map((c) => [c.name, inUse(c) ? Math.max(kept.get(c.name)!, floorOf(input, c)) : 0]));
   const total = sum([...base.values()]);
   const floors = sum(chosen.filter(inUse).map((c) => floorOf(input, c)));
-  if (floors > app.replicas) return minError(app, chosen.filter(inUse).length);
+  if (floors > app.replicas) return minError(input, chosen.filter(inUse));
   const keptNote = `steady: ${keptTotal} previous replica(s) stay where they run${keptTotal ? ` (${[...kept].filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`).join(', ')})` : ''}`;
   const idleIfUnused = (replicas: ReadonlyMap<string, number>) =>
     new Map(aggregated ? chosen.filter((c) => (replicas.get(c.name) ?? 0) === 0).map((c) => [c.name, 'was not needed: the clusters already used hold every replica']) : []);
@@ -117,7 +143,7 @@ function steady(input: DivideInput, aggregated: boolean): Division {
       let held = 0;
       shrinking = byHeld.filter((c) => (held < app.replicas || anchors.has(c.name) ? ((held += base.get(c.name)!), true) : false));
     }
-    const parties = shrinking.map((c): Party => ({ name: c.name, weight: base.get(c.name)!, seats: floorOf(input, c), max: base.get(c.name)! }));
+    const parties = shrinking.map((c): Party => ({ name: c.name, weight: base.get(c.name)!, seats: floorOf(input, c), max: base.get(c.name)!, tie: c.tie }));
     const result = apportion(app.replicas - sum(parties.map((p) => p.seats ?? 0)), parties);
     const replicas = new Map([...base.keys()].map((name) => [name, result.seats.get(name) ?? 0]));
     const how = `scale-down from ${total} to ${app.replicas}: Webster with the previous replicas as weights${aggregated ? `, over the fewest clusters that held them (${shrinking.map((c) => c.name).join(', ')})` : ''}`;
@@ -140,9 +166,9 @@ function steady(input: DivideInput, aggregated: boolean): Division {
   }
   const joining = (c: Candidate) => (base.get(c.name)! === 0 ? floorOf(input, c) : 0);
   const roomOf = (c: Candidate) => c.hold - base.get(c.name)!;
-  const parties = receivers.map((c): Party => ({ name: c.name, weight: roomOf(c), seats: joining(c), max: roomOf(c) }));
+  const parties = receivers.map((c): Party => ({ name: c.name, weight: roomOf(c), seats: joining(c), max: roomOf(c), tie: c.tie }));
   const joinFloors = sum(parties.map((p) => p.seats ?? 0));
-  if (joinFloors > delta) return minError(app, chosen.filter(inUse).length + parties.filter((p) => (p.seats ?? 0) > 0).length);
+  if (joinFloors > delta) return minError(input, [...chosen.filter(inUse), ...receivers.filter((c) => joining(c) > 0)]);
   const result = apportion(delta - joinFloors, parties);
   if (result.unassigned > 0) return roomError(app, app.replicas - result.unassigned);
   const replicas = new Map([...base].map(([name, n]) => [name, n + (result.seats.get(name) ?? 0)]));
@@ -150,16 +176,23 @@ function steady(input: DivideInput, aggregated: boolean): Division {
   return { replicas, idle: idleIfUnused(replicas), steps: [keptNote, ...describe(how, delta, parties, result.seats, result.order, true)], steady: 'scale-up' };
 }
 
-/** The apportionment trace `fleet explain` prints: the method, each cluster's exact share and result, the replica order. */
-function describe(how: string, seats: number, parties: readonly Party[], result: ReadonlyMap<string, number>, order: readonly string[], added = false): string[] {
+/**
+ * The apportionment trace `fleet explain` prints: the method, the floors and why, each cluster's
+ * exact share and result (and the `max` that capped it), the replica order. Clusters in natural order.
+ */
+function describe(how: string, seats: number, parties: readonly Party[], result: ReadonlyMap<string, number>, order: readonly string[], added = false, bounds: Bounds = new Map()): string[] {
   const totalWeight = sum(parties.map((p) => p.weight));
-  const floors = parties.filter((p) => (p.seats ?? 0) > 0);
-  const steps = [`${how}: ${seats} replica(s) over ${parties.length} cluster(s) by Webster/Sainte-Laguë (each next replica to the highest weight/(2·replicas+1); ties: fewer replicas, then name)`];
-  if (floors.length) steps.push(`floors first (the rule's min, one replica per spread anchor): ${floors.map((p) => `${p.name} ${p.seats}`).join(', ')}`);
-  for (const p of [...parties].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  const byName = [...parties].sort((a, b) => naturalCompare(a.name, b.name));
+  const floors = byName.filter((p) => (p.seats ?? 0) > 0);
+  const steps = [
+    `${how}: ${seats} replica(s) over ${parties.length} cluster(s) by Webster/Sainte-Laguë (each next replica to the highest weight/(2·replicas+1); ties: a cluster below its previous replicas, then fewer replicas, then the app's hash order)`,
+  ];
+  if (floors.length) steps.push(`floors first: ${floors.map((p) => `${p.name} ${p.seats}${bounds.get(p.name)?.floor ? ` (${bounds.get(p.name)!.floor})` : ''}`).join(', ')}`);
+  for (const p of byName) {
     const share = totalWeight > 0 ? Number(((seats * p.weight) / totalWeight).toFixed(3)) : 0;
     const got = result.get(p.name) ?? 0;
-    const capped = p.max !== undefined && Number.isFinite(p.max) && got >= p.max ? ` (capped at ${p.max})` : '';
+    const cap = bounds.get(p.name)?.cap;
+    const capped = p.max !== undefined && Number.isFinite(p.max) && got >= p.max ? ` (capped at ${cap ?? p.max})` : '';
     steps.push(`${p.name}: weight ${p.weight}/${totalWeight}, exact share ${share}, ${added ? 'adds' : 'gets'} ${got}${capped}`);
   }
   const shown = 40;
@@ -167,9 +200,13 @@ function describe(how: string, seats: number, parties: readonly Party[], result:
   return steps;
 }
 
-function minError(app: App, clusters: number): Division {
-  const min = app.placement.replicas?.min ?? 0;
-  return failed(`app \`${app.name}\` has ${app.replicas} replica(s), fewer than its floors need: min ${min} in each of ${clusters} cluster(s), and one per spread anchor`, ['lower `min`, or raise `replicas`']);
+/** Too few replicas for the floors: says each floor and where it came from. */
+function minError(input: DivideInput, clusters: readonly Candidate[]): Division {
+  const { app } = input;
+  const floors = clusters.filter((c) => floorOf(input, c) > 0).sort((a, b) => naturalCompare(a.name, b.name));
+  const total = sum(floors.map((c) => floorOf(input, c)));
+  const each = floors.map((c) => `${c.name} ${floorOf(input, c)} (${floorReason(input, c)})`).join(', ');
+  return failed(`app \`${app.name}\` has ${app.replicas} replica(s), fewer than its floors need: ${total} over ${floors.length} cluster(s): ${each}`, ['lower `min`, or raise `replicas`']);
 }
 
 function roomError(app: App, placed: number): Division {

@@ -7,6 +7,13 @@ export interface Party {
   readonly seats?: number;
   /** The most seats this party may hold. Default: no limit. */
   readonly max?: number;
+  /** Its place in the app's tie order (src/phases/4-place/tie-order.ts): lower wins a tie. Default 0. */
+  readonly tie?: number;
+  /**
+   * Seats it held in the previous placement: while below them it wins a tie, so a division that
+   * was valid before is reproduced exactly, whatever tie rule produced it. Default 0.
+   */
+  readonly previous?: number;
 }
 
 export interface Apportionment {
@@ -21,8 +28,10 @@ export interface Apportionment {
 /**
  * Webster / Sainte-Laguë apportionment of `seats` among `parties`, as Karmada's scheduler does it
  * since v1.16 (pkg/util/helper/webstermethod.go): each next seat goes to the party with the highest
- * `weight / (2·seats + 1)`; ties go to the party with fewer seats, then to the name that sorts first
- * (Karmada's order for an empty UID).
+ * `weight / (2·seats + 1)`. A tie goes to the party still below its previous seats (steadiness),
+ * then to the party with fewer seats (Karmada's rule), then to the lower tie rank (the app's hash
+ * order, KubeFed's rule; see tie-order.ts), then to the name that sorts first. Without previous
+ * seats and tie ranks this is Karmada's order for an empty UID.
  *
  * Priorities are compared exactly, as cross products of integers, never as quotients. Continuing
  * from `seats` already held is the bounded divisor method, so floors and caps keep the method's
@@ -32,7 +41,7 @@ export interface Apportionment {
  * A binary heap keeps it O(seats · log parties).
  */
 export function apportion(seats: number, parties: readonly Party[]): Apportionment {
-  const state = parties.map((p) => ({ name: p.name, weight: p.weight, seats: p.seats ?? 0, max: p.max ?? Infinity }));
+  const state = parties.map((p) => ({ name: p.name, weight: p.weight, seats: p.seats ?? 0, max: p.max ?? Infinity, tie: p.tie ?? 0, previous: p.previous ?? 0 }));
   const heap = new Heap(state.filter((p) => p.weight > 0 && p.seats < p.max), outranks);
   const order: string[] = [];
   let remaining = seats;
@@ -51,13 +60,27 @@ interface Seated {
   readonly name: string;
   readonly weight: number;
   seats: number;
+  readonly tie?: number;
+  readonly previous?: number;
 }
 
-/** a before b: the higher weight/(2s+1), then fewer seats, then the name that sorts first. */
+/**
+ * a before b: the higher weight/(2s+1); on a tie, the one below its previous seats, then fewer
+ * seats, then the lower tie rank, then the name that sorts first.
+ *
+ * Why "below previous" reproduces a previous Webster result P: at any state s ≤ P short of P, a
+ * party i with s_i < P_i has priority w_i/(2s_i+1) ≥ w_i/(2P_i−1), and P being a Webster result
+ * means that is ≥ w_j/(2P_j+1) for every j, so some party below P always has the top priority, and
+ * preferring it on ties never takes a party past P.
+ */
 export function outranks(a: Seated, b: Seated): boolean {
   const order = compareCross(a.weight, 2 * b.seats + 1, b.weight, 2 * a.seats + 1);
   if (order !== 0) return order > 0;
+  const aBelow = a.seats < (a.previous ?? 0);
+  const bBelow = b.seats < (b.previous ?? 0);
+  if (aBelow !== bBelow) return aBelow;
   if (a.seats !== b.seats) return a.seats < b.seats;
+  if ((a.tie ?? 0) !== (b.tie ?? 0)) return (a.tie ?? 0) < (b.tie ?? 0);
   return a.name < b.name;
 }
 

@@ -7,8 +7,8 @@ import { groupOf } from '../groups.js';
  */
 export const spreadFields: FilterPlugin = {
   name: 'SpreadConstraint',
-  filter({ app }, cluster) {
-    const missing = (app.placement.spread ?? [])
+  filter({ rule }, cluster) {
+    const missing = (rule.spread ?? [])
       .map((c) => c.by)
       .filter((by) => groupOf(cluster, by) === undefined)
       .sort()

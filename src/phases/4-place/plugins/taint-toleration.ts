@@ -7,8 +7,8 @@ import { FIT, NO_POINTS, type FilterPlugin, type ScorePlugin } from '../framewor
  */
 export const taintToleration: FilterPlugin = {
   name: 'TaintToleration',
-  filter({ app }, cluster) {
-    const tolerations = app.placement.tolerations ?? [];
+  filter({ rule }, cluster) {
+    const tolerations = rule.tolerations ?? [];
     const taint = cluster.taints.find((t) => t.effect !== 'PreferNoSchedule' && !tolerations.some((tol) => tolerates(tol, t)));
     return taint ? { fit: false, reason: `had untolerated taint {${formatTaint(taint)}}` } : FIT;
   },

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../../model/manifest.js';
 import { deepEqual } from '../fields.js';
+import { calicoRuleIdentity } from '../list-identity.js';
 import { objectLabel, type Attention, type ObjectChange } from '../model.js';
 import type { TreeIndex } from '../objects.js';
 import { isKind, runsOn, specOf, type Detector } from './detector.js';
@@ -38,11 +39,17 @@ function calicoWidening(before: KubeObject | undefined, after: KubeObject | unde
   const reasons: string[] = [];
   for (const direction of DIRECTIONS) {
     const [old, now] = [rules(b, direction), rules(a, direction)];
+    // Rules are compared by what they match and do (list-identity.ts): a rule whose only change is
+    // its `metadata` (a renamed traffic rule) lets nothing more through.
+    const [oldIds, nowIds] = [new Set(old.map(calicoRuleIdentity)), new Set(now.map(calicoRuleIdentity))];
     for (const rule of now) {
-      if (rule.action === 'Allow' && !old.some((r) => deepEqual(r, rule))) reasons.push(`${before ? `${direction} rule added or changed: ` : `${direction} `}allows ${describeCalicoRule(rule, direction)}`);
+      if (rule.action === 'Allow' && !oldIds.has(calicoRuleIdentity(rule))) reasons.push(`${before ? `${direction} rule added or changed: ` : `${direction} `}allows ${describeCalicoRule(rule, direction)}`);
     }
     for (const rule of old) {
-      if (rule.action === 'Deny' && !now.some((r) => deepEqual(r, rule))) reasons.push(`${direction} rule that denied ${describeCalicoRule(rule, direction)} is removed`);
+      if (rule.action === 'Deny' && !nowIds.has(calicoRuleIdentity(rule))) reasons.push(`${direction} rule that denied ${describeCalicoRule(rule, direction)} is removed`);
+    }
+    if (before && allowMovedAhead(old, now)) {
+      reasons.push(`${direction} rules are reordered: an Allow rule now comes before a Deny or Pass rule it came after, and the first match decides`);
     }
   }
   if (before && DIRECTIONS.some((d) => rules(a, d).some((r) => r.action === 'Allow'))) {
@@ -56,6 +63,19 @@ function calicoWidening(before: KubeObject | undefined, after: KubeObject | unde
     for (const type of types(b)) if (!types(a).includes(type)) reasons.push(`no longer governs ${type.toLowerCase()} traffic`);
   }
   return reasons;
+}
+
+/**
+ * Whether an Allow rule now comes before a Deny or Pass rule that came before it: Calico applies
+ * the first rule that matches with Allow, Deny or Pass (rules are an ordered list), so traffic both
+ * match was stopped and now passes. Only rules on both sides count; a Deny moved up narrows.
+ */
+function allowMovedAhead(old: readonly Rule[], now: readonly Rule[]): boolean {
+  const position = (rules: readonly Rule[]) => new Map(rules.map((r, i) => [calicoRuleIdentity(r), i]));
+  const [was, is] = [position(old), position(now)];
+  const shared = now.filter((r) => was.has(calicoRuleIdentity(r)));
+  const at = (r: Rule, where: Map<string | undefined, number>) => where.get(calicoRuleIdentity(r))!;
+  return shared.some((allow) => allow.action === 'Allow' && shared.some((stop) => (stop.action === 'Deny' || stop.action === 'Pass') && at(stop, was) < at(allow, was) && at(allow, is) < at(stop, is)));
 }
 
 /** `TCP from \`app == 'web'\` on ports 9090`; a peer with no restriction at all is `anywhere`. */

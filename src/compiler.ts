@@ -10,6 +10,9 @@ import { checkTraffic, renderClusters, Topology } from './phases/5-render/index.
 import { fluxEntrypoints } from './phases/6-emit/flux.js';
 import { assembleTree, ClusterEmitter, type EmittedFile, type OutputTree } from './phases/6-emit/index.js';
 import { OutputVerifier } from './phases/6-emit/verify.js';
+import { type ManifestFolder, withAppManifests } from './phases/3-resolve/app-manifests.js';
+import { AppManifestsAdder } from './phases/5-render/app-manifests.js';
+import { PatchApplier } from './phases/5-render/patches/apply.js';
 import { checkMesh, type MeshCheckResult, meshFactsOf, type MeshModel, MeshModelBuilder, reportMeshFindings } from './mesh/index.js';
 
 export interface CompileOptions {
@@ -19,7 +22,15 @@ export interface CompileOptions {
   readonly previous?: PreviousPlacement;
   /** Keep the mesh model of the output in the result (`fleet trace`). */
   readonly keepMeshModel?: boolean;
+  /**
+   * The `apps[].manifests` folders the spec names, as the caller read them: compile() reads no
+   * file (the CLI's readSpecFiles returns them as `manifests`). An app whose folder is not here is
+   * an error at its `manifests` field.
+   */
+  readonly manifests?: readonly ManifestFolder[];
 }
+
+export type { ManifestFolder } from './phases/3-resolve/app-manifests.js';
 
 export interface CompileResult {
   /** Sorted by file and position. */
@@ -51,7 +62,7 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   const loaded = load(files, diagnostics);
   const { spec } = validate(loaded, diagnostics);
   if (diagnostics.hasErrors()) return done();
-  const fleet = resolve(spec, loaded.sourceMap, diagnostics);
+  const fleet = withAppManifests(resolve(spec, loaded.sourceMap, diagnostics), options.manifests ?? [], loaded.sourceMap, diagnostics);
   const traffic = buildTrafficGraph(fleet, loaded.sourceMap, diagnostics);
   // Placement runs even when resolving found errors (in apps it then leaves out), so they are all reported at once.
   const plan = place(fleet, loaded.sourceMap, diagnostics, options.previous ?? new Map());
@@ -63,9 +74,13 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
   // The mesh model check (docs/mesh-model.md): spec problems become diagnostics; a renderer defect throws (a bug in fleet).
   const mesh = new MeshModelBuilder(meshFactsOf(fleet, traffic));
-  const emitted = renderAndEmit(fleet, topology, fileOf, mesh);
+  const patches = new PatchApplier(fleet, topology);
+  const finish = { manifests: new AppManifestsAdder(topology, diagnostics), patches };
+  const emitted = renderAndEmit(fleet, topology, fileOf, mesh, finish);
+  patches.report(loaded.sourceMap, diagnostics);
   const model = mesh.build();
-  const check = checkMesh(model, traffic);
+  // The model knows Istio and Calico (docs/mesh-model.md): a fleet with clusters outside the mesh or on other network policy is not checked by it.
+  const check = meshModelApplies(fleet) ? checkMesh(model, traffic) : { findings: [], declaredCalls: 0, undeclaredPairs: 0 };
   reportMeshFindings(check, loaded.sourceMap, diagnostics);
   if (diagnostics.hasErrors()) return done({ fleet, plan });
   return done({ fleet, plan, tree: assembleTree(fleet.name, plan, emitted), ...(options.keepMeshModel ? { mesh: { model, check } } : {}) });
@@ -75,18 +90,32 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
  * Render and emit, one cluster at a time: each cluster is checked and serialized as soon as it is
  * rendered, so its objects die young. The check is of fleet's own output: a problem is a bug in fleet.
  */
-function renderAndEmit(fleet: ResolvedFleet, topology: Topology, fileOf: (specObject: object) => string, mesh: MeshModelBuilder): EmittedFile[] {
+function renderAndEmit(
+  fleet: ResolvedFleet,
+  topology: Topology,
+  fileOf: (specObject: object) => string,
+  mesh: MeshModelBuilder,
+  finish: { readonly manifests: AppManifestsAdder; readonly patches: PatchApplier },
+): EmittedFile[] {
   const verifier = new OutputVerifier();
   const emitter = new ClusterEmitter();
   const emitted: EmittedFile[] = [];
   const flux = fleet.flux && { settings: fleet.flux, source: { file: fileOf(fleet.flux.spec), entry: 'flux' } };
-  for (const cluster of renderClusters(fleet, topology, fileOf)) {
-    verifier.check(cluster);
+  for (const rendered of renderClusters(fleet, topology, fileOf)) {
+    verifier.check(rendered);
+    // Then what is not fleet's own rendering: the apps' own manifests, and the overrides' patches on top.
+    const cluster = finish.patches.apply(finish.manifests.add(rendered));
     const folders = flux ? [cluster, ...fluxEntrypoints(flux.settings, fleet.name, [cluster], flux.source)] : [cluster];
-    // Entrypoints first: the model learns which folders each Flux Kustomization applies.
-    for (const folder of [...folders].reverse()) mesh.add(folder);
+    // Entrypoints first: the model learns which folders each Flux Kustomization applies. It models fleet's own rendering.
+    const modelled = cluster === rendered ? folders : [rendered, ...folders.slice(1)];
+    for (const folder of [...modelled].reverse()) mesh.add(folder);
     emitted.push(...emitter.emit(folders));
   }
   verifier.finish();
   return emitted;
+}
+
+/** Whether the mesh model (src/mesh, Istio and Calico only) describes every cluster: each runs Istio and Calico policy. */
+function meshModelApplies(fleet: ResolvedFleet): boolean {
+  return fleet.clusters.every((c) => c.mesh === 'istio' && c.networkPolicy === 'calico');
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { compile } from '../compiler.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
@@ -7,9 +7,13 @@ import { hasErrors } from '../diagnostics/diagnostic.js';
 import type { SourceTexts } from '../diagnostics/format.js';
 import { LIMITS } from '../phases/1-load/limits.js';
 import type { SpecFile } from '../phases/1-load/index.js';
+import { type ManifestFolder, manifestFileName } from '../phases/3-resolve/app-manifests.js';
 import { GENERATED_MARK, LOCK_FILE, parseLock, type OutputTree } from '../phases/6-emit/index.js';
+import { namedFolders } from './manifest-folders.js';
 import type { PreviousOutput } from './output-owner.js';
 import { decodeSpecFile, isGenerated, tooLarge } from './spec-files.js';
+import { readRegularFile } from './regular-file.js';
+import { symlinkRefused } from './spec-links.js';
 
 /** The "before" side of `fleet diff`. */
 export interface Base {
@@ -74,24 +78,40 @@ function readGitRef(ref: string, specPath: string, outDir: string): Base | BaseP
   if (spec.startsWith('..')) return problem('diff_bad_base', `the spec \`${specPath}\` is outside the git repository at ${root}`);
   const files: SpecFile[] = [];
   const diagnostics: Diagnostic[] = [];
+  const repoPathOf = new Map<string, string>();
   const entries = specEntries(git, commit, spec);
   if (entries.length > LIMITS.maxFiles) return problem('spec_too_many_files', `\`${specPath}\` holds ${entries.length} YAML files at ${label}, more than ${LIMITS.maxFiles}`);
   for (const entry of entries) {
     const display = `${ref}:${relative(process.cwd(), join(root, entry.path)).split(sep).join(posix.sep)}`;
     const name = entry.path === spec ? posix.basename(spec) : posix.relative(spec, entry.path);
-    const decoded = entry.size > LIMITS.maxFileBytes ? tooLarge(display) : decodeSpecFile(display, name, git('cat-file', 'blob', entry.object));
+    let { object, size } = entry;
+    if (entry.link) {
+      // The same rule as in the working tree (spec-links.ts): followed to a regular file inside the repository, or refused at the link.
+      const followed = followCommittedLink(git, commit, entry, display);
+      const yaml = /\.ya?ml$/.test(entry.path);
+      if ('refused' in followed) {
+        if (yaml || followed.folder) diagnostics.push(followed.refused);
+        continue;
+      }
+      if (!yaml) continue;
+      ({ object, size } = followed);
+    }
+    const decoded = size > LIMITS.maxFileBytes ? tooLarge(display) : decodeSpecFile(display, name, git('cat-file', 'blob', object));
     // A file fleet generated (an output folder kept in the spec folder) is not spec, as readSpecFiles decides.
     if ('text' in decoded && entry.path !== spec && isGenerated(decoded.text)) continue;
-    if ('text' in decoded) files.push(decoded);
-    else diagnostics.push(decoded);
+    if ('text' in decoded) {
+      files.push(decoded);
+      repoPathOf.set(decoded.path, entry.path);
+    } else diagnostics.push(decoded);
   }
   if (files.length === 0 && diagnostics.length === 0) return { label: `${label} (no spec at ${spec})`, tree: new Map(), stateful: [] };
 
   const sources = new Map(files.map((f) => [f.path, f.text]));
   // That ref's lock is the previous placement only if it is this fleet's (see output-owner.ts): compiled again without it otherwise.
   const previous = previousOutputAt(git, commit, `${inRepo(outDir)}/${LOCK_FILE}`);
-  const first = compile(files, { previous: previous.placement });
-  const result = first.fleet && previous.fleet !== undefined && previous.fleet !== first.fleet.name ? compile(files) : first;
+  const manifests = manifestFoldersAt(git, commit, ref, root, files, repoPathOf, diagnostics);
+  const first = compile(files, { previous: previous.placement, manifests });
+  const result = first.fleet && previous.fleet !== undefined && previous.fleet !== first.fleet.name ? compile(files, { manifests }) : first;
   const all = [...diagnostics, ...result.diagnostics];
   if (hasErrors(all) || !result.tree) {
     const errors = all.filter((d) => d.severity === 'error');
@@ -116,22 +136,52 @@ interface TreeEntry {
   readonly size: number;
   /** From the repository root. */
   readonly path: string;
+  /** A symbolic link (mode 120000): its blob holds the target's path, not YAML. */
+  readonly link: boolean;
 }
 
 /**
  * The spec's YAML files at `commit`, read the way readSpecFiles reads a folder: hidden entries
  * skipped, and in the same order (each folder's entries sorted by name), so both sides merge alike.
  */
+/** The `apps[].manifests` folders the spec files name, as committed at `commit` (as readManifestFolders reads them from the working tree). */
+function manifestFoldersAt(git: Git, commit: string, ref: string, root: string, files: readonly SpecFile[], repoPathOf: ReadonlyMap<string, string>, diagnostics: Diagnostic[]): ManifestFolder[] {
+  const folders: ManifestFolder[] = [];
+  for (const file of files) {
+    if (!file.text.includes('manifests')) continue;
+    for (const folder of namedFolders(file.text)) {
+      if (folders.some((f) => f.specFile === file.path && f.folder === folder)) continue;
+      const at = posix.normalize(posix.join(posix.dirname(repoPathOf.get(file.path)!), folder));
+      const entries = at.startsWith('..') ? [] : specEntries(git, commit, at).filter((e) => !e.link && e.path !== at);
+      if (entries.length === 0) {
+        folders.push({ specFile: file.path, folder, unreadable: `holds no YAML files at ${ref}` });
+        continue;
+      }
+      const read: SpecFile[] = [];
+      for (const entry of entries) {
+        const display = `${ref}:${relative(process.cwd(), join(root, entry.path)).split(sep).join(posix.sep)}`;
+        const decoded = entry.size > LIMITS.maxFileBytes ? tooLarge(display) : decodeSpecFile(display, manifestFileName(file.name, folder, posix.relative(at, entry.path)), git('cat-file', 'blob', entry.object));
+        if ('text' in decoded) read.push(decoded);
+        else diagnostics.push(decoded);
+      }
+      folders.push({ specFile: file.path, folder, files: read });
+    }
+  }
+  return folders;
+}
+
 function specEntries(git: Git, commit: string, spec: string): TreeEntry[] {
   const listing = git('ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', spec).toString();
   const entries: TreeEntry[] = [];
   for (const line of listing.split('\0')) {
-    const match = /^\d+ blob ([0-9a-f]+)\s+(\d+)\t(.*)$/s.exec(line);
+    const match = /^(\d+) blob ([0-9a-f]+)\s+(\d+)\t(.*)$/s.exec(line);
     if (!match) continue;
-    const [, object, size, path] = match;
+    const [, mode, object, size, path] = match;
+    const link = mode === '120000';
     const below = path === spec ? posix.basename(path) : posix.relative(spec, path);
-    if (below.startsWith('..') || below.split('/').some((segment) => segment.startsWith('.')) || !/\.ya?ml$/.test(path)) continue;
-    entries.push({ object, size: Number(size), path });
+    // Links of any name are kept: one to a folder is refused, as in the working tree.
+    if (below.startsWith('..') || below.split('/').some((segment) => segment.startsWith('.')) || (!link && !/\.ya?ml$/.test(path))) continue;
+    entries.push({ object, size: Number(size), path, link });
   }
   // Output folders inside the spec folder (they hold fleet's lock) are not spec, as readSpecFiles decides.
   const outputFolders = listing
@@ -160,10 +210,37 @@ function previousOutputAt(git: Git, commit: string, lockPath: string): PreviousO
   return { fleet: lock?.fleet, placement: new Map((lock?.placement ?? []).map((p) => [`${p.namespace}/${p.name}`, { ...p.clusters }])) };
 }
 
-type Git = (...args: string[]) => Buffer;
+/** Runs git with these arguments (and, with `input`, that on its stdin); its stdout. */
+type Git = ((...args: string[]) => Buffer) & { withInput(input: string, ...args: string[]): Buffer };
 
 function gitIn(cwd: string): Git {
-  return (...args) => execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 2 * LIMITS.maxFileBytes });
+  const options = { cwd, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[], maxBuffer: 2 * LIMITS.maxFileBytes };
+  const git = (...args: string[]) => execFileSync('git', args, options);
+  return Object.assign(git, { withInput: (input: string, ...args: string[]) => execFileSync('git', args, { ...options, stdio: 'pipe', input }) });
+}
+
+/**
+ * The blob a committed link leads to, under the working tree's rule (spec-links.ts): its target,
+ * relative to the link's folder, must stay inside the repository and out of hidden folders, and end,
+ * through any further links (git's `cat-file --follow-symlinks`, which stays inside the tree), at a
+ * regular file. Anything else is refused at the link.
+ */
+function followCommittedLink(git: Git, commit: string, link: TreeEntry, display: string): { object: string; size: number } | { refused: Diagnostic; folder: boolean } {
+  const refuse = (why: string, folder = false) => ({ refused: symlinkRefused(display, why), folder });
+  const target = git('cat-file', 'blob', link.object).toString('utf8');
+  const resolved = posix.normalize(posix.join(posix.dirname(link.path), target));
+  if (posix.isAbsolute(target) || resolved === '..' || resolved.startsWith('../')) return refuse(`is a symbolic link to \`${target}\`, outside the repository`);
+  if (resolved === '.') return refuse('is a symbolic link to a folder', true);
+  if (resolved.split('/').some((segment) => segment.startsWith('.'))) return refuse(`is a symbolic link to \`${target}\`, a hidden path`);
+  const answer = git.withInput(`${commit}:${resolved}\n`, 'cat-file', '--batch-check', '--follow-symlinks').toString('utf8');
+  const [first, second] = answer.split('\n');
+  const found = /^([0-9a-f]+) (blob|tree|commit) (\d+)$/.exec(first);
+  if (found?.[2] === 'blob') return { object: found[1], size: Number(found[3]) };
+  if (found) return refuse(found[2] === 'tree' ? 'is a symbolic link to a folder' : 'is a symbolic link to a submodule', found[2] === 'tree');
+  // git's answers for links it cannot follow (git-cat-file(1), --follow-symlinks).
+  if (first.startsWith('symlink ')) return refuse(`is a symbolic link to \`${second}\`, outside the repository`);
+  if (first.startsWith('loop ')) return refuse('is a symbolic link that loops back on itself');
+  return refuse('is a symbolic link to nothing (its target does not exist)');
 }
 
 /** `: fatal: not a git repository` from a failed git call, or nothing. */
@@ -195,9 +272,14 @@ function isDirectory(path: string): boolean {
   }
 }
 
+/** Far beyond any file fleet writes (a lock of thousands of apps is a few MiB); a larger one is not fleet's. */
+const MAX_OUTPUT_FILE_BYTES = 256 * 1024 * 1024;
+
+/** A file of the base folder as text; undefined when it is missing, unreadable, or not a regular file (a FIFO there must not hang diff). */
 function readText(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    const read = readRegularFile(path, MAX_OUTPUT_FILE_BYTES);
+    return 'bytes' in read ? read.bytes.toString('utf8') : undefined;
   } catch {
     return undefined;
   }

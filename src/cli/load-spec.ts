@@ -31,7 +31,8 @@ export function compileSpec(specPath: string | undefined, io: Io, options: Compi
   const { read: given, outDir, reporter = new Reporter(io), ignoreLock = false, ...compileOptions } = options;
   const spec = specPath ?? DEFAULT_SPEC;
   const read = given ?? readSpecFiles(spec);
-  const sources = new Map(read.files.map((f) => [f.path, f.text]));
+  // Diagnostics may point into the apps' manifest files too.
+  const sources = new Map([...read.files, ...(read.manifests ?? []).flatMap((m) => m.files ?? [])].map((f) => [f.path, f.text]));
   if (read.files.length === 0 && read.diagnostics.length > 0) {
     reporter.diagnostics(read.diagnostics, sources);
     return read.diagnostics.some((d) => d.code === 'spec_not_found') ? EXIT.usage : EXIT.specErrors;
@@ -53,7 +54,7 @@ export function compileSpec(specPath: string | undefined, io: Io, options: Compi
   const locked = previousOutputOf(lock);
   // `--ignore-lock` forgets the placement; whose folder it is still counts.
   const previous: PreviousOutput = ignoreLock ? { ...locked, placement: new Map() } : locked;
-  const result = compile(read.files, { ...compileOptions, previous: compileOptions.previous ?? previous.placement });
+  const result = compile(read.files, { manifests: read.manifests, ...compileOptions, previous: compileOptions.previous ?? previous.placement });
   // Compiled with that lock's placement before the fleet's name was known: when the lock is
   // another fleet's, the result is discarded unseen and only the refusal is reported.
   const refused = result.fleet && otherFleetsOutput(previous, result.fleet.name, outDir, read.files);

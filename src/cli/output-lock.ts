@@ -51,7 +51,7 @@ export function lockOutputFolder(out: string, { waitSeconds = 0 } = {}): HeldLoc
 
 /** This process, as a lock names its holder. */
 export function currentHolder(): LockHolder {
-  const start = processStart(process.pid);
+  const start = processStat(process.pid)?.start;
   return { pid: process.pid, host: hostname(), ...(start === undefined ? {} : { start }) };
 }
 
@@ -63,9 +63,10 @@ export function currentHolder(): LockHolder {
 export function isAlive(holder: LockHolder): boolean {
   if (holder.host !== hostname()) return true;
   if (!pidExists(holder.pid)) return false;
-  if (holder.start === undefined) return true;
-  const start = processStart(holder.pid);
-  return start === undefined || start === holder.start;
+  const stat = processStat(holder.pid);
+  // A zombie has exited (only its parent has not collected it yet): it holds nothing.
+  if (stat?.state === 'Z') return false;
+  return holder.start === undefined || stat === undefined || stat.start === holder.start;
 }
 
 /** Whether a process with this pid exists on this machine. */
@@ -175,11 +176,15 @@ function removeEmptyFolders(from: string, upTo: string): void {
   }
 }
 
-/** The start time of a process (field 22 of /proc/<pid>/stat, after the command name in parentheses); undefined without /proc. */
-function processStart(pid: number): string | undefined {
+/**
+ * A process's state and start time (fields 3 and 22 of /proc/<pid>/stat, proc(5), counted after
+ * the command name in parentheses, which may hold spaces); undefined without /proc.
+ */
+function processStat(pid: number): { state: string; start: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0], start: fields[19] };
   } catch {
     return undefined;
   }

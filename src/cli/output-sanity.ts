@@ -24,7 +24,7 @@ export function outOptionProblem(out: string, spec?: string, cwd: string = proce
     return new OutputFolderError(`the output folder \`${out}\` ${up === '' ? 'is' : 'holds'} the working directory`, [fix], 'usage');
   }
   if (existsSync(join(absolute, '.git'))) return new OutputFolderError(`the output folder \`${out}\` is the root of a git repository (it holds .git)`, [fix], 'usage');
-  const kind = outputFolderKindProblem(out);
+  const kind = outputFolderKindProblem(out, absolute);
   if (kind) return kind;
   const specFile = spec === undefined ? undefined : specFileInside(spec, absolute, cwd);
   if (specFile) {
@@ -74,14 +74,14 @@ function startsWithMark(path: string): boolean {
 }
 
 /**
- * Why `out` is not a folder fleet can write into: something other than a folder at its path (a
- * file, a link even to a folder, which fleet would write through). Undefined when it is a folder
- * or absent.
+ * Why `out` (at `path`, resolved) is not a folder fleet can write into: something other than a
+ * folder there (a file, a link even to a folder, which fleet would write through). Undefined when
+ * it is a folder or absent.
  */
-export function outputFolderKindProblem(out: string): OutputFolderError | undefined {
+export function outputFolderKindProblem(out: string, path: string = out): OutputFolderError | undefined {
   let stats;
   try {
-    stats = lstatSync(out);
+    stats = lstatSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
@@ -89,7 +89,7 @@ export function outputFolderKindProblem(out: string): OutputFolderError | undefi
     throw error;
   }
   if (stats.isDirectory()) return undefined;
-  const what = stats.isSymbolicLink() ? (existsSync(out) ? 'a symbolic link' : 'a symbolic link to nothing') : stats.isFile() ? 'a file' : 'not a folder';
+  const what = stats.isSymbolicLink() ? (existsSync(path) ? 'a symbolic link' : 'a symbolic link to nothing') : stats.isFile() ? 'a file' : 'not a folder';
   return new OutputFolderError(
     `the output folder \`${out}\` is ${what}: fleet writes only into a real folder, and never follows a link it did not make`,
     [stats.isSymbolicLink() ? 'pass the folder the link points to with `--out`, or remove the link' : `move ${out} away, or pass another folder with \`--out\``],

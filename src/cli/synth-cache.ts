@@ -196,7 +196,8 @@ export class SynthCache {
       // A spec that cannot be read is an error: compile reports it, and it is never cached.
       if (read.files.length === 0 || read.diagnostics.length > 0) return undefined;
       this.spec = read;
-      this.key = cacheKey(this.buildId, read.files, this.out);
+      // The apps' manifest files are inputs as much as the spec's: a changed ConfigMap must miss.
+      this.key = cacheKey(this.buildId, [...read.files, ...(read.manifests ?? []).flatMap((m) => m.files ?? [])], this.out);
       const record = parseCacheRecord(readFileSync(this.file, 'utf8'));
       this.previous = record;
       if (record === undefined || record.key !== this.key) return undefined;

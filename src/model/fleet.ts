@@ -4,7 +4,9 @@ import type {
   FluxSpec,
   GatewaySpec,
   Labels,
+  MeshProvider,
   MeshSpec,
+  NetworkPolicyProvider,
   PlatformSpec,
   OverrideSpec,
   PlacementRuleSpec,
@@ -12,6 +14,8 @@ import type {
   Taint,
   TrafficRuleSpec,
 } from './spec.js';
+import type { Span } from '../diagnostics/diagnostic.js';
+import type { KubeObject } from './manifest.js';
 import type { WorkloadSettings } from './workload.js';
 
 /**
@@ -44,6 +48,8 @@ export interface PlatformSettings {
   readonly monitoring: { readonly namespaces: readonly string[]; readonly podLabels: Readonly<Record<string, string>>; readonly ports: readonly number[] };
   /** Collectors managed pods send telemetry to (none by default), sorted by name. */
   readonly telemetry: readonly { readonly name: string; readonly namespace: string; readonly podLabels: Readonly<Record<string, string>>; readonly ports: readonly number[] }[];
+  /** The fleet-wide network policy provider; each cluster's own is `Cluster.networkPolicy`. */
+  readonly networkPolicy: NetworkPolicyProvider;
   /** `platform:` as written, when the spec has one. */
   readonly spec?: PlatformSpec;
 }
@@ -54,6 +60,8 @@ export interface MeshSettings {
   readonly mtls: 'STRICT' | 'PERMISSIVE';
   /** The Istio revision namespaces are labelled with (`istio.io/rev`); without one, `istio-injection: enabled`. */
   readonly revision?: string;
+  /** The fleet-wide mesh provider; each cluster's own is `Cluster.mesh`. */
+  readonly provider: MeshProvider;
   /** `mesh:` as written, when the spec has one. */
   readonly spec?: MeshSpec;
 }
@@ -92,6 +100,10 @@ export interface Cluster {
   readonly labels: Labels;
   readonly taints: readonly Taint[];
   readonly capacity: Capacity;
+  /** Whether the cluster runs Istio: its own `mesh`, else `mesh.provider`. */
+  readonly mesh: MeshProvider;
+  /** The network policy rendered there: its own `networkPolicy`, else `platform.networkPolicy`. */
+  readonly networkPolicy: NetworkPolicyProvider;
   readonly spec: ClusterSpec;
 }
 
@@ -128,6 +140,8 @@ export interface App {
   readonly versions: readonly Version[];
   readonly stateful: boolean;
   readonly allowMoveFrom: readonly string[];
+  /** The objects of the app's `manifests` folder, as read and checked (phases/3-resolve/app-manifests.ts); empty without one. */
+  readonly manifests: readonly AppManifest[];
   /** Probes, security, config, volumes, disruption budget, autoscaling, storage (model/workload.ts). */
   readonly workload: WorkloadSettings;
   /** The placement rule that governs this app (highest precedence among the rules that select it). */
@@ -135,4 +149,16 @@ export interface App {
   /** Other rules that also selected the app, in precedence order: shown by `fleet explain`. */
   readonly shadowedRules: readonly string[];
   readonly spec: AppSpec;
+}
+
+/**
+ * One object of an app's `manifests` folder: forced into the app's namespace and labelled like
+ * fleet's own objects, sent wherever the app runs.
+ */
+export interface AppManifest {
+  readonly object: KubeObject;
+  /** The manifest file, relative to the spec's folder (for the generated-file header). */
+  readonly file: string;
+  /** Where its `metadata.name` is, for name collisions with what fleet renders. */
+  readonly nameSpan: Span;
 }

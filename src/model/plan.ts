@@ -78,6 +78,21 @@ export interface ClusterWorkload {
   readonly disruptionBudget?: DisruptionBudgetPlan;
   /** This cluster's share of the app's `autoscaling` (absent without it, or with no replicas here). */
   readonly autoscaling?: AutoscalingPlan;
+  /**
+   * The `patches` of the overrides that select the app here, in the order they apply (overrides in
+   * the order written, each one's patches in order); absent when none. Rendering applies them to
+   * the app's objects here after rendering them (src/phases/5-render/patches/apply.ts).
+   */
+  readonly patches?: readonly PatchPlan[];
+}
+
+/** One JSON patch operation an override applies to an app's objects in one cluster. */
+export interface PatchPlan {
+  readonly override: string;
+  /** Its index in the override's `patches`. */
+  readonly index: number;
+  /** What it does, for `fleet explain`: `replace /spec/type on Service nginx`. */
+  readonly summary: string;
 }
 
 /**

@@ -47,7 +47,17 @@ export interface ClusterSpec {
   labels?: Labels;
   taints?: Taint[];
   capacity?: { cpu?: Quantity; memory?: Quantity; pods?: number };
+  /** Overrides `mesh.provider` for this cluster (docs/spec.md#mesh-and-network-policy-per-cluster). */
+  mesh?: MeshProvider;
+  /** Overrides `platform.networkPolicy` for this cluster. */
+  networkPolicy?: NetworkPolicyProvider;
 }
+
+/** Whether a cluster runs Istio (`istio`: fleet renders sidecar injection and Istio objects there) or no mesh (`none`). */
+export type MeshProvider = 'istio' | 'none';
+
+/** Which network policy a cluster gets from the traffic graph: Calico's, Kubernetes' own (`networking.k8s.io/v1`), or none. */
+export type NetworkPolicyProvider = 'calico' | 'kubernetes' | 'none';
 
 export type PortProtocol = 'HTTP' | 'HTTP2' | 'GRPC' | 'HTTPS' | 'TLS' | 'TCP' | 'UDP';
 
@@ -86,6 +96,8 @@ export interface AppSpec extends WorkloadFieldsSpec {
   versions?: VersionSpec[];
   stateful?: boolean;
   allowMoveFrom?: string[];
+  /** A folder of the app's own manifests, relative to the spec file that names it (docs/spec.md#the-apps-own-manifests). */
+  manifests?: string;
 }
 
 export interface MatchExpression {
@@ -158,6 +170,21 @@ export interface OverrideSpec {
   labels?: Labels;
   annotations?: Record<string, string>;
   replicas?: number;
+  /** RFC 6902 operations on the rendered objects of the selected apps in the selected clusters, after fleet's own rendering. */
+  patches?: PatchSpec[];
+}
+
+/** One JSON Patch operation (RFC 6902) and the objects it applies to. */
+export interface PatchSpec {
+  /** The app's objects of this kind (and apiVersion, name, when given) in each selected cluster. */
+  target: { kind: string; name?: string; apiVersion?: string };
+  op: 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
+  /** A JSON Pointer (RFC 6901): `/spec/template/spec/containers/0/image`; `~1` is `/`, `~0` is `~`. */
+  path: string;
+  /** For `move` and `copy`: where the value comes from, a JSON Pointer. */
+  from?: string;
+  /** For `add`, `replace` and `test`. */
+  value?: unknown;
 }
 
 export interface GatewaySpec {
@@ -215,10 +242,14 @@ export interface MeshSpec {
   mtls?: 'STRICT' | 'PERMISSIVE';
   /** An Istio revision (or revision tag): namespaces get `istio.io/rev: <revision>` instead of `istio-injection: enabled`. */
   revision?: string;
+  /** `istio` (default) or `none`: whether the clusters run a mesh; a cluster's own `mesh` overrides it. */
+  provider?: MeshProvider;
 }
 
 /** `platform:`: what the `fleet-platform` Calico tier keeps open for managed pods under the default deny (docs/spec.md#platform). */
 export interface PlatformSpec {
+  /** `calico` (default), `kubernetes` or `none`; a cluster's own `networkPolicy` overrides it. */
+  networkPolicy?: NetworkPolicyProvider;
   dns?: { mode?: 'kube-dns' | 'node-local'; nodeLocalAddresses?: string[] };
   monitoring?: { namespaces?: string[]; podLabels?: Labels; ports?: number[] };
   telemetry?: { name: string; namespace: string; podLabels: Labels; ports: number[] }[];

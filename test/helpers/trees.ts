@@ -33,9 +33,9 @@ export function committedFleets(): RenderedFleet[] {
 
 /** Compiles a committed fleet the way `fleet synth` does, with the placement in its lock as the previous one. */
 export function renderFleet(fleet: RenderedFleet): CompileResult {
-  const { files, diagnostics } = readSpecFiles(join(ROOT, fleet.spec));
+  const { files, diagnostics, manifests } = readSpecFiles(join(ROOT, fleet.spec));
   if (diagnostics.length) throw new Error(`cannot read ${fleet.spec}: ${diagnostics.map((d) => d.message).join('; ')}`);
-  return compile(files, { previous: previousPlacement(join(ROOT, fleet.out)) });
+  return compile(files, { previous: previousPlacement(join(ROOT, fleet.out)), manifests });
 }
 
 /** Every YAML document in a tree, with the file it came from. */

@@ -1,11 +1,12 @@
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GENERATED_MARK, LOCK_FILE } from '../../src/phases/6-emit/index.js';
 import { readTreeState } from '../../src/cli/synth-cache.js';
-import { compareTree, fileStamp, outputOf, readTree, Stamps, writeFiles, writeTree } from '../../src/cli/output-folder.js';
+import { compareTree, fileStamp, leftoversOf, outputOf, readTree, Stamps, writeFiles, writeTree } from '../../src/cli/output-folder.js';
+import { OutputFolderError } from '../../src/cli/output-errors.js';
 
 const folders: string[] = [];
 afterEach(() => {
@@ -166,4 +167,137 @@ describe('writing the output tree', async () => {
     expect((await writeTree(out, tree({ 'a/one.yaml': 'again\n', 'b/three.yaml': '3\n' }), readTree(out), { stamp: true })).stamps).toBeUndefined();
   });
 
+});
+
+describe('what an interrupted or hostile run leaves beside the output folder', () => {
+  it('obeys no journal that names a path outside the output folder: it is discarded with a warning, and nothing outside is touched', () => {
+    const out = outDir();
+    const files = tree({ 'a/one.yaml': '1\n' });
+    writeTree(out, files);
+    const victim = join(out, '../../victim');
+    mkdirSync(victim, { recursive: true });
+    writeFileSync(join(victim, 'data'), 'precious\n');
+    // As `git add -f out.fleet-staging/` would bring it back: a journal fleet never wrote.
+    mkdirSync(`${out}.fleet-staging`);
+    writeFileSync(join(`${out}.fleet-staging`, '.fleet-swap.json'), JSON.stringify([{ entry: '../../victim', replace: false }]));
+    const result = writeTree(out, tree({ 'a/one.yaml': '2\n' }));
+    expect(result.warnings?.map((w) => w.code)).toEqual(['emit_swap_journal_discarded']);
+    expect(result.warnings?.[0].message).toContain('"../../victim", which is not a top-level entry fleet writes');
+    expect(readFileSync(join(victim, 'data'), 'utf8')).toBe('precious\n');
+    expect(readFileSync(join(out, 'a/one.yaml'), 'utf8')).toContain('2\n');
+    expect(readdirSync(join(out, '..')).sort()).toEqual(['out']);
+    rmSync(victim, { recursive: true });
+  });
+
+  it('discards an empty or cut-short journal with a warning instead of failing every later run', () => {
+    const out = outDir();
+    writeTree(out, tree({ 'a/one.yaml': '1\n' }));
+    for (const text of ['', '[{"entry":"a","repl']) {
+      mkdirSync(`${out}.fleet-staging-999999`, { recursive: true });
+      writeFileSync(join(`${out}.fleet-staging-999999`, '.fleet-swap.json'), text);
+      const result = writeTree(out, tree({ 'a/one.yaml': `${text.length}\n` }));
+      expect(result.warnings?.[0].code).toBe('emit_swap_journal_discarded');
+      expect(readFileSync(join(out, 'a/one.yaml'), 'utf8')).toContain(`${text.length}\n`);
+      expect(readdirSync(join(out, '..')).sort()).toEqual(['out']);
+    }
+  });
+
+  it('never renames a link at `out.fleet-old` into place as the output folder, nor writes through it', () => {
+    const out = outDir();
+    const elsewhere = join(out, '../elsewhere');
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, 'theirs.txt'), 'theirs\n');
+    symlinkSync(elsewhere, `${out}.fleet-old`);
+    const result = writeTree(out, tree({ 'a/one.yaml': '1\n' }));
+    expect(result.warnings?.map((w) => w.code)).toEqual(['emit_leftover_not_fleets']);
+    expect(lstatSync(out).isDirectory()).toBe(true);
+    expect(readdirSync(out).sort()).toEqual(['a', LOCK_FILE]);
+    expect(readdirSync(elsewhere)).toEqual(['theirs.txt']);
+    expect(lstatSync(`${out}.fleet-old`).isSymbolicLink()).toBe(true);
+  });
+
+  it('stages under a name of its own run (out.fleet-staging-<pid>) and leaves the folders of a live pid alone', () => {
+    const out = outDir();
+    writeTree(out, tree({ 'a/one.yaml': '1\n' }));
+    // pid 1 is always running: another process's staging, not this run's to discard.
+    mkdirSync(`${out}.fleet-staging-1`);
+    writeTree(out, tree({ 'a/one.yaml': '2\n' }));
+    expect(readdirSync(join(out, '..')).sort()).toEqual(['out', 'out.fleet-staging-1']);
+    expect(leftoversOf(out).map((l) => [l.kind, l.pid])).toEqual([['staging', 1]]);
+  });
+});
+
+describe('paths in the way', () => {
+  it('refuses an output folder that is a file or a link, before anything is written', () => {
+    const out = outDir();
+    writeFileSync(out, 'a file\n');
+    expect(() => writeTree(out, tree({ 'a/one.yaml': '1\n' }))).toThrow(OutputFolderError);
+    expect(readFileSync(out, 'utf8')).toBe('a file\n');
+    rmSync(out);
+    symlinkSync(join(out, '../nowhere'), out);
+    expect(() => writeTree(out, tree({ 'a/one.yaml': '1\n' }))).toThrow(/a symbolic link to nothing/);
+    expect(readdirSync(join(out, '..')).sort()).toEqual(['out']);
+  });
+
+  it('reports a file or a link where a folder goes, and a folder where a file goes, writing nothing', () => {
+    const out = outDir();
+    const files = tree({ 'a/x/one.yaml': '1\n', 'b/two.yaml': '2\n', 'c/three.yaml': '3\n' });
+    writeTree(out, files);
+    rmSync(join(out, 'a'), { recursive: true });
+    writeFileSync(join(out, 'a'), 'a file where a cluster folder goes\n');
+    const elsewhere = join(out, '../elsewhere');
+    mkdirSync(elsewhere);
+    rmSync(join(out, 'b'), { recursive: true });
+    symlinkSync(elsewhere, join(out, 'b'));
+    rmSync(join(out, 'c/three.yaml'));
+    mkdirSync(join(out, 'c/three.yaml/mine'), { recursive: true });
+    writeFileSync(join(out, 'c/three.yaml/mine/notes.md'), 'mine\n');
+
+    const result = writeTree(out, files);
+    expect(result.clashes).toEqual(['a', 'b', 'c/three.yaml']);
+    expect(readFileSync(join(out, 'a'), 'utf8')).toBe('a file where a cluster folder goes\n');
+    expect(readdirSync(elsewhere)).toEqual([]);
+    expect(readFileSync(join(out, 'c/three.yaml/mine/notes.md'), 'utf8')).toBe('mine\n');
+    expect(compareTree(out, files).clashes).toEqual(['a', 'b', 'c/three.yaml']);
+    expect(readdirSync(join(out, '..')).sort()).toEqual(['elsewhere', 'out']);
+  });
+});
+
+describe('what the user owns in a staged folder', () => {
+  it('keeps folder modes and empty folders when a cluster folder is staged again', () => {
+    const out = outDir();
+    writeTree(out, tree({ 'a/x/one.yaml': '1\n', 'a/y/two.yaml': '2\n' }));
+    chmodSync(join(out, 'a'), 0o700);
+    chmodSync(join(out, 'a/x'), 0o750);
+    mkdirSync(join(out, 'a/mine/empty'), { recursive: true });
+    writeTree(out, tree({ 'a/x/one.yaml': 'changed\n' })); // `a` is staged again; a/y only held a stale file
+    expect(lstatSync(join(out, 'a')).mode & 0o777).toBe(0o700);
+    expect(lstatSync(join(out, 'a/x')).mode & 0o777).toBe(0o750);
+    expect(lstatSync(join(out, 'a/mine/empty')).isDirectory()).toBe(true);
+    expect(readdirSync(join(out, 'a')).sort()).toEqual(['mine', 'x']);
+  });
+
+  it('deletes a file it no longer renders only if it carries fleet\'s header and the bytes the lock records', () => {
+    const out = outDir();
+    writeTree(out, tree({ 'a/one.yaml': '1\n', 'a/two.yaml': '2\n', 'a/three.yaml': '3\n' }));
+    // A lock edited by hand to list a hand-written file; a generated file edited by hand.
+    writeFileSync(join(out, 'a/notes.md'), 'mine\n');
+    writeFileSync(join(out, 'a/two.yaml'), `${GENERATED_MARK}. DO NOT EDIT.\n2, edited\n`);
+    const lock = JSON.parse(readFileSync(join(out, LOCK_FILE), 'utf8'));
+    lock.files['a/notes.md'] = sha('mine\n');
+    writeFileSync(join(out, LOCK_FILE), JSON.stringify(lock));
+
+    const result = writeTree(out, tree({ 'a/one.yaml': '1\n' }));
+    expect(result.stale).toEqual(['a/three.yaml']);
+    expect(readdirSync(join(out, 'a')).sort()).toEqual(['notes.md', 'one.yaml', 'two.yaml']);
+    expect(readFileSync(join(out, 'a/notes.md'), 'utf8')).toBe('mine\n');
+  });
+
+  it('never overwrites a file without fleet\'s header, even one the lock lists', () => {
+    const out = outDir();
+    writeTree(out, tree({ 'a/one.yaml': '1\n' }));
+    writeFileSync(join(out, 'a/one.yaml'), 'hand-written\n');
+    expect(writeTree(out, tree({ 'a/one.yaml': '2\n' })).conflicts).toEqual(['a/one.yaml']);
+    expect(readFileSync(join(out, 'a/one.yaml'), 'utf8')).toBe('hand-written\n');
+  });
 });

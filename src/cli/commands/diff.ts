@@ -5,6 +5,7 @@ import { readBase } from '../diff-base.js';
 import { withHelp } from '../help.js';
 import { EXIT, type Io } from '../io.js';
 import { compileSpec } from '../load-spec.js';
+import { IGNORE_LOCK_HELP } from '../lock-check.js';
 import { outDirFor } from '../output-location.js';
 import { Reporter } from '../reporter.js';
 import { VERSION } from '../version.js';
@@ -15,6 +16,7 @@ interface DiffOptions {
   out?: string;
   maxLength: number;
   quiet?: boolean;
+  ignoreLock?: boolean;
 }
 
 /**
@@ -31,10 +33,11 @@ export function diffCommand(io: Io, setExit: (code: number) => void): Command {
     .option('-o, --out <dir>', "the committed output folder (default: out/ beside the spec): checked against the spec; its lock, when it is this fleet's, holds the previous placement")
     .option('--max-length <chars>', `markdown: shorten the report to at most this many characters, saying what was cut (0: no limit)`, parseLength, COMMENT_BUDGET)
     .option('-q, --quiet', 'print no warnings or notes (the report itself is printed)')
+    .option('--ignore-lock', IGNORE_LOCK_HELP)
     .action((spec: string, options: DiffOptions) => {
       const out = outDirFor(spec, options.out);
       const reporter = new Reporter(io, { quiet: options.quiet });
-      const head = compileSpec(spec, io, { outDir: out, reporter });
+      const head = compileSpec(spec, io, { outDir: out, reporter, ignoreLock: options.ignoreLock });
       if (typeof head === 'number') return setExit(EXIT.usage);
       const tree = head.tree!;
       const stale = compareTree(out, outputOfCompiled(tree));

@@ -4,6 +4,7 @@ import { formatExplanation } from '../../report/explain.js';
 import { COMMON_EXIT_CODES, OUT_OPTION_HELP, QUIET_OPTION_HELP, withHelp } from '../help.js';
 import { EXIT, type Io } from '../io.js';
 import { compileSpec } from '../load-spec.js';
+import { IGNORE_LOCK_HELP } from '../lock-check.js';
 import { outDirFor } from '../output-location.js';
 import { Reporter } from '../reporter.js';
 
@@ -14,8 +15,9 @@ export function explainCommand(io: Io, setExit: (code: number) => void): Command
     .argument('[spec]', 'spec file or folder', 'policies')
     .option('-o, --out <dir>', OUT_OPTION_HELP)
     .option('-q, --quiet', QUIET_OPTION_HELP)
-    .action((appName: string, spec: string, options: { out?: string; quiet?: boolean }) => {
-      const result = compileSpec(spec, io, { renderOutput: false, outDir: outDirFor(spec, options.out), reporter: new Reporter(io, { quiet: options.quiet }) });
+    .option('--ignore-lock', IGNORE_LOCK_HELP)
+    .action((appName: string, spec: string, options: { out?: string; quiet?: boolean; ignoreLock?: boolean }) => {
+      const result = compileSpec(spec, io, { renderOutput: false, outDir: outDirFor(spec, options.out), reporter: new Reporter(io, { quiet: options.quiet }), ignoreLock: options.ignoreLock });
       if (typeof result === 'number') return setExit(result);
       const apps = result.fleet!.apps;
       const named = apps.filter((a) => a.id === appName || a.name === appName);

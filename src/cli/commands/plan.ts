@@ -3,6 +3,7 @@ import { formatPlan, type PlanFormat } from '../../report/plan.js';
 import { COMMON_EXIT_CODES, OUT_OPTION_HELP, QUIET_OPTION_HELP, withHelp } from '../help.js';
 import { EXIT, type Io } from '../io.js';
 import { compileSpec } from '../load-spec.js';
+import { IGNORE_LOCK_HELP } from '../lock-check.js';
 import { outDirFor } from '../output-location.js';
 import { Reporter } from '../reporter.js';
 
@@ -13,8 +14,9 @@ export function planCommand(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
     .option('-o, --out <dir>', OUT_OPTION_HELP)
     .option('-q, --quiet', QUIET_OPTION_HELP)
-    .action((spec: string, options: { format: PlanFormat; out?: string; quiet?: boolean }) => {
-      const result = compileSpec(spec, io, { renderOutput: false, outDir: outDirFor(spec, options.out), reporter: new Reporter(io, { quiet: options.quiet }) });
+    .option('--ignore-lock', IGNORE_LOCK_HELP)
+    .action((spec: string, options: { format: PlanFormat; out?: string; quiet?: boolean; ignoreLock?: boolean }) => {
+      const result = compileSpec(spec, io, { renderOutput: false, outDir: outDirFor(spec, options.out), reporter: new Reporter(io, { quiet: options.quiet }), ignoreLock: options.ignoreLock });
       if (typeof result === 'number') return setExit(result);
       io.out(
         formatPlan(

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { COMMON_EXIT_CODES, OUT_OPTION_HELP, QUIET_OPTION_HELP, withHelp } from '../help.js';
 import { EXIT, type Io } from '../io.js';
 import { compileSpec } from '../load-spec.js';
+import { IGNORE_LOCK_HELP } from '../lock-check.js';
 import { outDirFor } from '../output-location.js';
 import { Reporter } from '../reporter.js';
 import type { DiagnosticsFormat } from '../style.js';
@@ -13,10 +14,11 @@ export function validateCommand(io: Io, setExit: (code: number) => void): Comman
     .option('-o, --out <dir>', OUT_OPTION_HELP)
     .addOption(new Option('--format <format>', 'diagnostics as text, JSON (on stdout) or GitHub Actions annotations').choices(['text', 'json', 'github']).default('text'))
     .option('-q, --quiet', QUIET_OPTION_HELP)
-    .action((spec: string, options: { out?: string; format: DiagnosticsFormat; quiet?: boolean }) => {
+    .option('--ignore-lock', IGNORE_LOCK_HELP)
+    .action((spec: string, options: { out?: string; format: DiagnosticsFormat; quiet?: boolean; ignoreLock?: boolean }) => {
       const reporter = new Reporter(io, { format: options.format, quiet: options.quiet });
       try {
-        const result = compileSpec(spec, io, { renderOutput: false, outDir: outDirFor(spec, options.out), reporter });
+        const result = compileSpec(spec, io, { renderOutput: false, outDir: outDirFor(spec, options.out), reporter, ignoreLock: options.ignoreLock });
         if (typeof result === 'number') return setExit(result);
         reporter.result(`fleet: ${spec} is valid (${result.fleet!.clusters.length} clusters, ${result.fleet!.apps.length} apps)\n`);
         setExit(EXIT.ok);

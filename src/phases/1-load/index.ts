@@ -3,7 +3,7 @@ import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
 import { LIMITS } from './limits.js';
 import { readBlockYaml } from './block-yaml.js';
 import { findExcessiveNesting } from './prescan.js';
-import { duplicateKeys, toJsFindingAlias, unknownTag } from './yaml-problems.js';
+import { keyProblems, toJsFindingAlias, unknownTag } from './yaml-problems.js';
 import { SourceMap, spanOfNode, spanOfRange, type SourceDocument } from './source-map.js';
 
 export { SourceMap, type SourceDocument, type PathSegment } from './source-map.js';
@@ -122,13 +122,12 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
         diagnostics.error('yaml_unknown_tag', message, span, [help]);
       } else diagnostics.error('yaml_syntax', firstLine(problem.message), span);
     }
-    const duplicates = duplicateKeys(doc);
-    for (const duplicate of duplicates) {
-      diagnostics.error(duplicate.code, duplicate.message, spanOfRange(source, ...duplicate.at), ['keep one of them'], [
-        { span: spanOfRange(source, ...duplicate.first), label: 'first given here' },
-      ]);
+    const keys = keyProblems(doc);
+    for (const key of keys) {
+      const first = key.first && [{ span: spanOfRange(source, ...key.first), label: 'first given here' }];
+      diagnostics.error(key.code, key.message, spanOfRange(source, ...key.at), [key.help], first);
     }
-    if (problems.length > 0 || duplicates.length > 0) {
+    if (problems.length > 0 || keys.length > 0) {
       sawProblem = true;
       continue;
     }

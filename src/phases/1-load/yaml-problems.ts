@@ -1,27 +1,40 @@
-import { isScalar, visit, type Alias, type Document, type Node, type Pair } from 'yaml';
+import { isCollection, isScalar, visit, type Alias, type Document, type Node, type Pair } from 'yaml';
 
 /** A problem found in a parsed `yaml` document, by character offsets into its file. */
 export interface YamlProblem {
-  readonly code: 'yaml_duplicate_key';
+  readonly code: 'yaml_duplicate_key' | 'yaml_collection_key';
   readonly message: string;
+  readonly help: string;
   readonly at: readonly [number, number];
-  /** Where the key was first given. */
-  readonly first: readonly [number, number];
+  /** Where a duplicate key was first given. */
+  readonly first?: readonly [number, number];
 }
 
 /**
- * Keys given twice in one mapping, in linear time. `yaml`'s own check (`uniqueKeys: true`) compares
- * each key with every earlier one of its mapping: 50,000 keys took 14 s and 100,000 keys 68 s. This
- * keeps a Set per mapping, with yaml's notion of equal keys (util-map-includes.js: scalar keys with
- * `===` values; collection and alias keys are never equal to another key).
+ * Problems with the keys of every mapping, in linear time:
+ *
+ * - Keys given twice. `yaml`'s own check (`uniqueKeys: true`) compares each key with every earlier
+ *   one of its mapping: 50,000 keys took 14 s and 100,000 keys 68 s. This keeps a Set per mapping,
+ *   with yaml's notion of equal keys (util-map-includes.js: scalar keys with `===` values;
+ *   collection and alias keys are never equal to another key).
+ * - Keys that are lists or mappings (`? [a, b]: x`): no field of a spec has one, and `yaml` turns
+ *   each into a string when converting, which for nested ones (`? ? ? ... x`) took 12 s for 256 levels.
  */
-export function duplicateKeys(doc: Document): YamlProblem[] {
+export function keyProblems(doc: Document): YamlProblem[] {
   const problems: YamlProblem[] = [];
+  // Collection keys already reported: what is inside them is not reported again (`? ? ? x` is one error).
+  const collectionKeys = new Set<unknown>();
   visit(doc, {
-    Map(_key, map) {
+    Map(_key, map, path) {
+      if (collectionKeys.has(map) || path.some((ancestor) => collectionKeys.has(ancestor))) return;
       const seen = new Map<unknown, Pair>();
       for (const pair of map.items) {
         const key = pair.key;
+        if (isCollection(key)) {
+          problems.push({ code: 'yaml_collection_key', message: 'a mapping key must be a plain value, not a list or a mapping', help: 'write the key as a name: `key: value`', at: rangeOf(key) });
+          collectionKeys.add(key);
+          continue;
+        }
         if (!isScalar(key) || Number.isNaN(key.value)) continue; // NaN !== NaN: never a duplicate for yaml either
         const first = seen.get(key.value);
         if (first === undefined) {
@@ -31,6 +44,7 @@ export function duplicateKeys(doc: Document): YamlProblem[] {
         problems.push({
           code: 'yaml_duplicate_key',
           message: `duplicate key \`${String(key.value)}\`: a mapping may name each key once`,
+          help: 'keep one of them',
           at: rangeOf(key),
           first: rangeOf(first.key as Node),
         });

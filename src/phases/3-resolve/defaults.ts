@@ -57,6 +57,17 @@ export const DEFAULTS = {
    * mTLS anyway (docs/traffic.md, "mTLS and authorization").
    */
   mtls: 'STRICT' as const,
+  /**
+   * `mesh.provider`: Istio. fleet's traffic features (routing, splits, failover, mTLS identities)
+   * are Istio's; `none` is for clusters that run no mesh, such as KubeFed-style plain fleets.
+   */
+  meshProvider: 'istio' as const,
+  /**
+   * `platform.networkPolicy`: Calico, whose tiers keep the platform baseline (DNS, istiod) ahead of
+   * every app policy. `kubernetes` renders `networking.k8s.io/v1` NetworkPolicies from the same
+   * traffic graph, for clusters without Calico's API.
+   */
+  networkPolicy: 'calico' as const,
   /** The mesh's SPIFFE trust domain, in AuthorizationPolicy principals; one for the whole multi-cluster mesh. */
   trustDomain: 'cluster.local',
   /**

@@ -19,7 +19,9 @@ const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1
  * Input order never matters: clusters and apps come out sorted.
  */
 export function resolve(spec: FleetSpec, sourceMap: SourceMap, diagnostics: DiagnosticBag): ResolvedFleet {
-  const clusters = spec.clusters.map(resolveCluster).sort(byName);
+  const mesh = resolveMesh(spec.mesh);
+  const platform = resolvePlatform(spec.platform);
+  const clusters = spec.clusters.map((c) => resolveCluster(c, mesh, platform)).sort(byName);
   const rules = [...spec.placement].sort(byPrecedence);
   const apps: App[] = [];
   for (const appSpec of spec.apps) {
@@ -45,11 +47,11 @@ export function resolve(spec: FleetSpec, sourceMap: SourceMap, diagnostics: Diag
     apps.push({ ...partial, placement: winner, shadowedRules: matching.slice(1).map((r) => r.name) });
   }
   apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { name: spec.metadata.name, clusters, apps, overrides: spec.overrides, gateways: spec.gateways, traffic: spec.traffic, flux: spec.flux && resolveFlux(spec.flux), mesh: resolveMesh(spec.mesh), platform: resolvePlatform(spec.platform) };
+  return { name: spec.metadata.name, clusters, apps, overrides: spec.overrides, gateways: spec.gateways, traffic: spec.traffic, flux: spec.flux && resolveFlux(spec.flux), mesh, platform };
 }
 
 function resolveMesh(spec: MeshSpec | undefined): MeshSettings {
-  return { mtls: spec?.mtls ?? DEFAULTS.mtls, revision: spec?.revision, spec };
+  return { mtls: spec?.mtls ?? DEFAULTS.mtls, revision: spec?.revision, provider: spec?.provider ?? DEFAULTS.meshProvider, spec };
 }
 
 function resolvePlatform(spec: PlatformSpec | undefined): PlatformSettings {
@@ -59,6 +61,7 @@ function resolvePlatform(spec: PlatformSpec | undefined): PlatformSettings {
     dns: { mode: spec?.dns?.mode ?? defaults.dns.mode, nodeLocalAddresses: spec?.dns?.nodeLocalAddresses ?? defaults.dns.nodeLocalAddresses },
     monitoring: { namespaces: monitoring?.namespaces ?? defaults.monitoring.namespaces, podLabels: monitoring?.podLabels ?? defaults.monitoring.podLabels, ports: monitoring?.ports ?? defaults.monitoring.ports },
     telemetry: [...(spec?.telemetry ?? [])].sort(byName),
+    networkPolicy: spec?.networkPolicy ?? DEFAULTS.networkPolicy,
     spec,
   };
 }
@@ -88,7 +91,7 @@ function equalPrecedence(a: PlacementRuleSpec, b: PlacementRuleSpec): boolean {
   return (a.priority ?? DEFAULTS.priority) === (b.priority ?? DEFAULTS.priority) && specificity(a.apps) === specificity(b.apps);
 }
 
-function resolveCluster(spec: ClusterSpec): Cluster {
+function resolveCluster(spec: ClusterSpec, mesh: MeshSettings, platform: PlatformSettings): Cluster {
   const capacity = spec.capacity ?? {};
   return {
     name: spec.name,
@@ -105,6 +108,8 @@ function resolveCluster(spec: ClusterSpec): Cluster {
       memory: capacity.memory === undefined ? undefined : parseQuantity(capacity.memory),
       pods: capacity.pods,
     },
+    mesh: spec.mesh ?? mesh.provider,
+    networkPolicy: spec.networkPolicy ?? platform.networkPolicy,
     spec,
   };
 }
@@ -128,6 +133,7 @@ function resolveApp(spec: AppSpec): Omit<App, 'placement' | 'shadowedRules'> {
     versions: (spec.versions ?? []).map((v) => ({ name: v.name, image: v.image ?? image, env: envEntries(v.env), replicas: v.replicas })),
     stateful: spec.stateful ?? false,
     allowMoveFrom: spec.allowMoveFrom ?? [],
+    manifests: [],
     workload: resolveWorkload(spec),
     spec,
   };

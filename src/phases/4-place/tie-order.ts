@@ -20,7 +20,7 @@ export type TieOrder = (name: string) => number;
 
 /** The tie order of the app with id `appKey` (`namespace/name`): lower ranks first. */
 export function tieOrderOf(appKey: string): TieOrder {
-  return (name) => fmix32(fnv1(`${name}${appKey}`));
+  return (name) => fmix32(fnv1Continue(fnv1Continue(OFFSET_BASIS, name), appKey));
 }
 
 /** Compares two names by a tie order, then by name (code units), so the order is total. */
@@ -33,9 +33,25 @@ const PRIME = 0x01000193;
 
 /** FNV-1, 32 bits, of the UTF-8 bytes of `text` (Go's hash/fnv New32, as KubeFed uses it). */
 export function fnv1(text: string): number {
-  let hash = OFFSET_BASIS;
-  for (const byte of utf8(text)) hash = (Math.imul(hash, PRIME) ^ byte) >>> 0;
-  return hash;
+  return fnv1Continue(OFFSET_BASIS, text);
+}
+
+/** FNV-1 from `hash` on over the UTF-8 bytes of `text`: continuing with `b` after `a` hashes `a` + `b`. */
+function fnv1Continue(hash: number, text: string): number {
+  let h = hash;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // Names are DNS labels, so ASCII, whose code units are their UTF-8 bytes; anything else is encoded.
+    if (unit > 0x7f) return fnv1Bytes(h, new TextEncoder().encode(text.slice(i)));
+    h = (Math.imul(h, PRIME) ^ unit) >>> 0;
+  }
+  return h;
+}
+
+function fnv1Bytes(hash: number, bytes: Uint8Array): number {
+  let h = hash;
+  for (const byte of bytes) h = (Math.imul(h, PRIME) ^ byte) >>> 0;
+  return h;
 }
 
 /** MurmurHash3's 32-bit finalizer: every input bit flips each output bit with probability about ½. */
@@ -47,10 +63,4 @@ export function fmix32(value: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
-}
-
-/** Names are DNS labels, so ASCII: their code units are their UTF-8 bytes; anything else is encoded. */
-function utf8(text: string): Iterable<number> {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return new TextEncoder().encode(text);
-  return Array.from(text, (ch) => ch.charCodeAt(0));
 }

@@ -1,7 +1,7 @@
 import type { App, Cluster } from '../../model/fleet.js';
 import { deploymentName } from '../../model/names.js';
-import type { AutoscalingPlan, ClusterWorkload, DeploymentPlan, DisruptionBudgetPlan } from '../../model/plan.js';
-import type { OverrideSpec, TrafficRuleSpec } from '../../model/spec.js';
+import type { AutoscalingPlan, ClusterWorkload, DeploymentPlan, DisruptionBudgetPlan, PatchPlan } from '../../model/plan.js';
+import type { OverrideSpec, PatchSpec, TrafficRuleSpec } from '../../model/spec.js';
 import { affinityMismatch, appMatches } from '../3-resolve/selectors.js';
 import { DEFAULTS } from '../3-resolve/defaults.js';
 import { autoscalersOf, decideAutoscaling } from './autoscaling.js';
@@ -62,6 +62,7 @@ export function decideWorkloads(
       deployments: planned.get(name)!,
       ...(budgets.has(name) ? { disruptionBudget: budgets.get(name)! } : {}),
       ...(autoscaling.has(name) ? { autoscaling: autoscaling.get(name)! } : {}),
+      ...(w.patches.length ? { patches: w.patches } : {}),
     });
   }
   return { workloads, replicasFrom };
@@ -89,6 +90,8 @@ interface Overridden {
   readonly labels: Record<string, string>;
   readonly annotations: Record<string, string>;
   readonly applied: readonly string[];
+  /** The overrides' JSON patches, in the order they apply. */
+  readonly patches: readonly PatchPlan[];
 }
 
 /**
@@ -104,9 +107,11 @@ export function applyOverrides(app: App, cluster: Cluster, placedReplicas: numbe
   const labels = { ...app.labels };
   const annotations = { ...app.annotations };
   const applied: string[] = [];
+  const patches: PatchPlan[] = [];
   for (const override of overrides) {
     if (!appMatches(app, override.apps) || affinityMismatch(cluster, override.clusters) !== undefined) continue;
     applied.push(override.name);
+    (override.patches ?? []).forEach((patch, index) => patches.push({ override: override.name, index, summary: patchSummary(patch) }));
     if (override.image) rewrites.push(override.image);
     for (const [key, value] of Object.entries(override.env ?? {})) env.set(key, String(value));
     Object.assign(labels, override.labels);
@@ -118,7 +123,14 @@ export function applyOverrides(app: App, cluster: Cluster, placedReplicas: numbe
   }
   const image = (original: string) =>
     rewrites.reduce((current, change) => rewriteImage(current, original === app.image ? change : { registry: change.registry }), original);
-  return { replicas, replicasFrom, image, env: [...env], labels, annotations, applied };
+  return { replicas, replicasFrom, image, env: [...env], labels, annotations, applied, patches };
+}
+
+/** `replace /spec/type on Service nginx`, `add /metadata/annotations/x on every Deployment`. */
+export function patchSummary(patch: PatchSpec): string {
+  const { kind, name, apiVersion } = patch.target;
+  const target = `${name === undefined ? 'every ' : ''}${apiVersion ? `${apiVersion} ` : ''}${kind}${name === undefined ? '' : ` ${name}`}`;
+  return `${patch.op} ${patch.path}${patch.from !== undefined ? ` from ${patch.from}` : ''} on ${target}`;
 }
 
 /** The app's variables, then each later list's over them (a variable keeps its first position). */

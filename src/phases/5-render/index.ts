@@ -16,6 +16,7 @@ import { renderPeerAuthentication } from './istio/peer-authentication.js';
 import { renderGatewayVirtualService, renderMeshVirtualService } from './istio/virtual-service.js';
 import { appLabels, fleetLabels } from './labels.js';
 import { renderNamespace } from './namespace.js';
+import { renderKubernetesPolicies } from './network-policy/kubernetes.js';
 import { networkOf, Topology, type ClusterContents } from './topology.js';
 import { renderDeployments, renderService, renderServiceAccount } from './workload.js';
 import { renderAutoscalers } from './workloads/autoscaler.js';
@@ -74,6 +75,8 @@ export function* renderClusters(
   };
 
   const shared = new SharedObjects(shareAcrossClusters);
+  // Outside the mesh the default scrape ports (the sidecar's) name nothing: only ports the spec writes are opened there.
+  const platformOutsideMesh = fleet.platform.spec?.monitoring?.ports ? fleet.platform : { ...fleet.platform, monitoring: { ...fleet.platform.monitoring, ports: [] } };
   const labelsOfFleet = fleetLabels(fleet.name);
   const orderKeys = new WeakMap<KubeObject, string>();
   for (const cluster of fleet.clusters) {
@@ -88,9 +91,11 @@ export function* renderClusters(
     // PeerAuthentication (mesh.mtls).
     const namespaces = new Map<string, App>();
     for (const app of present) if (!namespaces.has(app.namespace)) namespaces.set(app.namespace, app);
+    // A cluster outside the mesh (`mesh: none`) gets no Istio object and no injection label: plain Kubernetes.
+    const istio = cluster.mesh === 'istio';
     for (const [namespace, app] of namespaces) {
-      share(renderNamespace, namespace, cluster.network, fleet.mesh.revision, byValue(appSource(app, 'namespace')));
-      share(renderPeerAuthentication, namespace, fleet.mesh.mtls, labelsOfFleet, byValue(meshSource ?? appSource(app, 'namespace')));
+      share(renderNamespace, namespace, istio ? byValue({ network: cluster.network, revision: fleet.mesh.revision }) : undefined, byValue(appSource(app, 'namespace')));
+      if (istio) share(renderPeerAuthentication, namespace, fleet.mesh.mtls, labelsOfFleet, byValue(meshSource ?? appSource(app, 'namespace')));
     }
 
     // R2: workloads where placed, as placement decided them. R3: the Service wherever the app runs
@@ -109,26 +114,38 @@ export function* renderClusters(
 
     // R4, R5: client-side Istio config where the callers run. R6: ingress where the gateway runs. R7: authorization where the destination runs.
     // R5: the DestinationRule wherever a called app runs or is called from.
-    for (const app of present) {
-      if (topology.callersOf(app.id).length === 0) continue;
-      share(renderDestinationRule, app, graph.policies.get(app.id)!, topology.placed(app.id), labelsOf(app), byValue(rulesSource(topology.callersOf(app.id))));
-    }
-    for (const app of contents.meshDestinations) {
-      share(renderMeshVirtualService, app, topology.meshCallersOf(app.id), topology.apps, labelsOf(app), byValue(rulesSource(topology.meshCallersOf(app.id))));
-    }
-    for (const gateway of contents.gateways) {
-      const edges = topology.ingressThrough(gateway.name);
-      share(renderGateway, gateway, labelsOfFleet, byValue({ file: fileOf(gateway.spec), entry: `gateways.${gateway.name}` }));
-      share(renderGatewayVirtualService, gateway, edges[0], topology.apps.get(edges[0].to)!, labelsOfFleet, byValue(rulesSource(edges)));
-    }
-    for (const app of contents.placed) {
-      if (topology.callersOf(app.id).length > 0) share(renderAuthorizationPolicy, app, topology, labelsOf(app), byValue(rulesSource(topology.callersOf(app.id))));
-      // Ports no rule lets anyone call: closed at L7 too, not only by Calico's default deny at L4.
-      else if (app.ports.length > 0) share(renderAllowNothingPolicy, app, labelsOf(app), byValue(appSource(app, 'ports')));
+    // R4–R7 only where Istio runs.
+    if (istio) {
+      for (const app of present) {
+        if (topology.callersOf(app.id).length === 0) continue;
+        share(renderDestinationRule, app, graph.policies.get(app.id)!, topology.placed(app.id), labelsOf(app), byValue(rulesSource(topology.callersOf(app.id))));
+      }
+      for (const app of contents.meshDestinations) {
+        share(renderMeshVirtualService, app, topology.meshCallersOf(app.id), topology.apps, labelsOf(app), byValue(rulesSource(topology.meshCallersOf(app.id))));
+      }
+      for (const gateway of contents.gateways) {
+        const edges = topology.ingressThrough(gateway.name);
+        share(renderGateway, gateway, labelsOfFleet, byValue({ file: fileOf(gateway.spec), entry: `gateways.${gateway.name}` }));
+        share(renderGatewayVirtualService, gateway, edges[0], topology.apps.get(edges[0].to)!, labelsOfFleet, byValue(rulesSource(edges)));
+      }
+      for (const app of contents.placed) {
+        if (topology.callersOf(app.id).length > 0) share(renderAuthorizationPolicy, app, topology, labelsOf(app), byValue(rulesSource(topology.callersOf(app.id))));
+        // Ports no rule lets anyone call: closed at L7 too, not only by Calico's default deny at L4.
+        else if (app.ports.length > 0) share(renderAllowNothingPolicy, app, labelsOf(app), byValue(appSource(app, 'ports')));
+      }
     }
 
+    // R8–R11 with `networkPolicy: kubernetes`: the same allow-lists as networking.k8s.io/v1 NetworkPolicies.
+    if (cluster.networkPolicy === 'kubernetes') {
+      renderKubernetesPolicies(own.scope, cluster, [...namespaces.keys()], contents.placed, topology, istio ? fleet.platform : platformOutsideMesh, labelsOf, labelsOfFleet, clusterSource(cluster), rulesSource);
+      own.flush();
+    }
+    if (cluster.networkPolicy !== 'calico') {
+      yield { cluster: cluster.name, manifests: inApplyOrder([...own.manifests(), ...sharedHere], orderKeys) };
+      continue;
+    }
     // R8–R11: Calico default deny and platform baseline, then each app's allow-lists, then the network sets they name.
-    renderCalicoBaseline(own.scope, cluster, multiNetwork, fleet.platform, fleetLabels(fleet.name), clusterSource(cluster));
+    renderCalicoBaseline(own.scope, cluster, multiNetwork && istio, istio ? fleet.platform : platformOutsideMesh, fleetLabels(fleet.name), clusterSource(cluster));
     const needed: NetworkSetsNeeded = { pods: new Set(), eastWestNetworks: new Set() };
     for (const app of contents.placed) {
       const into = topology.callersOf(app.id);

@@ -25,6 +25,9 @@ export class Topology {
   private readonly byNetwork = new WeakMap<readonly string[], ReadonlyMap<string, readonly string[]>>();
   private readonly asSet = new WeakMap<readonly string[], ReadonlySet<string>>();
   private readonly contents = new Map<string, ClusterContents>();
+  /** Clusters outside the mesh (`mesh: none`); empty in an all-Istio fleet. */
+  private readonly outsideMesh: ReadonlySet<string>;
+  private readonly meshOnly = new WeakMap<readonly string[], readonly string[]>();
 
   constructor(
     fleet: ResolvedFleet,
@@ -32,6 +35,7 @@ export class Topology {
     readonly graph: TrafficGraph,
   ) {
     this.clusters = new Map(fleet.clusters.map((c) => [c.name, c]));
+    this.outsideMesh = new Set(fleet.clusters.filter((c) => c.mesh === 'none').map((c) => c.name));
     this.apps = new Map(fleet.apps.map((a) => [a.id, a]));
     this.gateways = new Map(graph.gateways.map((g) => [g.name, g]));
     for (const placement of plan.apps) {
@@ -128,7 +132,8 @@ export class Topology {
    * caller goes through this network's east-west gateways, from the local gateway or, by pod IP,
    * from the other clusters on this network that run one (they forward to pods here).
    */
-  inbound(here: string, callers: readonly string[]): Inbound {
+  inbound(here: string, allCallers: readonly string[]): Inbound {
+    const callers = this.reachableFrom(here, allCallers);
     const network = this.network(here);
     const pods = new Set<string>();
     let throughGateway = false;
@@ -150,7 +155,8 @@ export class Topology {
    * and a pod on a network with east-west gateways through those gateways. Every destination is
    * reached one way or the other: a network without an east-west gateway is flat to Istio.
    */
-  outbound(here: string, destinations: readonly string[]): Outbound {
+  outbound(here: string, allDestinations: readonly string[]): Outbound {
+    const destinations = this.reachableFrom(here, allDestinations);
     const network = this.network(here);
     const pods: string[] = [];
     const networks: string[] = [];
@@ -159,6 +165,27 @@ export class Topology {
       if (this.reachesThroughGateway(network, to)) networks.push(to);
     }
     return { local: this.contains(destinations, here), pods: pods.sort(), networks: networks.sort() };
+  }
+
+  /** Whether `cluster` runs Istio (`mesh`, else `mesh.provider`). */
+  inMesh(cluster: string): boolean {
+    return !this.outsideMesh.has(cluster);
+  }
+
+  /**
+   * Of `clusters`, those whose pods a pod in `here` talks to (and hears from) for a traffic rule.
+   * Across clusters only Istio connects pods: its control plane discovers the endpoints of every
+   * cluster of the mesh, where a plain Kubernetes Service has only its own cluster's. So a cluster
+   * outside the mesh reaches only itself, and a mesh cluster only mesh clusters: istiod has no
+   * endpoints of a cluster it was not given (docs/traffic.md, "Clusters without a mesh"). The
+   * same list, not a copy, when every cluster is in the mesh.
+   */
+  reachableFrom(here: string, clusters: readonly string[]): readonly string[] {
+    if (this.outsideMesh.size === 0) return clusters;
+    if (this.outsideMesh.has(here)) return this.contains(clusters, here) ? [here] : [];
+    let inMesh = this.meshOnly.get(clusters);
+    if (!inMesh) this.meshOnly.set(clusters, (inMesh = clusters.filter((c) => !this.outsideMesh.has(c))));
+    return inMesh;
   }
 
   /**

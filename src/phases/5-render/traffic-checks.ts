@@ -58,7 +58,9 @@ export function checkTraffic(fleet: ResolvedFleet, topology: Topology, sourceMap
       }
     }
     checkVersions(destination, edges, there, topology, sourceMap, diagnostics);
+    checkMeshBoundary(destination, edges, there, topology, sourceMap, diagnostics);
   }
+  checkOutsideMesh(fleet, topology, sourceMap, diagnostics);
 
   for (const [name, reason] of podCIDRsNeeded) {
     const cluster = topology.clusters.get(name)!;
@@ -112,4 +114,64 @@ function checkVersions(app: App, edges: readonly TrafficEdge[], there: readonly 
 
 function rulesOf(edges: readonly TrafficEdge[]): TrafficRuleSpec[] {
   return [...new Map(edges.map((e) => [e.rule.name, e.rule])).values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/**
+ * Calls across the mesh's edge (clusters with `mesh: none`, docs/traffic.md "Clusters without a
+ * mesh"): a caller reaches only the destination pods Topology.reachableFrom allows, its own
+ * cluster's outside the mesh, the mesh's inside it. An edge that leaves a caller cluster with none
+ * is refused: the calls would fail (no endpoints; and an Istio caller's `ISTIO_MUTUAL` mTLS to a pod
+ * without a sidecar fails its handshake, as Istio's docs say of DestinationRules that force mTLS).
+ */
+function checkMeshBoundary(destination: App, edges: readonly TrafficEdge[], there: readonly string[], topology: Topology, sourceMap: SourceMap, diagnostics: DiagnosticBag): void {
+  for (const edge of edges) {
+    const stranded = topology.callerClusters(edge).filter((here) => topology.reachableFrom(here, there).length === 0);
+    if (stranded.length === 0) continue;
+    const caller = 'app' in edge.caller ? `\`${topology.apps.get(edge.caller.app)!.name}\`` : `gateway \`${edge.caller.ingress}\``;
+    const here = stranded[0];
+    const more = stranded.length > 1 ? ` (and in ${stranded.length - 1} more cluster(s): ${stranded.slice(1, 4).join(', ')}${stranded.length > 4 ? ', …' : ''})` : '';
+    const why = topology.inMesh(here)
+      ? `${here} is in the Istio mesh and \`${destination.name}\` runs only outside it (${there.join(', ')}): istiod has no endpoints of clusters outside the mesh, and mTLS to a pod without a sidecar fails`
+      : `${here} runs no mesh (\`mesh: none\`), where a Service has only its own cluster's endpoints, and \`${destination.name}\` does not run in ${here}`;
+    diagnostics.error('traffic_across_mesh_boundary', `${caller} in ${here}${more} cannot reach \`${destination.name}\` (rule \`${edge.rule.name}\`): ${why}`, sourceMap.valueSpan(edge.rule, 'to'), [
+      `run \`${destination.name}\` in ${here} too, or put the callers' and the destination's clusters on the same side of the mesh (\`mesh\` on each cluster, \`mesh.provider\` for the fleet)`,
+    ]);
+  }
+}
+
+/** Traffic-rule fields only Istio's sidecars carry out (a plain Service balances connections and nothing more). */
+const ISTIO_ONLY_FIELDS = ['split', 'match', 'retries', 'timeout', 'fault', 'mirror', 'failover', 'outlierDetection', 'connectionPool', 'tls', 'locality'] as const;
+
+/**
+ * What needs Istio where there is none: an ingress gateway (an Istio Gateway and its
+ * VirtualService) in a cluster outside the mesh, and a traffic rule's routing fields for a caller
+ * there, whose requests no sidecar would route, retry or split. Errors, located at the field:
+ * silently ignoring them would send traffic where the rule says it must not go.
+ */
+function checkOutsideMesh(fleet: ResolvedFleet, topology: Topology, sourceMap: SourceMap, diagnostics: DiagnosticBag): void {
+  if (fleet.clusters.every((c) => c.mesh === 'istio')) return;
+  for (const gateway of topology.graph.gateways) {
+    const outside = gateway.clusters.filter((c) => !topology.inMesh(c));
+    if (outside.length === 0) continue;
+    diagnostics.error('traffic_gateway_outside_mesh', `gateway \`${gateway.name}\` runs in ${outside.join(', ')}, which run${outside.length === 1 ? 's' : ''} no mesh (\`mesh: none\`); fleet's gateways are Istio ingress gateways`, sourceMap.valueSpan(gateway.spec, gateway.spec.clusters ? 'clusters' : 'name'), [
+      'select only clusters that run Istio in the gateway\'s `clusters`, or expose the app there with a patch (a Service of `type: LoadBalancer`) or a manifest (an Ingress)',
+    ]);
+  }
+  const outsideByRule = new Map<TrafficRuleSpec, Set<string>>();
+  for (const edge of topology.graph.edges) {
+    for (const cluster of topology.callerClusters(edge)) {
+      if (topology.inMesh(cluster)) continue;
+      if (!outsideByRule.has(edge.rule)) outsideByRule.set(edge.rule, new Set());
+      outsideByRule.get(edge.rule)!.add(cluster);
+    }
+  }
+  for (const rule of fleet.traffic) {
+    const written = ISTIO_ONLY_FIELDS.filter((field) => rule[field] !== undefined);
+    if (written.length === 0) continue;
+    const outside = [...(outsideByRule.get(rule) ?? [])].sort();
+    if (outside.length === 0) continue;
+    diagnostics.error('traffic_needs_mesh', `rule \`${rule.name}\` sets \`${written[0]}\`, which Istio's sidecars carry out, but its callers also run in ${outside.join(', ')}, outside the mesh (\`mesh: none\`), where nothing would`, sourceMap.keySpan(rule, written[0]), [
+      'keep routing fields on rules whose callers run in the mesh; split the rule, or place its callers in clusters that run Istio',
+    ]);
+  }
 }

@@ -12,7 +12,7 @@ import { codesAt, compileText, MINIMAL_SPEC } from '../../helpers/spec.js';
  * same (0) leaves exactly that.
  */
 function candidate(name: string, region: string, score: number, available: number, extra: Partial<Cluster> = {}): Candidate {
-  const cluster: Cluster = { name, region, podCIDRs: [], labels: {}, taints: [], capacity: {}, spec: { name }, ...extra };
+  const cluster: Cluster = { name, region, podCIDRs: [], labels: {}, taints: [], capacity: {}, mesh: 'istio', networkPolicy: 'calico', spec: { name }, ...extra };
   return { name, cluster, score, scoreNotes: [], weight: available, available, capacity: available, previous: 0, hold: available, bounds: { min: 0, max: Infinity }, tie: 0 };
 }
 

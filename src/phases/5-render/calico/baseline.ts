@@ -50,6 +50,7 @@ function podsLabelled(labels: Readonly<Record<string, string>>): { selector?: st
  *   (`dns.mode: node-local`; its pods run on the host network, so Calico can only name their
  *   address), scrapes from the monitoring pods on the sidecar's metrics ports, and egress to the
  *   telemetry collectors the spec names;
+ * - in a cluster outside the mesh (`mesh: none`), no istiod or east-west gateway policy;
  * - the default deny: every managed namespace, ingress and egress. System namespaces are not managed,
  *   so kube-system, calico-system and istio-system are never isolated by fleet.
  */
@@ -78,20 +79,23 @@ export function renderCalicoBaseline(scope: Construct, cluster: Cluster, multiNe
         : []),
     ],
   });
-  object('GlobalNetworkPolicy', `${PLATFORM_TIER}.istiod-clients`, {
-    tier: PLATFORM_TIER,
-    order: ORDER.istiodClients,
-    namespaceSelector: managedNamespaces,
-    types: ['Egress'],
-    egress: [tcp([15012], istiod)],
-  });
-  object('GlobalNetworkPolicy', `${PLATFORM_TIER}.istiod`, {
-    tier: PLATFORM_TIER,
-    order: ORDER.istiod,
-    ...istiod,
-    types: ['Ingress'],
-    ingress: [{ ...tcp([15012]), source: { namespaceSelector: managedNamespaces } }, tcp([15017])],
-  });
+  // Istio's control plane only where Istio runs (`mesh`).
+  if (cluster.mesh === 'istio') {
+    object('GlobalNetworkPolicy', `${PLATFORM_TIER}.istiod-clients`, {
+      tier: PLATFORM_TIER,
+      order: ORDER.istiodClients,
+      namespaceSelector: managedNamespaces,
+      types: ['Egress'],
+      egress: [tcp([15012], istiod)],
+    });
+    object('GlobalNetworkPolicy', `${PLATFORM_TIER}.istiod`, {
+      tier: PLATFORM_TIER,
+      order: ORDER.istiod,
+      ...istiod,
+      types: ['Ingress'],
+      ingress: [{ ...tcp([15012]), source: { namespaceSelector: managedNamespaces } }, tcp([15017])],
+    });
+  }
   if (multiNetwork && cluster.eastWestGateway) {
     object('GlobalNetworkPolicy', `${PLATFORM_TIER}.eastwest-gateway`, {
       tier: PLATFORM_TIER,

@@ -1,0 +1,84 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import type { SpecFile } from '../phases/1-load/index.js';
+import { type ManifestFolder, manifestFileName } from '../phases/3-resolve/app-manifests.js';
+import { LIMITS } from '../phases/1-load/limits.js';
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+
+/**
+ * The `apps[].manifests` folders a spec names, read for compile() (which reads no file): each
+ * folder relative to the spec file that names it, its `.yaml`/`.yml` files recursively, hidden
+ * entries skipped, sorted by path. Only spec files that mention `manifests:` are parsed again, so a
+ * spec without it costs one text search per file. A folder that is missing or not a folder comes
+ * back with `unreadable`, and compile() reports it at the spec line; a file that is not UTF-8 is
+ * left out with its diagnostic in `problems` (`decode`: spec-files.ts' decodeSpecFile, passed in so
+ * the two modules do not import each other).
+ */
+export function readManifestFolders(
+  files: readonly SpecFile[],
+  decode: (path: string, name: string, bytes: Buffer) => SpecFile | Diagnostic,
+): { folders: ManifestFolder[]; problems: Diagnostic[] } {
+  const folders: ManifestFolder[] = [];
+  const problems: Diagnostic[] = [];
+  for (const file of files) {
+    if (!file.text.includes('manifests')) continue;
+    for (const folder of namedFolders(file.text)) {
+      if (folders.some((f) => f.specFile === file.path && f.folder === folder)) continue;
+      const path = join(dirname(file.path), folder);
+      let isFolder = false;
+      try {
+        isFolder = statSync(path).isDirectory();
+      } catch {
+        folders.push({ specFile: file.path, folder, unreadable: `does not exist (looked for ${path})` });
+        continue;
+      }
+      if (!isFolder) {
+        folders.push({ specFile: file.path, folder, unreadable: `is not a folder (${path})` });
+        continue;
+      }
+      const read: SpecFile[] = [];
+      const paths = yamlFiles(path);
+      if (paths.length > LIMITS.maxFiles) {
+        folders.push({ specFile: file.path, folder, unreadable: `holds ${paths.length} YAML files, more than ${LIMITS.maxFiles}` });
+        continue;
+      }
+      for (const yamlPath of paths) {
+        const decoded = decode(yamlPath, manifestFileName(file.name, folder, relative(path, yamlPath).split('\\').join('/')), readFileSync(yamlPath));
+        if ('text' in decoded) read.push(decoded);
+        else problems.push(decoded);
+      }
+      folders.push({ specFile: file.path, folder, files: read });
+    }
+  }
+  return { folders, problems };
+}
+
+/** The `manifests` values of `apps` entries in a spec file's documents, as written (strings only; the schema reports the rest). */
+export function namedFolders(text: string): string[] {
+  const found: string[] = [];
+  for (const doc of parseAllDocuments(text, { prettyErrors: false })) {
+    if (!('contents' in doc)) continue;
+    const apps = isMap(doc.contents) ? doc.contents.get('apps', true) : undefined;
+    if (!isSeq(apps)) continue;
+    for (const app of apps.items) {
+      const value = isMap(app) ? app.get('manifests', true) : undefined;
+      if (isScalar(value) && typeof value.value === 'string' && value.value !== '') found.push(value.value);
+    }
+  }
+  return found;
+}
+
+function yamlFiles(folder: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) out.push(path);
+    }
+  };
+  walk(folder);
+  return out;
+}

@@ -1,5 +1,5 @@
 /** fleet as a library: the pure compiler and its data types. The CLI (src/cli) is a thin layer over this. */
-export { compile, type CompileOptions, type CompileResult } from './compiler.js';
+export { compile, type CompileOptions, type CompileResult, type ManifestFolder } from './compiler.js';
 export type { Diagnostic, Span, Severity } from './diagnostics/diagnostic.js';
 export { formatDiagnostics } from './diagnostics/format.js';
 export type { SpecFile } from './phases/1-load/index.js';

@@ -109,7 +109,10 @@ function readGitRef(ref: string, specPath: string, outDir: string): Base | BaseP
   const sources = new Map(files.map((f) => [f.path, f.text]));
   // That ref's lock is the previous placement only if it is this fleet's (see output-owner.ts): compiled again without it otherwise.
   const previous = previousOutputAt(git, commit, `${inRepo(outDir)}/${LOCK_FILE}`);
-  const manifests = manifestFoldersAt(git, commit, ref, root, files, repoPathOf, diagnostics);
+  const { folders: manifests, read } = manifestFoldersAt(git, commit, ref, root, files, repoPathOf, diagnostics);
+  // As readSpecFiles does: a manifests folder inside the spec folder is not spec.
+  const specOnly = files.filter((f) => !read.some((at) => !posix.relative(at, repoPathOf.get(f.path)!).startsWith('..')));
+  files.splice(0, files.length, ...specOnly);
   const first = compile(files, { previous: previous.placement, manifests });
   const result = first.fleet && previous.fleet !== undefined && previous.fleet !== first.fleet.name ? compile(files, { manifests }) : first;
   const all = [...diagnostics, ...result.diagnostics];
@@ -145,8 +148,9 @@ interface TreeEntry {
  * skipped, and in the same order (each folder's entries sorted by name), so both sides merge alike.
  */
 /** The `apps[].manifests` folders the spec files name, as committed at `commit` (as readManifestFolders reads them from the working tree). */
-function manifestFoldersAt(git: Git, commit: string, ref: string, root: string, files: readonly SpecFile[], repoPathOf: ReadonlyMap<string, string>, diagnostics: Diagnostic[]): ManifestFolder[] {
+function manifestFoldersAt(git: Git, commit: string, ref: string, root: string, files: readonly SpecFile[], repoPathOf: ReadonlyMap<string, string>, diagnostics: Diagnostic[]): { folders: ManifestFolder[]; read: string[] } {
   const folders: ManifestFolder[] = [];
+  const read: string[] = [];
   for (const file of files) {
     if (!file.text.includes('manifests')) continue;
     for (const folder of namedFolders(file.text)) {
@@ -157,17 +161,18 @@ function manifestFoldersAt(git: Git, commit: string, ref: string, root: string, 
         folders.push({ specFile: file.path, folder, unreadable: `holds no YAML files at ${ref}` });
         continue;
       }
-      const read: SpecFile[] = [];
+      const inFolder: SpecFile[] = [];
+      read.push(at);
       for (const entry of entries) {
         const display = `${ref}:${relative(process.cwd(), join(root, entry.path)).split(sep).join(posix.sep)}`;
         const decoded = entry.size > LIMITS.maxFileBytes ? tooLarge(display) : decodeSpecFile(display, manifestFileName(file.name, folder, posix.relative(at, entry.path)), git('cat-file', 'blob', entry.object));
-        if ('text' in decoded) read.push(decoded);
+        if ('text' in decoded) inFolder.push(decoded);
         else diagnostics.push(decoded);
       }
-      folders.push({ specFile: file.path, folder, files: read });
+      folders.push({ specFile: file.path, folder, files: inFolder });
     }
   }
-  return folders;
+  return { folders, read };
 }
 
 function specEntries(git: Git, commit: string, spec: string): TreeEntry[] {

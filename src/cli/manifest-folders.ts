@@ -18,9 +18,11 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 export function readManifestFolders(
   files: readonly SpecFile[],
   decode: (path: string, name: string, bytes: Buffer) => SpecFile | Diagnostic,
-): { folders: ManifestFolder[]; problems: Diagnostic[] } {
+): { folders: ManifestFolder[]; problems: Diagnostic[]; read: string[] } {
   const folders: ManifestFolder[] = [];
   const problems: Diagnostic[] = [];
+  /** The folders read, as paths: their files are manifests, not spec (in a spec folder, readSpecFiles leaves them out). */
+  const read: string[] = [];
   for (const file of files) {
     if (!file.text.includes('manifests')) continue;
     for (const folder of namedFolders(file.text)) {
@@ -37,7 +39,8 @@ export function readManifestFolders(
         folders.push({ specFile: file.path, folder, unreadable: `is not a folder (${path})` });
         continue;
       }
-      const read: SpecFile[] = [];
+      const inFolder: SpecFile[] = [];
+      read.push(path);
       const paths = yamlFiles(path);
       if (paths.length > LIMITS.maxFiles) {
         folders.push({ specFile: file.path, folder, unreadable: `holds ${paths.length} YAML files, more than ${LIMITS.maxFiles}` });
@@ -45,13 +48,13 @@ export function readManifestFolders(
       }
       for (const yamlPath of paths) {
         const decoded = decode(yamlPath, manifestFileName(file.name, folder, relative(path, yamlPath).split('\\').join('/')), readFileSync(yamlPath));
-        if ('text' in decoded) read.push(decoded);
+        if ('text' in decoded) inFolder.push(decoded);
         else problems.push(decoded);
       }
-      folders.push({ specFile: file.path, folder, files: read });
+      folders.push({ specFile: file.path, folder, files: inFolder });
     }
   }
-  return { folders, problems };
+  return { folders, problems, read };
 }
 
 /** The `manifests` values of `apps` entries in a spec file's documents, as written (strings only; the schema reports the rest). */

@@ -66,8 +66,10 @@ export function readSpecFiles(specPath: string): ReadSpecResult {
       skipped,
     };
   }
+  // An app's manifests folder inside the spec folder holds Kubernetes objects, not spec: not read as spec.
   const manifests = readManifestFolders(files, decodeSpecFile);
-  return { files, diagnostics: [...diagnostics, ...manifests.problems], skipped: skipped.sort(), manifests: manifests.folders };
+  const isManifest = (path: string) => manifests.read.some((folder) => !relative(folder, path).startsWith('..'));
+  return { files: files.filter((f) => !isManifest(f.path)), diagnostics: [...diagnostics, ...manifests.problems], skipped: skipped.sort(), manifests: manifests.folders };
 }
 
 /** A file fleet generated: it starts with fleet's header (src/phases/6-emit/layout.ts), which no spec file does. */

@@ -6,7 +6,7 @@ import { textTable } from './table.js';
  * `fleet explain APP`, the end: what runs where as rendered (each cluster's workloads with replicas,
  * autoscaler bounds and image, and the overrides applied there), then why each cluster's
  * autoscalers and disruption budget have the numbers they have (src/phases/4-place/autoscaling.ts,
- * disruption.ts).
+ * disruption.ts), the overrides' patches each cluster applies, and the app's own manifests.
  */
 export function workloadLines(app: App, placement: AppPlacement, compareClusters: (a: string, b: string) => number): string[] {
   const clusters = Object.keys(placement.workloads).sort(compareClusters);
@@ -40,6 +40,16 @@ export function workloadLines(app: App, placement: AppPlacement, compareClusters
       const budget = placement.workloads[cluster].disruptionBudget;
       if (budget) lines.push(`  ${cluster}: ${budget.why}`);
     }
+  }
+  if (clusters.some((c) => placement.workloads[c].patches)) {
+    lines.push('', 'patches (applied to the app\'s rendered objects there, in this order, after fleet renders them):');
+    for (const cluster of clusters) {
+      for (const patch of placement.workloads[cluster].patches ?? []) lines.push(`  ${cluster}: ${patch.override} patches[${patch.index}]: ${patch.summary}`);
+    }
+  }
+  if (app.manifests.length > 0) {
+    const kinds = app.manifests.map((m) => `${m.object.kind} ${m.object.metadata.name}`).join(', ');
+    lines.push('', `own manifests (\`manifests\`, sent to every cluster above, in namespace ${app.namespace}): ${kinds}`);
   }
   return lines;
 }

@@ -15,7 +15,7 @@
 export const MAX_REGEX_LENGTH = 1024;
 
 /** Letters RE2 (as Go parses it) accepts after `\`: escapes, classes, assertions, Unicode classes, hex, `\Q…\E`. */
-const RE2_ESCAPE_LETTERS = new Set([...'afnrtvxAbBzdDsSwWpPQE']);
+const RE2_ESCAPE_LETTERS: ReadonlySet<string> = new Set([...'afnrtvxAbBzdDsSwWpPQE']);
 
 /** What is wrong with `pattern` as an RE2 regex, or undefined. */
 export function re2Problem(pattern: string): string | undefined {

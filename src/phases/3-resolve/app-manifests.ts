@@ -81,7 +81,7 @@ export function withAppManifests(fleet: ResolvedFleet, folders: readonly Manifes
     const folder = byKey.get(`${specFile}\0${written}`);
     if (!folder?.files) {
       diagnostics.error(
-        'manifests_folder_unreadable',
+        'spec_manifests_unreadable',
         `the manifests folder \`${written}\` of app \`${app.name}\` ${folder?.unreadable ?? 'was not read (compile() was given no `manifests` for it)'}`,
         sourceMap.valueSpan(app.spec, 'manifests'),
         [`give a folder of YAML files, relative to ${specFile || 'the spec file'}`, ...(folder ? [] : ['from code: pass `readSpecFiles(...).manifests` to compile() as `{ manifests }`'])],
@@ -103,25 +103,25 @@ function readManifests(app: App, fleetName: string, files: readonly SpecFile[], 
       const source: SourceDocument = { file: file.path, name: file.name, doc, lineCounter };
       const at = (path: (string | number)[], part: 'key' | 'value' = 'value') => spanAtPath(source, path, part);
       if (doc.errors.length > 0) {
-        for (const problem of doc.errors) diagnostics.error('manifests_yaml', problem.message.split('\n')[0], at([]), ['fix the YAML']);
+        for (const problem of doc.errors) diagnostics.error('spec_manifests_yaml', problem.message.split('\n')[0], at([]), ['fix the YAML']);
         continue;
       }
       if (doc.contents === null) continue; // an empty document (comments only, a trailing ---)
       const object = objectOf(doc) as Record<string, unknown>;
       const problem = shapeProblem(object);
       if (problem) {
-        diagnostics.error('manifests_not_an_object', `a document of app \`${app.name}\`'s manifests ${problem}`, at([]), ['each document is one Kubernetes object with `apiVersion`, `kind` and `metadata.name` (no `List`, no `generateName`)']);
+        diagnostics.error('spec_manifests_not_an_object', `a document of app \`${app.name}\`'s manifests ${problem}`, at([]), ['each document is one Kubernetes object with `apiVersion`, `kind` and `metadata.name` (no `List`, no `generateName`)']);
         continue;
       }
       const { kind, metadata } = object as KubeObject;
       if (CLUSTER_SCOPED_KINDS.has(kind)) {
-        diagnostics.error('manifests_cluster_scoped', `${kind} \`${metadata.name}\` belongs to no namespace; an app's manifests go into the app's namespace (\`${app.namespace}\`) wherever it runs`, at(['kind']), [
+        diagnostics.error('spec_manifests_cluster_scoped', `${kind} \`${metadata.name}\` belongs to no namespace; an app's manifests go into the app's namespace (\`${app.namespace}\`) wherever it runs`, at(['kind']), [
           'install cluster-wide objects with the platform (a Flux Kustomization of its own), not with one app',
         ]);
         continue;
       }
       if (metadata.namespace !== undefined && metadata.namespace !== app.namespace) {
-        diagnostics.error('manifests_other_namespace', `${kind} \`${metadata.name}\` names namespace \`${String(metadata.namespace)}\`, but app \`${app.name}\`'s manifests go into its own namespace, \`${app.namespace}\``, at(['metadata', 'namespace']), [
+        diagnostics.error('spec_manifests_other_namespace', `${kind} \`${metadata.name}\` names namespace \`${String(metadata.namespace)}\`, but app \`${app.name}\`'s manifests go into its own namespace, \`${app.namespace}\``, at(['metadata', 'namespace']), [
           `remove \`metadata.namespace\` (fleet sets \`${app.namespace}\`), or move the file to the manifests of an app in \`${String(metadata.namespace)}\``,
         ]);
         continue;
@@ -129,12 +129,12 @@ function readManifests(app: App, fleetName: string, files: readonly SpecFile[], 
       const identity = `${kind.toLowerCase()}.${metadata.name}`;
       const first = seen.get(identity);
       if (first) {
-        diagnostics.error('manifests_duplicate', `app \`${app.name}\`'s manifests hold ${kind} \`${metadata.name}\` twice`, at(['metadata', 'name']), ['keep one of them'], [{ span: first, label: 'first here' }]);
+        diagnostics.error('spec_manifests_duplicate', `app \`${app.name}\`'s manifests hold ${kind} \`${metadata.name}\` twice`, at(['metadata', 'name']), ['keep one of them'], [{ span: first, label: 'first here' }]);
         continue;
       }
       seen.set(identity, at(['metadata', 'name']));
       if (kind === 'Secret' && (hasEntries(object.data) || hasEntries(object.stringData))) {
-        diagnostics.warning('manifests_plain_secret', `Secret \`${metadata.name}\` holds its values in the file: committed, they are readable by everyone who can read the repository, and fleet copies them into every cluster's output`, at(['kind']), [
+        diagnostics.warning('spec_manifests_plain_secret', `Secret \`${metadata.name}\` holds its values in the file: committed, they are readable by everyone who can read the repository, and fleet copies them into every cluster's output`, at(['kind']), [
           'keep the values out of git: an ExternalSecret (External Secrets Operator) or a SealedSecret in this folder, or a Secret created by your secret store',
         ]);
       }

@@ -47,7 +47,7 @@ export class AppManifestsAdder {
     if (this.reported.has(manifest)) return;
     this.reported.add(manifest);
     const { kind, metadata } = manifest.object;
-    this.diagnostics.error('manifests_name_collision', `${kind} \`${metadata.name}\` in namespace \`${metadata.namespace}\` is already in cluster ${cluster}'s output: ${owner}`, manifest.nameSpan, [
+    this.diagnostics.error('render_manifests_collision', `${kind} \`${metadata.name}\` in namespace \`${metadata.namespace}\` is already in cluster ${cluster}'s output: ${owner}`, manifest.nameSpan, [
       'rename the object in the manifest file; to change an object fleet renders, use an override\'s `patches` instead',
     ]);
   }

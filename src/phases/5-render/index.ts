@@ -271,14 +271,24 @@ type Arguments<A extends unknown[]> = { [I in keyof A]: A[I] | ByValue<A[I]> };
  * name. Disruption budgets and autoscalers follow the workloads they protect and scale (an
  * autoscaler whose target does not exist yet only reports FailedGetScale until it does). DestinationRules come before the VirtualServices that name their subsets ("make before
  * break": a route to a subset its DestinationRule does not define yet fails with 503), and the
- * Calico Tier before the policies in it. kustomization.yaml keeps this order (`sortOptions: fifo`).
+ * Calico Tier before the policies in it. An app's own manifests (`apps[].manifests`): the
+ * ConfigMaps, Secrets and claims its pods read before the workloads (a pod whose `envFrom` or
+ * volume names a missing one waits in CreateContainerConfigError until it exists), Jobs and
+ * CronJobs after them, kinds fleet does not know after everything it renders. Kubernetes'
+ * NetworkPolicy (`networkPolicy: kubernetes`) sorts with Calico's by apiVersion. kustomization.yaml
+ * keeps this order (`sortOptions: fifo`).
  */
 export const KIND_ORDER = [
   'Namespace',
   'ServiceAccount',
+  'ConfigMap',
+  'Secret',
+  'PersistentVolumeClaim',
   'Service',
   'Deployment',
   'StatefulSet',
+  'Job',
+  'CronJob',
   'PodDisruptionBudget',
   'HorizontalPodAutoscaler',
   'DestinationRule',

@@ -30,9 +30,9 @@ interface PatchStatus {
  * so clusters that patch alike still share it. Keys are sorted again afterwards.
  *
  * What fleet can check without the upstream schemas: a patch must apply to some object (its
- * target matches nothing anywhere: `override_patch_no_target`), each operation must apply (a path
- * that is not there, a failed `test`: `override_patch_failed`), and a patched object keeps its
- * apiVersion, kind, name and namespace (`override_patch_identity`: they are how fleet files,
+ * target matches nothing anywhere: `render_patch_no_target`), each operation must apply (a path
+ * that is not there, a failed `test`: `render_patch_failed`), and a patched object keeps its
+ * apiVersion, kind, name and namespace (`render_patch_identity`: they are how fleet files,
  * orders and prunes it). Validity against the Kubernetes schemas is for kubeconform in CI
  * (docs/gitops.md); the tests validate patched output against them.
  */
@@ -80,7 +80,7 @@ export class PatchApplier {
       } else if (applied === 0) {
         const { kind, name } = patch.target;
         diagnostics.error(
-          'override_patch_no_target',
+          'render_patch_no_target',
           `${where}: no object it selects is ${name === undefined ? `a ${kind}` : `${kind} \`${name}\``}${patch.target.apiVersion ? ` of ${patch.target.apiVersion}` : ''}, in any cluster where the override applies`,
           sourceMap.valueSpan(patch, 'target'),
           [
@@ -108,12 +108,12 @@ export class PatchApplier {
         result = applyOperation(result, operationOf(spec));
       } catch (error) {
         if (!(error instanceof PatchError)) throw error;
-        status.failure ??= { field: error.field, message: `${error.message} (in ${object.kind} \`${object.metadata.name}\` in cluster ${cluster})`, code: 'override_patch_failed' };
+        status.failure ??= { field: error.field, message: `${error.message} (in ${object.kind} \`${object.metadata.name}\` in cluster ${cluster})`, code: 'render_patch_failed' };
         return object;
       }
       const changed = identityChange(object, result);
       if (changed) {
-        status.failure ??= { field: 'path', message: `it changes the ${changed} of ${object.kind} \`${object.metadata.name}\` (in cluster ${cluster})`, code: 'override_patch_identity' };
+        status.failure ??= { field: 'path', message: `it changes the ${changed} of ${object.kind} \`${object.metadata.name}\` (in cluster ${cluster})`, code: 'render_patch_identity' };
         return object;
       }
     }
@@ -163,7 +163,7 @@ function identityChange(before: KubeObject, after: unknown): string | undefined 
 }
 
 function helpFor(code: string): string[] {
-  if (code === 'override_patch_identity') return ['fleet files, orders and prunes objects by apiVersion, kind, namespace and name: change the spec (the app, its namespace) instead'];
+  if (code === 'render_patch_identity') return ['fleet files, orders and prunes objects by apiVersion, kind, namespace and name: change the spec (the app, its namespace) instead'];
   return [
     'paths are JSON Pointers into the rendered object as written under out/<cluster>/ (e.g. `/spec/template/spec/containers/0/image`); `~1` stands for `/` in a key',
     '`add` creates a member or inserts into an array (`/-` appends) but needs the parent to exist; `remove`, `replace`, `move`, `copy` and `test` need the path to exist',

@@ -1,0 +1,56 @@
+import { isIP } from 'node:net';
+
+/** An address range: IPv4 or IPv6 prefix as a bigint and its length. */
+export interface Cidr {
+  readonly family: 4 | 6;
+  readonly base: bigint;
+  readonly bits: number;
+  readonly text: string;
+}
+
+const PARSED = new Map<string, Cidr | undefined>();
+
+/** `10.0.0.0/16`, `fd00::/48`, or a bare address (a /32 or /128); undefined when not an IP range. */
+export function parseCidr(text: string): Cidr | undefined {
+  if (PARSED.has(text)) return PARSED.get(text);
+  const [address, length] = text.split('/');
+  const family = isIP(address);
+  let cidr: Cidr | undefined;
+  if (family === 4 || family === 6) {
+    const width = family === 4 ? 32 : 128;
+    const bits = length === undefined ? width : Number(length);
+    if (Number.isInteger(bits) && bits >= 0 && bits <= width) {
+      const value = family === 4 ? ipv4(address) : ipv6(address);
+      const mask = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(width - bits);
+      cidr = { family, base: value & mask, bits, text };
+    }
+  }
+  PARSED.set(text, cidr);
+  return cidr;
+}
+
+/** Whether every address of `inner` is in `outer`. */
+export function contains(outer: Cidr, inner: Cidr): boolean {
+  if (outer.family !== inner.family || outer.bits > inner.bits) return false;
+  const width = outer.family === 4 ? 32 : 128;
+  const mask = outer.bits === 0 ? 0n : ((1n << BigInt(outer.bits)) - 1n) << BigInt(width - outer.bits);
+  return (inner.base & mask) === outer.base;
+}
+
+function ipv4(address: string): bigint {
+  return address.split('.').reduce((n, part) => (n << 8n) | BigInt(Number(part)), 0n);
+}
+
+function ipv6(address: string): bigint {
+  let text = address;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const n = ipv4(v4[1]);
+    text = `${text.slice(0, -v4[1].length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
+  }
+  const [head, tail] = text.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail !== undefined && tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return groups.reduce((n, g) => (n << 16n) | BigInt(parseInt(g, 16)), 0n);
+}

@@ -1,0 +1,528 @@
+import type { ResolvedFleet } from '../model/fleet.js';
+import type { KubeObject, RenderedCluster } from '../model/manifest.js';
+import type { TrafficGraph } from '../model/traffic.js';
+import { inPlatformStage, PLATFORM_DIR } from '../phases/6-emit/index.js';
+import { DEFAULTS } from '../phases/3-resolve/index.js';
+import { type Cidr, parseCidr } from './cidr.js';
+import type { Labels } from './calico-selector.js';
+
+/**
+ * The mesh model: what the clusters will hold once Flux has applied fleet's output, read back from
+ * the rendered manifests (never from the spec), plus the facts about each cluster that no manifest
+ * states (its Istio network, pod CIDRs, east-west gateway, region: platform install-time settings).
+ * Every rule that interprets these objects lives in its own module (calico.ts, istio-routing.ts,
+ * istio-security.ts, flux-order.ts) and cites the upstream behaviour it encodes (docs/mesh-model.md).
+ */
+
+/** What a cluster is, beyond its manifests. */
+export interface MeshClusterFacts {
+  readonly name: string;
+  /** Istio network (`topology.istio.io/network` of istio-system); '' when none is set. */
+  readonly network: string;
+  readonly region?: string;
+  readonly zone?: string;
+  readonly podCIDRs: readonly string[];
+  /** The east-west gateway Service's addresses and mTLS port (Istio's `cross-network-gateway`, 15443). */
+  readonly eastWestGateway?: { readonly addresses: readonly string[]; readonly port: number };
+}
+
+/** An ingress gateway's pods (the platform's): their labels and identity. */
+export interface IngressGatewayFacts {
+  readonly name: string;
+  readonly namespace: string;
+  readonly selector: Labels;
+  readonly serviceAccount: string;
+}
+
+export interface MeshFacts {
+  readonly clusters: readonly MeshClusterFacts[];
+  readonly ingressGateways: readonly IngressGatewayFacts[];
+  /** The SPIFFE trust domain of the mesh (one root CA across clusters). */
+  readonly trustDomain: string;
+  /** With `flux:`: the repository path of the output folder (Kustomization paths are `<path>/<folder>`). */
+  readonly fluxPath?: string;
+}
+
+/** The facts of a resolved fleet. */
+export function meshFactsOf(fleet: ResolvedFleet, graph?: TrafficGraph): MeshFacts {
+  return {
+    clusters: fleet.clusters.map((c) => ({
+      name: c.name,
+      network: c.network ?? '',
+      region: c.region,
+      zone: c.zone,
+      podCIDRs: c.podCIDRs,
+      eastWestGateway: c.eastWestGateway,
+    })),
+    ingressGateways: (graph?.gateways ?? []).map((g) => ({ name: g.name, namespace: g.namespace, selector: g.selector, serviceAccount: g.serviceAccount })),
+    trustDomain: DEFAULTS.trustDomain,
+    fluxPath: fleet.flux?.path,
+  };
+}
+
+/** A pod template of a Deployment or StatefulSet in one cluster: the endpoints it makes. */
+export interface Workload {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly replicas: number;
+  readonly labels: Labels;
+  readonly serviceAccount: string;
+  /** Container ports by name. */
+  readonly ports: ReadonlyMap<string, { readonly port: number; readonly protocol: string }>;
+  readonly annotations: Labels;
+}
+
+export interface ServicePort {
+  readonly name?: string;
+  readonly port: number;
+  readonly targetPort: number | string;
+  readonly protocol: string;
+  readonly appProtocol?: string;
+}
+
+export interface Service {
+  readonly namespace: string;
+  readonly name: string;
+  readonly host: string;
+  readonly selector?: Labels;
+  readonly ports: readonly ServicePort[];
+}
+
+export interface ObjectRef {
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+}
+
+export interface VirtualService extends ObjectRef {
+  readonly hosts: readonly string[];
+  /** `mesh` when unset (Istio's default). */
+  readonly gateways: readonly string[];
+  readonly http: readonly Record<string, unknown>[];
+  readonly tcp: readonly Record<string, unknown>[];
+}
+
+export interface DestinationRule extends ObjectRef {
+  readonly host: string;
+  readonly subsets: ReadonlyMap<string, { readonly labels: Labels; readonly tlsMode?: string }>;
+  readonly tlsMode?: string;
+  readonly outlierDetection: boolean;
+  /** `localityLbSetting.enabled`; undefined: the mesh default (enabled). */
+  readonly localityEnabled?: boolean;
+  readonly failover: readonly { readonly from: string; readonly to: string }[];
+}
+
+export interface AuthorizationPolicy extends ObjectRef {
+  readonly namespace: string;
+  readonly selector?: Labels;
+  readonly action: string;
+  readonly rules: readonly Record<string, unknown>[];
+}
+
+export interface PeerAuthentication extends ObjectRef {
+  readonly namespace: string;
+  readonly selector?: Labels;
+  readonly mode?: string;
+}
+
+export interface CalicoEntity {
+  readonly nets?: readonly (Cidr | undefined)[];
+  readonly notNets?: readonly (Cidr | undefined)[];
+  readonly selector?: string;
+  readonly notSelector?: string;
+  readonly namespaceSelector?: string;
+  readonly serviceAccounts?: { readonly names?: readonly string[]; readonly selector?: string };
+  readonly ports?: readonly (number | string)[];
+  readonly notPorts?: readonly (number | string)[];
+}
+
+export interface CalicoRule {
+  readonly action: string;
+  readonly protocol?: string | number;
+  readonly notProtocol?: string | number;
+  readonly source: CalicoEntity;
+  readonly destination: CalicoEntity;
+  /** fleet's `fleet.io/traffic-rule` annotation: the traffic rule the rule was made for. */
+  readonly trafficRule?: string;
+}
+
+export interface CalicoPolicy extends ObjectRef {
+  readonly kind: 'GlobalNetworkPolicy' | 'NetworkPolicy';
+  readonly tier: string;
+  readonly order?: number;
+  readonly selector: string;
+  readonly namespaceSelector?: string;
+  readonly types: ReadonlySet<'Ingress' | 'Egress'>;
+  readonly ingress: readonly CalicoRule[];
+  readonly egress: readonly CalicoRule[];
+}
+
+export interface CalicoTier {
+  readonly name: string;
+  readonly order?: number;
+  readonly defaultAction: string;
+}
+
+export interface NetworkSet extends ObjectRef {
+  readonly labels: Labels;
+  readonly nets: readonly Cidr[];
+}
+
+/** A Flux Kustomization (kustomize.toolkit.fluxcd.io) fleet rendered, and the folder it applies. */
+export interface FluxKustomization extends ObjectRef {
+  readonly namespace: string;
+  /** The output folder it applies (`out/<folder>`), when it is one of fleet's. */
+  readonly folder?: string;
+  readonly dependsOn: readonly { readonly name: string; readonly namespace: string }[];
+}
+
+/** An object as the apply-order model needs it. */
+export interface AppliedObject extends ObjectRef {
+  readonly apiVersion: string;
+  readonly group: string;
+  /** Calico policies: the tier they name. */
+  readonly tier?: string;
+}
+
+/** Everything one cluster will hold. */
+export class ClusterView {
+  readonly namespaces = new Map<string, Labels>();
+  readonly workloads: Workload[] = [];
+  readonly services = new Map<string, Service>();
+  readonly virtualServices: VirtualService[] = [];
+  readonly destinationRules: DestinationRule[] = [];
+  readonly authorizationPolicies: AuthorizationPolicy[] = [];
+  readonly peerAuthentications: PeerAuthentication[] = [];
+  readonly istioGateways: (ObjectRef & { readonly namespace: string })[] = [];
+  readonly tiers = new Map<string, CalicoTier>();
+  readonly calicoPolicies: CalicoPolicy[] = [];
+  readonly networkSets: NetworkSet[] = [];
+  /** Output folders of this cluster, each with its objects (emit's order). */
+  readonly folders = new Map<string, AppliedObject[]>();
+  readonly kustomizations: FluxKustomization[] = [];
+  /** Memo tables of the rule modules (keyed by their own keys). */
+  readonly memo = new Map<string, unknown>();
+
+  constructor(readonly facts: MeshClusterFacts) {}
+
+  get name(): string {
+    return this.facts.name;
+  }
+
+  workloadsIn(namespace: string): Workload[] {
+    return this.memoised(`workloads ${namespace}`, () => this.workloads.filter((w) => w.namespace === namespace));
+  }
+
+  memoised<T>(key: string, make: () => T): T {
+    if (this.memo.has(key)) return this.memo.get(key) as T;
+    const value = make();
+    this.memo.set(key, value);
+    return value;
+  }
+}
+
+/** The model of the whole fleet. */
+export class MeshModel {
+  readonly clusters: ReadonlyMap<string, ClusterView>;
+  /** Service host -> clusters that hold the Service (sorted by name). */
+  readonly serviceClusters = new Map<string, string[]>();
+
+  constructor(
+    readonly facts: MeshFacts,
+    clusters: readonly ClusterView[],
+  ) {
+    this.clusters = new Map([...clusters].sort((a, b) => cmp(a.name, b.name)).map((c) => [c.name, c]));
+    for (const view of this.clusters.values()) {
+      for (const service of view.services.values()) {
+        const list = this.serviceClusters.get(service.host) ?? [];
+        list.push(view.name);
+        this.serviceClusters.set(service.host, list);
+      }
+    }
+  }
+
+  cluster(name: string): ClusterView {
+    const view = this.clusters.get(name);
+    if (!view) throw new Error(`mesh model: no cluster ${name}`);
+    return view;
+  }
+
+  /** East-west gateways (clusters that run one) of a network; none for clusters without a network. */
+  gatewaysOf(network: string): readonly ClusterView[] {
+    if (network === '') return [];
+    return this.memo(`gateways ${network}`, () => [...this.clusters.values()].filter((c) => c.facts.network === network && c.facts.eastWestGateway));
+  }
+
+  /** Whether any network has an east-west gateway: Istio's multi-network mode (NetworkGateways.IsMultiNetworkEnabled). */
+  get multiNetwork(): boolean {
+    return this.memo('multi-network', () => [...this.clusters.values()].some((c) => c.facts.network !== '' && c.facts.eastWestGateway !== undefined));
+  }
+
+  private readonly memos = new Map<string, unknown>();
+  memo<T>(key: string, make: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = make();
+    this.memos.set(key, value);
+    return value;
+  }
+}
+
+/**
+ * Builds the model one rendered folder at a time (compile renders and forgets each cluster in
+ * turn): each object is read into the compact form the rules need. Objects listed in many
+ * clusters (fleet shares them) are read once.
+ */
+export class MeshModelBuilder {
+  private readonly views = new Map<string, ClusterView>();
+  private readonly folderOwner = new Map<string, string>();
+  private readonly pendingFolders = new Map<string, AppliedObject[]>();
+  private readonly read = new WeakMap<KubeObject, Reader>();
+
+  constructor(readonly facts: MeshFacts) {
+    for (const c of facts.clusters) this.views.set(c.name, new ClusterView(c));
+  }
+
+  /** A rendered folder: a cluster's (`<cluster>`, or any folder a Kustomization of `_flux/<cluster>` applies) or Flux entrypoints (`_flux/<cluster>`). */
+  add(rendered: RenderedCluster): void {
+    const flux = /^_flux\/(.+)$/.exec(rendered.cluster);
+    if (flux) {
+      const view = this.views.get(flux[1]);
+      if (!view) return;
+      for (const { object } of rendered.manifests) {
+        if (object.kind !== 'Kustomization' || !object.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/')) continue;
+        const kustomization = readKustomization(object, this.facts.fluxPath);
+        view.kustomizations.push(kustomization);
+        if (kustomization.folder) this.own(kustomization.folder, view);
+      }
+      return;
+    }
+    // emit writes some objects into a sub-folder of their own, applied by a Kustomization of its own (the platform stage).
+    const byFolder = new Map<string, KubeObject[]>();
+    for (const { object } of rendered.manifests) {
+      const folder = inPlatformStage(object) ? `${rendered.cluster}/${PLATFORM_DIR}` : rendered.cluster;
+      const list = byFolder.get(folder) ?? [];
+      list.push(object);
+      byFolder.set(folder, list);
+    }
+    for (const [folder, objects] of byFolder) {
+      const applied = objects.map(appliedObject);
+      const owner = this.ownerOf(folder);
+      if (!owner) {
+        this.pendingFolders.set(folder, applied);
+        this.pendingObjects.set(folder, objects);
+      } else this.fill(owner, folder, objects, applied);
+    }
+  }
+
+  /** The model; folders that no cluster owns are ignored. */
+  build(): MeshModel {
+    return new MeshModel(this.facts, [...this.views.values()]);
+  }
+
+  private pendingObjects = new Map<string, KubeObject[]>();
+
+  private ownerOf(folder: string): ClusterView | undefined {
+    const named = this.folderOwner.get(folder) ?? (this.views.has(folder) ? folder : undefined) ?? [...this.views.keys()].find((c) => folder.startsWith(`${c}/`));
+    return named === undefined ? undefined : this.views.get(named);
+  }
+
+  private own(folder: string, view: ClusterView): void {
+    this.folderOwner.set(folder, view.name);
+    const pending = this.pendingFolders.get(folder);
+    if (pending) {
+      this.pendingFolders.delete(folder);
+      this.fill(view, folder, this.pendingObjects.get(folder) ?? [], pending);
+      this.pendingObjects.delete(folder);
+    }
+  }
+
+  private fill(view: ClusterView, folder: string, objects: readonly KubeObject[], applied: AppliedObject[]): void {
+    view.folders.set(folder, applied);
+    for (const object of objects) {
+      let reader = this.read.get(object);
+      if (!reader) this.read.set(object, (reader = readerOf(object)));
+      reader(view);
+    }
+  }
+}
+
+type Reader = (view: ClusterView) => void;
+
+/** What an object adds to a cluster's view; made once per object. */
+function readerOf(object: KubeObject): Reader {
+  const spec = (object.spec ?? {}) as Record<string, any>;
+  const meta = object.metadata as Record<string, any>;
+  const namespace = object.metadata.namespace;
+  const name = object.metadata.name;
+  const group = groupOf(object.apiVersion);
+  switch (`${group}/${object.kind}`) {
+    case '/Namespace': {
+      const labels = { ...(meta.labels ?? {}) };
+      return (view) => view.namespaces.set(name, labels);
+    }
+    case 'apps/Deployment':
+    case 'apps/StatefulSet': {
+      const template = spec.template ?? {};
+      const containers: any[] = template.spec?.containers ?? [];
+      const ports = new Map<string, { port: number; protocol: string }>();
+      for (const c of containers) for (const p of c.ports ?? []) if (p.name) ports.set(p.name, { port: p.containerPort, protocol: p.protocol ?? 'TCP' });
+      const base = {
+        namespace: namespace ?? 'default',
+        name,
+        replicas: typeof spec.replicas === 'number' ? spec.replicas : 1,
+        labels: { ...(template.metadata?.labels ?? {}) },
+        serviceAccount: template.spec?.serviceAccountName ?? 'default',
+        ports,
+        annotations: { ...(template.metadata?.annotations ?? {}) },
+      };
+      return (view) => view.workloads.push({ cluster: view.name, ...base });
+    }
+    case '/Service': {
+      const service: Service = {
+        namespace: namespace ?? 'default',
+        name,
+        host: `${name}.${namespace ?? 'default'}.svc.cluster.local`,
+        selector: spec.selector,
+        ports: (spec.ports ?? []).map((p: any) => ({ name: p.name, port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP', appProtocol: p.appProtocol })),
+      };
+      return (view) => view.services.set(`${service.namespace}/${service.name}`, service);
+    }
+    case 'networking.istio.io/VirtualService': {
+      const vs: VirtualService = { kind: 'VirtualService', namespace, name, hosts: spec.hosts ?? [], gateways: spec.gateways ?? ['mesh'], http: spec.http ?? [], tcp: spec.tcp ?? [] };
+      return (view) => view.virtualServices.push(vs);
+    }
+    case 'networking.istio.io/DestinationRule': {
+      const policy = spec.trafficPolicy ?? {};
+      const locality = policy.loadBalancer?.localityLbSetting;
+      const dr: DestinationRule = {
+        kind: 'DestinationRule',
+        namespace,
+        name,
+        host: spec.host,
+        subsets: new Map((spec.subsets ?? []).map((s: any) => [s.name, { labels: s.labels ?? {}, tlsMode: s.trafficPolicy?.tls?.mode }])),
+        tlsMode: policy.tls?.mode,
+        outlierDetection: policy.outlierDetection !== undefined,
+        localityEnabled: locality?.enabled,
+        failover: locality?.failover ?? [],
+      };
+      return (view) => view.destinationRules.push(dr);
+    }
+    case 'networking.istio.io/Gateway':
+      return (view) => view.istioGateways.push({ kind: 'Gateway', namespace: namespace ?? 'default', name });
+    case 'security.istio.io/AuthorizationPolicy': {
+      const ap: AuthorizationPolicy = { kind: 'AuthorizationPolicy', namespace: namespace ?? 'default', name, selector: spec.selector?.matchLabels, action: spec.action ?? 'ALLOW', rules: spec.rules ?? [] };
+      return (view) => view.authorizationPolicies.push(ap);
+    }
+    case 'security.istio.io/PeerAuthentication': {
+      const pa: PeerAuthentication = { kind: 'PeerAuthentication', namespace: namespace ?? 'default', name, selector: spec.selector?.matchLabels, mode: spec.mtls?.mode };
+      return (view) => view.peerAuthentications.push(pa);
+    }
+    case 'projectcalico.org/Tier': {
+      const tier: CalicoTier = { name, order: spec.order, defaultAction: spec.defaultAction ?? 'Deny' };
+      return (view) => view.tiers.set(name, tier);
+    }
+    case 'projectcalico.org/GlobalNetworkPolicy':
+    case 'projectcalico.org/NetworkPolicy': {
+      const policy = readCalicoPolicy(object.kind as CalicoPolicy['kind'], namespace, name, spec);
+      return (view) => view.calicoPolicies.push(policy);
+    }
+    case 'projectcalico.org/GlobalNetworkSet': {
+      const set: NetworkSet = { kind: 'GlobalNetworkSet', name, labels: { ...(meta.labels ?? {}) }, nets: (spec.nets ?? []).map(parseCidr).filter((c: Cidr | undefined): c is Cidr => c !== undefined) };
+      return (view) => view.networkSets.push(set);
+    }
+    default:
+      return () => {};
+  }
+}
+
+/**
+ * A Calico policy as the API server stores it: `tier` defaults to `default`; `types` defaults from
+ * the rules present (ingress rules or none: Ingress; egress rules: Egress; both: both), as the
+ * projectcalico.org/v3 NetworkPolicy reference documents for an omitted `types`.
+ */
+function readCalicoPolicy(kind: CalicoPolicy['kind'], namespace: string | undefined, name: string, spec: Record<string, any>): CalicoPolicy {
+  const ingress = (spec.ingress ?? []).map(readRule);
+  const egress = (spec.egress ?? []).map(readRule);
+  const declared: ('Ingress' | 'Egress')[] | undefined = spec.types;
+  const types = new Set<'Ingress' | 'Egress'>(declared ?? [...(ingress.length > 0 || egress.length === 0 ? ['Ingress' as const] : []), ...(egress.length > 0 ? ['Egress' as const] : [])]);
+  return { kind, namespace: kind === 'NetworkPolicy' ? (namespace ?? 'default') : undefined, name, tier: spec.tier || 'default', order: spec.order, selector: spec.selector ?? 'all()', namespaceSelector: spec.namespaceSelector, types, ingress, egress };
+}
+
+function readRule(rule: any): CalicoRule {
+  return {
+    action: rule.action,
+    protocol: rule.protocol,
+    notProtocol: rule.notProtocol,
+    source: readEntity(rule.source),
+    destination: readEntity(rule.destination),
+    trafficRule: rule.metadata?.annotations?.['fleet.io/traffic-rule'],
+  };
+}
+
+/** Equal entities are one object (interned), so what is worked out for one holds for all: fleet repeats a few peers in many policies. */
+const ENTITIES = new Map<string, CalicoEntity>();
+const EMPTY_ENTITY: CalicoEntity = {};
+
+function readEntity(entity: any): CalicoEntity {
+  if (!entity) return EMPTY_ENTITY;
+  const key = JSON.stringify(entity);
+  let interned = ENTITIES.get(key);
+  if (!interned) {
+    if (ENTITIES.size > 100_000) ENTITIES.clear(); // a long-lived process compiles many fleets
+    ENTITIES.set(key, (interned = makeEntity(entity)));
+  }
+  return interned;
+}
+
+function makeEntity(entity: any): CalicoEntity {
+  return {
+    nets: entity.nets?.map(parseCidr),
+    notNets: entity.notNets?.map(parseCidr),
+    selector: entity.selector,
+    notSelector: entity.notSelector,
+    namespaceSelector: entity.namespaceSelector,
+    serviceAccounts: entity.serviceAccounts,
+    ports: entity.ports,
+    notPorts: entity.notPorts,
+  };
+}
+
+function readKustomization(object: KubeObject, fluxPath: string | undefined): FluxKustomization {
+  const spec = (object.spec ?? {}) as Record<string, any>;
+  const namespace = object.metadata.namespace ?? 'flux-system';
+  const path = String(spec.path ?? '').replace(/^\.\//, '');
+  const prefix = fluxPath === undefined ? undefined : `${fluxPath.replace(/^\.\//, '').replace(/\/+$/, '')}/`;
+  const folder = prefix !== undefined && path.startsWith(prefix) ? path.slice(prefix.length).replace(/\/+$/, '') : undefined;
+  return {
+    kind: 'Kustomization',
+    namespace,
+    name: object.metadata.name,
+    folder,
+    dependsOn: (spec.dependsOn ?? []).map((d: any) => ({ name: d.name, namespace: d.namespace ?? namespace })),
+  };
+}
+
+function appliedObject(object: KubeObject): AppliedObject {
+  const spec = (object.spec ?? {}) as Record<string, any>;
+  const group = groupOf(object.apiVersion);
+  const policy = group === 'projectcalico.org' && /NetworkPolicy$/.test(object.kind);
+  return { kind: object.kind, apiVersion: object.apiVersion, group, namespace: object.metadata.namespace, name: object.metadata.name, tier: policy ? spec.tier || 'default' : undefined };
+}
+
+export function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+}
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Build the model of already rendered clusters (and `_flux/<cluster>` entrypoints) in one call. */
+export function buildMeshModel(rendered: readonly RenderedCluster[], facts: MeshFacts): MeshModel {
+  const builder = new MeshModelBuilder(facts);
+  // Flux entrypoints first, so every folder's owner is known when it is read.
+  for (const r of rendered.filter((r) => r.cluster.startsWith('_flux/'))) builder.add(r);
+  for (const r of rendered.filter((r) => !r.cluster.startsWith('_flux/'))) builder.add(r);
+  return builder.build();
+}

@@ -18,7 +18,7 @@ describe('committed output is current', () => {
       const outDir = join(ROOT, fleet.out);
       if (update) await writeTree(outDir, result.tree!);
       const difference = compareTree(outDir, result.tree!);
-      expect(difference, `${fleet.out}/ differs from what ${fleet.spec} renders; run UPDATE_GOLDEN=1 npx vitest run test/golden`).toEqual({ changed: [], added: [], stale: [], conflicts: [] });
+      expect(difference, `${fleet.out}/ differs from what ${fleet.spec} renders; run UPDATE_GOLDEN=1 npx vitest run test/golden`).toEqual({ changed: [], added: [], stale: [], conflicts: [], clashes: [] });
       expect(isClean(difference)).toBe(true);
     });
   }

@@ -14,6 +14,7 @@ import type { PreviousOutput } from './output-owner.js';
 import { decodeSpecFile, isGenerated, tooLarge } from './spec-files.js';
 import { readRegularFile } from './regular-file.js';
 import { symlinkRefused } from './spec-links.js';
+import type { ErrorCode } from '../diagnostics/catalog.js';
 
 /** The "before" side of `fleet diff`. */
 export interface Base {
@@ -255,7 +256,7 @@ function gitMessage(error: unknown): string {
   return stderr ? ` (git: ${stderr})` : '';
 }
 
-function problem(code: string, message: string, help: string[] = []): BaseProblem {
+function problem(code: ErrorCode, message: string, help: string[] = []): BaseProblem {
   return { diagnostics: [{ code, severity: 'error', message, help }], sources: new Map() };
 }
 

@@ -9,6 +9,7 @@ import { OutputFolderError } from './output-errors.js';
 import { outputFolderKindProblem } from './output-sanity.js';
 import { pidExists } from './output-lock.js';
 import { isTopLevelName, JOURNAL, readJournal, writeJournal, type SwapEntry } from './swap-journal.js';
+import type { WarningCode } from '../diagnostics/catalog.js';
 
 /**
  * The only code that writes to the output folder.
@@ -587,7 +588,7 @@ function putBack(outDir: string, old: string): boolean {
   return restored;
 }
 
-function leftoverWarning(code: string, message: string, help: string[]): Diagnostic {
+function leftoverWarning(code: WarningCode, message: string, help: string[]): Diagnostic {
   return { code, severity: 'warning', message, help };
 }
 

@@ -8,6 +8,7 @@ import { GENERATED_MARK, LOCK_FILE } from '../phases/6-emit/index.js';
 import { readManifestFolders } from './manifest-folders.js';
 import { readRegularFile } from './regular-file.js';
 import { containingRoot, followSpecLink, notAFile } from './spec-links.js';
+import type { ErrorCode } from '../diagnostics/catalog.js';
 
 /** The default spec location, relative to the working directory. */
 export const DEFAULT_SPEC = 'policies';
@@ -150,7 +151,7 @@ function listYaml(dir: string, skipped: string[], refused: Diagnostic[], links: 
   return out;
 }
 
-function problem(code: string, message: string, help: string[] = []): Diagnostic {
+function problem(code: ErrorCode, message: string, help: string[] = []): Diagnostic {
   return { code, severity: 'error', message, help };
 }
 

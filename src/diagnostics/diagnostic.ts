@@ -13,6 +13,8 @@ export interface Span {
   readonly offset: readonly [number, number];
 }
 
+import { CATALOG, type DiagnosticCode, type ErrorCode, type WarningCode } from './catalog.js';
+
 export type Severity = 'error' | 'warning';
 
 /**
@@ -20,7 +22,8 @@ export type Severity = 'error' | 'warning';
  * `code` is stable and documented in docs/diagnostics.md.
  */
 export interface Diagnostic {
-  readonly code: string;
+  /** A code of the catalog (src/diagnostics/catalog.ts), which fixes its severity. */
+  readonly code: DiagnosticCode;
   readonly severity: Severity;
   /** One sentence naming the thing that is wrong. */
   readonly message: string;
@@ -63,12 +66,17 @@ export class DiagnosticBag {
     this.items.push(diagnostic);
   }
 
-  error(code: string, message: string, span?: Span, help?: string[], related?: Diagnostic['related']): void {
+  error(code: ErrorCode, message: string, span?: Span, help?: string[], related?: Diagnostic['related']): void {
     this.add({ code, severity: 'error', message, span, help, related });
   }
 
-  warning(code: string, message: string, span?: Span, help?: string[], related?: Diagnostic['related']): void {
+  warning(code: WarningCode, message: string, span?: Span, help?: string[], related?: Diagnostic['related']): void {
     this.add({ code, severity: 'warning', message, span, help, related });
+  }
+
+  /** A diagnostic whose severity is its code's in the catalog (for codes decided at run time). */
+  report(code: DiagnosticCode, message: string, span?: Span, help?: string[], related?: Diagnostic['related']): void {
+    this.add({ code, severity: CATALOG[code].severity, message, span, help, related });
   }
 
   hasErrors(): boolean {

@@ -5,6 +5,7 @@ import type { MeshCaller } from './istio-routing.js';
 import { serviceOf } from './istio-routing.js';
 import { cmp, type MeshModel, type Service } from './model.js';
 import { appCallers, type CallTrace, type EndpointTrace, ingressCallers, traceCall, workloadEndpoint } from './trace.js';
+import type { DiagnosticCode } from '../diagnostics/catalog.js';
 
 /**
  * The compile-time check of the rendered output against the spec's traffic graph, on the mesh
@@ -33,7 +34,7 @@ export interface MeshFinding {
    */
   readonly severity?: 'error' | 'warning';
   /** For spec problems: the diagnostic code (docs/diagnostics.md). */
-  readonly code?: string;
+  readonly code?: DiagnosticCode;
   readonly message: string;
   /** The declared edge it is about, for locating a spec problem. */
   readonly edge?: TrafficEdge;

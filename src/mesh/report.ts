@@ -26,8 +26,7 @@ export function reportMeshFindings(result: MeshCheckResult, sourceMap: SourceMap
       continue;
     }
     const span = finding.edge ? sourceMap.valueSpan(finding.edge.rule.from, finding.edge.fromIndex) : undefined;
-    if (finding.severity === 'warning') diagnostics.warning(finding.code, finding.message, span, helpFor(finding.code));
-    else diagnostics.error(finding.code, finding.message, span, helpFor(finding.code));
+    diagnostics.report(finding.code, finding.message, span, helpFor(finding.code));
   }
   if (defects.length > 0) throw new MeshDefectError(defects);
 }

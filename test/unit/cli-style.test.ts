@@ -65,14 +65,14 @@ describe('colour', () => {
           span: { file: 'f.yaml', start: { line: 1, col: 1 }, end: { line: 1, col: 8 }, offset: [0, 7] },
           help: ['did you mean `replicas`?'],
         },
-        { code: 'traffic_x', severity: 'warning', message: 'w' },
+        { code: 'traffic_open_to_all', severity: 'warning', message: 'w' },
       ],
       new Map([['f.yaml', 'replica: 3\n']]),
     );
     const colored = colorDiagnostics(text);
     expect(colored).not.toBe(text);
     expect(colored).toContain('\x1b[1;31merror schema_unknown_field\x1b[0m');
-    expect(colored).toContain('\x1b[1;33mwarning traffic_x\x1b[0m');
+    expect(colored).toContain('\x1b[1;33mwarning traffic_open_to_all\x1b[0m');
     expect(colored.replace(/\x1b\[[0-9;]*m/g, '')).toBe(text);
   });
 });

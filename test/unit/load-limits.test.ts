@@ -171,7 +171,7 @@ describe('diagnostics quality', () => {
   it('never prints control characters from the spec: NUL and escape sequences become their pictures, carets stay aligned', () => {
     const text = 'name: "a\x00b\x1b[31m"\n';
     const printed = formatDiagnostics(
-      [{ code: 'x', severity: 'error', message: 'bad `a\x00b\x1b[31m`\nsecond line', span: { file: 'f.yaml', start: { line: 1, col: 10 }, end: { line: 1, col: 11 }, offset: [9, 10] } }],
+      [{ code: 'yaml_syntax', severity: 'error', message: 'bad `a\x00b\x1b[31m`\nsecond line', span: { file: 'f.yaml', start: { line: 1, col: 10 }, end: { line: 1, col: 11 }, offset: [9, 10] } }],
       new Map([['f.yaml', text]]),
     );
     expect(printed).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);

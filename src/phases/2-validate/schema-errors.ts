@@ -4,6 +4,7 @@ import { didYouMean } from '../../diagnostics/suggest.js';
 import { spanAtPath, type PathSegment, type SourceDocument } from '../1-load/source-map.js';
 import { PORT_NAME_HELP, portNameProblems } from './port-name.js';
 import { fromJsonPointer, specPath } from './spec-path.js';
+import type { ErrorCode } from '../../diagnostics/catalog.js';
 
 /** What a schema error means for later phases. */
 export interface SchemaFinding {
@@ -22,7 +23,7 @@ export interface SchemaFinding {
  * What the named definitions in the schema are, for messages about pattern and length errors;
  * `why` says what exactly is wrong when a pattern alone cannot.
  */
-const DEFINITION_MESSAGES: Record<string, { code: string; what: string; help: string; why?: (value: string) => string[] }> = {
+const DEFINITION_MESSAGES: Record<string, { code: ErrorCode; what: string; help: string; why?: (value: string) => string[] }> = {
   dnsLabel: {
     code: 'schema_invalid_name',
     what: 'is not a valid name',
@@ -74,7 +75,7 @@ function toFinding(error: ErrorObject, root: unknown, source: SourceDocument): S
   const path = fromJsonPointer(error.instancePath);
   const where = specPath(root, path) || 'the document';
   const valueSpan = (): Span => spanAtPath(source, path, 'value');
-  const finding = (code: string, message: string, span: Span, breaksShape: boolean, help: string[] = []): SchemaFinding => ({
+  const finding = (code: ErrorCode, message: string, span: Span, breaksShape: boolean, help: string[] = []): SchemaFinding => ({
     diagnostic: { code, severity: 'error', message, span, help },
     path,
     breaksShape,

@@ -14,6 +14,7 @@ import { selectBySpread, type SpreadResult } from './spread.js';
 import { tieOrderOf } from './tie-order.js';
 import { formatMoves, statefulMoves } from './stateful.js';
 import { decideWorkloads, type Decided } from './workloads.js';
+import type { ErrorCode } from '../../diagnostics/catalog.js';
 
 export { fitSummary } from './diagnosis.js';
 export { apportion } from './divide/webster.js';
@@ -69,7 +70,7 @@ function placeApp(app: App, clusters: readonly Cluster[], context: Context, prev
   const { sourceMap, diagnostics } = context;
   const rule = app.placement;
   const where = `app \`${app.name}\` (rule \`${rule.name}\`)`;
-  const fail = (code: string, message: string, field: string, help: readonly string[]) => void diagnostics.error(code, message, sourceMap.valueSpan(rule, field), [...help]);
+  const fail = (code: ErrorCode, message: string, field: string, help: readonly string[]) => void diagnostics.error(code, message, sourceMap.valueSpan(rule, field), [...help]);
 
   // Filter, trying the fallback affinities in order.
   const filtered = filterByAffinity(app, clusters, previous ?? {}, context.filterings);

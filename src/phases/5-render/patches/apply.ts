@@ -6,6 +6,7 @@ import type { SourceMap } from '../../1-load/index.js';
 import { canonicalObject } from '../canonical.js';
 import type { Topology } from '../topology.js';
 import { applyOperation, PatchError, type PatchOperation } from './json-patch.js';
+import type { ErrorCode } from '../../../diagnostics/catalog.js';
 
 /** What became of one patch (an override's `patches[i]`) over every cluster. */
 interface PatchStatus {
@@ -14,7 +15,7 @@ interface PatchStatus {
   /** Objects it was applied to, over every cluster. */
   applied: number;
   /** The first failure: the field to point at, what failed, and where. */
-  failure?: { readonly field: 'path' | 'from' | 'value'; readonly message: string; readonly code: string };
+  failure?: { readonly field: 'path' | 'from' | 'value'; readonly message: string; readonly code: ErrorCode };
 }
 
 /**
@@ -162,7 +163,7 @@ function identityChange(before: KubeObject, after: unknown): string | undefined 
   return undefined;
 }
 
-function helpFor(code: string): string[] {
+function helpFor(code: ErrorCode): string[] {
   if (code === 'render_patch_identity') return ['fleet files, orders and prunes objects by apiVersion, kind, namespace and name: change the spec (the app, its namespace) instead'];
   return [
     'paths are JSON Pointers into the rendered object as written under out/<cluster>/ (e.g. `/spec/template/spec/containers/0/image`); `~1` stands for `/` in a key',

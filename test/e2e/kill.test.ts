@@ -12,10 +12,10 @@ const BIN = new URL('../../bin/fleet.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'fleet-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** 24 clusters × 120 apps, Duplicated: about 9,000 files, so writing takes long enough to interrupt. */
+/** 16 clusters × 100 apps, Duplicated: about 5,000 files, so writing takes long enough to interrupt. */
 function bigSpec(tag: string): string {
-  const clusters = Array.from({ length: 24 }, (_, i) => `  - { name: c-${i}, region: r-${i % 3}, labels: { env: prod } }`).join('\n');
-  const apps = Array.from({ length: 120 }, (_, i) => `  - { name: app-${i}, namespace: ns-${i % 10}, image: "registry.example.com/app-${i}:${tag}", ports: [{ name: http, port: 8080 }] }`).join('\n');
+  const clusters = Array.from({ length: 16 }, (_, i) => `  - { name: c-${i}, region: r-${i % 3}, labels: { env: prod } }`).join('\n');
+  const apps = Array.from({ length: 100 }, (_, i) => `  - { name: app-${i}, namespace: ns-${i % 10}, image: "registry.example.com/app-${i}:${tag}", ports: [{ name: http, port: 8080 }] }`).join('\n');
   return `apiVersion: fleet/v1alpha1\nkind: Fleet\nmetadata: { name: big }\nclusters:\n${clusters}\napps:\n${apps}\nplacement:\n  - { name: all, apps: {} }\n`;
 }
 
@@ -47,7 +47,7 @@ it('a kill mid-write leaves the previous out/ intact, and the next run recovers'
   writeFileSync(spec, bigSpec('1.0.0'));
   expect(spawnSync(process.execPath, [BIN, 'synth', spec, '--out', out]).status).toBe(0);
   const before = tree(out);
-  expect(before.size).toBeGreaterThan(5_000);
+  expect(before.size).toBeGreaterThan(4_000);
 
   writeFileSync(spec, bigSpec('2.0.0')); // every Deployment changes
   const child = spawn(process.execPath, [BIN, 'synth', spec, '--out', out], { stdio: 'ignore' });
@@ -76,7 +76,7 @@ it('a kill mid-write leaves the previous out/ intact, and the next run recovers'
 it('a kill during the swap (after the journal) is finished by the next run', async () => {
   const spec = join(dir, 'swap-spec.yaml');
   const out = join(dir, 'swap-out');
-  for (const [i, [from, to]] of [['1.0.0', '2.0.0'], ['2.0.0', '3.0.0'], ['3.0.0', '4.0.0']].entries()) {
+  for (const [i, [from, to]] of [['1.0.0', '2.0.0'], ['2.0.0', '3.0.0']].entries()) {
     writeFileSync(spec, bigSpec(from));
     expect(spawnSync(process.execPath, [BIN, 'synth', spec, '--out', out]).status).toBe(0);
     writeFileSync(spec, bigSpec(to));

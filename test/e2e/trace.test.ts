@@ -2,18 +2,21 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/program.js';
 
 /**
- * `fleet trace` on the real binary (bin/fleet.js over dist/; `npm test` builds it first), on the
+ * `fleet trace` through the real program (src/cli/program.ts, what bin/fleet.js runs), on the
  * default fleet and on every example: every declared call traces `allowed` (exit 0), an undeclared
  * one `denied by` the deciding rule (exit 1).
  */
 const ROOT = new URL('../../', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin/fleet.js');
 
-function fleet(...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+/** The real program in this process (src/cli/program.ts `run`, what bin/fleet.js runs): one process per trace made this file the slowest. */
+async function fleet(...args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, { out: (t) => void (stdout += t), err: (t) => void (stderr += t) });
+  return { code, stdout, stderr };
 }
 
 /** The spec of each example: its fleet-spec.yaml, or its spec/ folder. */
@@ -52,39 +55,39 @@ function declaredPairs(spec: string): { pairs: [string, string][]; apps: { name:
 
 describe('fleet trace', () => {
   for (const spec of ['policies', ...EXAMPLES]) {
-    it(`every declared call of ${spec} traces allowed; an undeclared one denied`, () => {
+    it(`every declared call of ${spec} traces allowed; an undeclared one denied`, async () => {
       const { pairs, apps } = declaredPairs(spec);
       // A fleet whose rules name no pair (the kubefed nginx example: one app, no traffic rules) has nothing to trace but its verdict line.
       expect(pairs.length > 0 || apps.length > 0, `${spec} has apps`).toBe(true);
       const served = apps.find((a) => a.served)!;
       const caller = apps.find((a) => a.name !== served.name && !pairs.some(([f, t]) => f === a.name && t === served.name));
       if (caller) {
-        const { code, stdout } = fleet('trace', caller.name, served.name, spec);
+        const { code, stdout } = await fleet('trace', caller.name, served.name, spec);
         expect({ code, last: stdout.trim().split('\n').pop() }).toMatchObject({ code: 1, last: expect.stringMatching(/^denied by /) });
       }
       for (const [from, to] of pairs) {
-        const { code, stdout, stderr } = fleet('trace', from, to, spec);
+        const { code, stdout, stderr } = await fleet('trace', from, to, spec);
         expect({ from, to, code, last: stdout.trim().split('\n').pop(), stderr }).toMatchObject({ code: 0, last: 'allowed' });
       }
     });
   }
 
-  it('an undeclared call is denied, naming the deciding rule (exit 1)', () => {
-    const { code, stdout } = fleet('trace', 'web', 'payments', 'policies');
+  it('an undeclared call is denied, naming the deciding rule (exit 1)', async () => {
+    const { code, stdout } = await fleet('trace', 'web', 'payments', 'policies');
     expect(code).toBe(1);
     expect(stdout.trim().split('\n').pop()).toMatch(/^denied by .*(GlobalNetworkPolicy fleet-default-deny \(end of tier default\)|AuthorizationPolicy)/);
   });
 
-  it('--format json gives the calls and the verdict', () => {
-    const { code, stdout } = fleet('trace', 'web', 'payments', 'policies', '--format', 'json', '--cluster', 'na-1');
+  it('--format json gives the calls and the verdict', async () => {
+    const { code, stdout } = await fleet('trace', 'web', 'payments', 'policies', '--format', 'json', '--cluster', 'na-1');
     expect(code).toBe(1);
     const trace = JSON.parse(stdout);
     expect(trace).toMatchObject({ to: 'payments/payments', verdict: 'denied' });
     expect(trace.calls.every((c: { cluster: string }) => c.cluster === 'na-1')).toBe(true);
   });
 
-  it('an unknown app is a usage error (exit 2)', () => {
-    const { code, stderr } = fleet('trace', 'web', 'paymnts', 'policies');
+  it('an unknown app is a usage error (exit 2)', async () => {
+    const { code, stderr } = await fleet('trace', 'web', 'paymnts', 'policies');
     expect(code).toBe(2);
     expect(stderr).toMatch(/spec_unknown_app/);
   });

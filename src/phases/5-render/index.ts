@@ -146,7 +146,7 @@ export function* renderClusters(
     }
     // R8–R11: Calico default deny and platform baseline, then each app's allow-lists, then the network sets they name.
     renderCalicoBaseline(own.scope, cluster, multiNetwork && istio, istio ? fleet.platform : platformOutsideMesh, fleetLabels(fleet.name), clusterSource(cluster));
-    const needed: NetworkSetsNeeded = { pods: new Set(), eastWestNetworks: new Set() };
+    const needed: NetworkSetsNeeded = { pods: new Set(), eastWestGateways: new Set() };
     for (const app of contents.placed) {
       const into = topology.callersOf(app.id);
       const outOf = topology.calledBy(app.id);

@@ -141,6 +141,9 @@ export class Topology {
       if (this.reachesDirectly(from, network)) for (const c of clusters) if (c !== here) pods.add(c);
       if (this.reachesThroughGateway(from, network)) throughGateway = true;
     }
+    // Any gateway of this network may forward here: a caller picks an endpoint's gateway (its own
+    // cluster's first), but the gateway, in AUTO_PASSTHROUGH, balances over every endpoint of the
+    // service on its network, in whichever cluster.
     if (throughGateway) for (const relay of this.eastWestGateways(network)) if (relay.name !== here) pods.add(relay.name);
     return {
       local: this.contains(callers, here),
@@ -160,11 +163,19 @@ export class Topology {
     const network = this.network(here);
     const pods: string[] = [];
     const networks: string[] = [];
+    const gateways = new Map<string, Cluster>();
     for (const [to, clusters] of this.groupByNetwork(destinations)) {
       if (this.reachesDirectly(network, to)) for (const c of clusters) if (c !== here) pods.push(c);
-      if (this.reachesThroughGateway(network, to)) networks.push(to);
+      if (!this.reachesThroughGateway(network, to)) continue;
+      networks.push(to);
+      // Each destination cluster's own gateway; the network's others only for a cluster without one (see inbound).
+      for (const c of clusters) {
+        const cluster = this.clusters.get(c)!;
+        for (const gateway of cluster.eastWestGateway ? [cluster] : this.eastWestGateways(to)) gateways.set(gateway.name, gateway);
+      }
     }
-    return { local: this.contains(destinations, here), pods: pods.sort(), networks: networks.sort() };
+    const sortedGateways = [...gateways.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { local: this.contains(destinations, here), pods: pods.sort(), networks: networks.sort(), gateways: sortedGateways };
   }
 
   /** Whether `cluster` runs Istio (`mesh`, else `mesh.provider`). */
@@ -281,6 +292,8 @@ export interface Outbound {
   readonly pods: readonly string[];
   /** Other networks that run the destination and have east-west gateways, reached through them. */
   readonly networks: readonly string[];
+  /** The east-west gateways (their clusters) Istio sends to for destinations on those networks, sorted by name. */
+  readonly gateways: readonly Cluster[];
 }
 
 /**

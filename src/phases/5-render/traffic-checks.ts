@@ -46,10 +46,8 @@ export function checkTraffic(fleet: ResolvedFleet, topology: Topology, sourceMap
       for (const here of callers) {
         const to = topology.outbound(here, there);
         for (const peer of to.pods.filter(unnamed)) podCIDRsNeeded.set(peer, `${nameOf(edge)} in ${here} calls \`${destination.name}\` in ${peer} ${directly(here, peer)} (rule \`${edge.rule.name}\`)`);
-        for (const network of to.networks) {
-          for (const gateway of topology.eastWestGateways(network)) {
-            if (!gatewayByAddress(gateway) && !gatewayAddressesNeeded.has(gateway.name)) gatewayAddressesNeeded.set(gateway.name, `${nameOf(edge)} in ${here} calls \`${destination.name}\` through the east-west gateways of network \`${network}\` (rule \`${edge.rule.name}\`)`);
-          }
+        for (const gateway of to.gateways) {
+          if (!gatewayByAddress(gateway) && !gatewayAddressesNeeded.has(gateway.name)) gatewayAddressesNeeded.set(gateway.name, `${nameOf(edge)} in ${here} calls \`${destination.name}\` through the east-west gateway of ${gateway.name} (rule \`${edge.rule.name}\`)`);
         }
       }
       for (const here of there) {

@@ -155,7 +155,7 @@ describe('traffic over the placement', () => {
     const egress = policy(tree!, 'a-1/web/calico-networkpolicy.web-egress.yaml');
     expect(egress.spec.egress.map((r: { destination: { selector: string } }) => r.destination.selector)).toEqual([
       "fleet.io/role == 'pods' && fleet.io/cluster == 'b-1'",
-      "fleet.io/role == 'eastwest-gateway' && fleet.io/network == 'n-b'",
+      "fleet.io/role == 'eastwest-gateway' && fleet.io/cluster == 'b-1'",
     ]);
     const ingress = policy(tree!, 'b-1/api/calico-networkpolicy.api-ingress.yaml');
     expect(ingress.spec.ingress.map((r: { source: { selector: string } }) => r.source.selector)).toEqual(["fleet.io/role == 'pods' && fleet.io/cluster == 'a-1'", "istio == 'eastwestgateway'"]);

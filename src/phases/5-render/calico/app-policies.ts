@@ -6,12 +6,13 @@ import type { TrafficEdge } from '../../../model/traffic.js';
 import { FleetObject } from '../fleet-object.js';
 import type { Topology } from '../topology.js';
 import { ORDER } from './baseline.js';
-import { allowRules, appIs, eastWestGatewaysOn, ISTIO_NAMESPACE, namespaceIs, podsOf, uniqueRules } from './selectors.js';
+import { allowRules, appIs, eastWestGatewaysOf, ISTIO_NAMESPACE, namespaceIs, podsOf, uniqueRules } from './selectors.js';
 
 /** The GlobalNetworkSets a cluster's policies name: pod CIDRs of clusters, east-west gateways of networks. */
 export interface NetworkSetsNeeded {
   readonly pods: Set<string>;
-  readonly eastWestNetworks: Set<string>;
+  /** Clusters whose east-west gateway a policy here names. */
+  readonly eastWestGateways: Set<string>;
 }
 
 /**
@@ -57,12 +58,11 @@ export function renderEgressPolicy(scope: Construct, app: App, cluster: string, 
     const to = topology.outbound(cluster, topology.placed(destination.id));
     if (to.local) rules.push(...allowRules('destination', { namespaceSelector: namespaceIs(destination.namespace), selector: appIs(destination.name) }, ports, edge.rule.name));
     rules.push(...byPodCIDRs('destination', to.pods, topology, needed, ports, edge.rule.name));
-    for (const network of to.networks) {
-      const gateways = topology.eastWestGateways(network);
-      const gatewayPorts = [...new Set(gateways.map((g) => g.eastWestGateway!.port))].sort((a, b) => a - b).map((port) => ({ targetPort: port, protocol: 'TCP' as const }));
-      for (const gateway of gateways) if (!gatewayByAddress(gateway)) throw new Error(`the east-west gateway of ${gateway.name} has a host name (traffic_gateway_host_name is an error)`);
-      needed.eastWestNetworks.add(network);
-      rules.push(...allowRules('destination', { namespaceSelector: 'global()', selector: eastWestGatewaysOn(network) }, gatewayPorts, edge.rule.name));
+    if (to.gateways.length > 0) {
+      const gatewayPorts = [...new Set(to.gateways.map((g) => g.eastWestGateway!.port))].sort((a, b) => a - b).map((port) => ({ targetPort: port, protocol: 'TCP' as const }));
+      for (const gateway of to.gateways) if (!gatewayByAddress(gateway)) throw new Error(`the east-west gateway of ${gateway.name} has a host name (traffic_gateway_host_name is an error)`);
+      for (const gateway of to.gateways) needed.eastWestGateways.add(gateway.name);
+      rules.push(...allowRules('destination', { namespaceSelector: 'global()', selector: eastWestGatewaysOf(to.gateways.map((g) => g.name)) }, gatewayPorts, edge.rule.name));
     }
   }
   renderPolicy(scope, app, 'egress', rules, labels, source);

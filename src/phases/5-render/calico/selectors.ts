@@ -39,9 +39,9 @@ export function podsOf(clusters: readonly string[]): string {
   return `${ROLE_LABEL} == 'pods' && ${oneOf(CLUSTER_LABEL, clusters)}`;
 }
 
-/** The east-west gateway address sets of a network (used with `namespaceSelector: global()`). */
-export function eastWestGatewaysOn(network: string): string {
-  return `${ROLE_LABEL} == 'eastwest-gateway' && ${NETWORK_LABEL} == '${network}'`;
+/** The east-west gateway address sets of these clusters (used with `namespaceSelector: global()`). */
+export function eastWestGatewaysOf(clusters: readonly string[]): string {
+  return `${ROLE_LABEL} == 'eastwest-gateway' && ${oneOf(CLUSTER_LABEL, clusters)}`;
 }
 
 function oneOf(key: string, values: readonly string[]): string {

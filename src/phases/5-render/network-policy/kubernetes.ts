@@ -102,11 +102,8 @@ function egressRules(here: string, edge: TrafficEdge, topology: Topology): Recor
   if (to.local) peers.push({ namespaceSelector: namespaceIs(destination.namespace), podSelector: { matchLabels: { app: destination.name } } });
   for (const cluster of to.pods) peers.push(...topology.clusters.get(cluster)!.podCIDRs.map(ipBlock));
   if (peers.length) rules.push({ to: peers, ports });
-  for (const network of to.networks) {
-    const gateways = topology.eastWestGateways(network);
-    for (const gateway of gateways) {
-      rules.push({ to: gateway.eastWestGateway!.addresses.map(ipBlock), ports: tcp([gateway.eastWestGateway!.port]) });
-    }
+  for (const gateway of to.gateways) {
+    rules.push({ to: gateway.eastWestGateway!.addresses.map(ipBlock), ports: tcp([gateway.eastWestGateway!.port]) });
   }
   return rules;
 }

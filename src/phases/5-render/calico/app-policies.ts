@@ -58,11 +58,12 @@ export function renderEgressPolicy(scope: Construct, app: App, cluster: string, 
     const to = topology.outbound(cluster, topology.placed(destination.id));
     if (to.local) rules.push(...allowRules('destination', { namespaceSelector: namespaceIs(destination.namespace), selector: appIs(destination.name) }, ports, edge.rule.name));
     rules.push(...byPodCIDRs('destination', to.pods, topology, needed, ports, edge.rule.name));
-    if (to.gateways.length > 0) {
-      const gatewayPorts = [...new Set(to.gateways.map((g) => g.eastWestGateway!.port))].sort((a, b) => a - b).map((port) => ({ targetPort: port, protocol: 'TCP' as const }));
-      for (const gateway of to.gateways) if (!gatewayByAddress(gateway)) throw new Error(`the east-west gateway of ${gateway.name} has a host name (traffic_gateway_host_name is an error)`);
-      for (const gateway of to.gateways) needed.eastWestGateways.add(gateway.name);
-      rules.push(...allowRules('destination', { namespaceSelector: 'global()', selector: eastWestGatewaysOf(to.gateways.map((g) => g.name)) }, gatewayPorts, edge.rule.name));
+    // One rule per gateway, so a cluster leaving (or joining) is one rule removed (or added) in a diff.
+    for (const gateway of to.gateways) {
+      if (!gatewayByAddress(gateway)) throw new Error(`the east-west gateway of ${gateway.name} has a host name (traffic_gateway_host_name is an error)`);
+      needed.eastWestGateways.add(gateway.name);
+      const port = [{ targetPort: gateway.eastWestGateway!.port, protocol: 'TCP' as const }];
+      rules.push(...allowRules('destination', { namespaceSelector: 'global()', selector: eastWestGatewaysOf([gateway.name]) }, port, edge.rule.name));
     }
   }
   renderPolicy(scope, app, 'egress', rules, labels, source);

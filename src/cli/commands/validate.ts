@@ -18,7 +18,8 @@ export function validateCommand(io: Io, setExit: (code: number) => void): Comman
     .action((spec: string, options: { out?: string; format: DiagnosticsFormat; quiet?: boolean; ignoreLock?: boolean }) => {
       const reporter = new Reporter(io, { format: options.format, quiet: options.quiet });
       try {
-        const result = compileSpec(spec, io, { renderOutput: false, outDir: outDirFor(spec, options.out), reporter, ignoreLock: options.ignoreLock });
+        // Rendered in memory and dropped: the checks of the rendered output (the mesh model, patches, manifests) are checks too.
+        const result = compileSpec(spec, io, { outDir: outDirFor(spec, options.out), reporter, ignoreLock: options.ignoreLock });
         if (typeof result === 'number') return setExit(result);
         reporter.result(`fleet: ${spec} is valid (${result.fleet!.clusters.length} clusters, ${result.fleet!.apps.length} apps)\n`);
         setExit(EXIT.ok);

@@ -43,6 +43,14 @@ export function readBase(base: string, specPath: string, outDir: string): Base |
 
 /** The files fleet owns in an output folder: those its lock lists or that carry fleet's header, and the lock. */
 export function readOutputFolder(dir: string): Base | BaseProblem {
+  // An output folder has its lock at the top; a folder above one (`--base .` at a repository root)
+  // would read the output's files as a cluster named after its folder.
+  if (readText(join(dir, LOCK_FILE)) === undefined) {
+    const below = readdirSync(dir, { withFileTypes: true }).find((e) => e.isDirectory() && readText(join(dir, e.name, LOCK_FILE)) !== undefined);
+    return problem('diff_base_empty', `\`${dir}\` holds no fleet output (no ${LOCK_FILE} at its top)`, [
+      below ? `did you mean its output folder: \`--base ${join(dir, below.name)}\`?` : 'pass the output folder of the base, e.g. `--base ../main/out`, or a git ref such as `--base origin/main`',
+    ]);
+  }
   const owned = new Set(Object.keys(parseLock(readText(join(dir, LOCK_FILE)))?.files ?? {}));
   const tree = new Map<string, string>();
   for (const path of listFiles(dir)) {

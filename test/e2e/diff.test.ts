@@ -200,6 +200,22 @@ async function withSpecAsync(edit: (text: string) => string, body: () => Promise
   }
 }
 
+describe('fleet diff refuses what it cannot honour (issue 18 item 18)', () => {
+  it('a --max-length too small for the marker and the notice is a usage error, not a longer report', async () => {
+    const { code, stderr } = await fleetHere('diff', 'policies', '--base', 'out', '--format', 'markdown', '--max-length', '10');
+    expect(code).toBe(2);
+    expect(stderr).toContain('at least 500 characters');
+  });
+
+  it('--base at a folder above the output (the repository root) is diff_base_empty with the way out, not a cluster named `out`', async () => {
+    const { code, stderr, stdout } = await fleetHere('diff', 'policies', '--base', '.');
+    expect(code).toBe(2);
+    expect(stderr).toContain('diff_base_empty');
+    expect(stderr).toContain('--base out');
+    expect(stdout).not.toMatch(/\bout\b.*cluster|cluster.*\bout\//);
+  });
+});
+
 type JsonChange = { cluster: string; apiVersion: string; kind: string; name: string; action: string; fields: string[]; entries: { path: string; action: string }[] };
 
 describe('fleet diff matches list entries by identity (issue 16 item 4)', () => {

@@ -77,7 +77,12 @@ export function diffCommand(io: Io, setExit: (code: number) => void): Command {
   );
 }
 
+/** The shortest report that still holds the comment marker, the header and the cut notice. */
+const MIN_LENGTH = 500;
+
 function parseLength(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a number of characters (0 for no limit)');
-  return Number(value);
+  const length = Number(value);
+  if (length !== 0 && length < MIN_LENGTH) throw new InvalidArgumentError(`at least ${MIN_LENGTH} characters (the comment marker, the header and the notice of what was cut need room), or 0 for no limit`);
+  return length;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../src/model/manifest.js';
-import { COMMENT_BUDGET, diffTrees, formatMarkdown, formatText, type DiffReportContext } from '../../../src/report/diff/index.js';
+import { COMMENT_BUDGET, COMMENT_MARKER, diffTrees, formatMarkdown, formatText, type DiffReportContext } from '../../../src/report/diff/index.js';
 import { calicoPolicy, deployment, namespace, service, tree, virtualService } from './build.js';
 
 const context: DiffReportContext = { base: 'main@1a2b3c4', head: 'working tree', spec: 'policies', version: '0.0.0', outputCheck: { outDir: 'out', upToDate: true, differing: 0 } };
@@ -101,6 +101,12 @@ describe('the size budget', () => {
     const text = formatMarkdown(diff, context, { maxLength: 2_000 });
     expect(text.length).toBeLessThanOrEqual(2_000);
     expect(text).toContain('✂️ **Cut at 2,000 characters.**');
+  });
+
+  it('keeps the comment marker and stays within the smallest budget the CLI accepts (500)', () => {
+    const text = formatMarkdown(diff, context, { maxLength: 500 });
+    expect(text.length).toBeLessThanOrEqual(500);
+    expect(text.startsWith(COMMENT_MARKER)).toBe(true);
   });
 
   it('drops field values before dropping details when that is enough', () => {

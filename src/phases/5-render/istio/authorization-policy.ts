@@ -24,17 +24,7 @@ export function renderAuthorizationPolicy(scope: Construct, app: App, topology: 
   const rules = [...byRule]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, rule]) => ({ from: [{ source: { principals: [...rule.principals].sort() } }], to: [{ operation: { ports: rule.ports.map(targetPort) } }] }));
-  new FleetObject(
-    scope,
-    `AuthorizationPolicy/${app.namespace}/${app.name}`,
-    {
-      apiVersion: 'security.istio.io/v1',
-      kind: 'AuthorizationPolicy',
-      metadata: { name: app.name, namespace: app.namespace, labels },
-      spec: { selector: { matchLabels: selectorLabels(app) }, action: 'ALLOW', rules },
-    },
-    source,
-  );
+  allowPolicy(scope, app, rules, labels, source);
 }
 
 /**
@@ -45,6 +35,11 @@ export function renderAuthorizationPolicy(scope: Construct, app: App, topology: 
  * probes are not affected: Istio rewrites them to the sidecar agent (port 15020).
  */
 export function renderAllowNothingPolicy(scope: Construct, app: App, labels: Record<string, string>, source: ManifestSource): void {
+  allowPolicy(scope, app, undefined, labels, source);
+}
+
+/** The app's ALLOW AuthorizationPolicy, selecting its pods; without `rules` it allows nothing. */
+function allowPolicy(scope: Construct, app: App, rules: readonly unknown[] | undefined, labels: Record<string, string>, source: ManifestSource): void {
   new FleetObject(
     scope,
     `AuthorizationPolicy/${app.namespace}/${app.name}`,
@@ -52,7 +47,7 @@ export function renderAllowNothingPolicy(scope: Construct, app: App, labels: Rec
       apiVersion: 'security.istio.io/v1',
       kind: 'AuthorizationPolicy',
       metadata: { name: app.name, namespace: app.namespace, labels },
-      spec: { selector: { matchLabels: selectorLabels(app) }, action: 'ALLOW' },
+      spec: { selector: { matchLabels: selectorLabels(app) }, action: 'ALLOW', ...(rules ? { rules } : {}) },
     },
     source,
   );

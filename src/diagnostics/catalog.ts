@@ -60,6 +60,7 @@ export const CATALOG = {
   spec_invalid_range: { severity: 'error', stage: 'meaning' },
   spec_conflicting_fields: { severity: 'error', stage: 'meaning' },
   spec_weights_all_zero: { severity: 'error', stage: 'meaning' },
+  spec_reserved_label: { severity: 'error', stage: 'meaning' },
   spec_allow_move_unused: { severity: 'warning', stage: 'meaning' },
   spec_unknown_probe_port: { severity: 'error', stage: 'meaning' },
   spec_probe_handler: { severity: 'error', stage: 'meaning' },

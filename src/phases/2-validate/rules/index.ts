@@ -11,8 +11,9 @@ import { trafficMesh } from './traffic-mesh.js';
 import { uniqueNames } from './unique-names.js';
 import { values } from './values.js';
 import { workloads } from './workloads.js';
+import { reservedLabels } from './reserved-labels.js';
 
 export type { Rule, RuleContext } from './rule.js';
 
 /** Semantic rules, in the order they run (which is also the order of their reports at one place). */
-export const RULES: readonly Rule[] = [uniqueNames, references, apps, workloads, renderedNames, selectors, cidrs, values, placementRules, patches, traffic, trafficMesh];
+export const RULES: readonly Rule[] = [uniqueNames, references, apps, reservedLabels, workloads, renderedNames, selectors, cidrs, values, placementRules, patches, traffic, trafficMesh];

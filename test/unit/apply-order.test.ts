@@ -18,13 +18,12 @@ describe('apply order', () => {
     // Fields that are the start of one another (Service, ServiceAccount; a, a-b), and kinds fleet does not rank.
     const kind = fc.constantFrom('Service', 'ServiceAccount', 'Deployment', 'NetworkPolicy', 'GlobalNetworkPolicy', 'ConfigMap', 'Config', 'Secret');
     const word = fc.constantFrom('', 'a', 'a-b', 'ab', 'b', 'a0');
-    const object = fc.record({ kind, apiVersion: fc.constantFrom('v1', 'v1beta1', 'apps/v1', 'projectcalico.org/v3'), namespace: fc.option(word, { nil: undefined }), name: word, shared: fc.boolean() });
+    const object = fc.record({ kind, apiVersion: fc.constantFrom('v1', 'v1beta1', 'apps/v1', 'projectcalico.org/v3'), namespace: fc.option(word, { nil: undefined }), name: word });
     fc.assert(
       fc.property(fc.array(object, { maxLength: 30 }), (objects) => {
-        const manifests: Manifest[] = objects.map(({ kind, apiVersion, namespace, name, shared }) => ({
+        const manifests: Manifest[] = objects.map(({ kind, apiVersion, namespace, name }) => ({
           object: { apiVersion, kind, metadata: { name, ...(namespace === undefined ? {} : { namespace }) } },
           source: { file: 'f', entry: 'e' },
-          shared,
         }));
         expect(inApplyOrder(manifests)).toEqual([...manifests].sort((a, b) => reference(a.object, b.object)));
       }),

@@ -69,6 +69,10 @@ export interface ClusterWorkload {
   readonly labels: Readonly<Record<string, string>>;
   /** Pod template annotations after overrides. */
   readonly podAnnotations: Readonly<Record<string, string>>;
+  /** Annotations on the Deployments or StatefulSets themselves, from overrides (absent when none). */
+  readonly workloadAnnotations?: Readonly<Record<string, string>>;
+  /** The container's command, args and resources where an override changed them from the app's (absent otherwise). */
+  readonly container?: ContainerOverrides;
   /**
    * One Deployment per version (one for an app without versions), in the app's version order.
    * A stateful app's are StatefulSets, named and split the same way.
@@ -84,6 +88,14 @@ export interface ClusterWorkload {
    * the app's objects here after rendering them (src/phases/5-render/patches/apply.ts).
    */
   readonly patches?: readonly PatchPlan[];
+}
+
+/** What overrides changed of an app's container in one cluster. */
+export interface ContainerOverrides {
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  /** The app's requests and limits with the overrides' over them, per resource. */
+  readonly resources?: { readonly requests: Readonly<Record<string, string>>; readonly limits: Readonly<Record<string, string>> };
 }
 
 /** One JSON patch operation an override applies to an app's objects in one cluster. */

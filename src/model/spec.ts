@@ -165,10 +165,16 @@ export interface OverrideSpec {
   name: string;
   apps: AppSelectorSpec;
   clusters: ClusterAffinitySpec;
-  image?: { registry?: string; tag?: string };
+  image?: { registry?: string; repository?: string; tag?: string };
   env?: EnvMap;
   labels?: Labels;
+  /** On the pods (a change restarts them). */
   annotations?: Record<string, string>;
+  /** On the Deployment or StatefulSet itself (a change restarts nothing). */
+  workloadAnnotations?: Record<string, string>;
+  resources?: ResourcesSpec;
+  command?: string[];
+  args?: string[];
   replicas?: number;
   /** RFC 6902 operations on the rendered objects of the selected apps in the selected clusters, after fleet's own rendering. */
   patches?: PatchSpec[];

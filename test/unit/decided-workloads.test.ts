@@ -106,3 +106,36 @@ describe('DestinationRule subsets where the destination runs (issue 14.2)', () =
     }
   });
 });
+
+describe('overrides people need (issue 16.11)', () => {
+  const text = spec({
+    versions: false,
+    overrides: `  - name: eu-tuning
+    apps: { names: [api] }
+    clusters: { names: [b-1] }
+    image: { repository: api-eu }
+    command: [/bin/api, serve]
+    args: [--region, eu]
+    resources: { requests: { cpu: 500m }, limits: { memory: 1Gi } }
+    workloadAnnotations: { example.com/owner: eu-team }`,
+  });
+
+  it('resources, command, args, the repository name and annotations on the workload itself, only where selected', () => {
+    const tree = renderTree(text);
+    const [a, b] = ['a-1', 'b-1'].map((cluster) => get(objectsIn(tree, cluster), 'Deployment', 'api', 'api'));
+    const container = b.spec.template.spec.containers[0];
+    expect(container).toMatchObject({ image: 'ghcr.io/acme/api-eu:1.8.0', command: ['/bin/api', 'serve'], args: ['--region', 'eu'], resources: { requests: { cpu: '500m' }, limits: { memory: '1Gi' } } });
+    // On the Deployment, not on its pods: a change there restarts nothing.
+    expect((b.metadata as { annotations?: unknown }).annotations).toEqual({ 'example.com/owner': 'eu-team' });
+    expect(b.spec.template.metadata.annotations).toBeUndefined();
+    expect(a.spec.template.spec.containers[0]).toEqual({ name: 'api', image: 'ghcr.io/acme/api:1.8.0', ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }] });
+    expect((a.metadata as { annotations?: unknown }).annotations).toBeUndefined();
+  });
+
+  it('are decided in the plan, as rendered', () => {
+    const workload = compileText(text).plan!.apps.find((app) => app.name === 'api')!.workloads['b-1'];
+    expect(workload.container).toEqual({ command: ['/bin/api', 'serve'], args: ['--region', 'eu'], resources: { requests: { cpu: '500m' }, limits: { memory: '1Gi' } } });
+    expect(workload.workloadAnnotations).toEqual({ 'example.com/owner': 'eu-team' });
+    expect(workload.deployments[0].image).toBe('ghcr.io/acme/api-eu:1.8.0');
+  });
+});

@@ -1,6 +1,6 @@
 import type { App, Cluster } from '../../model/fleet.js';
 import { deploymentName } from '../../model/names.js';
-import type { AutoscalingPlan, ClusterWorkload, DeploymentPlan, DisruptionBudgetPlan, PatchPlan } from '../../model/plan.js';
+import type { ContainerOverrides, AutoscalingPlan, ClusterWorkload, DeploymentPlan, DisruptionBudgetPlan, PatchPlan } from '../../model/plan.js';
 import type { OverrideSpec, PatchSpec, TrafficRuleSpec } from '../../model/spec.js';
 import { affinityMismatch, appMatches } from '../3-resolve/selectors.js';
 import { DEFAULTS } from '../3-resolve/defaults.js';
@@ -59,6 +59,8 @@ export function decideWorkloads(
       ...(w.applied.length ? { overrides: w.applied } : {}),
       labels: w.labels,
       podAnnotations: w.annotations,
+      ...(w.workloadAnnotations ? { workloadAnnotations: w.workloadAnnotations } : {}),
+      ...(w.container ? { container: w.container } : {}),
       deployments: planned.get(name)!,
       ...(budgets.has(name) ? { disruptionBudget: budgets.get(name)! } : {}),
       ...(autoscaling.has(name) ? { autoscaling: autoscaling.get(name)! } : {}),
@@ -92,6 +94,8 @@ interface Overridden {
   readonly applied: readonly string[];
   /** The overrides' JSON patches, in the order they apply. */
   readonly patches: readonly PatchPlan[];
+  readonly workloadAnnotations?: Record<string, string>;
+  readonly container?: ContainerOverrides;
 }
 
 /**
@@ -102,7 +106,11 @@ interface Overridden {
 export function applyOverrides(app: App, cluster: Cluster, placedReplicas: number, overrides: readonly OverrideSpec[]): Overridden {
   let replicas = placedReplicas;
   let replicasFrom: string | undefined;
-  const rewrites: { registry?: string; tag?: string }[] = [];
+  const rewrites: { registry?: string; repository?: string; tag?: string }[] = [];
+  const workloadAnnotations: Record<string, string> = {};
+  let command: readonly string[] | undefined;
+  let args: readonly string[] | undefined;
+  let resources: { requests: Record<string, string>; limits: Record<string, string> } | undefined;
   const env = new Map<string, string>();
   const labels = { ...app.labels };
   const annotations = { ...app.annotations };
@@ -116,14 +124,34 @@ export function applyOverrides(app: App, cluster: Cluster, placedReplicas: numbe
     for (const [key, value] of Object.entries(override.env ?? {})) env.set(key, String(value));
     Object.assign(labels, override.labels);
     Object.assign(annotations, override.annotations);
+    Object.assign(workloadAnnotations, override.workloadAnnotations);
+    if (override.command) command = override.command;
+    if (override.args) args = override.args;
+    if (override.resources) {
+      resources ??= { requests: { ...app.resources.requests }, limits: { ...app.resources.limits } };
+      for (const [name, value] of Object.entries(override.resources.requests ?? {})) resources.requests[name] = String(value);
+      for (const [name, value] of Object.entries(override.resources.limits ?? {})) resources.limits[name] = String(value);
+    }
     if (override.replicas !== undefined) {
       replicas = override.replicas;
       replicasFrom = override.name;
     }
   }
   const image = (original: string) =>
-    rewrites.reduce((current, change) => rewriteImage(current, original === app.image ? change : { registry: change.registry }), original);
-  return { replicas, replicasFrom, image, env: [...env], labels, annotations, applied, patches };
+    rewrites.reduce((current, change) => rewriteImage(current, original === app.image ? change : { registry: change.registry, repository: change.repository }), original);
+  const container = { ...(command ? { command } : {}), ...(args ? { args } : {}), ...(resources ? { resources } : {}) };
+  return {
+    replicas,
+    replicasFrom,
+    image,
+    env: [...env],
+    labels,
+    annotations,
+    applied,
+    patches,
+    ...(Object.keys(workloadAnnotations).length ? { workloadAnnotations } : {}),
+    ...(Object.keys(container).length ? { container } : {}),
+  };
 }
 
 /** `replace /spec/type on Service nginx`, `add /metadata/annotations/x on every Deployment`. */
@@ -146,8 +174,8 @@ function envList(...layers: readonly (readonly (readonly [string, string])[])[])
  * `europe-docker.pkg.dev/acme/checkout:1.8.0`: the registry is everything before the last path
  * segment. A digest (`@sha256:…`) is kept; a tag replaces it.
  */
-export function rewriteImage(image: string, change: { registry?: string; tag?: string }): string {
-  if (change.registry === undefined && change.tag === undefined) return image;
+export function rewriteImage(image: string, change: { registry?: string; repository?: string; tag?: string }): string {
+  if (change.registry === undefined && change.repository === undefined && change.tag === undefined) return image;
   const digestAt = image.indexOf('@');
   const withoutDigest = digestAt === -1 ? image : image.slice(0, digestAt);
   const digest = digestAt === -1 ? '' : image.slice(digestAt);
@@ -155,7 +183,7 @@ export function rewriteImage(image: string, change: { registry?: string; tag?: s
   const tagAt = withoutDigest.indexOf(':', lastSlash + 1);
   const repository = tagAt === -1 ? withoutDigest : withoutDigest.slice(0, tagAt);
   const tag = tagAt === -1 ? '' : withoutDigest.slice(tagAt);
-  const name = repository.slice(repository.lastIndexOf('/') + 1);
+  const name = change.repository ?? repository.slice(repository.lastIndexOf('/') + 1);
   const registry = change.registry !== undefined ? change.registry.replace(/\/+$/, '') : repository.slice(0, Math.max(0, repository.lastIndexOf('/')));
   if (change.tag !== undefined) return `${registry ? `${registry}/` : ''}${name}:${change.tag}`;
   return `${registry ? `${registry}/` : ''}${name}${tag}${digest}`;

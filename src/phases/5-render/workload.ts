@@ -28,17 +28,21 @@ export function renderServiceAccount(scope: Construct, app: App, fleetName: stri
  */
 export function renderDeployments(scope: Construct, app: App, fleetName: string, workload: ClusterWorkload, source: ManifestSource): void {
   const kind = app.stateful ? 'StatefulSet' : 'Deployment';
+  // What overrides decided for the container here (src/phases/4-place/workloads.ts), else the app's own.
+  const command = workload.container?.command ?? app.command;
+  const args = workload.container?.args ?? app.args;
+  const requestsAndLimits = workload.container?.resources ?? app.resources;
   for (const deployment of workload.deployments) {
     const labels = { ...appLabels(app, fleetName, workload.labels, deployment.version), ...workloadLabel(deployment.name) };
     const selector = workloadSelector(app, deployment.name);
     const container: Record<string, unknown> = {
       name: app.name,
       image: deployment.image,
-      ...(app.command ? { command: app.command } : {}),
-      ...(app.args ? { args: app.args } : {}),
+      ...(command ? { command } : {}),
+      ...(args ? { args } : {}),
       ...(deployment.env.length ? { env: deployment.env } : {}),
       ...(app.ports.length ? { ports: app.ports.map(containerPort) } : {}),
-      ...(hasResources(app) ? { resources: resources(app) } : {}),
+      ...(hasResources(requestsAndLimits) ? { resources: resources(requestsAndLimits) } : {}),
       ...containerFields(app),
     };
     new FleetObject(
@@ -47,7 +51,7 @@ export function renderDeployments(scope: Construct, app: App, fleetName: string,
       {
         apiVersion: 'apps/v1',
         kind,
-        metadata: { name: deployment.name, namespace: app.namespace, labels },
+        metadata: { name: deployment.name, namespace: app.namespace, labels, ...(workload.workloadAnnotations ? { annotations: workload.workloadAnnotations } : {}) },
         spec: {
           ...(deployment.autoscaler ? {} : { replicas: deployment.replicas }),
           selector: { matchLabels: selector },
@@ -92,13 +96,13 @@ function transport(port: Port): 'TCP' | 'UDP' {
   return port.protocol === 'UDP' ? 'UDP' : 'TCP';
 }
 
-function hasResources(app: App): boolean {
-  return Object.keys(app.resources.requests).length > 0 || Object.keys(app.resources.limits).length > 0;
+function hasResources(resources: App['resources']): boolean {
+  return Object.keys(resources.requests).length > 0 || Object.keys(resources.limits).length > 0;
 }
 
-function resources(app: App): Record<string, unknown> {
+function resources({ requests, limits }: App['resources']): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (Object.keys(app.resources.requests).length) out.requests = app.resources.requests;
-  if (Object.keys(app.resources.limits).length) out.limits = app.resources.limits;
+  if (Object.keys(requests).length) out.requests = requests;
+  if (Object.keys(limits).length) out.limits = limits;
   return out;
 }

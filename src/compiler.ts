@@ -73,17 +73,19 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
 
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
   // The mesh model check (docs/mesh-model.md): spec problems become diagnostics; a renderer defect throws (a bug in fleet).
-  const mesh = new MeshModelBuilder(meshFactsOf(fleet, traffic));
+  // The model knows Istio and Calico: a fleet with clusters outside the mesh or on other network policy is not checked by it,
+  // and the model is only built when it is checked or asked for (`fleet trace`).
+  const checked = meshModelApplies(fleet);
+  const mesh = checked || options.keepMeshModel ? new MeshModelBuilder(meshFactsOf(fleet, traffic)) : undefined;
   const patches = new PatchApplier(fleet, topology);
   const finish = { manifests: new AppManifestsAdder(topology, diagnostics), patches };
   const emitted = renderAndEmit(fleet, topology, fileOf, mesh, finish);
   patches.report(loaded.sourceMap, diagnostics);
-  const model = mesh.build();
-  // The model knows Istio and Calico (docs/mesh-model.md): a fleet with clusters outside the mesh or on other network policy is not checked by it.
-  const check = meshModelApplies(fleet) ? checkMesh(model, traffic) : { findings: [], declaredCalls: 0, undeclaredPairs: 0 };
+  const model = mesh?.build();
+  const check = model && checked ? checkMesh(model, traffic) : { findings: [], declaredCalls: 0, undeclaredPairs: 0 };
   reportMeshFindings(check, loaded.sourceMap, diagnostics);
   if (diagnostics.hasErrors()) return done({ fleet, plan });
-  return done({ fleet, plan, tree: assembleTree(fleet.name, plan, emitted), ...(options.keepMeshModel ? { mesh: { model, check } } : {}) });
+  return done({ fleet, plan, tree: assembleTree(fleet.name, plan, emitted), ...(options.keepMeshModel && model ? { mesh: { model, check } } : {}) });
 }
 
 /**
@@ -94,7 +96,7 @@ function renderAndEmit(
   fleet: ResolvedFleet,
   topology: Topology,
   fileOf: (specObject: object) => string,
-  mesh: MeshModelBuilder,
+  mesh: MeshModelBuilder | undefined,
   finish: { readonly manifests: AppManifestsAdder; readonly patches: PatchApplier },
 ): EmittedFile[] {
   const verifier = new OutputVerifier();
@@ -107,8 +109,7 @@ function renderAndEmit(
     const cluster = finish.patches.apply(finish.manifests.add(rendered));
     const folders = flux ? [cluster, ...fluxEntrypoints(flux.settings, fleet.name, [cluster], flux.source)] : [cluster];
     // Entrypoints first: the model learns which folders each Flux Kustomization applies. It models fleet's own rendering.
-    const modelled = cluster === rendered ? folders : [rendered, ...folders.slice(1)];
-    for (const folder of [...modelled].reverse()) mesh.add(folder);
+    if (mesh) for (const folder of [...(cluster === rendered ? folders : [rendered, ...folders.slice(1)])].reverse()) mesh.add(folder);
     emitted.push(...emitter.emit(folders));
   }
   verifier.finish();

@@ -36,7 +36,7 @@ export interface Hop {
 
 export interface EndpointTrace {
   readonly cluster: string;
-  /** `shop/checkout-stable`. */
+  /** `shop/checkout-canary`: the Deployment (or StatefulSet) whose pods are the endpoints. */
   readonly workload: string;
   readonly replicas: number;
   readonly targetPort: number;

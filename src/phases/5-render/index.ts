@@ -145,7 +145,7 @@ export function* renderClusters(
       continue;
     }
     // R8–R11: Calico default deny and platform baseline, then each app's allow-lists, then the network sets they name.
-    renderCalicoBaseline(own.scope, cluster, multiNetwork && istio, istio ? fleet.platform : platformOutsideMesh, fleetLabels(fleet.name), clusterSource(cluster));
+    renderCalicoBaseline(own.scope, cluster, multiNetwork && istio, istio ? fleet.platform : platformOutsideMesh, labelsOfFleet, clusterSource(cluster));
     const needed: NetworkSetsNeeded = { pods: new Set(), eastWestGateways: new Set() };
     for (const app of contents.placed) {
       const into = topology.callersOf(app.id);
@@ -215,14 +215,14 @@ class SharedObjects {
   private readonly chart = emptyChart('shared');
   private readonly made = new Map<string, readonly Manifest[]>();
   private readonly ids = new WeakMap<object, number>();
-  private readonly makers = new Map<Function, number>();
+  private nextId = 0;
 
   /** `enabled` false: every `of` makes its objects afresh (tests compare the two). */
   constructor(private readonly enabled: boolean) {}
 
   of<A extends unknown[]>(make: (scope: Construct, ...args: A) => void, ...args: Arguments<A>): readonly Manifest[] {
     const values = args.map((a) => (a instanceof ByValue ? a.value : a)) as A;
-    const key = `${this.idOf(make, this.makers)}(${args.map((a) => this.keyOf(a)).join(',')})`;
+    const key = `${this.keyOf(make)}(${args.map((a) => this.keyOf(a)).join(',')})`;
     if (!this.enabled) {
       const scope = new Construct(emptyChart('shared'), 'made');
       make(scope, ...values);
@@ -242,16 +242,10 @@ class SharedObjects {
   private keyOf(arg: unknown): string {
     if (arg instanceof ByValue) return `=${JSON.stringify(arg.value)}`;
     if (arg === null || (typeof arg !== 'object' && typeof arg !== 'function')) return `${typeof arg}:${String(arg)}`;
-    return `#${this.idOf(arg, this.ids)}`;
+    let id = this.ids.get(arg);
+    if (id === undefined) this.ids.set(arg, (id = this.nextId++));
+    return `#${id}`;
   }
-
-  private idOf<T extends object>(object: T, ids: { get(o: T): number | undefined; set(o: T, id: number): unknown }): number {
-    let id = ids.get(object);
-    if (id === undefined) ids.set(object, (id = this.nextId++));
-    return id;
-  }
-
-  private nextId = 0;
 }
 
 /** An argument of SharedObjects.of compared by value (as JSON) rather than by identity. */

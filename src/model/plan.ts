@@ -19,11 +19,6 @@ export interface Placement {
   readonly apps: readonly Pick<AppPlacement, 'namespace' | 'name' | 'clusters' | 'workloads'>[];
 }
 
-/** The Placement part of a plan, as plain data of its own. */
-export function placementOf(plan: PlacementPlan): Placement {
-  return { apps: plan.apps.map(({ namespace, name, clusters, workloads }) => ({ namespace, name, clusters, workloads })) };
-}
-
 export interface AppPlacement {
   readonly namespace: string;
   readonly name: string;

@@ -162,12 +162,10 @@ export class Topology {
     const destinations = this.reachableFrom(here, allDestinations);
     const network = this.network(here);
     const pods: string[] = [];
-    const networks: string[] = [];
     const gateways = new Map<string, Cluster>();
     for (const [to, clusters] of this.groupByNetwork(destinations)) {
       if (this.reachesDirectly(network, to)) for (const c of clusters) if (c !== here) pods.push(c);
       if (!this.reachesThroughGateway(network, to)) continue;
-      networks.push(to);
       // Each destination cluster's own gateway; the network's others only for a cluster without one (see inbound).
       for (const c of clusters) {
         const cluster = this.clusters.get(c)!;
@@ -175,7 +173,7 @@ export class Topology {
       }
     }
     const sortedGateways = [...gateways.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return { local: this.contains(destinations, here), pods: pods.sort(), networks: networks.sort(), gateways: sortedGateways };
+    return { local: this.contains(destinations, here), pods: pods.sort(), gateways: sortedGateways };
   }
 
   /** Whether `cluster` runs Istio (`mesh`, else `mesh.provider`). */
@@ -290,9 +288,7 @@ export interface Outbound {
   readonly local: boolean;
   /** Other clusters that run the destination and whose pods Istio sends to directly (same network, or a network without east-west gateways). */
   readonly pods: readonly string[];
-  /** Other networks that run the destination and have east-west gateways, reached through them. */
-  readonly networks: readonly string[];
-  /** The east-west gateways (their clusters) Istio sends to for destinations on those networks, sorted by name. */
+  /** The east-west gateways (their clusters) Istio sends to for destinations on other networks that have some, sorted by name. */
   readonly gateways: readonly Cluster[];
 }
 

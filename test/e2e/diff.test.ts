@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { run } from '../../src/cli/program.js';
+import { fleetCli } from '../helpers/cli.js';
 
 /**
  * `fleet diff` end to end: the real binary (bin/fleet.js over dist/; `npm test` builds first) in a
@@ -181,12 +181,7 @@ describe('fleet diff', () => {
   });
 });
 
-/** The CLI in-process (src/cli/program.ts `run`), so these tests read the current source, not dist/. */
-async function fleetHere(...args: string[]) {
-  let [stdout, stderr] = ['', ''];
-  const code = await run(args, { out: (text) => (stdout += text), err: (text) => (stderr += text) });
-  return { code, stdout, stderr };
-}
+const fleetHere = fleetCli;
 
 /** `withSpec` for an async body. */
 async function withSpecAsync(edit: (text: string) => string, body: () => Promise<void>): Promise<void> {

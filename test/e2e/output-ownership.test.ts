@@ -3,8 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io.js';
-import { run } from '../../src/cli/program.js';
+import { fleetCli } from '../helpers/cli.js';
 
 /**
  * The real CLI (src/cli/program.ts `run`, in-process) in a scratch copy of the repository's layout:
@@ -24,13 +23,7 @@ function workspace(): string {
   return dir;
 }
 
-async function fleet(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = { out: (t) => void (stdout += t), err: (t) => void (stderr += t) };
-  const code = await run(args, io);
-  return { code, stdout, stderr };
-}
+const fleet = fleetCli;
 
 /** The README's spec under another name: a brand-new fleet at the repository root. */
 function newFleetSpec(dir: string): string {

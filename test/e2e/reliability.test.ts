@@ -3,9 +3,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io.js';
-import { guarded } from '../../src/cli/guard.js';
-import { run } from '../../src/cli/program.js';
+import { fleetCli } from '../helpers/cli.js';
 
 /**
  * Issue 18's attacks on the output folder, replayed against the real CLI: concurrent synths (two
@@ -46,13 +44,7 @@ function workspace(text = spec()): string {
   return dir;
 }
 
-async function fleet(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = { out: (t) => void (stdout += t), err: (t) => void (stderr += t) };
-  const code = await guarded(() => run(args, io), io.err);
-  return { code, stdout, stderr };
-}
+const fleet = fleetCli;
 
 /** Every file under `dir` (links and all, not followed) with its bytes. */
 function snapshot(dir: string): Map<string, string> {

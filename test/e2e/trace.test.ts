@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/program.js';
+import { fleetCli } from '../helpers/cli.js';
 
 /**
  * `fleet trace` through the real program (src/cli/program.ts, what bin/fleet.js runs), on the
@@ -11,13 +11,7 @@ import { run } from '../../src/cli/program.js';
  */
 const ROOT = new URL('../../', import.meta.url).pathname;
 
-/** The real program in this process (src/cli/program.ts `run`, what bin/fleet.js runs): one process per trace made this file the slowest. */
-async function fleet(...args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, { out: (t) => void (stdout += t), err: (t) => void (stderr += t) });
-  return { code, stdout, stderr };
-}
+const fleet = fleetCli;
 
 /** The spec of each example: its fleet-spec.yaml, or its spec/ folder. */
 const EXAMPLES = readdirSync(join(ROOT, 'examples'), { withFileTypes: true })

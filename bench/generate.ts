@@ -98,7 +98,14 @@ export function generateFleet({ clusters: clusterCount, apps: appCount, callers 
       ports: [port, ...(tier !== 'data' && i % 4 === 0 ? [{ name: 'metrics', port: 9102 }] : [])],
       resources: { requests: { cpu: `${pick([100, 250, 500, 1000])}m`, memory: `${pick([128, 256, 512, 1024])}Mi` }, limits: { memory: `${pick([512, 1024, 2048])}Mi` } },
       env: { LOG_LEVEL: pick(['info', 'debug', 'warn']), ...(i % 3 === 0 ? { FEATURE_FLAGS: 'on', WORKERS: int(1, 8) } : {}) },
-      ...(versioned ? { versions: [{ name: 'stable', image }, { name: 'canary', image: image.replace(/:.*/, `:${int(10, 12)}.0.0-rc1`) }] } : {}),
+      ...(versioned
+        ? {
+            versions: [
+              { name: 'stable', image },
+              { name: 'canary', image: image.replace(/:.*/, `:${int(10, 12)}.0.0-rc1`) },
+            ],
+          }
+        : {}),
       ...(tier === 'data' ? { stateful: true } : {}),
     });
     tierOf.set(name, tier);
@@ -171,9 +178,7 @@ export function generateFleet({ clusters: clusterCount, apps: appCount, callers 
     const ingress = tierOf.get(app.name) === 'frontend';
     const callerNames = ingress || neighbours.length === 0 ? [] : [...new Set(Array.from({ length: int(1, callers) }, () => pick(neighbours).name))].sort();
     if (!ingress && callerNames.length === 0) continue;
-    const from: TrafficSource[] = ingress
-      ? [{ ingress: `public-${app.name}` }]
-      : [...callerNames, ...(app.labels!.team.endsWith('7') ? [{ apps: { matchLabels: { team: app.labels!.team } } }] : [])];
+    const from: TrafficSource[] = ingress ? [{ ingress: `public-${app.name}` }] : [...callerNames, ...(app.labels!.team.endsWith('7') ? [{ apps: { matchLabels: { team: app.labels!.team } } }] : [])];
     const rule: TrafficRuleSpec = { name: `to-${app.name}`, from, to: app.name, ports: [app.ports![0].name] };
     if (app.versions) {
       const regions = regionsByGeo.get(geo)!;

@@ -53,7 +53,13 @@ export function runPhases(specPath: string): PhaseRun {
     return render(fleet, topology, fileOf);
   });
   const errors = diagnostics.sorted().filter((d) => d.severity === 'error');
-  if (errors.length > 0) throw new Error(`the generated spec does not compile:\n${errors.slice(0, 5).map((d) => `${d.code}: ${d.message}`).join('\n')}`);
+  if (errors.length > 0)
+    throw new Error(
+      `the generated spec does not compile:\n${errors
+        .slice(0, 5)
+        .map((d) => `${d.code}: ${d.message}`)
+        .join('\n')}`,
+    );
   const clusters = timed('emit', () => {
     verifyOutput(rendered);
     const flux = fleet.flux ? fluxEntrypoints(fleet.flux, fleet.name, rendered, { file: fileOf(fleet.flux.spec), entry: 'flux' }) : [];

@@ -209,19 +209,38 @@ try {
 }
 
 const s = (ms: number) => (ms / 1000).toFixed(2);
-const ratio = (a: number, b: number) => times(a / b);
+const _ratio = (a: number, b: number) => times(a / b);
 const times = (x: number) => `${x.toFixed(1)}×`;
 const count = (n: number) => n.toLocaleString('en');
 const cpu = cpus();
 const FILE_SYSTEMS: Record<number, string> = { 0xef53: 'ext4', 0x01021994: 'tmpfs', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x794c7630: 'overlayfs' };
 const fileSystem = FILE_SYSTEMS[statfsSync(scratch).type] ?? 'unknown file system';
-console.log(`\nMachine: ${cpu.length} × ${cpu[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${platform()} ${release()}, Node ${process.version}; files written to ${scratch} (${fileSystem}; set TMPDIR to choose).`);
-console.log(`Start-up (\`fleet --version\`): ${s(startup.ms)} s. Times are wall seconds, the median of ${runs} run(s); a ratio is the median of the ratios of ${runs} round(s), each timing synth and the yardsticks one after the other.\n`);
-console.log('| clusters×apps | spec | objects | files | synth | peak RSS | floor | synth/floor | naive cdk8s, file per chart | naive/synth | naive cdk8s, file per object | naive/synth | re-synth, no change | same, no cache | one-app change (files written) |');
+console.log(
+  `\nMachine: ${cpu.length} × ${cpu[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${platform()} ${release()}, Node ${process.version}; files written to ${scratch} (${fileSystem}; set TMPDIR to choose).`,
+);
+console.log(
+  `Start-up (\`fleet --version\`): ${s(startup.ms)} s. Times are wall seconds, the median of ${runs} run(s); a ratio is the median of the ratios of ${runs} round(s), each timing synth and the yardsticks one after the other.\n`,
+);
+console.log(
+  '| clusters×apps | spec | objects | files | synth | peak RSS | floor | synth/floor | naive cdk8s, file per chart | naive/synth | naive cdk8s, file per object | naive/synth | re-synth, no change | same, no cache | one-app change (files written) |',
+);
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   const naive = r.naiveMs ? [s(r.naiveMs.perChart), times(r.ratios.perChart!), s(r.naiveMs.perObject), times(r.ratios.perObject!)] : ['–', '–', '–', '–'];
-  const cells = [r.size, `${(r.specBytes / 2 ** 20).toFixed(1)} MiB`, count(r.objects), count(r.files), s(r.synth.ms), `${r.synth.rssMiB.toFixed(0)} MiB`, s(r.floorMs), times(r.ratios.floor), ...naive, s(r.resynth.ms), s(r.resynthNoCache.ms), `${s(r.change.ms)} (${r.change.written})`];
+  const cells = [
+    r.size,
+    `${(r.specBytes / 2 ** 20).toFixed(1)} MiB`,
+    count(r.objects),
+    count(r.files),
+    s(r.synth.ms),
+    `${r.synth.rssMiB.toFixed(0)} MiB`,
+    s(r.floorMs),
+    times(r.ratios.floor),
+    ...naive,
+    s(r.resynth.ms),
+    s(r.resynthNoCache.ms),
+    `${s(r.change.ms)} (${r.change.written})`,
+  ];
   console.log(`| ${cells.join(' | ')} |`);
 }
 console.log('\nWhere a first synth spends its time: the phases run in the bench process (wall seconds):\n');

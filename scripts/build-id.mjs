@@ -18,7 +18,12 @@ const files = readdirSync(DIST, { recursive: true, withFileTypes: true })
 
 const id = createHash('sha256');
 // Each file as its path and the hash of its bytes, so no two different trees feed the same stream.
-for (const path of files) id.update(`${path}\0${createHash('sha256').update(readFileSync(join(DIST, path))).digest('hex')}\n`);
+for (const path of files)
+  id.update(
+    `${path}\0${createHash('sha256')
+      .update(readFileSync(join(DIST, path)))
+      .digest('hex')}\n`,
+  );
 id.update(`package-lock.json\0${createHash('sha256').update(readFileSync(LOCKFILE)).digest('hex')}\n`);
 
 writeFileSync(join(DIST, OUTPUT), `${JSON.stringify({ id: id.digest('hex'), files: files.length })}\n`);

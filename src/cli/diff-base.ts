@@ -134,7 +134,7 @@ function readGitRef(ref: string, specPath: string, outDir: string): Base | BaseP
           code: 'diff_base_invalid',
           severity: 'error',
           message: `the spec at ${label} has errors, so there is nothing to compare with`,
-          help: ['compare with the base\'s committed output instead: `--base <folder>` (e.g. a `git worktree` of the base)'],
+          help: ["compare with the base's committed output instead: `--base <folder>` (e.g. a `git worktree` of the base)"],
         },
       ],
       sources,
@@ -157,7 +157,15 @@ interface TreeEntry {
  * skipped, and in the same order (each folder's entries sorted by name), so both sides merge alike.
  */
 /** The `apps[].manifests` folders the spec files name, as committed at `commit` (as readManifestFolders reads them from the working tree). */
-function manifestFoldersAt(git: Git, commit: string, ref: string, root: string, files: readonly SpecFile[], repoPathOf: ReadonlyMap<string, string>, diagnostics: Diagnostic[]): { folders: ManifestFolder[]; read: string[] } {
+function manifestFoldersAt(
+  git: Git,
+  commit: string,
+  ref: string,
+  root: string,
+  files: readonly SpecFile[],
+  repoPathOf: ReadonlyMap<string, string>,
+  diagnostics: Diagnostic[],
+): { folders: ManifestFolder[]; read: string[] } {
   const folders: ManifestFolder[] = [];
   const read: string[] = [];
   for (const file of files) {

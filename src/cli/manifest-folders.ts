@@ -15,10 +15,7 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
  * left out with its diagnostic in `problems` (`decode`: spec-files.ts' decodeSpecFile, passed in so
  * the two modules do not import each other).
  */
-export function readManifestFolders(
-  files: readonly SpecFile[],
-  decode: (path: string, name: string, bytes: Buffer) => SpecFile | Diagnostic,
-): { folders: ManifestFolder[]; problems: Diagnostic[]; read: string[] } {
+export function readManifestFolders(files: readonly SpecFile[], decode: (path: string, name: string, bytes: Buffer) => SpecFile | Diagnostic): { folders: ManifestFolder[]; problems: Diagnostic[]; read: string[] } {
   const folders: ManifestFolder[] = [];
   const problems: Diagnostic[] = [];
   /** The folders read, as paths: their files are manifests, not spec (in a spec folder, readSpecFiles leaves them out). */

@@ -149,7 +149,12 @@ export function outputOfCompiled(tree: OutputTree): Output {
 function withHashes(tree: OutputTree, hashes: ReadonlyMap<string, string>): Output {
   return {
     hashes,
-    write: (dir, paths, stamps) => writeFiles(dir, paths.map((path) => [path, tree.get(path)!]), stamps),
+    write: (dir, paths, stamps) =>
+      writeFiles(
+        dir,
+        paths.map((path) => [path, tree.get(path)!]),
+        stamps,
+      ),
   };
 }
 
@@ -361,7 +366,10 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
     output.write(staging, rewrite, staged);
     if (!lexists(outDir)) {
       // A first write: the whole tree in one rename, its bytes and folders on disk first.
-      flushAll(rewrite.map((path) => join(staging, path)), foldersOf(staging));
+      flushAll(
+        rewrite.map((path) => join(staging, path)),
+        foldersOf(staging),
+      );
       renameSync(staging, outDir);
       flush(dirname(outDir));
       return { ...difference, stamps: staged, ...warned };
@@ -394,7 +402,10 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
       linked.push(path);
     }
     keepFolders(outDir, staging, now, entries);
-    flushAll(rewrite.map((path) => join(staging, path)), foldersOf(staging));
+    flushAll(
+      rewrite.map((path) => join(staging, path)),
+      foldersOf(staging),
+    );
 
     // The commit point: once the journal is on disk, an interrupted swap is finished by the next run.
     journal = [...entries].sort().map((entry) => ({ entry, replace: lexists(join(staging, entry)) }));
@@ -514,13 +525,11 @@ export function leftoversOf(outDir: string): { name: string; path: string; kind:
     return [];
   }
   const pattern = new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.fleet-(staging|old)(?:-(\\d+))?$`);
-  return names
-    .sort()
-    .flatMap((name) => {
-      const match = pattern.exec(name);
-      if (!match) return [];
-      return [{ name, path: join(dirname(outDir), name), kind: match[1] as 'staging' | 'old', ...(match[2] ? { pid: Number(match[2]) } : {}) }];
-    });
+  return names.sort().flatMap((name) => {
+    const match = pattern.exec(name);
+    if (!match) return [];
+    return [{ name, path: join(dirname(outDir), name), kind: match[1] as 'staging' | 'old', ...(match[2] ? { pid: Number(match[2]) } : {}) }];
+  });
 }
 
 /**
@@ -556,7 +565,11 @@ function recover(outDir: string): { changed: boolean; warnings: Diagnostic[] } {
       continue;
     }
     if (journal) {
-      warnings.push(leftoverWarning('emit_swap_journal_discarded', `discarded ${join(staging.path, JOURNAL)}: ${journal.invalid}; ${outDir}/ was left as it was`, [`if a run of fleet was cut short there, this synth has rendered ${outDir}/ afresh; nothing outside ${outDir}/ was touched`]));
+      warnings.push(
+        leftoverWarning('emit_swap_journal_discarded', `discarded ${join(staging.path, JOURNAL)}: ${journal.invalid}; ${outDir}/ was left as it was`, [
+          `if a run of fleet was cut short there, this synth has rendered ${outDir}/ afresh; nothing outside ${outDir}/ was touched`,
+        ]),
+      );
     }
     changed = putBack(outDir, old) || changed;
     rmSync(staging.path, { recursive: true, force: true });

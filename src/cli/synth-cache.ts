@@ -246,12 +246,18 @@ export class SynthCache {
     try {
       mkdirSync(dirname(this.file), { recursive: true });
       const clock = fileClockAfterNow(temp);
-      if (clock === undefined) return removeQuietly(temp);
+      if (clock === undefined) {
+        removeQuietly(temp);
+        return;
+      }
       const state = stamps ? stamps.lines() : walkedLines(readTreeState(this.out));
       // Every recorded change time must be before `clock`: any later edit then stamps a ctime at or
       // after it, so it can never look like the recorded entry. A file changed since (an edit while
       // we record) could be edited again within the same tick unseen: keep no cache this time.
-      if (state.newestChange >= clock) return removeQuietly(temp);
+      if (state.newestChange >= clock) {
+        removeQuietly(temp);
+        return;
+      }
       const record: CacheRecord = { format: CACHE_FORMAT, key: this.key, warnings: this.warnings, ...counts, tree: state.text };
       writeFileSync(temp, cacheFileText(record));
       renameSync(temp, this.file);
@@ -265,11 +271,7 @@ export class SynthCache {
 const walkedLines = ({ entries, newestChange }: TreeState) => ({ text: entries.join('\n'), newestChange });
 
 /** The cache for one `fleet synth` run, or undefined when there is none (see cacheFileFor). */
-export function openSynthCache(
-  specPath: string,
-  outDir: string,
-  { enabled = true, cwd = process.cwd(), env = process.env, buildId }: Partial<CacheLocationOptions> & { buildId?: string } = {},
-): SynthCache | undefined {
+export function openSynthCache(specPath: string, outDir: string, { enabled = true, cwd = process.cwd(), env = process.env, buildId }: Partial<CacheLocationOptions> & { buildId?: string } = {}): SynthCache | undefined {
   const file = cacheFileFor(outDir, { enabled, cwd, env });
   return file === undefined ? undefined : new SynthCache(specPath, outDir, file, buildId ?? fleetBuildId(), cwd);
 }

@@ -94,8 +94,5 @@ function codeFrame(span: Span, lines: SourceLines): string[] {
   const startCol = span.start.col;
   const endCol = span.end.line === span.start.line ? Math.max(span.end.col, startCol + 1) : lineText.length + 1;
   const width = Math.max(1, Math.min(endCol, lineText.length + 1) - startCol);
-  return [
-    `  ${String(span.start.line).padStart(gutter)} | ${lineText}`,
-    `  ${' '.repeat(gutter)} | ${' '.repeat(startCol - 1)}${'^'.repeat(width)}`,
-  ];
+  return [`  ${String(span.start.line).padStart(gutter)} | ${lineText}`, `  ${' '.repeat(gutter)} | ${' '.repeat(startCol - 1)}${'^'.repeat(width)}`];
 }

@@ -152,9 +152,7 @@ function findTiers(view: ClusterView, endpoint: LocalWorkload, direction: Direct
       list.push(policy);
       byTier.set(policy.tier, list);
     }
-    return [...byTier]
-      .map(([name, policies]) => ({ tier: tierOf(view, name)!, policies: policies.sort(policyOrder) }))
-      .sort((a, b) => orderOf(a.tier.order) - orderOf(b.tier.order) || cmp(a.tier.name, b.tier.name));
+    return [...byTier].map(([name, policies]) => ({ tier: tierOf(view, name)!, policies: policies.sort(policyOrder) })).sort((a, b) => orderOf(a.tier.order) - orderOf(b.tier.order) || cmp(a.tier.name, b.tier.name));
   }
 }
 
@@ -211,7 +209,7 @@ function sameProtocol(named: string | number, protocol: 'TCP' | 'UDP'): boolean 
 function entityMatches(view: ClusterView, entity: CalicoEntity, policyNamespace: string | undefined, side: CalicoPeer): boolean {
   if (entity.nets) {
     const ranges = rangesOf(view, side);
-    if (!ranges || !ranges.every((r) => entity.nets!.some((n) => n !== undefined && contains(n, r)))) return false;
+    if (!ranges?.every((r) => entity.nets!.some((n) => n !== undefined && contains(n, r)))) return false;
   }
   if (entity.notNets) {
     const ranges = rangesOf(view, side);
@@ -223,9 +221,7 @@ function entityMatches(view: ClusterView, entity: CalicoEntity, policyNamespace:
   const inScope = (s: Subject) =>
     entity.namespaceSelector !== undefined ? namespaceSelects(parseSelector(entity.namespaceSelector), { name: s.namespace, labels: s.namespaceLabels }) : policyNamespace === undefined || s.namespace === policyNamespace;
   if (positive) {
-    const matched = subjects.some(
-      (s) => inScope(s) && (entity.selector === undefined || selects(entity.selector, s.labels)) && (entity.serviceAccounts === undefined || serviceAccountMatches(entity.serviceAccounts, s)),
-    );
+    const matched = subjects.some((s) => inScope(s) && (entity.selector === undefined || selects(entity.selector, s.labels)) && (entity.serviceAccounts === undefined || serviceAccountMatches(entity.serviceAccounts, s)));
     if (!matched) return false;
   }
   if (entity.notSelector !== undefined && subjects.some((s) => inScope(s) && selects(entity.notSelector!, s.labels))) return false;
@@ -287,13 +283,11 @@ function rangesOf(view: ClusterView, side: CalicoPeer): readonly Cidr[] | undefi
   });
 }
 
-
-
 function endpointKey(endpoint: LocalWorkload): string {
   return `${endpoint.namespace}|${endpoint.serviceAccount}|${labelKey(endpoint.labels)}`;
 }
 
-function peerKey(peer: CalicoPeer): string {
+function _peerKey(peer: CalicoPeer): string {
   return peer.kind === 'workload' ? `w:${endpointKey(peer)}` : `a:${peer.ranges ? peer.ranges.map((r) => r.text).join(',') : '?'}`;
 }
 

@@ -114,7 +114,11 @@ export function checkMesh(model: MeshModel, graph: TrafficGraph, options: MeshCh
 
   checkPlatform(model, add);
   for (const view of model.clusters.values()) {
-    for (const problem of applyPlan(view, model.facts.ingressGateways.map((g) => g.namespace)).problems) add({ kind: 'renderer', message: problem.message });
+    for (const problem of applyPlan(
+      view,
+      model.facts.ingressGateways.map((g) => g.namespace),
+    ).problems)
+      add({ kind: 'renderer', message: problem.message });
   }
 
   const sorted = [...findings.values()].sort((a, b) => cmp(a.kind, b.kind) || cmp(a.message, b.message));
@@ -231,7 +235,9 @@ function undeclaredSample(model: MeshModel, declared: ReadonlySet<string>, limit
     // `to` is an app id; its Service's first port was checked against the declared set.
     const app = apps.get(from)!;
     // Only from clusters whose declared calls were all traced: the L4 comparison needs every declared packet class there.
-    const callers = appCallers(model, app.namespace, app.name).filter((c) => traced.has(c.cluster)).sort((a, b) => cmp(a.cluster, b.cluster));
+    const callers = appCallers(model, app.namespace, app.name)
+      .filter((c) => traced.has(c.cluster))
+      .sort((a, b) => cmp(a.cluster, b.cluster));
     const picked = callers.length <= 2 ? callers : [callers[0], callers[callers.length - 1]];
     const service = services.get(to)!;
     const port = service.ports.find((p) => p.name === portName)!;

@@ -74,7 +74,12 @@ export type Stage = 'definitions' | 'classes' | 'resources';
 
 /** ApplyAllStaged's stage of an object. */
 export function stageOf(object: AppliedObject): Stage {
-  if ((object.kind === 'CustomResourceDefinition' && object.group === 'apiextensions.k8s.io') || (object.kind === 'Namespace' && object.apiVersion === 'v1') || (object.kind === 'ClusterRole' && object.group === 'rbac.authorization.k8s.io')) return 'definitions';
+  if (
+    (object.kind === 'CustomResourceDefinition' && object.group === 'apiextensions.k8s.io') ||
+    (object.kind === 'Namespace' && object.apiVersion === 'v1') ||
+    (object.kind === 'ClusterRole' && object.group === 'rbac.authorization.k8s.io')
+  )
+    return 'definitions';
   if (object.kind.endsWith('Class')) return 'classes';
   return 'resources';
 }
@@ -157,7 +162,12 @@ export function applyPlan(view: ClusterView, platformNamespaces: Iterable<string
     if (failure) problems.push(failure);
     else {
       const waits = kustomization.dependsOn.filter((d) => !ready.has(keyOf(d))).map((d) => d.name);
-      problems.push({ cluster: view.name, kustomization: kustomization.name, kind: 'blocked', message: `Kustomization ${kustomization.name} of ${view.name} waits for ${waits.join(', ')}, which never gets Ready ("dependency not ready")` });
+      problems.push({
+        cluster: view.name,
+        kustomization: kustomization.name,
+        kind: 'blocked',
+        message: `Kustomization ${kustomization.name} of ${view.name} waits for ${waits.join(', ')}, which never gets Ready ("dependency not ready")`,
+      });
     }
   }
   return { cluster: view.name, kustomizations: ordered, steps, problems };
@@ -207,7 +217,10 @@ function dependencyOrder(cluster: string, kustomizations: readonly FluxKustomiza
   const order: FluxKustomization[] = [];
   const done = new Set<string>();
   while (pending.size > 0) {
-    const ready = [...pending].filter(([, deps]) => deps.every((d) => done.has(d))).map(([key]) => key).sort();
+    const ready = [...pending]
+      .filter(([, deps]) => deps.every((d) => done.has(d)))
+      .map(([key]) => key)
+      .sort();
     if (ready.length === 0) {
       const stuck = [...pending.keys()].sort();
       problems.push({ cluster, kustomization: stuck.join(', '), kind: 'cycle', message: `Kustomizations ${stuck.join(', ')} of ${cluster} depend on each other: none ever gets Ready` });

@@ -235,10 +235,7 @@ export function labelsInclude(labels: Labels, wanted: Labels): boolean {
 }
 
 /** How a proxy reaches an endpoint. */
-export type NetworkPath =
-  | { readonly kind: 'direct'; readonly crossNetwork: boolean }
-  | { readonly kind: 'gateway'; readonly gateways: readonly string[] }
-  | { readonly kind: 'dropped'; readonly reason: string };
+export type NetworkPath = { readonly kind: 'direct'; readonly crossNetwork: boolean } | { readonly kind: 'gateway'; readonly gateways: readonly string[] } | { readonly kind: 'dropped'; readonly reason: string };
 
 /**
  * Istio's split-horizon EDS (pilot/pkg/xds/endpoints/ep_filters.go EndpointsByNetworkFilter, sidecar

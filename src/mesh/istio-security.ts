@@ -81,9 +81,7 @@ function decideL7(view: ClusterView, server: ServerSide, peer: Peer, port: numbe
     return index;
   });
   const candidates = [...(byNamespace.get(server.namespace) ?? []), ...(server.namespace === ROOT_NAMESPACE ? [] : (byNamespace.get(ROOT_NAMESPACE) ?? []))];
-  const policies = candidates
-    .filter((ap) => !ap.selector || labelsInclude(server.labels, ap.selector))
-    .sort((a, b) => cmp(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
+  const policies = candidates.filter((ap) => !ap.selector || labelsInclude(server.labels, ap.selector)).sort((a, b) => cmp(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
   for (const ap of policies.filter((p) => p.action === 'DENY')) {
     const rule = firstMatch(ap, peer, port);
     if (rule >= 0) return { allowed: false, policy: ap, text: `denied by AuthorizationPolicy ${ap.namespace}/${ap.name} rule ${rule + 1} (DENY)` };

@@ -446,7 +446,18 @@ function readCalicoPolicy(kind: CalicoPolicy['kind'], namespace: string | undefi
   const egress = (spec.egress ?? []).map(readRule);
   const declared: ('Ingress' | 'Egress')[] | undefined = spec.types;
   const types = new Set<'Ingress' | 'Egress'>(declared ?? [...(ingress.length > 0 || egress.length === 0 ? ['Ingress' as const] : []), ...(egress.length > 0 ? ['Egress' as const] : [])]);
-  return { kind, namespace: kind === 'NetworkPolicy' ? (namespace ?? 'default') : undefined, name, tier: spec.tier || 'default', order: spec.order, selector: spec.selector ?? 'all()', namespaceSelector: spec.namespaceSelector, types, ingress, egress };
+  return {
+    kind,
+    namespace: kind === 'NetworkPolicy' ? (namespace ?? 'default') : undefined,
+    name,
+    tier: spec.tier || 'default',
+    order: spec.order,
+    selector: spec.selector ?? 'all()',
+    namespaceSelector: spec.namespaceSelector,
+    types,
+    ingress,
+    egress,
+  };
 }
 
 function readRule(rule: any): CalicoRule {

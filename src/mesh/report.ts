@@ -36,7 +36,7 @@ function helpFor(code: string): string[] {
     case 'traffic_cross_network_without_gateway':
       return ['give a cluster on that network an `eastWestGateway`, unless the networks route pod addresses to each other'];
     case 'traffic_plaintext_across_networks':
-      return ['remove `tls: DISABLE` from the rules to this destination, or keep it on its callers\' network'];
+      return ["remove `tls: DISABLE` from the rules to this destination, or keep it on its callers' network"];
     default:
       return [];
   }

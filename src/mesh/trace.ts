@@ -1,20 +1,7 @@
 import { parseCidr, type Cidr } from './cidr.js';
-import { type AddressPeer, calicoVerdict, type CalicoPeer, type CalicoVerdict, type LocalWorkload } from './calico.js';
+import { type AddressPeer, calicoVerdict, type CalicoPeer, type LocalWorkload } from './calico.js';
 import { l7Verdict, peerAuthenticationMode, principalOf } from './istio-security.js';
-import {
-  destinationRuleFor,
-  type EndpointGroup,
-  endpointsOf,
-  hasSidecar,
-  localityPriorities,
-  type MeshCaller,
-  mtlsTo,
-  networkPath,
-  protocolOf,
-  type RoutePlan,
-  routeFor,
-  ROOT_NAMESPACE,
-} from './istio-routing.js';
+import { destinationRuleFor, type EndpointGroup, endpointsOf, hasSidecar, localityPriorities, type MeshCaller, mtlsTo, networkPath, protocolOf, type RoutePlan, routeFor, ROOT_NAMESPACE } from './istio-routing.js';
 import { cmp, type MeshModel, type Service, type ServicePort, type Workload } from './model.js';
 
 /**
@@ -149,7 +136,16 @@ export function traceCall(model: MeshModel, caller: MeshCaller, service: Service
   const failures = destinations.flatMap((d) => (d.problem ? [d.problem] : d.endpoints.filter((e) => !e.allowed).map((e) => `${e.cluster} ${e.workload}: ${e.deniedBy?.text ?? e.path}`)));
   if (plan.noRoute) failures.push(plan.noRoute);
   const vsName = plan.virtualService ? `${plan.virtualService.namespace}/${plan.virtualService.name}` : undefined;
-  return { cluster: caller.cluster, caller: caller.describe, port: { name: port.name, number: port.port }, virtualService: vsName, notes, destinations, allowed: failures.length === 0 && destinations.length > 0, deniedBy: failures[0] };
+  return {
+    cluster: caller.cluster,
+    caller: caller.describe,
+    port: { name: port.name, number: port.port },
+    virtualService: vsName,
+    notes,
+    destinations,
+    allowed: failures.length === 0 && destinations.length > 0,
+    deniedBy: failures[0],
+  };
 }
 
 function traceDestination(model: MeshModel, caller: MeshCaller, service: Service, route: string, condition: string | undefined, subset: string | undefined, port: number, weight: number): DestinationTrace {
@@ -159,7 +155,12 @@ function traceDestination(model: MeshModel, caller: MeshCaller, service: Service
   let subsetLabels;
   if (subset !== undefined) {
     subsetLabels = dr?.subsets.get(subset)?.labels;
-    if (!subsetLabels) return { ...base, problem: `subset ${subset} is not defined by ${dr ? `DestinationRule ${dr.namespace}/${dr.name}` : 'any DestinationRule'} in ${caller.cluster}: the route has no Envoy cluster (503)`, endpoints: [] };
+    if (!subsetLabels)
+      return {
+        ...base,
+        problem: `subset ${subset} is not defined by ${dr ? `DestinationRule ${dr.namespace}/${dr.name}` : 'any DestinationRule'} in ${caller.cluster}: the route has no Envoy cluster (503)`,
+        endpoints: [],
+      };
   }
   const groups = endpointsOf(model, service, port, subsetLabels).sort((a, b) => cmp(a.cluster, b.cluster) || cmp(a.workload.name, b.workload.name));
   if (groups.length === 0) return { ...base, problem: `no pod in any cluster matches ${service.namespace}/${service.name}${subset ? ` subset ${subset}` : ''} (503 no healthy upstream)`, endpoints: [] };
@@ -201,9 +202,7 @@ function traceEndpoint(
     const text = `Istio drops the endpoint: ${path.reason}`;
     return [endpointTrace(group, name, priority, `dropped: ${path.reason}`, [], { step: 'egress', at: caller.cluster, allowed: false, text }, { unroutable: text })];
   }
-  const l7 = sidecar
-    ? l7Verdict(dest, server, { principal: mtls ? principalOf(model.facts.trustDomain, caller.namespace, caller.serviceAccount) : undefined, namespace: caller.namespace }, group.targetPort)
-    : NO_SIDECAR;
+  const l7 = sidecar ? l7Verdict(dest, server, { principal: mtls ? principalOf(model.facts.trustDomain, caller.namespace, caller.serviceAccount) : undefined, namespace: caller.namespace }, group.targetPort) : NO_SIDECAR;
   const l7Hop: Hop = { step: 'l7', at: targetAt, allowed: l7.allowed, text: l7.text };
   if (path.kind === 'direct') {
     const same = group.cluster === caller.cluster;
@@ -212,7 +211,9 @@ function traceEndpoint(
     const egress = calicoVerdict(here, me, 'Egress', to, group.transport, group.targetPort);
     const ingress = calicoVerdict(dest, target, 'Ingress', from, group.transport, group.targetPort);
     const hops: Hop[] = [{ step: 'egress', at: callerAt, allowed: egress.allowed, text: egress.text }, { step: 'ingress', at: targetAt, allowed: ingress.allowed, text: ingress.text }, l7Hop];
-    const crossNetwork = path.crossNetwork ? `${group.cluster} is on network ${group.network}, which has no east-west gateway: Istio sends to the pod IP directly (ep_filters.go: "as if they were on the same network")` : undefined;
+    const crossNetwork = path.crossNetwork
+      ? `${group.cluster} is on network ${group.network}, which has no east-west gateway: Istio sends to the pod IP directly (ep_filters.go: "as if they were on the same network")`
+      : undefined;
     return [
       endpointTrace(group, name, priority, path.crossNetwork ? `direct, across networks (network ${group.network} has no east-west gateway)` : 'direct', hops, firstDenied(hops, undefined, caller.cluster), {
         egressClass: classKey(caller.cluster, me, to, group.transport, group.targetPort),
@@ -237,13 +238,25 @@ function traceEndpoint(
     if (target === group) return l7Hop;
     const view = model.cluster(target.cluster);
     const targetServer = { namespace: target.workload.namespace, labels: target.workload.labels };
-    const verdict = hasSidecar(model, target.workload) ? l7Verdict(view, targetServer, { principal: principalOf(model.facts.trustDomain, caller.namespace, caller.serviceAccount), namespace: caller.namespace }, target.targetPort) : NO_SIDECAR;
+    const verdict = hasSidecar(model, target.workload)
+      ? l7Verdict(view, targetServer, { principal: principalOf(model.facts.trustDomain, caller.namespace, caller.serviceAccount), namespace: caller.namespace }, target.targetPort)
+      : NO_SIDECAR;
     return { step: 'l7', at: placeOf(target.cluster, workloadEndpoint(target.workload)), allowed: verdict.allowed, text: verdict.text };
   }
 }
 
 /** Caller → east-west gateway → one pod of the gateway's network. */
-function throughGateway(model: MeshModel, caller: MeshCaller, service: Service, servicePort: number, subset: string | undefined, gatewayCluster: string, group: EndpointGroup, priority: number | undefined, l7Hop: Hop): EndpointTrace {
+function throughGateway(
+  model: MeshModel,
+  caller: MeshCaller,
+  service: Service,
+  servicePort: number,
+  subset: string | undefined,
+  gatewayCluster: string,
+  group: EndpointGroup,
+  priority: number | undefined,
+  l7Hop: Hop,
+): EndpointTrace {
   const me = callerEndpoint(caller);
   const here = model.cluster(caller.cluster);
   const dest = model.cluster(group.cluster);
@@ -254,7 +267,10 @@ function throughGateway(model: MeshModel, caller: MeshCaller, service: Service, 
   const gwAt = `${gatewayCluster} east-west gateway`;
   const egress = calicoVerdict(here, me, 'Egress', gwAddress, 'TCP', gwPort);
   const gwIngress = calicoVerdict(gw, EAST_WEST_GATEWAY, 'Ingress', UNKNOWN_ADDRESS, 'TCP', gwPort);
-  const hops: Hop[] = [{ step: 'egress', at: placeOf(caller.cluster, me), allowed: egress.allowed, text: egress.text }, { step: 'ingress', at: gwAt, allowed: gwIngress.allowed, text: gwIngress.text }];
+  const hops: Hop[] = [
+    { step: 'egress', at: placeOf(caller.cluster, me), allowed: egress.allowed, text: egress.text },
+    { step: 'ingress', at: gwAt, allowed: gwIngress.allowed, text: gwIngress.text },
+  ];
   // The gateway's SNI cluster for a subset comes from the DestinationRule its own cluster holds (pilot networking/core/cluster.go buildOutboundSniDnatClusters).
   if (subset !== undefined) {
     const gwRule = destinationRuleFor(gw, ROOT_NAMESPACE, service);
@@ -326,8 +342,15 @@ const CLASS_IDS = new Map<string, number>();
 /** The pods of a cluster, as an address: its pod CIDRs (unknown without them). */
 export function podsOf(model: MeshModel, cluster: string): AddressPeer {
   return model.memo(`pods ${cluster}`, () => {
-    const ranges = model.cluster(cluster).facts.podCIDRs.map((c) => parseCidr(c)).filter((c): c is Cidr => c !== undefined);
-    return { kind: 'address', ranges: ranges.length > 0 ? ranges : undefined, describe: ranges.length > 0 ? `pods of ${cluster} (${ranges.map((r) => r.text).join(', ')})` : `pods of ${cluster} (no podCIDRs: address unknown)` };
+    const ranges = model
+      .cluster(cluster)
+      .facts.podCIDRs.map((c) => parseCidr(c))
+      .filter((c): c is Cidr => c !== undefined);
+    return {
+      kind: 'address',
+      ranges: ranges.length > 0 ? ranges : undefined,
+      describe: ranges.length > 0 ? `pods of ${cluster} (${ranges.map((r) => r.text).join(', ')})` : `pods of ${cluster} (no podCIDRs: address unknown)`,
+    };
   });
 }
 
@@ -340,5 +363,3 @@ export function gatewayAddress(model: MeshModel, cluster: string): AddressPeer {
     return { kind: 'address', ranges: known ? (ranges as Cidr[]) : undefined, describe: `east-west gateway of ${cluster} (${addresses.join(', ')})` };
   });
 }
-
-

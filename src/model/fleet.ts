@@ -1,19 +1,4 @@
-import type {
-  AppSpec,
-  ClusterSpec,
-  FluxSpec,
-  GatewaySpec,
-  Labels,
-  MeshProvider,
-  MeshSpec,
-  NetworkPolicyProvider,
-  PlatformSpec,
-  OverrideSpec,
-  PlacementRuleSpec,
-  PortProtocol,
-  Taint,
-  TrafficRuleSpec,
-} from './spec.js';
+import type { AppSpec, ClusterSpec, FluxSpec, GatewaySpec, Labels, MeshProvider, MeshSpec, NetworkPolicyProvider, PlatformSpec, OverrideSpec, PlacementRuleSpec, PortProtocol, Taint, TrafficRuleSpec } from './spec.js';
 import type { Span } from '../diagnostics/diagnostic.js';
 import type { KubeObject } from './manifest.js';
 import type { WorkloadSettings } from './workload.js';

@@ -1,13 +1,4 @@
-import type {
-  AccessMode,
-  ConfigSourceSpec,
-  DisruptionSpec,
-  ProbesSpec,
-  Replication,
-  SecurityContextSpec,
-  SpreadWithinCluster,
-  VolumeSpec,
-} from './workload-spec.js';
+import type { AccessMode, ConfigSourceSpec, DisruptionSpec, ProbesSpec, Replication, SecurityContextSpec, SpreadWithinCluster, VolumeSpec } from './workload-spec.js';
 
 /**
  * An app's pod, disruption and autoscaling settings with every default applied

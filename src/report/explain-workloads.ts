@@ -42,7 +42,7 @@ export function workloadLines(app: App, placement: AppPlacement, compareClusters
     }
   }
   if (clusters.some((c) => placement.workloads[c].patches)) {
-    lines.push('', 'patches (applied to the app\'s rendered objects there, in this order, after fleet renders them):');
+    lines.push('', "patches (applied to the app's rendered objects there, in this order, after fleet renders them):");
     for (const cluster of clusters) {
       for (const patch of placement.workloads[cluster].patches ?? []) lines.push(`  ${cluster}: ${patch.override} patches[${patch.index}]: ${patch.summary}`);
     }

@@ -23,12 +23,14 @@ export function formatExplanation(app: App, placement: AppPlacement): string {
     ...(app.stateful ? [`  stateful: ${statefulLine(app, placement)}`, `  replication: ${replicationLine(app)}`] : []),
     '',
   ];
-  const rows = [...placement.decisions].sort((a, b) => naturalCompare(a.cluster, b.cluster)).map((d) => [
-    d.cluster,
-    d.replicas > 0 ? String(d.replicas) : '-',
-    d.weight !== undefined ? String(d.weight) : '-',
-    `${d.feasible ? (d.replicas > 0 || d.divided ? `chosen: ${d.reason}` : `feasible, idle: ${d.reason}`) : `skipped: ${d.reason}`}${d.bound ? `; ${d.bound}` : ''}${d.replicasFrom ? `; override \`${d.replicasFrom}\` sets ${d.replicas} (placement divided ${d.divided})` : ''}`,
-  ]);
+  const rows = [...placement.decisions]
+    .sort((a, b) => naturalCompare(a.cluster, b.cluster))
+    .map((d) => [
+      d.cluster,
+      d.replicas > 0 ? String(d.replicas) : '-',
+      d.weight !== undefined ? String(d.weight) : '-',
+      `${d.feasible ? (d.replicas > 0 || d.divided ? `chosen: ${d.reason}` : `feasible, idle: ${d.reason}`) : `skipped: ${d.reason}`}${d.bound ? `; ${d.bound}` : ''}${d.replicasFrom ? `; override \`${d.replicasFrom}\` sets ${d.replicas} (placement divided ${d.divided})` : ''}`,
+    ]);
   lines.push(textTable(['CLUSTER', 'REPLICAS', 'WEIGHT', 'WHY'], rows, (i) => i === 1 || i === 2).trimEnd());
 
   const ranked = placement.decisions.filter((d) => d.feasible).sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || naturalCompare(a.cluster, b.cluster));
@@ -54,10 +56,7 @@ export function formatExplanation(app: App, placement: AppPlacement): string {
 function strategyLine(placement: AppPlacement, replicas: NonNullable<App['placement']['replicas']>): string {
   const boundsOf = (b: { min?: number; max?: number }) => [b.min !== undefined ? `min ${b.min}` : '', b.max !== undefined ? `max ${b.max}` : ''].filter(Boolean).join(', ');
   // The rule's bounds, then each weight entry's own (which replace the rule's for the clusters it weighs).
-  const bounds = [
-    boundsOf(replicas),
-    ...(replicas.weights ?? []).map((entry, i) => (boundsOf(entry) ? `weights[${i}] ${boundsOf(entry)}` : '')),
-  ].filter(Boolean);
+  const bounds = [boundsOf(replicas), ...(replicas.weights ?? []).map((entry, i) => (boundsOf(entry) ? `weights[${i}] ${boundsOf(entry)}` : ''))].filter(Boolean);
   const perCluster = bounds.length ? `; per cluster ${bounds.join('; ')}` : '';
   switch (placement.strategy) {
     case 'Duplicated':

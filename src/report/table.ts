@@ -6,12 +6,12 @@ export function textTable(header: readonly string[], rows: readonly (readonly st
       .map((cell, i) => (numeric(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
       .join('  ')
       .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
 }
 
 /** A GitHub-flavoured Markdown table; `|` in cells is escaped. */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[], numeric: (column: number) => boolean = () => false): string {
-  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
+  const escapeCell = (cell: string) => cell.replace(/\|/g, '\\|');
   const align = header.map((_, i) => (numeric(i) ? '---:' : '---'));
-  return [header, align, ...rows].map((cells) => `| ${cells.map(escape).join(' | ')} |`).join('\n') + '\n';
+  return `${[header, align, ...rows].map((cells) => `| ${cells.map(escapeCell).join(' | ')} |`).join('\n')}\n`;
 }

@@ -16,7 +16,10 @@ const update = process.env.UPDATE_GOLDEN === '1' && !process.env.CI;
 function readCase(dir: string): SpecFile[] {
   const folder = join(dir, 'spec');
   if (!existsSync(folder)) return [{ path: 'fleet-spec.yaml', name: 'fleet-spec.yaml', text: readFileSync(join(dir, 'fleet-spec.yaml'), 'utf8') }];
-  const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1)).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+  const walk = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
   return walk(folder).map((p) => ({ path: relative(dir, p), name: relative(folder, p), text: readFileSync(p, 'utf8') }));
 }
 
@@ -30,7 +33,10 @@ describe('diagnostics corpus', () => {
       const expectedPath = join(dir, 'expected.txt');
       if (update) writeFileSync(expectedPath, printed);
       expect(result.diagnostics.length, 'a diagnostics case must produce a diagnostic').toBeGreaterThan(0);
-      expect(result.diagnostics.every((d) => d.span !== undefined), 'every diagnostic must point at the spec').toBe(true);
+      expect(
+        result.diagnostics.every((d) => d.span !== undefined),
+        'every diagnostic must point at the spec',
+      ).toBe(true);
       expect(printed).toBe(readFileSync(expectedPath, 'utf8'));
     });
   }

@@ -106,7 +106,11 @@ describe('fleet diff', () => {
       expect(report.changes.length).toBeGreaterThan(0);
       for (const change of report.changes) {
         // `entries` (list entries added, removed or reordered) is there when a list changed.
-        expect(Object.keys(change).filter((k) => k !== 'entries').sort()).toEqual(['action', 'apiVersion', 'app', 'cluster', 'fields', 'kind', 'name', 'namespace', 'risk', 'specPath']);
+        expect(
+          Object.keys(change)
+            .filter((k) => k !== 'entries')
+            .sort(),
+        ).toEqual(['action', 'apiVersion', 'app', 'cluster', 'fields', 'kind', 'name', 'namespace', 'risk', 'specPath']);
       }
       expect(new Set(report.changes.map((c) => c.cluster))).toEqual(new Set(moves.map((m) => m.cluster)));
 
@@ -146,19 +150,25 @@ describe('fleet diff', () => {
     expect(fleet('diff').code).toBe(2); // --base is required
     expect(fleet('diff', '--base', 'HEAD', '--format', 'yaml').code).toBe(2);
 
-    withSpec((text) => text.replace('    replicas: 8\n', '    replica: 8\n'), () => {
-      const broken = fleet('diff', '--base', 'HEAD');
-      expect(broken.code).toBe(2);
-      expect(broken.stderr).toMatch(/policies\/fleet-spec\.yaml:\d+:5: error schema_unknown_field/);
-      expect(broken.stdout).toBe('');
-    });
+    withSpec(
+      (text) => text.replace('    replicas: 8\n', '    replica: 8\n'),
+      () => {
+        const broken = fleet('diff', '--base', 'HEAD');
+        expect(broken.code).toBe(2);
+        expect(broken.stderr).toMatch(/policies\/fleet-spec\.yaml:\d+:5: error schema_unknown_field/);
+        expect(broken.stdout).toBe('');
+      },
+    );
     for (const result of [badRef, notOutput]) expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('reports errors in the spec at the base ref as that ref’s', () => {
-    withSpec((text) => text.replace('    replicas: 8\n', '    replica: 8\n'), () => {
-      git('commit', '--quiet', '-am', 'broken spec');
-    });
+    withSpec(
+      (text) => text.replace('    replicas: 8\n', '    replica: 8\n'),
+      () => {
+        git('commit', '--quiet', '-am', 'broken spec');
+      },
+    );
     git('commit', '--quiet', '-am', 'fixed spec');
     const result = fleet('diff', '--base', 'HEAD~1');
     expect(result.code).toBe(2);
@@ -235,7 +245,12 @@ describe('fleet diff matches list entries by identity (issue 16 item 4)', () => 
       }
       const routes = changes.find((c) => c.kind === 'VirtualService' && c.name === 'catalog')!;
       // The new route matches first (Istio uses the first http route that matches): the order is shown.
-      expect(routes.entries).toEqual(expect.arrayContaining([{ path: 'spec.http', action: 'reorder' }, { path: 'spec.http[name=cart-to-catalog]', action: 'add' }]));
+      expect(routes.entries).toEqual(
+        expect.arrayContaining([
+          { path: 'spec.http', action: 'reorder' },
+          { path: 'spec.http[name=cart-to-catalog]', action: 'add' },
+        ]),
+      );
 
       const text = (await diffHere('text')).stdout;
       const ruleLines = text.split('\n').filter((l) => /^ {6}spec\.(ingress|egress)\[/.test(l));

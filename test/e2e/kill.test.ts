@@ -76,7 +76,10 @@ it('a kill mid-write leaves the previous out/ intact, and the next run recovers'
 it('a kill during the swap (after the journal) is finished by the next run', async () => {
   const spec = join(dir, 'swap-spec.yaml');
   const out = join(dir, 'swap-out');
-  for (const [i, [from, to]] of [['1.0.0', '2.0.0'], ['2.0.0', '3.0.0']].entries()) {
+  for (const [i, [from, to]] of [
+    ['1.0.0', '2.0.0'],
+    ['2.0.0', '3.0.0'],
+  ].entries()) {
     writeFileSync(spec, bigSpec(from));
     expect(spawnSync(process.execPath, [BIN, 'synth', spec, '--out', out]).status).toBe(0);
     writeFileSync(spec, bigSpec(to));

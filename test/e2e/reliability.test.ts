@@ -190,7 +190,7 @@ describe('--out misuse', () => {
 });
 
 describe('a spec without apps', () => {
-  it('does not remove every app\'s output unless --allow-empty says so', async () => {
+  it("does not remove every app's output unless --allow-empty says so", async () => {
     const dir = workspace();
     expect((await fleet('synth')).code).toBe(0);
     const before = snapshot(join(dir, 'out'));

@@ -75,17 +75,32 @@ describe('symbolic links in the spec', () => {
     symlinkSync('../../../../../etc/passwd', 'policies/up.yaml');
     symlinkSync('nothing.yaml', 'policies/dangling.yaml');
     symlinkSync('../shared', 'policies/shared');
-    const refused = ['policies/dangling.yaml:1:1: error spec_symlink_refused', 'policies/outside.yaml:1:1: error spec_symlink_refused', 'policies/shared:1:1: error spec_symlink_refused', 'policies/up.yaml:1:1: error spec_symlink_refused'];
+    const refused = [
+      'policies/dangling.yaml:1:1: error spec_symlink_refused',
+      'policies/outside.yaml:1:1: error spec_symlink_refused',
+      'policies/shared:1:1: error spec_symlink_refused',
+      'policies/up.yaml:1:1: error spec_symlink_refused',
+    ];
     const validated = await fleet('validate');
     expect(validated.code).toBe(1);
-    expect(validated.stderr.split('\n').filter((line) => line.includes('error ')).map((line) => line.slice(0, line.indexOf('refused') + 7))).toEqual(refused);
+    expect(
+      validated.stderr
+        .split('\n')
+        .filter((line) => line.includes('error '))
+        .map((line) => line.slice(0, line.indexOf('refused') + 7)),
+    ).toEqual(refused);
     expect(validated.stderr).toContain('outside the repository');
 
     commit();
     for (const link of ['outside.yaml', 'up.yaml', 'dangling.yaml', 'shared']) rmSync(join('policies', link));
     const diff = await fleet('diff', '--base', 'HEAD');
     expect(diff.code).toBe(2);
-    expect(diff.stderr.split('\n').filter((line) => line.includes('spec_symlink_refused')).map((line) => line.slice(0, line.indexOf(':1:1')))).toEqual(refused.map((r) => `HEAD:${r.slice(0, r.indexOf(':1:1'))}`));
+    expect(
+      diff.stderr
+        .split('\n')
+        .filter((line) => line.includes('spec_symlink_refused'))
+        .map((line) => line.slice(0, line.indexOf(':1:1'))),
+    ).toEqual(refused.map((r) => `HEAD:${r.slice(0, r.indexOf(':1:1'))}`));
     expect(diff.stderr).not.toContain('root:'); // /etc/passwd was never read
   });
 });

@@ -26,7 +26,12 @@ const EXAMPLES = readdirSync(join(ROOT, 'examples'), { withFileTypes: true })
 
 /** The (caller, destination) pairs a spec's traffic rules name directly (app names and ingress gateways; `apps:` selectors left out). */
 function declaredPairs(spec: string): { pairs: [string, string][]; apps: { name: string; served: boolean }[] } {
-  const { stdout } = spawnSync(process.execPath, ['--input-type=module', '-e', `
+  const { stdout } = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `
     import { readFileSync, readdirSync, statSync } from 'node:fs';
     import { join } from 'node:path';
     import { parse } from 'yaml';
@@ -43,7 +48,10 @@ function declaredPairs(spec: string): { pairs: [string, string][]; apps: { name:
       }
     }
     console.log(JSON.stringify({ pairs, apps }));
-  `], { cwd: ROOT, encoding: 'utf8' });
+  `,
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   return JSON.parse(stdout);
 }
 

@@ -51,7 +51,13 @@ export const fleetSpecs = fc
     const strategies = [
       { strategy: 'Duplicated' },
       { strategy: 'Divided' },
-      { strategy: 'Divided', weights: [{ clusters: { matchLabels: { tier: 'gold' } }, weight: 3 }, { clusters: {}, weight: 1 }] },
+      {
+        strategy: 'Divided',
+        weights: [
+          { clusters: { matchLabels: { tier: 'gold' } }, weight: 3 },
+          { clusters: {}, weight: 1 },
+        ],
+      },
       { strategy: 'Divided', dynamic: 'AvailableReplicas' },
       { strategy: 'Aggregated' },
       { strategy: 'Divided', min: 1 },

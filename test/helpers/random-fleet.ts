@@ -43,19 +43,17 @@ const affinityArb = (names: readonly string[]): fc.Arbitrary<ClusterAffinitySpec
     fc.constantFrom(...names).map((n) => ({ exclude: [n] })),
   );
 
-const spreadArb: fc.Arbitrary<SpreadConstraintSpec[]> = fc
-  .subarray(['cluster', 'region', 'zone', 'provider', 'label:env'], { maxLength: 2 })
-  .chain((bys) =>
-    fc.tuple(
-      ...bys.map((by) =>
-        fc.record({ min: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }), extra: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }) }).map(({ min, extra }) => ({
-          by,
-          ...(min !== undefined ? { minGroups: min } : {}),
-          ...(extra !== undefined ? { maxGroups: (min ?? 1) + extra } : {}),
-        })),
-      ),
+const spreadArb: fc.Arbitrary<SpreadConstraintSpec[]> = fc.subarray(['cluster', 'region', 'zone', 'provider', 'label:env'], { maxLength: 2 }).chain((bys) =>
+  fc.tuple(
+    ...bys.map((by) =>
+      fc.record({ min: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }), extra: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }) }).map(({ min, extra }) => ({
+        by,
+        ...(min !== undefined ? { minGroups: min } : {}),
+        ...(extra !== undefined ? { maxGroups: (min ?? 1) + extra } : {}),
+      })),
     ),
-  );
+  ),
+);
 
 const tolerationsArb: fc.Arbitrary<Toleration[] | undefined> = fc.option(
   fc.constantFrom<Toleration[]>([{ key: 'k1', operator: 'Exists' }], [{ key: 'k2', operator: 'Exists' }], [{ key: 'k3', operator: 'Equal', value: 'x' }], [{ operator: 'Exists' }]),
@@ -86,11 +84,7 @@ const dividedArb = (names: readonly string[]): fc.Arbitrary<PlacementRuleSpec['r
     });
 
 const replicasArb = (names: readonly string[]): fc.Arbitrary<PlacementRuleSpec['replicas']> =>
-  fc.oneof(
-    { weight: 1, arbitrary: fc.constant(undefined) },
-    { weight: 1, arbitrary: fc.constant({ strategy: 'Duplicated' as const }) },
-    { weight: 5, arbitrary: dividedArb(names) },
-  );
+  fc.oneof({ weight: 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constant({ strategy: 'Duplicated' as const }) }, { weight: 5, arbitrary: dividedArb(names) });
 
 const ruleArb = (i: number, last: boolean, names: readonly string[]): fc.Arbitrary<PlacementRuleSpec> =>
   fc
@@ -116,29 +110,31 @@ const ruleArb = (i: number, last: boolean, names: readonly string[]): fc.Arbitra
 
 export const fleetArb: fc.Arbitrary<FleetParts> = fc.integer({ min: 1, max: 6 }).chain((clusterCount) => {
   const names = Array.from({ length: clusterCount }, (_, i) => `c-${i}`);
-  return fc.record({
-    clusters: fc.tuple(...names.map((_, i) => clusterArb(i))),
-    apps: fc.array(
-      fc.record({
-        replicas: fc.integer({ min: 0, max: 20 }),
-        tier: fc.constantFrom('a', 'b'),
-        cpu: fc.option(fc.constantFrom('500m', '1'), { nil: undefined }),
-        stateful: fc.boolean(),
-      }),
-      { minLength: 1, maxLength: 4 },
-    ),
-    rules: fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => ruleArb(i, i === n - 1, names)))),
-  }).map(({ clusters, apps, rules }) => ({
-    clusters,
-    apps: apps.map((a, i) => ({
-      name: `app-${i}`,
-      replicas: a.replicas,
-      labels: { tier: a.tier },
-      ...(a.cpu ? { resources: { requests: { cpu: a.cpu } } } : {}),
-      ...(a.stateful ? { stateful: true } : {}),
-    })),
-    placement: rules,
-  }));
+  return fc
+    .record({
+      clusters: fc.tuple(...names.map((_, i) => clusterArb(i))),
+      apps: fc.array(
+        fc.record({
+          replicas: fc.integer({ min: 0, max: 20 }),
+          tier: fc.constantFrom('a', 'b'),
+          cpu: fc.option(fc.constantFrom('500m', '1'), { nil: undefined }),
+          stateful: fc.boolean(),
+        }),
+        { minLength: 1, maxLength: 4 },
+      ),
+      rules: fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => ruleArb(i, i === n - 1, names)))),
+    })
+    .map(({ clusters, apps, rules }) => ({
+      clusters,
+      apps: apps.map((a, i) => ({
+        name: `app-${i}`,
+        replicas: a.replicas,
+        labels: { tier: a.tier },
+        ...(a.cpu ? { resources: { requests: { cpu: a.cpu } } } : {}),
+        ...(a.stateful ? { stateful: true } : {}),
+      })),
+      placement: rules,
+    }));
 });
 
 /** A deterministic shuffle (for order-independence properties), driven by `seed`. */

@@ -40,7 +40,5 @@ export function renderFleet(fleet: RenderedFleet): CompileResult {
 
 /** Every YAML document in a tree, with the file it came from. */
 export function documentsOf(tree: OutputTree): { path: string; doc: Record<string, unknown> }[] {
-  return [...tree]
-    .filter(([path]) => path.endsWith('.yaml'))
-    .flatMap(([path, text]) => parseAllDocuments(text).map((d) => ({ path, doc: d.toJS() as Record<string, unknown> })));
+  return [...tree].filter(([path]) => path.endsWith('.yaml')).flatMap(([path, text]) => parseAllDocuments(text).map((d) => ({ path, doc: d.toJS() as Record<string, unknown> })));
 }

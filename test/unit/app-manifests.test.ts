@@ -63,7 +63,9 @@ describe("an app's own manifests", () => {
 
   it('a name fleet renders itself is an error at the manifest; a Secret with data is a warning', () => {
     const result = compile([specFile], {
-      manifests: folder({ 's.yaml': 'apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec: { ports: [{ port: 1 }] }\n---\napiVersion: v1\nkind: Secret\nmetadata: { name: creds }\nstringData: { password: hunter2 }\n' }),
+      manifests: folder({
+        's.yaml': 'apiVersion: v1\nkind: Service\nmetadata: { name: web }\nspec: { ports: [{ port: 1 }] }\n---\napiVersion: v1\nkind: Secret\nmetadata: { name: creds }\nstringData: { password: hunter2 }\n',
+      }),
     });
     expect(codesAt(result.diagnostics)).toEqual(['render_manifests_collision@3:19', 'spec_manifests_plain_secret@7:7']);
     expect(result.diagnostics[0].message).toBe("Service `web` in namespace `shop` is already in cluster a's output: fleet renders it");

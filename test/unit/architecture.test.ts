@@ -19,7 +19,11 @@ function sourceFiles(dir: string): string[] {
 const files = sourceFiles(SRC);
 const textOf = new Map(files.map((f) => [f, readFileSync(f, 'utf8')]));
 /** The code of a file without its comments. */
-const codeOf = (file: string) => textOf.get(file)!.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+const codeOf = (file: string) =>
+  textOf
+    .get(file)!
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/.*$/gm, '');
 
 /** Every module a file imports (type imports included: they are dependencies a reader follows too). */
 function importsOf(file: string): string[] {

@@ -48,7 +48,10 @@ describe('readBlockYaml', () => {
   });
 
   it('reads generated fleets, as fleet writes them, and as yaml does', () => {
-    for (const size of [{ clusters: 3, apps: 10 }, { clusters: 12, apps: 120, callers: 6 }]) {
+    for (const size of [
+      { clusters: 3, apps: 10 },
+      { clusters: 12, apps: 120, callers: 6 },
+    ]) {
       const text = `# Generated\n${toYaml(generateFleet(size))}`;
       expect(readBlockYaml(text)).toBeDefined();
       agrees(text);
@@ -61,7 +64,7 @@ describe('readBlockYaml', () => {
     'a: 1\nb:\n  - x\n  - y: 2\n    z: [] # empty\nc: {}\n',
     'a:\n- 1\n- 2\nb: ~\nc:\nd: Null\n',
     'a:\n  - - 1\n    - 2\n  -\n    b: 3\n  -\n',
-    '"quoted key": \'it\'\'s\'\n\'single\': "a # b"\nplain: a #b\nhash: a#b\n',
+    "\"quoted key\": 'it''s'\n'single': \"a # b\"\nplain: a #b\nhash: a#b\n",
     'b1: TRUE\nb2: yes\nb3: on\nb4: "true"\nb5: False\nq: 257Gi\nr: 10.0.0.0/20\ns: http://x:80/y\n',
     '---\na: 1\n---\nb: 2\n',
     'a: 1 # c: d\n',
@@ -136,7 +139,6 @@ describe('readBlockYaml', () => {
     expect(read - before).toBeGreaterThan(700); // about a quarter of the 4,000 texts are plain enough
   });
 
-
   it('still points diagnostics at file:line:col: the yaml document is parsed when one is reported', () => {
     // Plain block YAML, so the fast reader takes it; two apps no placement rule selects.
     const text = readFileSync(join(ROOT, 'test', 'fixtures', 'block-style.yaml'), 'utf8');
@@ -147,5 +149,4 @@ describe('readBlockYaml', () => {
     expect(codesAt(compileText(text).diagnostics)).toEqual(expected);
     expect(codesAt(compileText(flowStyle).diagnostics)).toEqual(expected);
   });
-
 });

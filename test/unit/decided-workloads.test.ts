@@ -77,10 +77,15 @@ describe('adding versions to a running app keeps the pods that serve it (issue 1
     const was = get(before, 'Deployment', 'api', 'api');
     const is = get(after, 'Deployment', 'api', 'api');
     expect(is.spec.selector).toEqual(was.spec.selector);
-    expect(after.filter((o) => o.kind === 'Deployment' && o.metadata.labels?.app === 'api').map((d) => d.metadata.name).sort()).toEqual(['api', 'api-canary']);
+    expect(
+      after
+        .filter((o) => o.kind === 'Deployment' && o.metadata.labels?.app === 'api')
+        .map((d) => d.metadata.name)
+        .sort(),
+    ).toEqual(['api', 'api-canary']);
   });
 
-  it("the pods running before versions were added are in the first subset, so the split has endpoints at once", () => {
+  it('the pods running before versions were added are in the first subset, so the split has endpoints at once', () => {
     const oldPods = get(before, 'Deployment', 'api', 'api').spec.template.metadata.labels as Record<string, string>;
     const subsets = get(after, 'DestinationRule', 'api', 'api').spec.subsets as { name: string; labels: Record<string, string> }[];
     const matches = (labels: Record<string, string>) => Object.entries(labels).every(([k, v]) => oldPods[k] === v);
@@ -102,7 +107,10 @@ describe('DestinationRule subsets where the destination runs (issue 14.2)', () =
     const tree = renderTree(spec({ callersIn: '[c-1]' }));
     for (const cluster of ['a-1', 'b-1', 'c-1']) {
       const dr = get(objectsIn(tree, cluster), 'DestinationRule', 'api', 'api');
-      expect(dr.spec.subsets.map((s: { name: string }) => s.name), cluster).toEqual(['stable', 'canary']);
+      expect(
+        dr.spec.subsets.map((s: { name: string }) => s.name),
+        cluster,
+      ).toEqual(['stable', 'canary']);
     }
   });
 });

@@ -9,9 +9,7 @@ import { ROOT } from '../helpers/trees.js';
  * system holds every report to it. docs/diagnostics.md documents the same codes with the same
  * severities: checked here in both directions.
  */
-const documented = new Map(
-  [...readFileSync(join(ROOT, 'docs/diagnostics.md'), 'utf8').matchAll(/^\| `([a-z0-9_]+)`( \(warning\))? \|/gm)].map((m) => [m[1], m[2] ? 'warning' : 'error'] as const),
-);
+const documented = new Map([...readFileSync(join(ROOT, 'docs/diagnostics.md'), 'utf8').matchAll(/^\| `([a-z0-9_]+)`( \(warning\))? \|/gm)].map((m) => [m[1], m[2] ? 'warning' : 'error'] as const));
 
 describe('the diagnostic catalog', () => {
   it('documents every code of the catalog in docs/diagnostics.md, with its severity', () => {

@@ -141,7 +141,10 @@ describe('Flux applies the output of a fresh cluster', () => {
       expect(policies).toBeGreaterThan(0);
       // Every object of the cluster is applied by exactly one Kustomization.
       const applied = [...batches.values()].flat().map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
-      const rendered = [...tree!.keys()].filter((p) => p.startsWith(`${cluster}/`) && !p.endsWith('kustomization.yaml')).map((p) => docOf(tree!.get(p)!)).map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+      const rendered = [...tree!.keys()]
+        .filter((p) => p.startsWith(`${cluster}/`) && !p.endsWith('kustomization.yaml'))
+        .map((p) => docOf(tree!.get(p)!))
+        .map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
       expect(applied.sort()).toEqual(rendered.sort());
     }
   });

@@ -26,7 +26,7 @@ function outDir(): string {
 }
 function tree(version: string): Map<string, string> {
   const files = ['a/one.yaml', 'b/two.yaml'].map((path): [string, string] => [path, `${GENERATED_MARK}. DO NOT EDIT.\n${version}\n`]);
-  return new Map([...files, [LOCK_FILE, JSON.stringify({ generator: 'fleet', lockVersion: 1, fleet: 't', placement: [], files: {} , version })]]);
+  return new Map([...files, [LOCK_FILE, JSON.stringify({ generator: 'fleet', lockVersion: 1, fleet: 't', placement: [], files: {}, version })]]);
 }
 const refused = (path: string) => Object.assign(new Error(`EACCES: permission denied, rename '${path}'`), { code: 'EACCES', syscall: 'rename', path });
 
@@ -74,7 +74,9 @@ describe('a write the machine refuses', () => {
     } catch (error) {
       expect(report(error, (text) => (printed += text))).toBe(4);
     }
-    expect(printed).toBe(`fleet: error: cannot write ${out}.fleet-staging-${process.pid}/a/one.yaml: no space left on the device (ENOSPC)\n  help: ${out}/ keeps what it held before this run: nothing in it was changed\n`);
+    expect(printed).toBe(
+      `fleet: error: cannot write ${out}.fleet-staging-${process.pid}/a/one.yaml: no space left on the device (ENOSPC)\n  help: ${out}/ keeps what it held before this run: nothing in it was changed\n`,
+    );
     expect(readFileSync(join(out, 'a/one.yaml'), 'utf8')).toContain('1\n');
     expect(readdirSync(join(out, '..'))).toEqual(['out']);
   });

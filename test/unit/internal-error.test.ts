@@ -22,14 +22,17 @@ describe('internal errors', () => {
 
   it('reports a read or write the machine refused as such, with the file and no stack, and exit 4', async () => {
     let printed = '';
-    const full = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: 'ENOSPC', syscall: 'write', path: 'out.fleet-staging/na-1/kustomization.yaml' });
-    const code = await guarded(() => Promise.reject(full), (text) => (printed += text));
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', path: 'out.fleet-staging/na-1/kustomization.yaml' });
+    const code = await guarded(
+      () => Promise.reject(full),
+      (text) => (printed += text),
+    );
     expect(code).toBe(4);
     // Not thrown while writing the output folder: no word about its state (see half-swap.test.ts for those).
     expect(printed).toBe('fleet: error: cannot write out.fleet-staging/na-1/kustomization.yaml: no space left on the device (ENOSPC)\n');
   });
 
-  it('takes only the machine\'s refusals for such: other system errors are bugs', () => {
+  it("takes only the machine's refusals for such: other system errors are bugs", () => {
     expect(systemFailure(Object.assign(new Error('x'), { code: 'EACCES', syscall: 'open', path: 'out' }))).toBe('fleet: error: cannot open out: permission denied (EACCES)');
     expect(systemFailure(Object.assign(new Error('x'), { code: 'ENOENT', syscall: 'open', path: 'out/x' }))).toBeUndefined(); // fleet lost track of a file: a bug
     expect(systemFailure(new TypeError('x'))).toBeUndefined();

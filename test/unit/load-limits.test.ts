@@ -57,7 +57,9 @@ describe('large mappings', () => {
         const text = `m: {${keys.map((k, i) => `${k}: ${i}`).join(', ')}}\n`;
         const [ours] = parseAllDocuments(text, { uniqueKeys: false });
         const [theirs] = parseAllDocuments(text, { uniqueKeys: true });
-        const duplicates = keyProblems(ours).filter((p) => p.code === 'yaml_duplicate_key').map((p) => p.at[0]);
+        const duplicates = keyProblems(ours)
+          .filter((p) => p.code === 'yaml_duplicate_key')
+          .map((p) => p.at[0]);
         // yaml reports at the key's first character, fleet underlines the key: the same offset.
         expect(duplicates).toEqual(theirs.errors.filter((e) => e.code === 'DUPLICATE_KEY').map((e) => e.pos[0]));
       }),
@@ -112,7 +114,7 @@ describe('nesting', () => {
   });
 
   it('is not fooled by closing brackets inside strings (`[ !!str "]", ` repeated)', () => {
-    expect(findExcessiveNesting('a: ' + '[ !!str "]", '.repeat(100))).toBeDefined();
+    expect(findExcessiveNesting(`a: ${'[ !!str "]", '.repeat(100)}`)).toBeDefined();
   });
 
   it('does not count brackets inside quoted or block scalars, and points at the bracket too deep', () => {
@@ -131,7 +133,8 @@ describe('nesting', () => {
         let deepest = 0;
         for (const doc of parseAllDocuments(text)) {
           // Collections written with a bracket (yaml also wraps `a: b` inside `[...]` in an implicit mapping, which no bracket opens).
-          const bracketed = (node: unknown) => (isSeq(node) && text[node.range?.[0] ?? -1] === '[') || (isMap(node) && text[node.range?.[0] ?? -1] === '{' && (node.items[0]?.key as { range?: number[] } | undefined)?.range?.[0] !== node.range?.[0]);
+          const bracketed = (node: unknown) =>
+            (isSeq(node) && text[node.range?.[0] ?? -1] === '[') || (isMap(node) && text[node.range?.[0] ?? -1] === '{' && (node.items[0]?.key as { range?: number[] } | undefined)?.range?.[0] !== node.range?.[0]);
           visit(doc, (_key, node, path) => {
             if (!bracketed(node)) return;
             deepest = Math.max(deepest, 1 + path.filter(bracketed).length);

@@ -39,13 +39,18 @@ describe('checking a lock', () => {
   });
 
   it('reports values fleet never writes, at their key', () => {
-    expect(where(lockText([{ namespace: 'payments', name: 'orders-db', clusters: { 'eu-1': 2.5 } }]))).toBe(
-      '10:9 `placement[0].clusters.eu-1` is 2.5, not a whole number of replicas from 0',
-    );
+    expect(where(lockText([{ namespace: 'payments', name: 'orders-db', clusters: { 'eu-1': 2.5 } }]))).toBe('10:9 `placement[0].clusters.eu-1` is 2.5, not a whole number of replicas from 0');
     expect(where(lockText([{ namespace: 'p', name: 'o', clusters: { a: -1 } }]))).toMatch(/is -1, not a whole number/);
     expect(where(lockText('x'))).toBe('5:3 `placement` is not a list');
     expect(where(lockText([], { 'a.yaml': 'sha256:x' }))).toMatch(/^7:5 `files` has "sha256:x" for `a.yaml`/);
-    expect(where(lockText([{ namespace: 'p', name: 'o', clusters: { a: 1 } }, { namespace: 'q', clusters: {} }]))).toMatch(/^\d+:\d+ `placement\[1\].name` is not a name/);
+    expect(
+      where(
+        lockText([
+          { namespace: 'p', name: 'o', clusters: { a: 1 } },
+          { namespace: 'q', clusters: {} },
+        ]),
+      ),
+    ).toMatch(/^\d+:\d+ `placement\[1\].name` is not a name/);
     expect(where('{"generator":"other"}')).toMatch(/this is not a fleet lock/);
   });
 

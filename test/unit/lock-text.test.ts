@@ -28,6 +28,11 @@ describe('lockText', () => {
   }
 
   it('refuses two files at one path', () => {
-    expect(() => lockText('shop', plan, [{ path: 'a/b.yaml', hash: 'x' }, { path: 'a/b.yaml', hash: 'y' }])).toThrow(/two objects render to a\/b.yaml/);
+    expect(() =>
+      lockText('shop', plan, [
+        { path: 'a/b.yaml', hash: 'x' },
+        { path: 'a/b.yaml', hash: 'y' },
+      ]),
+    ).toThrow(/two objects render to a\/b.yaml/);
   });
 });

@@ -50,7 +50,10 @@ describe('fleet plan and fleet explain list clusters in natural order', () => {
     };
     expect(rows(/^CLUSTER\s+REPLICAS\s+WEIGHT\s+WHY/)).toEqual(['c0', 'c1', 'c2', 'c10', 'c11']);
     expect(rows(/^ {2}CLUSTER\s+DEPLOYMENT/)).toEqual(['c0', 'c1', 'c2', 'c10', 'c11']);
-    const shares = text.split('\n').filter((line) => /^ {2}c\d+: weight/.test(line)).map((line) => line.trim().split(':')[0]);
+    const shares = text
+      .split('\n')
+      .filter((line) => /^ {2}c\d+: weight/.test(line))
+      .map((line) => line.trim().split(':')[0]);
     expect(shares).toEqual(['c0', 'c1', 'c2', 'c10', 'c11']);
   });
 });

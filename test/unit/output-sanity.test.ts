@@ -9,7 +9,7 @@ afterEach(() => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
-it('refuses output folders that cannot be fleet\'s own, as usage errors', () => {
+it("refuses output folders that cannot be fleet's own, as usage errors", () => {
   const cwd = mkdtempSync(join(tmpdir(), 'fleet-out-sanity-'));
   folders.push(cwd);
   const problem = (out: string, spec?: string) => outOptionProblem(out, spec, cwd)?.message;
@@ -30,9 +30,7 @@ it('refuses output folders that cannot be fleet\'s own, as usage errors', () => 
   // Inside the spec folder: only where it would swallow spec files.
   mkdirSync(join(cwd, 'policies/team'), { recursive: true });
   writeFileSync(join(cwd, 'policies/team/apps.yaml'), 'apps: []\n');
-  expect(problem('policies/team', 'policies')).toBe(
-    'the output folder `policies/team` is inside the spec folder and holds spec files (policies/team/apps.yaml): they would no longer be read as spec',
-  );
+  expect(problem('policies/team', 'policies')).toBe('the output folder `policies/team` is inside the spec folder and holds spec files (policies/team/apps.yaml): they would no longer be read as spec');
   expect(problem('policies/out', 'policies')).toBeUndefined();
   expect(problem('out')).toBeUndefined();
   expect(outOptionProblem('x', undefined, cwd)?.kind ?? 'usage').toBe('usage');

@@ -55,7 +55,14 @@ describe('the `platform:` section', () => {
     expect(policy(tree!, 'fleet-platform.telemetry')!.spec).toMatchObject({
       order: 600,
       types: ['Egress'],
-      egress: [{ action: 'Allow', protocol: 'TCP', destination: { namespaceSelector: "projectcalico.org/name == 'observability'", selector: "app.kubernetes.io/name == 'opentelemetry-collector'", ports: [4317, 4318] }, metadata: { annotations: { 'fleet.io/collector': 'otel' } } }],
+      egress: [
+        {
+          action: 'Allow',
+          protocol: 'TCP',
+          destination: { namespaceSelector: "projectcalico.org/name == 'observability'", selector: "app.kubernetes.io/name == 'opentelemetry-collector'", ports: [4317, 4318] },
+          metadata: { annotations: { 'fleet.io/collector': 'otel' } },
+        },
+      ],
     });
     expect(JSON.stringify(policy(tree!, 'fleet-platform.dns'))).toContain('"nets":["169.254.20.10/32","10.96.0.10/32"]');
   });
@@ -66,7 +73,11 @@ describe('the `platform:` section', () => {
   });
 
   it('is checked: one file only, real addresses, known modes', () => {
-    const files = ['a.yaml', 'b.yaml'].map((name, i) => ({ path: `spec/${name}`, name, text: i === 0 ? `${MINIMAL_SPEC}platform: {}\n` : 'apiVersion: fleet/v1alpha1\nkind: Fleet\nplatform: { dns: { mode: node-local } }\n' }));
+    const files = ['a.yaml', 'b.yaml'].map((name, i) => ({
+      path: `spec/${name}`,
+      name,
+      text: i === 0 ? `${MINIMAL_SPEC}platform: {}\n` : 'apiVersion: fleet/v1alpha1\nkind: Fleet\nplatform: { dns: { mode: node-local } }\n',
+    }));
     expect(codesAt(compile(files).diagnostics)).toEqual(['spec_duplicate_platform@3:1']);
     const bad = compileText(`${MINIMAL_SPEC}platform: { dns: { mode: nodelocal, nodeLocalAddresses: [169.254.20.300] } }\n`);
     expect(bad.diagnostics.map((d) => d.code).sort()).toEqual(['schema_invalid_cidr', 'schema_invalid_value']);

@@ -13,7 +13,9 @@ const built = existsSync(BUILT) ? (createRequire(import.meta.url)(BUILT) as Vali
 
 function specDocuments(): { file: string; value: unknown }[] {
   const files = ['test/diagnostics/cases', 'examples', 'policies'].flatMap((folder) =>
-    readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(folder, f)),
+    readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.ya?ml$/.test(f))
+      .map((f) => join(folder, f)),
   );
   return files.flatMap((file) => parseAllDocuments(readFileSync(join(ROOT, file), 'utf8')).map((doc) => ({ file, value: doc.toJS({ maxAliasCount: -1 }) as unknown })));
 }

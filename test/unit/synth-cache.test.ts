@@ -2,15 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  cacheFileFor,
-  cacheKey,
-  fleetBuildId,
-  openSynthCache,
-  parseCacheRecord,
-  readTreeState,
-  sameTreeState,
-} from '../../src/cli/synth-cache.js';
+import { cacheFileFor, cacheKey, fleetBuildId, openSynthCache, parseCacheRecord, readTreeState, sameTreeState } from '../../src/cli/synth-cache.js';
 import type { SpecFile } from '../../src/phases/1-load/index.js';
 import { compileSpec } from '../../src/cli/load-spec.js';
 
@@ -35,7 +27,13 @@ describe('cacheKey', () => {
   const base = cacheKey('build-1', spec, '/repo/out');
 
   it('is the same for the same inputs', () => {
-    expect(cacheKey('build-1', spec.map((f) => ({ ...f })), '/repo/out')).toBe(base);
+    expect(
+      cacheKey(
+        'build-1',
+        spec.map((f) => ({ ...f })),
+        '/repo/out',
+      ),
+    ).toBe(base);
   });
 
   it('changes with the spec bytes, a file name or path, the file order, the build id and the output folder', () => {
@@ -52,8 +50,22 @@ describe('cacheKey', () => {
   });
 
   it('does not confuse where one file ends and the next begins', () => {
-    const joined = cacheKey('b', [{ path: 'p', name: 'n', text: 'ab' }, { path: 'p', name: 'n', text: '' }], '/o');
-    const split = cacheKey('b', [{ path: 'p', name: 'n', text: 'a' }, { path: 'p', name: 'n', text: 'b' }], '/o');
+    const joined = cacheKey(
+      'b',
+      [
+        { path: 'p', name: 'n', text: 'ab' },
+        { path: 'p', name: 'n', text: '' },
+      ],
+      '/o',
+    );
+    const split = cacheKey(
+      'b',
+      [
+        { path: 'p', name: 'n', text: 'a' },
+        { path: 'p', name: 'n', text: 'b' },
+      ],
+      '/o',
+    );
     expect(joined).not.toBe(split);
   });
 });

@@ -5,8 +5,18 @@ import { calicoSelectorProblem, verifyOutput } from '../../src/phases/6-emit/ver
 const source = { file: 'fleet-spec.yaml', entry: 'test' };
 const cluster = (...objects: KubeObject[]) => [{ cluster: 'na-1', manifests: objects.map((object) => ({ object, source })) }];
 const host = 'checkout.shop.svc.cluster.local';
-const destinationRule: KubeObject = { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'checkout', namespace: 'shop' }, spec: { host, subsets: [{ name: 'stable', labels: { version: 'stable' } }] } };
-const virtualService = (subset: string): KubeObject => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'checkout', namespace: 'shop' }, spec: { hosts: [host], http: [{ route: [{ destination: { host, subset } }] }] } });
+const destinationRule: KubeObject = {
+  apiVersion: 'networking.istio.io/v1',
+  kind: 'DestinationRule',
+  metadata: { name: 'checkout', namespace: 'shop' },
+  spec: { host, subsets: [{ name: 'stable', labels: { version: 'stable' } }] },
+};
+const virtualService = (subset: string): KubeObject => ({
+  apiVersion: 'networking.istio.io/v1',
+  kind: 'VirtualService',
+  metadata: { name: 'checkout', namespace: 'shop' },
+  spec: { hosts: [host], http: [{ route: [{ destination: { host, subset } }] }] },
+});
 
 describe('verifying rendered output', () => {
   it('accepts consistent output', () => {
@@ -23,7 +33,12 @@ describe('verifying rendered output', () => {
   });
 
   it('treats a malformed Calico selector as a bug', () => {
-    const bad: KubeObject = { apiVersion: 'projectcalico.org/v3', kind: 'NetworkPolicy', metadata: { name: 'x', namespace: 'shop' }, spec: { selector: "app == 'web' &&", ingress: [{ action: 'Allow', source: { selector: "(app == 'cart'" } }] } };
+    const bad: KubeObject = {
+      apiVersion: 'projectcalico.org/v3',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'x', namespace: 'shop' },
+      spec: { selector: "app == 'web' &&", ingress: [{ action: 'Allow', source: { selector: "(app == 'cart'" } }] },
+    };
     expect(() => verifyOutput(cluster(bad))).toThrow(/ends with an operator[\s\S]*unclosed \(/);
   });
 
@@ -32,7 +47,7 @@ describe('verifying rendered output', () => {
     ["fleet.io/role == 'pods' && fleet.io/cluster == 'na-2'", undefined],
     ['global()', undefined],
     ['all()', undefined],
-    ["has(app) && !has(version)", undefined],
+    ['has(app) && !has(version)', undefined],
     ["app in {'a', 'b'} || projectcalico.org/name not in {'kube-system'}", undefined],
     ["app == 'web", "unexpected text at 6:  'web"],
     ['has()', 'has() needs one label key'],

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GENERATED_MARK, LOCK_FILE } from '../../src/phases/6-emit/index.js';
 import { readTreeState } from '../../src/cli/synth-cache.js';
-import { compareTree, fileStamp, leftoversOf, outputOf, readTree, Stamps, writeFiles, writeTree } from '../../src/cli/output-folder.js';
+import { compareTree, fileStamp, leftoversOf, readTree, type Stamps, writeTree } from '../../src/cli/output-folder.js';
 import { OutputFolderError } from '../../src/cli/output-errors.js';
 
 const folders: string[] = [];
@@ -80,8 +80,7 @@ describe('writing the output tree', async () => {
     expect(readdirSync(out, { recursive: true })).toEqual(['a', 'a/one.yaml']);
   });
 
-
-  it('takes the lock\'s hash for files that kept their stamp since the last synth, and reads the rest', async () => {
+  it("takes the lock's hash for files that kept their stamp since the last synth, and reads the rest", async () => {
     const out = outDir();
     await writeTree(out, tree({ 'a/one.yaml': '1\n', 'a/two.yaml': '2\n' }, 'sha256:x')); // its lock says every hash is sha256:x
     const stamps = new Map(['a/one.yaml', 'a/two.yaml', LOCK_FILE].map((path) => [path, fileStamp(lstatSync(join(out, path)))]));
@@ -166,7 +165,6 @@ describe('writing the output tree', async () => {
     // Read without the last stamps, the folder's other files have none: no stamps at all.
     expect((await writeTree(out, tree({ 'a/one.yaml': 'again\n', 'b/three.yaml': '3\n' }), readTree(out), { stamp: true })).stamps).toBeUndefined();
   });
-
 });
 
 describe('what an interrupted or hostile run leaves beside the output folder', () => {
@@ -277,7 +275,7 @@ describe('what the user owns in a staged folder', () => {
     expect(readdirSync(join(out, 'a')).sort()).toEqual(['mine', 'x']);
   });
 
-  it('deletes a file it no longer renders only if it carries fleet\'s header and the bytes the lock records', () => {
+  it("deletes a file it no longer renders only if it carries fleet's header and the bytes the lock records", () => {
     const out = outDir();
     writeTree(out, tree({ 'a/one.yaml': '1\n', 'a/two.yaml': '2\n', 'a/three.yaml': '3\n' }));
     // A lock edited by hand to list a hand-written file; a generated file edited by hand.
@@ -293,7 +291,7 @@ describe('what the user owns in a staged folder', () => {
     expect(readFileSync(join(out, 'a/notes.md'), 'utf8')).toBe('mine\n');
   });
 
-  it('never overwrites a file without fleet\'s header, even one the lock lists', () => {
+  it("never overwrites a file without fleet's header, even one the lock lists", () => {
     const out = outDir();
     writeTree(out, tree({ 'a/one.yaml': '1\n' }));
     writeFileSync(join(out, 'a/one.yaml'), 'hand-written\n');

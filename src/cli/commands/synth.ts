@@ -143,9 +143,7 @@ function removesEveryApp(out: string, apps: number, options: SynthOptions): Diag
     code: 'emit_removes_every_app',
     severity: options.allowEmpty ? 'warning' : 'error',
     message: `the spec has no apps: this synth removes the files of all ${before} app(s) that ${out}/${LOCK_FILE} lists, and Flux prunes them`,
-    help: options.allowEmpty
-      ? ['--allow-empty was given: the apps are removed']
-      : ['if a spec file with apps was deleted, moved or renamed, restore it', 'if removing every app is meant, run again with `--allow-empty`'],
+    help: options.allowEmpty ? ['--allow-empty was given: the apps are removed'] : ['if a spec file with apps was deleted, moved or renamed, restore it', 'if removing every app is meant, run again with `--allow-empty`'],
   };
 }
 

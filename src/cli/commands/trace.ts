@@ -36,7 +36,13 @@ export function traceCommand(io: Io, setExit: (code: number) => void): Command {
       const apps = result.fleet!.apps;
       const find = (name: string) => apps.filter((a) => a.id === name || a.name === name);
       const unknown = (name: string, matches: number) => {
-        const help = matches > 1 ? [`\`${name}\` is an app in ${matches} namespaces: name one as namespace/name`] : didYouMean(name, apps.map((a) => a.name));
+        const help =
+          matches > 1
+            ? [`\`${name}\` is an app in ${matches} namespaces: name one as namespace/name`]
+            : didYouMean(
+                name,
+                apps.map((a) => a.name),
+              );
         io.err(`fleet: error spec_unknown_app: ${matches > 1 ? `more than one app named \`${name}\`` : `no app named \`${name}\``}\n${help.map((h) => `  help: ${h}\n`).join('')}`);
         setExit(EXIT.usage);
       };
@@ -81,12 +87,7 @@ export function traceCommand(io: Io, setExit: (code: number) => void): Command {
       ['fleet trace web payments --cluster sea-1', 'from one cluster: which rule denies it'],
       ['fleet trace ingress:public web --format json', 'from an ingress gateway, as JSON'],
     ],
-    [
-      [0, 'every traced call is allowed'],
-      [1, 'some call is denied (the first denial is named)'],
-      [2, 'cannot trace: the spec has errors, no such app or gateway, or usage'],
-      ...COMMON_EXIT_CODES.slice(1),
-    ],
+    [[0, 'every traced call is allowed'], [1, 'some call is denied (the first denial is named)'], [2, 'cannot trace: the spec has errors, no such app or gateway, or usage'], ...COMMON_EXIT_CODES.slice(1)],
   );
 }
 
@@ -100,7 +101,9 @@ function formatTrace(from: string, to: string, calls: readonly CallTrace[], verd
       lines.push(`  ${d.route}${d.condition ? ` (when ${d.condition})` : ''} → ${d.subset ? `subset ${d.subset}` : 'all pods'} weight ${d.weight}${d.destinationRule ? ` (DestinationRule ${d.destinationRule})` : ''}`);
       if (d.problem) lines.push(`    ${d.problem}`);
       for (const e of d.endpoints) {
-        lines.push(`    ${e.cluster} ${e.workload} (${e.replicas} pod${e.replicas === 1 ? '' : 's'}, port ${e.targetPort}) ${e.path}${e.priority !== undefined ? `, locality priority ${e.priority}` : ''}: ${e.allowed ? 'allowed' : 'denied'}`);
+        lines.push(
+          `    ${e.cluster} ${e.workload} (${e.replicas} pod${e.replicas === 1 ? '' : 's'}, port ${e.targetPort}) ${e.path}${e.priority !== undefined ? `, locality priority ${e.priority}` : ''}: ${e.allowed ? 'allowed' : 'denied'}`,
+        );
         for (const hop of e.hops) lines.push(`      ${hop.step.padEnd(8)}${hop.at}: ${hop.text}`);
         if (e.unroutable) lines.push(`      ${e.unroutable}`);
         if (e.crossNetwork) lines.push(`      note: ${e.crossNetwork}`);

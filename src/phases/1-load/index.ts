@@ -82,21 +82,14 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
   const text = { file: file.path, lineCounter };
   if (file.text.length > LIMITS.maxFileBytes) {
     lineCounter.addNewLine(0);
-    diagnostics.error('yaml_too_large', `the file is larger than ${LIMITS.maxFileBytes / 1024 / 1024} MiB`, spanOfRange(text, 0, 0), [
-      'split the spec into several files in one folder',
-    ]);
+    diagnostics.error('yaml_too_large', `the file is larger than ${LIMITS.maxFileBytes / 1024 / 1024} MiB`, spanOfRange(text, 0, 0), ['split the spec into several files in one folder']);
     return [];
   }
   const tooDeep = findExcessiveNesting(file.text);
   if (tooDeep !== undefined) {
     lineCounter.addNewLine(0);
     for (let i = file.text.indexOf('\n'); i !== -1; i = file.text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
-    diagnostics.error(
-      'yaml_too_deep',
-      `the YAML is nested more than ${LIMITS.maxDepth} levels deep`,
-      spanOfRange(text, tooDeep, tooDeep + 1),
-      ['a fleet spec needs about ten levels; check for unbalanced brackets'],
-    );
+    diagnostics.error('yaml_too_deep', `the YAML is nested more than ${LIMITS.maxDepth} levels deep`, spanOfRange(text, tooDeep, tooDeep + 1), ['a fleet spec needs about ten levels; check for unbalanced brackets']);
     return [];
   }
 
@@ -136,9 +129,7 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
     const converted = toJsFindingAlias(doc, LIMITS.maxAliasCount);
     if ('alias' in converted) {
       const at = converted.alias ? spanOfNode(source, converted.alias) : spanOfNode(source, doc.contents);
-      diagnostics.error('yaml_alias_limit', `too many alias references (more than ${LIMITS.maxAliasCount}): expanding this alias goes over the limit`, at, [
-        'expand the aliases, or split the document',
-      ]);
+      diagnostics.error('yaml_alias_limit', `too many alias references (more than ${LIMITS.maxAliasCount}): expanding this alias goes over the limit`, at, ['expand the aliases, or split the document']);
       continue;
     }
     const value = converted.value;
@@ -150,9 +141,7 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
   }
   // A file whose only content has a problem (an unknown tag, a syntax error) is not also empty.
   if (!sawContent && !sawProblem) {
-    diagnostics.error('spec_empty_file', 'the file holds no fleet spec', spanOfRange(text, 0, 0), [
-      'start it with `apiVersion: fleet/v1alpha1` and `kind: Fleet`, or remove it',
-    ]);
+    diagnostics.error('spec_empty_file', 'the file holds no fleet spec', spanOfRange(text, 0, 0), ['start it with `apiVersion: fleet/v1alpha1` and `kind: Fleet`, or remove it']);
   }
   return loaded;
 }

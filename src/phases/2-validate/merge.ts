@@ -69,9 +69,13 @@ export function merge(documents: readonly LoadedDocument[], findings: readonly S
         spec.flux = value.flux as FluxSpec;
         fluxSource = document;
       } else {
-        diagnostics.error('spec_duplicate_flux', 'the `flux` section is set in more than one file', spanAtPath(document.source, ['flux'], 'key'), ['set `flux` in one file of the spec'], [
-          { span: spanAtPath(fluxSource.source, ['flux'], 'key'), label: 'first set here' },
-        ]);
+        diagnostics.error(
+          'spec_duplicate_flux',
+          'the `flux` section is set in more than one file',
+          spanAtPath(document.source, ['flux'], 'key'),
+          ['set `flux` in one file of the spec'],
+          [{ span: spanAtPath(fluxSource.source, ['flux'], 'key'), label: 'first set here' }],
+        );
       }
     }
 
@@ -80,9 +84,13 @@ export function merge(documents: readonly LoadedDocument[], findings: readonly S
         spec.mesh = value.mesh as MeshSpec;
         meshSource = document;
       } else {
-        diagnostics.error('spec_duplicate_mesh', 'the `mesh` section is set in more than one file', spanAtPath(document.source, ['mesh'], 'key'), ['set `mesh` in one file of the spec'], [
-          { span: spanAtPath(meshSource.source, ['mesh'], 'key'), label: 'first set here' },
-        ]);
+        diagnostics.error(
+          'spec_duplicate_mesh',
+          'the `mesh` section is set in more than one file',
+          spanAtPath(document.source, ['mesh'], 'key'),
+          ['set `mesh` in one file of the spec'],
+          [{ span: spanAtPath(meshSource.source, ['mesh'], 'key'), label: 'first set here' }],
+        );
       }
     }
 
@@ -91,9 +99,13 @@ export function merge(documents: readonly LoadedDocument[], findings: readonly S
         spec.platform = value.platform as PlatformSpec;
         platformSource = document;
       } else {
-        diagnostics.error('spec_duplicate_platform', 'the `platform` section is set in more than one file', spanAtPath(document.source, ['platform'], 'key'), ['set `platform` in one file of the spec'], [
-          { span: spanAtPath(platformSource.source, ['platform'], 'key'), label: 'first set here' },
-        ]);
+        diagnostics.error(
+          'spec_duplicate_platform',
+          'the `platform` section is set in more than one file',
+          spanAtPath(document.source, ['platform'], 'key'),
+          ['set `platform` in one file of the spec'],
+          [{ span: spanAtPath(platformSource.source, ['platform'], 'key'), label: 'first set here' }],
+        );
       }
     }
 
@@ -114,9 +126,7 @@ export function merge(documents: readonly LoadedDocument[], findings: readonly S
 
   const anyMetadata = documents.some((d) => (d.value as Record<string, unknown>).metadata !== undefined);
   if (nameSource === undefined && !anyMetadata && documents.length > 0) {
-    diagnostics.error('spec_missing_metadata', 'the fleet has no name', spanAtPath(documents[0].source, [], 'value'), [
-      'add `metadata: { name: <fleet name> }` to one file of the spec',
-    ]);
+    diagnostics.error('spec_missing_metadata', 'the fleet has no name', spanAtPath(documents[0].source, [], 'value'), ['add `metadata: { name: <fleet name> }` to one file of the spec']);
   }
   return { spec, broken };
 }

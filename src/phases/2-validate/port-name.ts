@@ -20,5 +20,4 @@ export function portNameProblems(name: string): string[] {
   return problems;
 }
 
-export const PORT_NAME_HELP =
-  "port names are IANA service names: at most 15 lower-case letters, digits and '-', at least one letter, no '-' at either end and no '--' (e.g. `http`, `grpc-web`, `metrics`)";
+export const PORT_NAME_HELP = "port names are IANA service names: at most 15 lower-case letters, digits and '-', at least one letter, no '-' at either end and no '--' (e.g. `http`, `grpc-web`, `metrics`)";

@@ -100,11 +100,12 @@ function toFinding(error: ErrorObject, root: unknown, source: SourceDocument): S
     case 'type': {
       const expected = String(params.type).replace(',', ' or ');
       const actual = describeType(error.data);
-      const help = /string/.test(expected) && (actual === 'a number' || actual === 'a boolean')
-        ? [`quote it: \`"${String(error.data)}"\``]
-        : expected === 'integer' && typeof error.data === 'string' && /^[0-9]+$/.test(error.data)
-          ? [`remove the quotes: \`${error.data}\``]
-          : [];
+      const help =
+        /string/.test(expected) && (actual === 'a number' || actual === 'a boolean')
+          ? [`quote it: \`"${String(error.data)}"\``]
+          : expected === 'integer' && typeof error.data === 'string' && /^[0-9]+$/.test(error.data)
+            ? [`remove the quotes: \`${error.data}\``]
+            : [];
       return finding('schema_wrong_type', `${where} must be ${article(expected)}, not ${actual}`, valueSpan(), true, help);
     }
     case 'const':
@@ -118,7 +119,16 @@ function toFinding(error: ErrorObject, root: unknown, source: SourceDocument): S
       if (path.length === 1 && field === 'kind') {
         return finding('spec_unknown_kind', `unknown kind ${got}: a fleet spec has \`kind: Fleet\``, valueSpan(), true, ['write `kind: Fleet`']);
       }
-      return finding('schema_invalid_value', `${where} must be ${allowed.map((a) => `\`${a}\``).join(', ').replace(/, ([^,]*)$/, ' or $1')}, not ${got}`, valueSpan(), false, didYouMean(String(error.data), allowed));
+      return finding(
+        'schema_invalid_value',
+        `${where} must be ${allowed
+          .map((a) => `\`${a}\``)
+          .join(', ')
+          .replace(/, ([^,]*)$/, ' or $1')}, not ${got}`,
+        valueSpan(),
+        false,
+        didYouMean(String(error.data), allowed),
+      );
     }
     case 'pattern':
     case 'maxLength':

@@ -110,7 +110,9 @@ function readManifests(app: App, fleetName: string, files: readonly SpecFile[], 
       const object = objectOf(doc) as Record<string, unknown>;
       const problem = shapeProblem(object);
       if (problem) {
-        diagnostics.error('spec_manifests_not_an_object', `a document of app \`${app.name}\`'s manifests ${problem}`, at([]), ['each document is one Kubernetes object with `apiVersion`, `kind` and `metadata.name` (no `List`, no `generateName`)']);
+        diagnostics.error('spec_manifests_not_an_object', `a document of app \`${app.name}\`'s manifests ${problem}`, at([]), [
+          'each document is one Kubernetes object with `apiVersion`, `kind` and `metadata.name` (no `List`, no `generateName`)',
+        ]);
         continue;
       }
       const { kind, metadata } = object as KubeObject;
@@ -121,9 +123,12 @@ function readManifests(app: App, fleetName: string, files: readonly SpecFile[], 
         continue;
       }
       if (metadata.namespace !== undefined && metadata.namespace !== app.namespace) {
-        diagnostics.error('spec_manifests_other_namespace', `${kind} \`${metadata.name}\` names namespace \`${String(metadata.namespace)}\`, but app \`${app.name}\`'s manifests go into its own namespace, \`${app.namespace}\``, at(['metadata', 'namespace']), [
-          `remove \`metadata.namespace\` (fleet sets \`${app.namespace}\`), or move the file to the manifests of an app in \`${String(metadata.namespace)}\``,
-        ]);
+        diagnostics.error(
+          'spec_manifests_other_namespace',
+          `${kind} \`${metadata.name}\` names namespace \`${String(metadata.namespace)}\`, but app \`${app.name}\`'s manifests go into its own namespace, \`${app.namespace}\``,
+          at(['metadata', 'namespace']),
+          [`remove \`metadata.namespace\` (fleet sets \`${app.namespace}\`), or move the file to the manifests of an app in \`${String(metadata.namespace)}\``],
+        );
         continue;
       }
       const identity = `${kind.toLowerCase()}.${metadata.name}`;
@@ -134,9 +139,12 @@ function readManifests(app: App, fleetName: string, files: readonly SpecFile[], 
       }
       seen.set(identity, at(['metadata', 'name']));
       if (kind === 'Secret' && (hasEntries(object.data) || hasEntries(object.stringData))) {
-        diagnostics.warning('spec_manifests_plain_secret', `Secret \`${metadata.name}\` holds its values in the file: committed, they are readable by everyone who can read the repository, and fleet copies them into every cluster's output`, at(['kind']), [
-          'keep the values out of git: an ExternalSecret (External Secrets Operator) or a SealedSecret in this folder, or a Secret created by your secret store',
-        ]);
+        diagnostics.warning(
+          'spec_manifests_plain_secret',
+          `Secret \`${metadata.name}\` holds its values in the file: committed, they are readable by everyone who can read the repository, and fleet copies them into every cluster's output`,
+          at(['kind']),
+          ['keep the values out of git: an ExternalSecret (External Secrets Operator) or a SealedSecret in this folder, or a Secret created by your secret store'],
+        );
       }
       const labels = appLabels(app, fleetName, { ...app.labels, ...(metadata.labels as Record<string, string> | undefined) });
       manifests.push({
@@ -161,7 +169,8 @@ function shapeProblem(value: unknown): string | undefined {
   if (kind === 'List' || kind.endsWith('List')) return `is a ${kind}; give each item as a document of its own (separated by ---)`;
   const meta = metadata as Record<string, unknown> | undefined;
   if (typeof meta !== 'object' || meta === null || typeof meta.name !== 'string' || meta.name === '') return 'has no `metadata.name`';
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(meta.name) || meta.name.length > 253) return `has \`metadata.name\` ${JSON.stringify(meta.name)}, which is not a DNS subdomain name (lower-case letters, digits, '-' and '.')`;
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(meta.name) || meta.name.length > 253)
+    return `has \`metadata.name\` ${JSON.stringify(meta.name)}, which is not a DNS subdomain name (lower-case letters, digits, '-' and '.')`;
   return undefined;
 }
 

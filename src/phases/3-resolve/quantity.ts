@@ -30,7 +30,7 @@ export function parseQuantity(quantity: string | number): bigint | undefined {
   if (!match) return undefined;
   const [, whole, fraction = '', suffix = '', exponent] = match;
   const digits = BigInt(whole + fraction);
-  let scale = suffix === '' && exponent === undefined ? SUFFIX_NANOS[''] : SUFFIX_NANOS[suffix] ?? SUFFIX_NANOS[''];
+  let scale = suffix === '' && exponent === undefined ? SUFFIX_NANOS[''] : (SUFFIX_NANOS[suffix] ?? SUFFIX_NANOS['']);
   let denominator = 10n ** BigInt(fraction.length);
   if (exponent !== undefined) {
     const e = Number(exponent);

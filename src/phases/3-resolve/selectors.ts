@@ -23,7 +23,7 @@ export function affinityMismatch(cluster: Cluster, affinity: ClusterAffinitySpec
   return undefined;
 }
 
-export function appMatches(app: Pick<App, "name" | "namespace" | "labels">, selector: AppSelectorSpec): boolean {
+export function appMatches(app: Pick<App, 'name' | 'namespace' | 'labels'>, selector: AppSelectorSpec): boolean {
   if (selector.names && !selector.names.includes(app.name)) return false;
   if (selector.namespaces && !selector.namespaces.includes(app.namespace)) return false;
   if (selector.matchLabels && !labelsMatch(selector.matchLabels, (key) => ownValue(app.labels, key))) return false;

@@ -86,9 +86,12 @@ function resolveGateway(spec: GatewaySpec, fleet: ResolvedFleet, sourceMap: Sour
   const namespace = spec.namespace ?? DEFAULTS.gatewayNamespace;
   if (fleet.apps.some((app) => app.namespace === namespace)) {
     // fleet isolates the namespaces it manages (default deny), which would cut the gateway off.
-    diagnostics.error('traffic_gateway_in_app_namespace', `gateway \`${spec.name}\` runs in namespace \`${namespace}\`, which also holds apps; fleet isolates app namespaces, so the gateway would be cut off`, sourceMap.valueSpan(spec, spec.namespace ? 'namespace' : 'name'), [
-      `run gateways in a namespace of their own (the default is \`${DEFAULTS.gatewayNamespace}\`)`,
-    ]);
+    diagnostics.error(
+      'traffic_gateway_in_app_namespace',
+      `gateway \`${spec.name}\` runs in namespace \`${namespace}\`, which also holds apps; fleet isolates app namespaces, so the gateway would be cut off`,
+      sourceMap.valueSpan(spec, spec.namespace ? 'namespace' : 'name'),
+      [`run gateways in a namespace of their own (the default is \`${DEFAULTS.gatewayNamespace}\`)`],
+    );
   }
   return {
     name: spec.name,
@@ -114,7 +117,10 @@ function checkRouteConflicts(edges: readonly TrafficEdge[], apps: ReadonlyMap<st
   const reported = new Set<string>();
   for (const edge of edges) {
     const routing = canonical(edge.routing);
-    const slots = 'app' in edge.caller ? edge.ports.map((port) => ({ slot: `${callerKey(edge.caller)}>${edge.to}:${port}`, port, route: routing })) : [{ slot: callerKey(edge.caller), port: '', route: `${edge.to}|${edge.ports.join(',')}|${routing}` }];
+    const slots =
+      'app' in edge.caller
+        ? edge.ports.map((port) => ({ slot: `${callerKey(edge.caller)}>${edge.to}:${port}`, port, route: routing }))
+        : [{ slot: callerKey(edge.caller), port: '', route: `${edge.to}|${edge.ports.join(',')}|${routing}` }];
     for (const { slot, port, route } of slots) {
       const earlier = first.get(slot);
       if (!earlier) {
@@ -129,14 +135,22 @@ function checkRouteConflicts(edges: readonly TrafficEdge[], apps: ReadonlyMap<st
       const span = sourceMap.valueSpan(edge.rule.from, edge.fromIndex);
       if ('app' in edge.caller) {
         const caller = apps.get(edge.caller.app)!.name;
-        diagnostics.error('traffic_conflicting_routes', `rule \`${edge.rule.name}\` routes \`${caller}\` to \`${destination}\` (port ${port}) differently from rule \`${earlier.edge.rule.name}\`; a caller has one route to a destination`, span, [
-          'merge the two rules, or give them the same split, match, retries, timeout, fault and mirror',
-        ], related);
+        diagnostics.error(
+          'traffic_conflicting_routes',
+          `rule \`${edge.rule.name}\` routes \`${caller}\` to \`${destination}\` (port ${port}) differently from rule \`${earlier.edge.rule.name}\`; a caller has one route to a destination`,
+          span,
+          ['merge the two rules, or give them the same split, match, retries, timeout, fault and mirror'],
+          related,
+        );
       } else {
         const earlierDestination = apps.get(earlier.edge.to)!.name;
-        diagnostics.error('traffic_conflicting_routes', `gateway \`${edge.caller.ingress}\` already sends every request to \`${earlierDestination}\` (rule \`${earlier.edge.rule.name}\`), so rule \`${edge.rule.name}\` to \`${destination}\` would never be used`, span, [
-          'route each destination through its own gateway, or merge the rules',
-        ], related);
+        diagnostics.error(
+          'traffic_conflicting_routes',
+          `gateway \`${edge.caller.ingress}\` already sends every request to \`${earlierDestination}\` (rule \`${earlier.edge.rule.name}\`), so rule \`${edge.rule.name}\` to \`${destination}\` would never be used`,
+          span,
+          ['route each destination through its own gateway, or merge the rules'],
+          related,
+        );
       }
     }
   }
@@ -161,9 +175,13 @@ function mergePolicies(rules: readonly TrafficRuleSpec[], apps: ReadonlyMap<stri
       const earlier = setBy.get(slot);
       if (!earlier) setBy.set(slot, rule);
       else if (canonical(earlier[field]) !== canonical(rule[field])) {
-        diagnostics.error('traffic_conflicting_policy', `rules \`${earlier.name}\` and \`${rule.name}\` set \`${field}\` for \`${destination.name}\` differently; a destination has one DestinationRule for all its callers`, sourceMap.keySpan(rule, field), [
-          `set \`${field}\` in one of the rules, or make the two the same`,
-        ], [{ span: sourceMap.keySpan(earlier, field)!, label: `rule \`${earlier.name}\` sets it here` }]);
+        diagnostics.error(
+          'traffic_conflicting_policy',
+          `rules \`${earlier.name}\` and \`${rule.name}\` set \`${field}\` for \`${destination.name}\` differently; a destination has one DestinationRule for all its callers`,
+          sourceMap.keySpan(rule, field),
+          [`set \`${field}\` in one of the rules, or make the two the same`],
+          [{ span: sourceMap.keySpan(earlier, field)!, label: `rule \`${earlier.name}\` sets it here` }],
+        );
       }
     }
   }
@@ -178,9 +196,13 @@ function mergePolicies(rules: readonly TrafficRuleSpec[], apps: ReadonlyMap<stri
       // Failover is a locality priority: `Any` turns locality load balancing off (`enabled: false`), and Istio then ignores `failover`.
       const localityRule = setBy.get(`${destination.id}|locality`)!;
       const failoverRule = setBy.get(`${destination.id}|failover`)!;
-      diagnostics.error('traffic_conflicting_policy', `\`locality: Any\` spreads calls to \`${destination.name}\` over every locality, so the \`failover\` of rule \`${failoverRule.name}\` would never apply`, sourceMap.valueSpan(localityRule, 'locality'), [
-        'remove `locality: Any` (failover needs locality load balancing), or remove `failover`',
-      ], [{ span: sourceMap.keySpan(failoverRule, 'failover')!, label: `rule \`${failoverRule.name}\` sets failover here` }]);
+      diagnostics.error(
+        'traffic_conflicting_policy',
+        `\`locality: Any\` spreads calls to \`${destination.name}\` over every locality, so the \`failover\` of rule \`${failoverRule.name}\` would never apply`,
+        sourceMap.valueSpan(localityRule, 'locality'),
+        ['remove `locality: Any` (failover needs locality load balancing), or remove `failover`'],
+        [{ span: sourceMap.keySpan(failoverRule, 'failover')!, label: `rule \`${failoverRule.name}\` sets failover here` }],
+      );
     }
     policies.set(destination.id, {
       tls: value('tls') ?? DEFAULTS.tls,

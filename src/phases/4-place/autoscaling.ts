@@ -44,12 +44,7 @@ export function divideBounds(min: number, max: number, parties: readonly BoundsP
  * replicas), so a cluster with twice the weight gets twice the bounds (karmada#4258 asks for this
  * split of `minReplicas`). A cluster without a weight (none recorded) is weighed by its replicas.
  */
-export function decideAutoscaling(
-  autoscaling: AutoscalingSettings,
-  duplicated: boolean,
-  replicas: ReadonlyMap<string, number>,
-  weights: ReadonlyMap<string, number | undefined>,
-): Map<string, AutoscalingPlan> {
+export function decideAutoscaling(autoscaling: AutoscalingSettings, duplicated: boolean, replicas: ReadonlyMap<string, number>, weights: ReadonlyMap<string, number | undefined>): Map<string, AutoscalingPlan> {
   const running = [...replicas].filter(([, n]) => n > 0).map(([name]) => name);
   if (duplicated) {
     const why = `Duplicated: every cluster's autoscaler has the app's bounds (min ${autoscaling.min}, max ${autoscaling.max})`;
@@ -75,9 +70,16 @@ export function decideAutoscaling(
  * a version with none gets no autoscaler (it keeps its 0 replicas), so a version that takes no
  * traffic is not started by its autoscaler's minimum.
  */
-export function autoscalersOf(bounds: { readonly min: number; readonly max: number }, workloads: readonly { readonly name: string; readonly replicas: number }[]): Map<string, { minReplicas: number; maxReplicas: number }> {
+export function autoscalersOf(
+  bounds: { readonly min: number; readonly max: number },
+  workloads: readonly { readonly name: string; readonly replicas: number }[],
+): Map<string, { minReplicas: number; maxReplicas: number }> {
   const running = workloads.filter((w) => w.replicas > 0);
   if (running.length === 0) return new Map();
-  const { shares } = divideBounds(bounds.min, bounds.max, running.map((w) => ({ name: w.name, weight: w.replicas })));
+  const { shares } = divideBounds(
+    bounds.min,
+    bounds.max,
+    running.map((w) => ({ name: w.name, weight: w.replicas })),
+  );
   return new Map([...shares].map(([name, s]) => [name, { minReplicas: s.min, maxReplicas: s.max }]));
 }

@@ -45,7 +45,10 @@ export function decideDisruption(disruption: DisruptionSpec, duplicated: boolean
     return plans;
   }
   const total = running.reduce((sum, [, n]) => sum + n, 0);
-  const { seats } = apportion(minAvailable, running.map(([name, n]) => ({ name, weight: n, max: n })));
+  const { seats } = apportion(
+    minAvailable,
+    running.map(([name, n]) => ({ name, weight: n, max: n })),
+  );
   for (const [cluster, n] of running) {
     const stay = seats.get(cluster)!;
     const capped = minAvailable > total ? `; the fleet runs only ${total}, so every pod must stay` : '';

@@ -83,7 +83,10 @@ function placeApp(app: App, clusters: readonly Cluster[], context: Context, prev
 
   // Score: weight, room and points for every feasible cluster; rank those that can take a replica.
   const kind = divisionOf(app);
-  const candidates = candidatesFor(filtered.input, clusters.filter((_, i) => filtered.decisions[i].feasible));
+  const candidates = candidatesFor(
+    filtered.input,
+    clusters.filter((_, i) => filtered.decisions[i].feasible),
+  );
   const eligible = candidates.filter((c) => c.idle === undefined).sort(byRank);
   if (eligible.length === 0) {
     return fail('placement_unsatisfiable', `${where} cannot be placed: no feasible cluster can take a replica: ${countReasons(candidates.map((c) => c.idle!))}`, 'replicas', [

@@ -140,7 +140,9 @@ export function selectBySpread({ constraints, ranked, replicas, tieOrder }: Spre
     for (const c of picked.slice(0, minClusters)) anchors.add(c.name);
   }
   if (replicas !== undefined && sum(picked.map((c) => c.hold)) < replicas) {
-    return fail(`the clusters spread allows can hold ${sum(picked.map((c) => c.hold))} of ${replicas} replicas${list(picked.map((c) => c.name))}`, undefined, ['raise `maxGroups`, lower `replicas`, or free capacity in the chosen groups']);
+    return fail(`the clusters spread allows can hold ${sum(picked.map((c) => c.hold))} of ${replicas} replicas${list(picked.map((c) => c.name))}`, undefined, [
+      'raise `maxGroups`, lower `replicas`, or free capacity in the chosen groups',
+    ]);
   }
   if (replicas !== undefined && replicas > 0 && anchors.size > replicas) {
     return fail(`${replicas} replica(s) cannot cover the ${anchors.size} groups spread requires (each needs a replica)${list([...anchors])}`, undefined, ['raise `replicas`, or lower `minGroups`']);
@@ -248,6 +250,10 @@ function fail(message: string, by: string | undefined, help?: readonly string[])
   return {
     ok: false,
     message,
-    help: help ?? [by === 'cluster' ? "lower `minGroups`, raise `maxGroups`, or widen the rule's cluster affinity" : `lower \`minGroups\`, raise \`maxGroups\`, or widen the affinity so more ${by ?? 'groups'} groups have feasible clusters`],
+    help: help ?? [
+      by === 'cluster'
+        ? "lower `minGroups`, raise `maxGroups`, or widen the rule's cluster affinity"
+        : `lower \`minGroups\`, raise \`maxGroups\`, or widen the affinity so more ${by ?? 'groups'} groups have feasible clusters`,
+    ],
   };
 }

@@ -23,7 +23,9 @@ export function versionReplicas(app: App, totals: ReadonlyMap<string, number>, r
     for (const [, split] of [...byCluster].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const total = [...split.values()].reduce((a, b) => a + b, 0);
       // The donor: the version with the most replicas here that does not have a fixed count.
-      const donor = app.versions.filter((v) => v.replicas === undefined).reduce<{ name: string; count: number } | undefined>((top, v) => ((split.get(v.name) ?? 0) > (top?.count ?? 0) ? { name: v.name, count: split.get(v.name)! } : top), undefined);
+      const donor = app.versions
+        .filter((v) => v.replicas === undefined)
+        .reduce<{ name: string; count: number } | undefined>((top, v) => ((split.get(v.name) ?? 0) > (top?.count ?? 0) ? { name: v.name, count: split.get(v.name)! } : top), undefined);
       if (donor && fleetWide(donor.name) > 1 && (!best || total > best.total)) best = { split, donor: donor.name, count: donor.count, total };
     }
     if (!best) continue;
@@ -51,7 +53,10 @@ export function splitReplicasByVersion(app: App, total: number, rulesToApp: read
   // Every version that takes traffic gets at least one replica when there are enough, or its share
   // of requests would fail in this cluster.
   const floor = remaining >= weights.filter((w) => serving.has(w.name)).length ? 1 : 0;
-  const { seats } = apportion(remaining - floor * weights.filter((w) => serving.has(w.name)).length, weights.map((w) => ({ ...w, seats: serving.has(w.name) ? floor : 0 })));
+  const { seats } = apportion(
+    remaining - floor * weights.filter((w) => serving.has(w.name)).length,
+    weights.map((w) => ({ ...w, seats: serving.has(w.name) ? floor : 0 })),
+  );
   for (const [name, n] of seats) result.set(name, n);
   return result;
 }

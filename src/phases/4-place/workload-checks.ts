@@ -73,7 +73,10 @@ function checkAutoscalers(app: App, placement: AppPlacement, sourceMap: SourceMa
   // Per cluster when Duplicated, across the fleet otherwise: the most any count of the rendered bounds reaches.
   const counts = Object.values(placement.workloads).map((w) => w.deployments.flatMap((d) => (d.autoscaler ? [d.autoscaler] : [])));
   const totals = duplicated ? counts : [counts.flat()];
-  for (const [bound, field] of [['minReplicas', 'min'], ['maxReplicas', 'max']] as const) {
+  for (const [bound, field] of [
+    ['minReplicas', 'min'],
+    ['maxReplicas', 'max'],
+  ] as const) {
     const rendered = Math.max(0, ...totals.map((list) => list.reduce((sum, a) => sum + a[bound], 0)));
     if (rendered <= autoscaling[field]) continue;
     diagnostics.warning(

@@ -47,7 +47,10 @@ export function decideWorkloads(
   const autoscaling = autoscalingSpec ? decideAutoscaling(autoscalingSpec, duplicated, totals, weights) : new Map<string, AutoscalingPlan>();
   for (const [name, bounds] of autoscaling) {
     const autoscalers = autoscalersOf(bounds, planned.get(name)!);
-    planned.set(name, planned.get(name)!.map((d) => (autoscalers.has(d.name) ? { ...d, autoscaler: autoscalers.get(d.name)! } : d)));
+    planned.set(
+      name,
+      planned.get(name)!.map((d) => (autoscalers.has(d.name) ? { ...d, autoscaler: autoscalers.get(d.name)! } : d)),
+    );
   }
   const fewest = new Map([...planned].map(([name, deployments]) => [name, sum(deployments.map((d) => d.autoscaler?.minReplicas ?? d.replicas))]));
   const budgets = disruption ? decideDisruption(disruption, duplicated, fewest, new Set(autoscaling.keys())) : new Map<string, DisruptionBudgetPlan>();
@@ -137,8 +140,7 @@ export function applyOverrides(app: App, cluster: Cluster, placedReplicas: numbe
       replicasFrom = override.name;
     }
   }
-  const image = (original: string) =>
-    rewrites.reduce((current, change) => rewriteImage(current, original === app.image ? change : { registry: change.registry, repository: change.repository }), original);
+  const image = (original: string) => rewrites.reduce((current, change) => rewriteImage(current, original === app.image ? change : { registry: change.registry, repository: change.repository }), original);
   const container = { ...(command ? { command } : {}), ...(args ? { args } : {}), ...(resources ? { resources } : {}) };
   return {
     replicas,

@@ -48,7 +48,7 @@ export class AppManifestsAdder {
     this.reported.add(manifest);
     const { kind, metadata } = manifest.object;
     this.diagnostics.error('render_manifests_collision', `${kind} \`${metadata.name}\` in namespace \`${metadata.namespace}\` is already in cluster ${cluster}'s output: ${owner}`, manifest.nameSpan, [
-      'rename the object in the manifest file; to change an object fleet renders, use an override\'s `patches` instead',
+      "rename the object in the manifest file; to change an object fleet renders, use an override's `patches` instead",
     ]);
   }
 }

@@ -2,9 +2,8 @@ import { App as Cdk8sApp, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { App, Cluster, ResolvedFleet } from '../../model/fleet.js';
 import type { KubeObject, Manifest, ManifestSource, RenderedCluster } from '../../model/manifest.js';
-import type { Placement } from '../../model/plan.js';
 import type { TrafficRuleSpec } from '../../model/spec.js';
-import type { TrafficEdge, TrafficGraph } from '../../model/traffic.js';
+import type { TrafficEdge } from '../../model/traffic.js';
 import { renderEgressPolicy, renderIngressPolicy, type NetworkSetsNeeded } from './calico/app-policies.js';
 import { renderCalicoBaseline } from './calico/baseline.js';
 import { networkSetsNamed, renderNetworkSet } from './calico/network-sets.js';
@@ -17,7 +16,7 @@ import { renderGatewayVirtualService, renderMeshVirtualService } from './istio/v
 import { appLabels, fleetLabels } from './labels.js';
 import { renderNamespace } from './namespace.js';
 import { renderKubernetesPolicies } from './network-policy/kubernetes.js';
-import { networkOf, Topology, type ClusterContents } from './topology.js';
+import { networkOf, type Topology } from './topology.js';
 import { renderDeployments, renderService, renderServiceAccount } from './workload.js';
 import { renderAutoscalers } from './workloads/autoscaler.js';
 import { renderDisruptionBudget } from './workloads/disruption-budget.js';
@@ -46,12 +45,7 @@ export function render(fleet: ResolvedFleet, topology: Topology, fileOf: (specOb
  * keeps only one cluster's objects alive, so they die young (a fleet's worth of JSON kept until the
  * end is copied by every minor garbage collection until promoted: a quarter of compile's time).
  */
-export function* renderClusters(
-  fleet: ResolvedFleet,
-  topology: Topology,
-  fileOf: (specObject: object) => string,
-  { shareAcrossClusters = true }: RenderOptions = {},
-): Generator<RenderedCluster> {
+export function* renderClusters(fleet: ResolvedFleet, topology: Topology, fileOf: (specObject: object) => string, { shareAcrossClusters = true }: RenderOptions = {}): Generator<RenderedCluster> {
   const { graph } = topology;
   // Clusters that name no network are on every network (as in Istio): they do not make a fleet multi-network.
   const multiNetwork = new Set(fleet.clusters.map(networkOf).filter((n) => n !== '')).size > 1;

@@ -1,12 +1,11 @@
 import { isIP } from 'node:net';
 import type { DiagnosticBag, Span } from '../../diagnostics/diagnostic.js';
 import type { App, ResolvedFleet } from '../../model/fleet.js';
-import type { PlacementPlan } from '../../model/plan.js';
 import type { TrafficRuleSpec } from '../../model/spec.js';
-import type { TrafficEdge, TrafficGraph } from '../../model/traffic.js';
+import type { TrafficEdge } from '../../model/traffic.js';
 import type { SourceMap } from '../1-load/index.js';
 import { gatewayByAddress } from './calico/app-policies.js';
-import { Topology } from './topology.js';
+import type { Topology } from './topology.js';
 
 /**
  * The traffic checks that need the placement, run before anything is rendered (and by `fleet
@@ -47,7 +46,8 @@ export function checkTraffic(fleet: ResolvedFleet, topology: Topology, sourceMap
         const to = topology.outbound(here, there);
         for (const peer of to.pods.filter(unnamed)) podCIDRsNeeded.set(peer, `${nameOf(edge)} in ${here} calls \`${destination.name}\` in ${peer} ${directly(here, peer)} (rule \`${edge.rule.name}\`)`);
         for (const gateway of to.gateways) {
-          if (!gatewayByAddress(gateway) && !gatewayAddressesNeeded.has(gateway.name)) gatewayAddressesNeeded.set(gateway.name, `${nameOf(edge)} in ${here} calls \`${destination.name}\` through the east-west gateway of ${gateway.name} (rule \`${edge.rule.name}\`)`);
+          if (!gatewayByAddress(gateway) && !gatewayAddressesNeeded.has(gateway.name))
+            gatewayAddressesNeeded.set(gateway.name, `${nameOf(edge)} in ${here} calls \`${destination.name}\` through the east-west gateway of ${gateway.name} (rule \`${edge.rule.name}\`)`);
         }
       }
       for (const here of there) {
@@ -62,15 +62,24 @@ export function checkTraffic(fleet: ResolvedFleet, topology: Topology, sourceMap
 
   for (const [name, reason] of podCIDRsNeeded) {
     const cluster = topology.clusters.get(name)!;
-    diagnostics.error('traffic_missing_pod_cidrs', `cluster \`${name}\` has no \`podCIDRs\`, but ${reason}; Calico can only name another cluster's pods by address, and fleet never opens a port to any address`, sourceMap.valueSpan(cluster.spec, 'name'), [
-      `add \`podCIDRs: [...]\` to \`${name}\` (its pod address ranges)`,
-    ]);
+    diagnostics.error(
+      'traffic_missing_pod_cidrs',
+      `cluster \`${name}\` has no \`podCIDRs\`, but ${reason}; Calico can only name another cluster's pods by address, and fleet never opens a port to any address`,
+      sourceMap.valueSpan(cluster.spec, 'name'),
+      [`add \`podCIDRs: [...]\` to \`${name}\` (its pod address ranges)`],
+    );
   }
   for (const [name, reason] of gatewayAddressesNeeded) {
     const cluster = topology.clusters.get(name)!;
-    diagnostics.error('traffic_gateway_host_name', `the east-west gateway of \`${name}\` is given by host name, but ${reason}; a Calico GlobalNetworkSet holds IP ranges only, and fleet never opens a port to any address`, sourceMap.valueSpan(cluster.spec.eastWestGateway!.addresses, cluster.eastWestGateway!.addresses.findIndex((a) => isIP(a) === 0)), [
-      `give \`eastWestGateway.addresses\` of \`${name}\` as IP addresses (the gateway's load balancer IPs)`,
-    ]);
+    diagnostics.error(
+      'traffic_gateway_host_name',
+      `the east-west gateway of \`${name}\` is given by host name, but ${reason}; a Calico GlobalNetworkSet holds IP ranges only, and fleet never opens a port to any address`,
+      sourceMap.valueSpan(
+        cluster.spec.eastWestGateway!.addresses,
+        cluster.eastWestGateway!.addresses.findIndex((a) => isIP(a) === 0),
+      ),
+      [`give \`eastWestGateway.addresses\` of \`${name}\` as IP addresses (the gateway's load balancer IPs)`],
+    );
   }
 }
 
@@ -102,9 +111,12 @@ function checkVersions(app: App, edges: readonly TrafficEdge[], there: readonly 
           `give the version \`replicas:\`, or give \`${app.name}\` more replicas`,
         ]);
       } else {
-        diagnostics.warning('traffic_version_without_replicas', `version \`${version}\` of \`${app.name}\` takes traffic from rule \`${rule.name}\` but has no replicas in ${where}; ${mirror ? 'copies mirrored there are dropped' : 'its requests from there are served by other clusters'}`, span(), [
-          `give the version \`replicas: 1\`, or more replicas of \`${app.name}\` in those clusters`,
-        ]);
+        diagnostics.warning(
+          'traffic_version_without_replicas',
+          `version \`${version}\` of \`${app.name}\` takes traffic from rule \`${rule.name}\` but has no replicas in ${where}; ${mirror ? 'copies mirrored there are dropped' : 'its requests from there are served by other clusters'}`,
+          span(),
+          [`give the version \`replicas: 1\`, or more replicas of \`${app.name}\` in those clusters`],
+        );
       }
     }
   }
@@ -151,9 +163,12 @@ function checkOutsideMesh(fleet: ResolvedFleet, topology: Topology, sourceMap: S
   for (const gateway of topology.graph.gateways) {
     const outside = gateway.clusters.filter((c) => !topology.inMesh(c));
     if (outside.length === 0) continue;
-    diagnostics.error('traffic_gateway_outside_mesh', `gateway \`${gateway.name}\` runs in ${outside.join(', ')}, which run${outside.length === 1 ? 's' : ''} no mesh (\`mesh: none\`); fleet's gateways are Istio ingress gateways`, sourceMap.valueSpan(gateway.spec, gateway.spec.clusters ? 'clusters' : 'name'), [
-      'select only clusters that run Istio in the gateway\'s `clusters`, or expose the app there with a patch (a Service of `type: LoadBalancer`) or a manifest (an Ingress)',
-    ]);
+    diagnostics.error(
+      'traffic_gateway_outside_mesh',
+      `gateway \`${gateway.name}\` runs in ${outside.join(', ')}, which run${outside.length === 1 ? 's' : ''} no mesh (\`mesh: none\`); fleet's gateways are Istio ingress gateways`,
+      sourceMap.valueSpan(gateway.spec, gateway.spec.clusters ? 'clusters' : 'name'),
+      ["select only clusters that run Istio in the gateway's `clusters`, or expose the app there with a patch (a Service of `type: LoadBalancer`) or a manifest (an Ingress)"],
+    );
   }
   const outsideByRule = new Map<TrafficRuleSpec, Set<string>>();
   for (const edge of topology.graph.edges) {
@@ -168,8 +183,11 @@ function checkOutsideMesh(fleet: ResolvedFleet, topology: Topology, sourceMap: S
     if (written.length === 0) continue;
     const outside = [...(outsideByRule.get(rule) ?? [])].sort();
     if (outside.length === 0) continue;
-    diagnostics.error('traffic_needs_mesh', `rule \`${rule.name}\` sets \`${written[0]}\`, which Istio's sidecars carry out, but its callers also run in ${outside.join(', ')}, outside the mesh (\`mesh: none\`), where nothing would`, sourceMap.keySpan(rule, written[0]), [
-      'keep routing fields on rules whose callers run in the mesh; split the rule, or place its callers in clusters that run Istio',
-    ]);
+    diagnostics.error(
+      'traffic_needs_mesh',
+      `rule \`${rule.name}\` sets \`${written[0]}\`, which Istio's sidecars carry out, but its callers also run in ${outside.join(', ')}, outside the mesh (\`mesh: none\`), where nothing would`,
+      sourceMap.keySpan(rule, written[0]),
+      ['keep routing fields on rules whose callers run in the mesh; split the rule, or place its callers in clusters that run Istio'],
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import type { App, Port } from '../../model/fleet.js';
 import type { ManifestSource } from '../../model/manifest.js';
 import type { ClusterWorkload } from '../../model/plan.js';

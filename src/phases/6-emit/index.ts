@@ -85,7 +85,10 @@ function kustomizationText(resources: readonly string[]): string {
 
 /** Every cluster's files (from emitClusters, in any order) and the lock that owns them, sorted by path. */
 export function assembleTree(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[]): OutputTree {
-  return withLock([...files].sort(byPath).map((f) => [f.path, f.text]), lockText(fleetName, plan, files));
+  return withLock(
+    [...files].sort(byPath).map((f) => [f.path, f.text]),
+    lockText(fleetName, plan, files),
+  );
 }
 
 /** Entries sorted by path, with the lock's entry added in its place: a Map in the output's order. */

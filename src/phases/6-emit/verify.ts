@@ -35,16 +35,18 @@ export class OutputVerifier {
       if (!this.checked.has(object)) {
         this.checked.add(object);
         for (const problem of labelProblems(object, validLabels)) problems.push(`${where()}: ${problem}`);
-        if (object.apiVersion.startsWith('projectcalico.org/')) for (const selector of calicoSelectors(object)) {
-          if (!selectorChecks.has(selector)) selectorChecks.set(selector, calicoSelectorProblem(selector));
-          const problem = selectorChecks.get(selector);
-          if (problem) problems.push(`${where()}: selector ${JSON.stringify(selector)}: ${problem}`);
-        }
+        if (object.apiVersion.startsWith('projectcalico.org/'))
+          for (const selector of calicoSelectors(object)) {
+            if (!selectorChecks.has(selector)) selectorChecks.set(selector, calicoSelectorProblem(selector));
+            const problem = selectorChecks.get(selector);
+            if (problem) problems.push(`${where()}: selector ${JSON.stringify(selector)}: ${problem}`);
+          }
         if (object.apiVersion.startsWith('projectcalico.org/')) for (const problem of unboundedEgress(object)) problems.push(`${where()}: ${problem}`);
       }
-      if (object.kind === 'VirtualService') for (const { host, subset } of routeDestinations(object)) {
-        if (subset !== undefined && !subsets.get(host)?.has(subset)) problems.push(`${where()}: routes to subset \`${subset}\` of ${host}, which no DestinationRule here defines`);
-      }
+      if (object.kind === 'VirtualService')
+        for (const { host, subset } of routeDestinations(object)) {
+          if (subset !== undefined && !subsets.get(host)?.has(subset)) problems.push(`${where()}: routes to subset \`${subset}\` of ${host}, which no DestinationRule here defines`);
+        }
     }
   }
 

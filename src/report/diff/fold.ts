@@ -27,11 +27,17 @@ export function foldByCluster<T>(items: readonly T[], clusterOf: (item: T) => st
  * (added and removed objects) the same object.
  */
 export function foldChanges(changes: readonly ObjectChange[]): Folded<ObjectChange>[] {
-  return foldByCluster(changes, (c) => c.cluster, (c) =>
-    JSON.stringify([c.action, c.apiVersion, c.kind, c.namespace, c.name, c.action === 'change' ? c.fields : c.action === 'add' ? c.after : c.before]),
+  return foldByCluster(
+    changes,
+    (c) => c.cluster,
+    (c) => JSON.stringify([c.action, c.apiVersion, c.kind, c.namespace, c.name, c.action === 'change' ? c.fields : c.action === 'add' ? c.after : c.before]),
   );
 }
 
 export function foldAttention(attention: readonly Attention[]): Folded<Attention>[] {
-  return foldByCluster(attention, (a) => a.cluster, (a) => JSON.stringify([a.kind, a.subject, a.message, a.specPath]));
+  return foldByCluster(
+    attention,
+    (a) => a.cluster,
+    (a) => JSON.stringify([a.kind, a.subject, a.message, a.specPath]),
+  );
 }

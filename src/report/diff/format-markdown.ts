@@ -54,7 +54,10 @@ export function formatMarkdown(diff: FleetDiff, context: DiffReportContext, opti
 function render(diff: FleetDiff, context: DiffReportContext, level: Level, maxLength: number): string {
   const out: string[] = [COMMENT_MARKER, '## fleet diff', '', header(context)];
   if (level.cut) {
-    out.push('', `> ✂️ **Shortened** to fit a GitHub comment (${maxLength.toLocaleString('en-US')} characters): ${level.cut}. The whole report: \`fleet diff --format markdown --max-length 0\` (the CI job summary has it).`);
+    out.push(
+      '',
+      `> ✂️ **Shortened** to fit a GitHub comment (${maxLength.toLocaleString('en-US')} characters): ${level.cut}. The whole report: \`fleet diff --format markdown --max-length 0\` (the CI job summary has it).`,
+    );
   }
   if (diff.unreadable.length > 0) out.push('', `> ⚠️ Not compared, not readable as YAML: ${diff.unreadable.map((p) => `\`${p}\``).join(', ')}`);
   if (!hasChanges(diff)) {
@@ -67,9 +70,19 @@ function render(diff: FleetDiff, context: DiffReportContext, level: Level, maxLe
   const folded = foldChanges(diff.changes);
   const shared = folded.filter((f) => f.clusters.length > 1);
   if (shared.length > 0) out.push('', ...sharedSection(shared, level));
-  if (level.details) out.push('', ...detailsSection(folded.filter((f) => f.clusters.length === 1), level));
+  if (level.details)
+    out.push(
+      '',
+      ...detailsSection(
+        folded.filter((f) => f.clusters.length === 1),
+        level,
+      ),
+    );
   // Sections end with a blank line where Markdown needs one; one is enough.
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }
 
 function header(context: DiffReportContext): string {

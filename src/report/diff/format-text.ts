@@ -16,7 +16,14 @@ export function formatText(diff: FleetDiff, context: DiffReportContext): string 
   if (!hasChanges(diff)) return `${out.join('\n')}\nno changes\n`;
 
   const { rows, unchanged } = clusterRows(diff);
-  out.push('', textTable(['CLUSTER', 'ADDED', 'CHANGED', 'REMOVED', 'PLACEMENT'], rows.map((r) => [r.cluster, String(r.added), String(r.changed), String(r.removed), describeMoves(r.moves) || '-']), (i) => i >= 1 && i <= 3).trimEnd());
+  out.push(
+    '',
+    textTable(
+      ['CLUSTER', 'ADDED', 'CHANGED', 'REMOVED', 'PLACEMENT'],
+      rows.map((r) => [r.cluster, String(r.added), String(r.changed), String(r.removed), describeMoves(r.moves) || '-']),
+      (i) => i >= 1 && i <= 3,
+    ).trimEnd(),
+  );
   if (unchanged.length > 0) out.push(`${plural(unchanged.length, 'cluster')} unchanged: ${unchanged.join(', ')}`);
 
   if (diff.placement.length > 0) {

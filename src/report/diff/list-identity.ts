@@ -141,7 +141,13 @@ const ROWS: readonly TableRow[] = [
     ordered: never,
     source: 'istio TrafficPolicy.PortTrafficPolicy.port',
   },
-  { objects: ['DestinationRule.networking.istio.io'], lists: ['spec.trafficPolicy.loadBalancer.localityLbSetting.failover'], ...byField('from'), ordered: never, source: 'istio LocalityLoadBalancerSetting.Failover.from' },
+  {
+    objects: ['DestinationRule.networking.istio.io'],
+    lists: ['spec.trafficPolicy.loadBalancer.localityLbSetting.failover'],
+    ...byField('from'),
+    ordered: never,
+    source: 'istio LocalityLoadBalancerSetting.Failover.from',
+  },
   // Istio Gateway: servers are told apart by their port's name (unique within a Gateway).
   {
     objects: ['Gateway.networking.istio.io'],
@@ -165,7 +171,12 @@ const ROWS: readonly TableRow[] = [
   ...inPodSpecs((podSpec) => inContainers(podSpec, 'ports')).map((row) => ({ ...row, ...byFirstOf(byField('name').key, portNumber('containerPort')), ordered: never, source: 'core/v1 Container.ports' })),
   // `$(VAR)` in a value expands only variables defined before it (core/v1 EnvVar.value), so env order
   // matters once a value refers to another.
-  ...inPodSpecs((podSpec) => inContainers(podSpec, 'env')).map((row) => ({ ...row, ...byField('name'), ordered: (env: readonly unknown[]) => env.some((e) => String(fieldOf(e, 'value') ?? '').includes('$(')), source: 'core/v1 EnvVar' })),
+  ...inPodSpecs((podSpec) => inContainers(podSpec, 'env')).map((row) => ({
+    ...row,
+    ...byField('name'),
+    ordered: (env: readonly unknown[]) => env.some((e) => String(fieldOf(e, 'value') ?? '').includes('$(')),
+    source: 'core/v1 EnvVar',
+  })),
   ...inPodSpecs((podSpec) => inContainers(podSpec, 'volumeMounts')).map((row) => ({ ...row, ...byField('mountPath'), ordered: never, source: 'core/v1 VolumeMount.mountPath' })),
 ];
 
@@ -192,7 +203,15 @@ export const calicoRuleIdentity = (rule: unknown): string | undefined => listIde
 
 /** JSON with object keys sorted, so equal data gives equal text whatever its key order. */
 export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_, v) => (isRecord(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v));
+  return JSON.stringify(value, (_, v) =>
+    isRecord(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
+  );
 }
 
 function fieldOf(value: unknown, field: string): unknown {

@@ -13,12 +13,13 @@ const on = (objects: KubeObject[], cluster = 'na-1') => ({ objects: { [cluster]:
 
 describe('needs attention: prune', () => {
   it('says an app leaves a cluster and what Flux will prune there, and marks those changes', () => {
-    const base = { objects: { 'na-1': [deployment('web', 2), deployment('checkout', 2, { name: 'checkout-stable' }), deployment('checkout', 1, { name: 'checkout-canary' }), service('checkout')] }, placement: { 'shop/checkout': { 'na-1': 3 } } };
+    const base = {
+      objects: { 'na-1': [deployment('web', 2), deployment('checkout', 2, { name: 'checkout-stable' }), deployment('checkout', 1, { name: 'checkout-canary' }), service('checkout')] },
+      placement: { 'shop/checkout': { 'na-1': 3 } },
+    };
     const head = { objects: { 'na-1': [deployment('web', 2)] }, placement: {} };
     const diff = diffTrees(tree(base), tree(head));
-    expect(diff.attention).toEqual([
-      expect.objectContaining({ kind: 'prune', cluster: 'na-1', subject: 'shop/checkout', message: 'leaves the cluster: Flux prunes Deployment ×2, Service', specPath: 'apps.checkout' }),
-    ]);
+    expect(diff.attention).toEqual([expect.objectContaining({ kind: 'prune', cluster: 'na-1', subject: 'shop/checkout', message: 'leaves the cluster: Flux prunes Deployment ×2, Service', specPath: 'apps.checkout' })]);
     expect(diff.changes.filter((c) => c.risk.includes('prune')).map((c) => c.name)).toEqual(['checkout-canary', 'checkout-stable', 'checkout']);
   });
 
@@ -135,7 +136,12 @@ describe('needs attention: Calico policy that widens access', () => {
 });
 
 describe('needs attention: AuthorizationPolicy that widens access', () => {
-  const allow = (principals: string[]) => authorizationPolicy('checkout', { action: 'ALLOW', selector: { matchLabels: { app: 'checkout' } }, rules: principals.map((p) => ({ from: [{ source: { principals: [p] } }], to: [{ operation: { ports: ['9090'] } }] })) });
+  const allow = (principals: string[]) =>
+    authorizationPolicy('checkout', {
+      action: 'ALLOW',
+      selector: { matchLabels: { app: 'checkout' } },
+      rules: principals.map((p) => ({ from: [{ source: { principals: [p] } }], to: [{ operation: { ports: ['9090'] } }] })),
+    });
 
   it('reports an ALLOW rule added', () => {
     const [found] = findings('policy-widening', on([allow(['cluster.local/ns/shop/sa/web'])]), on([allow(['cluster.local/ns/shop/sa/web', 'cluster.local/ns/shop/sa/cart'])]));

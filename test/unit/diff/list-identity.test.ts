@@ -115,7 +115,10 @@ describe('Istio routes and subsets are matched by name', () => {
   it('matches route destinations by subset: a canary joining the split is one added destination and a weight', () => {
     const split = (weights: Record<string, number>): KubeObject => ({
       ...routes(['default']),
-      spec: { hosts: ['checkout.shop.svc.cluster.local'], http: [{ name: 'default', route: Object.entries(weights).map(([subset, weight]) => ({ destination: { host: 'checkout.shop.svc.cluster.local', subset }, weight })) }] },
+      spec: {
+        hosts: ['checkout.shop.svc.cluster.local'],
+        http: [{ name: 'default', route: Object.entries(weights).map(([subset, weight]) => ({ destination: { host: 'checkout.shop.svc.cluster.local', subset }, weight })) }],
+      },
     });
     expect(fieldsOf(split({ stable: 100 }), split({ canary: 10, stable: 90 }))).toEqual([
       { path: 'spec.http[name=default].route[subset=canary]', after: { destination: { host: 'checkout.shop.svc.cluster.local', subset: 'canary' }, weight: 10 }, entry: 'add' },
@@ -157,11 +160,31 @@ describe('Kubernetes lists are matched by their API keys', () => {
 
   it('ports by name (by number and protocol when unnamed), volume mounts by mount path, init containers in order', () => {
     const ports = (list: object[]) => pod([web({ ports: list })]);
-    expect(fieldsOf(ports([{ containerPort: 9090, name: 'grpc' }]), ports([{ containerPort: 9090, name: 'grpc' }, { containerPort: 15090, name: 'metrics' }])).map((f) => f.path)).toEqual(['spec.template.spec.containers[name=web].ports[name=metrics]']);
+    expect(
+      fieldsOf(
+        ports([{ containerPort: 9090, name: 'grpc' }]),
+        ports([
+          { containerPort: 9090, name: 'grpc' },
+          { containerPort: 15090, name: 'metrics' },
+        ]),
+      ).map((f) => f.path),
+    ).toEqual(['spec.template.spec.containers[name=web].ports[name=metrics]']);
     expect(fieldsOf(ports([{ containerPort: 80 }]), ports([{ containerPort: 8080 }, { containerPort: 80 }])).map((f) => f.path)).toEqual(['spec.template.spec.containers[name=web].ports[containerPort=8080/TCP]']);
     const mounts = (list: object[]) => pod([web({ volumeMounts: list })]);
-    expect(fieldsOf(mounts([{ mountPath: '/a', name: 'data' }]), mounts([{ mountPath: '/b', name: 'data' }, { mountPath: '/a', name: 'data' }])).map((f) => [f.path, f.entry])).toEqual([['spec.template.spec.containers[name=web].volumeMounts[mountPath=/b]', 'add']]);
-    const init = (names: string[]) => pod([web()], names.map((name) => ({ image: 'x', name })));
+    expect(
+      fieldsOf(
+        mounts([{ mountPath: '/a', name: 'data' }]),
+        mounts([
+          { mountPath: '/b', name: 'data' },
+          { mountPath: '/a', name: 'data' },
+        ]),
+      ).map((f) => [f.path, f.entry]),
+    ).toEqual([['spec.template.spec.containers[name=web].volumeMounts[mountPath=/b]', 'add']]);
+    const init = (names: string[]) =>
+      pod(
+        [web()],
+        names.map((name) => ({ image: 'x', name })),
+      );
     expect(fieldsOf(init(['migrate', 'seed']), init(['seed', 'migrate'])).map((f) => [f.path, f.entry])).toEqual([['spec.template.spec.initContainers', 'reorder']]);
   });
 
@@ -190,12 +213,9 @@ describe('the reports show list entries as entries', () => {
   it('text: one line per added or removed rule, with the rule', () => {
     const text = formatText(diff, context);
     expect(text).toContain(
-      [
-        '  ~ Calico NetworkPolicy shop/cart-egress on na-1 (apps.cart)',
-        `      spec.egress[2]: removed ${JSON.stringify(toEastWest('net-sea'))}`,
-        `      spec.egress[0]: added ${JSON.stringify(toPayments)}`,
-        '',
-      ].join('\n'),
+      ['  ~ Calico NetworkPolicy shop/cart-egress on na-1 (apps.cart)', `      spec.egress[2]: removed ${JSON.stringify(toEastWest('net-sea'))}`, `      spec.egress[0]: added ${JSON.stringify(toPayments)}`, ''].join(
+        '\n',
+      ),
     );
     expect(text).not.toContain('→ "app ==');
   });
@@ -246,8 +266,18 @@ describe('identity matching, for any edit of an unordered list', () => {
         const added = after.filter((n) => !before.includes(n));
         const removed = before.filter((n) => !after.includes(n));
         expect(fields.every((f) => f.entry === 'add' || f.entry === 'remove')).toBe(true);
-        expect(fields.filter((f) => f.entry === 'add').map((f) => (f.after as { metadata: { annotations: Record<string, string> } }).metadata.annotations['fleet.io/traffic-rule']).sort()).toEqual(added.sort());
-        expect(fields.filter((f) => f.entry === 'remove').map((f) => (f.before as { metadata: { annotations: Record<string, string> } }).metadata.annotations['fleet.io/traffic-rule']).sort()).toEqual(removed.sort());
+        expect(
+          fields
+            .filter((f) => f.entry === 'add')
+            .map((f) => (f.after as { metadata: { annotations: Record<string, string> } }).metadata.annotations['fleet.io/traffic-rule'])
+            .sort(),
+        ).toEqual(added.sort());
+        expect(
+          fields
+            .filter((f) => f.entry === 'remove')
+            .map((f) => (f.before as { metadata: { annotations: Record<string, string> } }).metadata.annotations['fleet.io/traffic-rule'])
+            .sort(),
+        ).toEqual(removed.sort());
       }),
       { numRuns: 200 },
     );

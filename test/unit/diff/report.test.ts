@@ -75,7 +75,11 @@ describe('the size budget', () => {
   const names = clusters(300);
   const objects = (replicas: number, extraRule: boolean) => (cluster: string) => [
     ...Array.from({ length: 20 }, (_, i) => deployment(`app-${i}`, replicas + Number(cluster.slice(2)), { image: `example.com/app-${i}:${replicas}.0.0-${cluster}` })),
-    calicoPolicy('web-ingress', { ingress: [{ action: 'Allow', source: { selector: "app == 'lb'" } }, ...(extraRule ? [{ action: 'Allow', source: { nets: [`10.${Number(cluster.slice(2)) % 250}.0.0/16`] } }] : [])] }, { app: 'web' }),
+    calicoPolicy(
+      'web-ingress',
+      { ingress: [{ action: 'Allow', source: { selector: "app == 'lb'" } }, ...(extraRule ? [{ action: 'Allow', source: { nets: [`10.${Number(cluster.slice(2)) % 250}.0.0/16`] } }] : [])] },
+      { app: 'web' },
+    ),
   ];
   const diff = diffTrees(
     tree({ objects: everywhere(names, objects(1, false)), placement: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`shop/app-${i}`, Object.fromEntries(names.map((c) => [c, 1]))])) }),
@@ -110,7 +114,10 @@ describe('the size budget', () => {
   });
 
   it('drops field values before dropping details when that is enough', () => {
-    const small = diffTrees(tree({ objects: { a: [deployment('web', 1, { image: `example.com/${'x'.repeat(3000)}:1` })] } }), tree({ objects: { a: [deployment('web', 1, { image: `example.com/${'y'.repeat(3000)}:1` })] } }));
+    const small = diffTrees(
+      tree({ objects: { a: [deployment('web', 1, { image: `example.com/${'x'.repeat(3000)}:1` })] } }),
+      tree({ objects: { a: [deployment('web', 1, { image: `example.com/${'y'.repeat(3000)}:1` })] } }),
+    );
     const text = formatMarkdown(small, context, { maxLength: 3_000 });
     expect(text).toContain('per-object diffs are cut down to the names of the changed fields');
     expect(text).toContain('Fields: `spec.template.spec.containers[name=web].image`');

@@ -25,7 +25,13 @@ describe('Calico verdicts (felix/rules/endpoints.go, felix/calc/policy_sorter.go
   });
 
   it('a tier with defaultAction Pass hands over to the next tier; its Allow is final', () => {
-    const dns = calico('GlobalNetworkPolicy', 'platform.dns', { tier: 'platform', order: 1, namespaceSelector: "fleet.io/managed == 'true'", types: ['Egress'], egress: [{ action: 'Allow', protocol: 'UDP', destination: { namespaceSelector: "projectcalico.org/name == 'kube-system'", selector: "k8s-app == 'kube-dns'", ports: [53] } }] });
+    const dns = calico('GlobalNetworkPolicy', 'platform.dns', {
+      tier: 'platform',
+      order: 1,
+      namespaceSelector: "fleet.io/managed == 'true'",
+      types: ['Egress'],
+      egress: [{ action: 'Allow', protocol: 'UDP', destination: { namespaceSelector: "projectcalico.org/name == 'kube-system'", selector: "k8s-app == 'kube-dns'", ports: [53] } }],
+    });
     const view = cluster([platformTier, dns, defaultDeny]);
     const kubeDns: LocalWorkload = { kind: 'workload', namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, serviceAccount: 'coredns', describe: 'dns' };
     expect(calicoVerdict(view, web, 'Egress', kubeDns, 'UDP', 53).text).toBe('allowed by GlobalNetworkPolicy platform.dns rule 1 (tier platform)');
@@ -41,7 +47,12 @@ describe('Calico verdicts (felix/rules/endpoints.go, felix/calc/policy_sorter.go
   });
 
   it('a NetworkPolicy rule selector without namespaceSelector is scoped to its namespace; serviceAccounts match by name', () => {
-    const ingress = calico('NetworkPolicy', 'api-ingress', { selector: "app == 'api'", types: ['Ingress'], ingress: [{ action: 'Allow', protocol: 'TCP', source: { serviceAccounts: { names: ['web'] } }, destination: { ports: [8080] } }] }, 'shop');
+    const ingress = calico(
+      'NetworkPolicy',
+      'api-ingress',
+      { selector: "app == 'api'", types: ['Ingress'], ingress: [{ action: 'Allow', protocol: 'TCP', source: { serviceAccounts: { names: ['web'] } }, destination: { ports: [8080] } }] },
+      'shop',
+    );
     const view = cluster([ingress, defaultDeny]);
     expect(calicoVerdict(view, api, 'Ingress', web, 'TCP', 8080).allowed).toBe(true);
     expect(calicoVerdict(view, api, 'Ingress', web, 'TCP', 9090).allowed).toBe(false);
@@ -50,7 +61,16 @@ describe('Calico verdicts (felix/rules/endpoints.go, felix/calc/policy_sorter.go
 
   it('remote peers match by address: global() + a GlobalNetworkSet whose nets hold the range', () => {
     const set = { apiVersion: 'projectcalico.org/v3', kind: 'GlobalNetworkSet', metadata: { name: 'pods-b', labels: { 'fleet.io/role': 'pods', 'fleet.io/cluster': 'b' } }, spec: { nets: ['10.2.0.0/16'] } };
-    const egress = calico('NetworkPolicy', 'web-egress', { selector: "app == 'web'", types: ['Egress'], egress: [{ action: 'Allow', protocol: 'TCP', destination: { namespaceSelector: 'global()', selector: "fleet.io/role == 'pods' && fleet.io/cluster in {'b'}", ports: [8080] } }] }, 'shop');
+    const egress = calico(
+      'NetworkPolicy',
+      'web-egress',
+      {
+        selector: "app == 'web'",
+        types: ['Egress'],
+        egress: [{ action: 'Allow', protocol: 'TCP', destination: { namespaceSelector: 'global()', selector: "fleet.io/role == 'pods' && fleet.io/cluster in {'b'}", ports: [8080] } }],
+      },
+      'shop',
+    );
     const view = cluster([set, egress, defaultDeny]);
     const inB = { kind: 'address' as const, ranges: [parseCidr('10.2.0.0/16')!], describe: 'pods of b' };
     const inC = { kind: 'address' as const, ranges: [parseCidr('10.3.0.0/16')!], describe: 'pods of c' };

@@ -16,7 +16,15 @@ const kustomization = (name: string, path: string, dependsOn: string[] = []): Ku
 
 describe('Flux apply order (fluxcd/pkg ssa/sort.go, ssa/manager_apply.go ApplyAllStaged)', () => {
   it('sorts the ReconcileOrder kinds first, the rest by group and kind, then namespace and name', () => {
-    const objects = [obj('Tier', 'projectcalico.org', 't'), obj('GlobalNetworkPolicy', 'projectcalico.org', 'p'), obj('VirtualService', 'networking.istio.io', 'v', 'shop'), obj('DestinationRule', 'networking.istio.io', 'd', 'shop'), obj('Deployment', 'apps', 'x', 'shop'), obj('Service', '', 'x', 'shop'), obj('Namespace', '', 'shop')];
+    const objects = [
+      obj('Tier', 'projectcalico.org', 't'),
+      obj('GlobalNetworkPolicy', 'projectcalico.org', 'p'),
+      obj('VirtualService', 'networking.istio.io', 'v', 'shop'),
+      obj('DestinationRule', 'networking.istio.io', 'd', 'shop'),
+      obj('Deployment', 'apps', 'x', 'shop'),
+      obj('Service', '', 'x', 'shop'),
+      obj('Namespace', '', 'shop'),
+    ];
     expect([...objects].sort(ssaCompare).map((o) => o.kind)).toEqual(['Namespace', 'Service', 'Deployment', 'DestinationRule', 'VirtualService', 'GlobalNetworkPolicy', 'Tier']);
   });
 

@@ -16,7 +16,11 @@ export const deployment = (namespace: string, name: string, labels: Record<strin
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name, namespace },
-  spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { serviceAccountName: labels.app, containers: [{ name: 'c', ports: Object.entries(ports).map(([n, p]) => ({ name: n, containerPort: p })) }] } } },
+  spec: {
+    replicas,
+    selector: { matchLabels: labels },
+    template: { metadata: { labels }, spec: { serviceAccountName: labels.app, containers: [{ name: 'c', ports: Object.entries(ports).map(([n, p]) => ({ name: n, containerPort: p })) }] } },
+  },
 });
 
 export const service = (namespace: string, name: string, ports: { name: string; port: number; appProtocol?: string }[] = [{ name: 'http', port: 8080, appProtocol: 'http' }]): KubeObject => ({
@@ -26,4 +30,9 @@ export const service = (namespace: string, name: string, ports: { name: string; 
   spec: { selector: { app: name }, ports: ports.map((p) => ({ ...p, targetPort: p.name, protocol: 'TCP' })) },
 });
 
-export const calico = (kind: string, name: string, spec: Record<string, unknown>, namespace?: string): KubeObject => ({ apiVersion: 'projectcalico.org/v3', kind, metadata: { name, ...(namespace ? { namespace } : {}) }, spec });
+export const calico = (kind: string, name: string, spec: Record<string, unknown>, namespace?: string): KubeObject => ({
+  apiVersion: 'projectcalico.org/v3',
+  kind,
+  metadata: { name, ...(namespace ? { namespace } : {}) },
+  spec,
+});

@@ -19,7 +19,13 @@ describe('Istio routing (pilot networking/core, networking/v1alpha3 virtual_serv
           vs([
             { name: 'other-callers', match: [{ sourceLabels: { app: 'cart' } }], route: [{ destination: { host, subset: 'v2' } }] },
             { name: 'canary', match: [{ headers: { 'x-canary': { exact: '1' } } }], route: [{ destination: { host, subset: 'v2' } }] },
-            { name: 'split', route: [{ destination: { host, subset: 'v1' }, weight: 90 }, { destination: { host, subset: 'v2' }, weight: 10 }] },
+            {
+              name: 'split',
+              route: [
+                { destination: { host, subset: 'v1' }, weight: 90 },
+                { destination: { host, subset: 'v2' }, weight: 10 },
+              ],
+            },
             { name: 'never', route: [{ destination: { host } }] },
           ]),
         ]),
@@ -45,10 +51,12 @@ describe('Istio routing (pilot networking/core, networking/v1alpha3 virtual_serv
 
   it('endpoints: pods matching the Service selector and subset labels, in every cluster holding the Service', () => {
     const pods = [deployment('shop', 'api-v1', { app: 'api', version: 'v1' }), deployment('shop', 'api-v2', { app: 'api', version: 'v2' }, { http: 8080 }, 0)];
-    const m = model(
-      [folder('a', [ns('shop'), service('shop', 'api'), ...pods]), folder('b', [ns('shop'), ...pods])],
-      { clusters: [{ name: 'a', network: '', podCIDRs: [] }, { name: 'b', network: '', podCIDRs: [] }] },
-    );
+    const m = model([folder('a', [ns('shop'), service('shop', 'api'), ...pods]), folder('b', [ns('shop'), ...pods])], {
+      clusters: [
+        { name: 'a', network: '', podCIDRs: [] },
+        { name: 'b', network: '', podCIDRs: [] },
+      ],
+    });
     const api = serviceOf(m, host)!;
     // b holds the pods but no Service: no EndpointSlice, no endpoints there.
     expect(endpointsOf(m, api, 8080, { version: 'v1' }).map((e) => `${e.cluster}/${e.workload.name}:${e.targetPort}`)).toEqual(['a/api-v1:8080']);
@@ -65,7 +73,10 @@ describe('Istio routing (pilot networking/core, networking/v1alpha3 virtual_serv
       { name: 'd', network: 'n2', podCIDRs: [] },
       { name: 'e', network: 'n3', podCIDRs: [] },
     ];
-    const m = model(clusters.map((c) => folder(c.name, objects)), { clusters });
+    const m = model(
+      clusters.map((c) => folder(c.name, objects)),
+      { clusters },
+    );
     const groups = endpointsOf(m, serviceOf(m, host)!, 8080, undefined);
     const path = (cluster: string, mtls = true) => networkPath(m, 'a', groups.find((g) => g.cluster === cluster)!, mtls);
     expect(path('b')).toEqual({ kind: 'direct', crossNetwork: false });
@@ -83,7 +94,11 @@ describe('Istio routing (pilot networking/core, networking/v1alpha3 virtual_serv
       { name: 'd', network: '', region: 'r3', podCIDRs: [] },
     ];
     const objects = [ns('shop'), service('shop', 'api'), deployment('shop', 'api', { app: 'api' })];
-    const withDr = (spec: Record<string, unknown>) => model(clusters.map((c) => folder(c.name, [...objects, dr(spec)])), { clusters });
+    const withDr = (spec: Record<string, unknown>) =>
+      model(
+        clusters.map((c) => folder(c.name, [...objects, dr(spec)])),
+        { clusters },
+      );
     const m = withDr({ trafficPolicy: { outlierDetection: { consecutive5xxErrors: 5 }, loadBalancer: { localityLbSetting: { failover: [{ from: 'r1', to: 'r3' }] } } } });
     const groups = endpointsOf(m, serviceOf(m, host)!, 8080, undefined);
     const rule = m.cluster('a').destinationRules[0];
@@ -94,7 +109,12 @@ describe('Istio routing (pilot networking/core, networking/v1alpha3 virtual_serv
 });
 
 describe('Istio authorization (istio.io reference security/authorization-policy)', () => {
-  const ap = (action: string, rules: unknown[]): KubeObject => ({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: `api-${action.toLowerCase()}`, namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'api' } }, action, rules } });
+  const ap = (action: string, rules: unknown[]): KubeObject => ({
+    apiVersion: 'security.istio.io/v1',
+    kind: 'AuthorizationPolicy',
+    metadata: { name: `api-${action.toLowerCase()}`, namespace: 'shop' },
+    spec: { selector: { matchLabels: { app: 'api' } }, action, rules },
+  });
   const server = { namespace: 'shop', labels: { app: 'api' } };
   const webPeer = { principal: 'cluster.local/ns/shop/sa/web', namespace: 'shop' };
   const view = (objects: KubeObject[]) => model([folder('a', [ns('shop'), ...objects])], { clusters: [{ name: 'a', network: '', podCIDRs: [] }] }).cluster('a');
@@ -114,7 +134,12 @@ describe('Istio authorization (istio.io reference security/authorization-policy)
   });
 
   it('PeerAuthentication STRICT refuses plaintext; the workload policy wins over the namespace one', () => {
-    const pa = (name: string, mode: string, selector?: Record<string, string>): KubeObject => ({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name, namespace: 'shop' }, spec: { ...(selector ? { selector: { matchLabels: selector } } : {}), mtls: { mode } } });
+    const pa = (name: string, mode: string, selector?: Record<string, string>): KubeObject => ({
+      apiVersion: 'security.istio.io/v1',
+      kind: 'PeerAuthentication',
+      metadata: { name, namespace: 'shop' },
+      spec: { ...(selector ? { selector: { matchLabels: selector } } : {}), mtls: { mode } },
+    });
     expect(l7Verdict(view([pa('ns', 'STRICT')]), server, { namespace: 'shop' }, 8080).allowed).toBe(false);
     expect(l7Verdict(view([pa('ns', 'STRICT'), pa('api', 'PERMISSIVE', { app: 'api' })]), server, { namespace: 'shop' }, 8080).allowed).toBe(true);
   });

@@ -43,7 +43,7 @@ export const meshFleetSpecs = fc
     }));
     const placement = [{ name: 'spread', apps: {}, replicas: pick([{ strategy: 'Duplicated' }, { strategy: 'Divided' }]) }];
     const gateways = chance(40) ? [{ name: 'public', hosts: ['shop.example.com'] }] : [];
-    const traffic = apps.flatMap((to, t) => {
+    const traffic = apps.flatMap((to, _t) => {
       if (!chance(70)) return [];
       const callers = apps.filter((a) => a.name !== to.name);
       const from = chance(20) ? [{ apps: { matchLabels: { tier: pick(['web', 'api']) } } }] : [pick(callers).name];

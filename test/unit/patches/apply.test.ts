@@ -27,11 +27,7 @@ describe('override patches', () => {
     // The Service is one shared object for both clusters before patching: a-1's must stay ClusterIP.
     expect(objectAt(result.tree, 'a-1/web/service.web.yaml').spec.type).toBe('ClusterIP');
     const web = result.plan!.apps.find((p) => p.name === 'web')!;
-    expect(web.workloads['b-1'].patches?.map((p) => p.summary)).toEqual([
-      'add /spec/template/spec/containers/0/env on Deployment web',
-      'replace /spec/type on every Service',
-      'test /spec/replicas on every Deployment',
-    ]);
+    expect(web.workloads['b-1'].patches?.map((p) => p.summary)).toEqual(['add /spec/template/spec/containers/0/env on Deployment web', 'replace /spec/type on every Service', 'test /spec/replicas on every Deployment']);
     expect(web.workloads['a-1'].patches).toBeUndefined();
   });
 
@@ -49,12 +45,14 @@ describe('override patches', () => {
   });
 
   it('a path that matches nothing is an error at the patch, naming the step and the object', () => {
-    const result = compileText(withOverrides(`  - name: bad
+    const result = compileText(
+      withOverrides(`  - name: bad
     apps: { names: [web] }
     clusters: {}
     patches:
       - { target: { kind: Deployment }, op: replace, path: /spec/template/spec/containers/1/image, value: x }
-`));
+`),
+    );
     expect(codesAt(result.diagnostics)).toEqual(['render_patch_failed@25:60']);
     expect(result.diagnostics[0].message).toContain('/spec/template/spec/containers/1: /spec/template/spec/containers has 1 item(s), no index 1');
     expect(result.diagnostics[0].message).toContain('Deployment `web` in cluster a-1');
@@ -62,25 +60,30 @@ describe('override patches', () => {
   });
 
   it('a target that selects nothing anywhere, a failed test, and a change of identity are errors', () => {
-    const result = compileText(withOverrides(`  - name: bad
+    const result = compileText(
+      withOverrides(`  - name: bad
     apps: { names: [web] }
     clusters: {}
     patches:
       - { target: { kind: CronJob }, op: remove, path: /spec }
       - { target: { kind: Deployment }, op: test, path: /spec/replicas, value: 3 }
       - { target: { kind: Service }, op: replace, path: /metadata/name, value: other }
-`));
+`),
+    );
     expect(codesAt(result.diagnostics)).toEqual(['render_patch_no_target@25:19', 'render_patch_failed@26:80', 'render_patch_identity@27:57']);
   });
 
   it('op and its members must agree (validated before placement)', () => {
-    const result = compileText(withOverrides(`  - name: bad
+    const result = compileText(
+      withOverrides(`  - name: bad
     apps: { names: [web] }
     clusters: {}
     patches:
       - { target: { kind: Service }, op: replace, path: /spec/type }
       - { target: { kind: Service }, op: copy, path: /spec/x, value: 1 }
-`), { renderOutput: false });
+`),
+      { renderOutput: false },
+    );
     expect(codesAt(result.diagnostics)).toEqual(['spec_patch_fields@25:42', 'spec_patch_fields@26:42', 'spec_patch_fields@26:63']);
   });
 });

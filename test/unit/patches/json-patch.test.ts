@@ -38,7 +38,12 @@ describe('RFC 6902 appendix A', () => {
   });
   it('A.8 tests a value: success', () => {
     const doc = { baz: 'qux', foo: ['a', 2, 'c'] };
-    expect(applyPatch(doc, [{ op: 'test', path: '/baz', value: 'qux' }, { op: 'test', path: '/foo/1', value: 2 }])).toEqual(doc);
+    expect(
+      applyPatch(doc, [
+        { op: 'test', path: '/baz', value: 'qux' },
+        { op: 'test', path: '/foo/1', value: 2 },
+      ]),
+    ).toEqual(doc);
   });
   it('A.9 tests a value: error', () => {
     expect(fails({ baz: 'qux' }, [{ op: 'test', path: '/baz', value: 'bar' }])).toEqual({ field: 'value', message: '/baz is "qux", not "bar"' });
@@ -85,7 +90,11 @@ describe('JSON Patch errors and edges', () => {
 });
 
 const json = fc.jsonValue({ maxDepth: 3 });
-const objectDoc = fc.dictionary(fc.string({ maxLength: 4 }).filter((k) => k !== ''), json, { maxKeys: 5 });
+const objectDoc = fc.dictionary(
+  fc.string({ maxLength: 4 }).filter((k) => k !== ''),
+  json,
+  { maxKeys: 5 },
+);
 
 describe('JSON Patch properties', () => {
   it('never changes the document it is given', () => {
@@ -93,7 +102,10 @@ describe('JSON Patch properties', () => {
       fc.property(objectDoc, fc.string({ maxLength: 4 }), json, (doc, key, value) => {
         const before = structuredClone(doc);
         try {
-          applyPatch(doc, [{ op: 'add', path: `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, value }, { op: 'remove', path: `/${Object.keys(doc)[0] ?? 'x'}` }]);
+          applyPatch(doc, [
+            { op: 'add', path: `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, value },
+            { op: 'remove', path: `/${Object.keys(doc)[0] ?? 'x'}` },
+          ]);
         } catch (error) {
           if (!(error instanceof PatchError)) throw error;
         }
@@ -106,7 +118,10 @@ describe('JSON Patch properties', () => {
       fc.property(objectDoc, fc.string({ maxLength: 4 }), json, (doc, key, value) => {
         fc.pre(!Object.hasOwn(doc, key));
         const path = `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-        const added = applyPatch(doc, [{ op: 'add', path, value }, { op: 'test', path, value }]);
+        const added = applyPatch(doc, [
+          { op: 'add', path, value },
+          { op: 'test', path, value },
+        ]);
         expect(jsonEqual(applyPatch(added, [{ op: 'remove', path }]), doc)).toBe(true);
       }),
     );

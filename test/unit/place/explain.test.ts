@@ -45,7 +45,7 @@ describe('fleet explain and fleet plan', () => {
     expect(text).toContain('  b-1: weight 30/40, exact share 9, gets 9\n');
   });
 
-  it('prints the contract\'s JSON shape, clusters without replicas left out', () => {
+  it("prints the contract's JSON shape, clusters without replicas left out", () => {
     const json = JSON.parse(formatPlan(result.plan!, ['a-1', 'b-1', 'c-1', 'd-1'], 'json')) as { apps: { namespace: string; name: string; clusters: Record<string, number> }[] };
     expect(json.apps.map(({ namespace, name, clusters: placed }) => ({ namespace, name, clusters: placed }))).toEqual([{ namespace: 'default-ns', name: 'app', clusters: { 'a-1': 3, 'b-1': 9 } }]);
   });

@@ -150,29 +150,35 @@ placement:
 ${replicas}`;
 
   it('an entry whose floor is above its cap is an error at the bound it sets', () => {
-    const result = compileText(spec(`      strategy: Divided
+    const result = compileText(
+      spec(`      strategy: Divided
       weights:
         - { clusters: {}, weight: 1, min: 5, max: 2 }
-`));
+`),
+    );
     expect(codesAt(result.diagnostics)).toEqual(['spec_invalid_range@14:43']);
     expect(result.diagnostics[0].message).toBe('placement rule `rule`: weights[0] has a floor above its cap: its `min` (5) is greater than its `max` (2)');
   });
 
   it("an entry's min above the rule's max is an error too (the pair that applies to its clusters)", () => {
-    const result = compileText(spec(`      strategy: Divided
+    const result = compileText(
+      spec(`      strategy: Divided
       max: 3
       weights:
         - { clusters: {}, weight: 1, min: 5 }
-`));
+`),
+    );
     expect(codesAt(result.diagnostics)).toEqual(['spec_invalid_range@15:43']);
     expect(result.diagnostics[0].help).toEqual(['give weights[0] its own `max` (at least 5), or lower its `min`']);
   });
 
   it('the schema knows the fields: a typo is caught', () => {
-    const result = compileText(spec(`      strategy: Divided
+    const result = compileText(
+      spec(`      strategy: Divided
       weights:
         - { clusters: {}, weight: 1, mni: 1 }
-`));
+`),
+    );
     expect(result.diagnostics.map((d) => d.code)).toEqual(['schema_unknown_field']);
   });
 });

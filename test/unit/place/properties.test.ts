@@ -113,7 +113,7 @@ describe('placement properties over random fleets', () => {
     );
   });
 
-  it('static weights: raising an app\'s replicas never lowers any cluster\'s share', () => {
+  it("static weights: raising an app's replicas never lowers any cluster's share", () => {
     // Spread that must open more groups to fit a larger total under `max` may move replicas; it is left out here (docs/placement.md).
     const staticRule = (rule: PlacementRuleSpec) => rule.replicas?.strategy === 'Divided' && !rule.replicas.dynamic && !(rule.spread && rule.replicas.max !== undefined);
     fc.assert(
@@ -152,7 +152,13 @@ describe('placement properties over random fleets', () => {
           kind === 'remove' && parts.clusters.length > 1
             ? parts.clusters.filter((c) => c.name !== target)
             : parts.clusters.map((c) =>
-                c.name !== target ? c : kind === 'taint' ? { ...c, taints: [...(c.taints ?? []), { key: 'evict', effect: 'NoSchedule' as const }] } : kind === 'relabel' ? { ...c, labels: { env: c.labels?.env === 'prod' ? 'dev' : 'prod' } } : c,
+                c.name !== target
+                  ? c
+                  : kind === 'taint'
+                    ? { ...c, taints: [...(c.taints ?? []), { key: 'evict', effect: 'NoSchedule' as const }] }
+                    : kind === 'relabel'
+                      ? { ...c, labels: { env: c.labels?.env === 'prod' ? 'dev' : 'prod' } }
+                      : c,
               );
         const apps = kind === 'replicas' ? parts.apps.map((a) => ({ ...a, replicas })) : parts.apps;
         const next = placeFleet({ ...parts, clusters, apps }, previousOf(first));
@@ -162,7 +168,9 @@ describe('placement properties over random fleets', () => {
           const after = planOf(next).find((p) => p.name === before.name);
           if (!after) continue;
           const gained = Object.entries(after.clusters).some(([c, n]) => n > (before.clusters[c] ?? 0));
-          const lost = Object.entries(before.clusters).filter(([c, n]) => inFleet.has(c) && (after.clusters[c] ?? 0) < n).map(([c]) => c);
+          const lost = Object.entries(before.clusters)
+            .filter(([c, n]) => inFleet.has(c) && (after.clusters[c] ?? 0) < n)
+            .map(([c]) => c);
           const flagged = next.diagnostics.some((d) => d.code === 'placement_stateful_move' && d.message.startsWith(`stateful app \`${before.name}\``));
           expect(flagged).toBe(gained && lost.length > 0);
         }

@@ -27,13 +27,7 @@ const clusterCount = (minGroups: number, maxGroups: number): SpreadConstraintSpe
  * its best cluster's, which is what those tables use.
  */
 describe('spread selection: Karmada region cases', () => {
-  const twoRegions = [
-    candidate('member1', 'R1', 100, 40),
-    candidate('member2', 'R1', 80, 40),
-    candidate('member3', 'R2', 80, 40),
-    candidate('member4', 'R2', 80, 40),
-    candidate('member5', 'R2', 60, 40),
-  ];
+  const twoRegions = [candidate('member1', 'R1', 100, 40), candidate('member2', 'R1', 80, 40), candidate('member3', 'R2', 80, 40), candidate('member4', 'R2', 80, 40), candidate('member5', 'R2', 60, 40)];
 
   it('select clusters from the region with the higher score', () => {
     expect(chosenNames(select([region(1, 1), clusterCount(2, 2)], twoRegions))).toEqual(['member1', 'member2']);
@@ -91,12 +85,7 @@ describe('spread selection: Karmada region cases', () => {
 });
 
 describe('spread selection: fewest groups, best groups', () => {
-  const fleet = [
-    candidate('a-1', 'ra', 0, 10),
-    candidate('a-2', 'ra', 0, 10),
-    candidate('b-1', 'rb', 0, 30),
-    candidate('c-1', 'rc', 0, 5),
-  ];
+  const fleet = [candidate('a-1', 'ra', 0, 10), candidate('a-2', 'ra', 0, 10), candidate('b-1', 'rb', 0, 30), candidate('c-1', 'rc', 0, 5)];
 
   it('takes exactly minGroups groups, the ones with the most capacity', () => {
     const result = select([{ by: 'region', minGroups: 2, maxGroups: 3 }], fleet, 4);
@@ -138,9 +127,19 @@ describe('spread selection: fewest groups, best groups', () => {
       candidate('c-1', 'rc', 0, 5, { zone: 'rc-1' }),
     ];
     // Two regions (rb, ra by capacity) hold three zones; the third zone comes from inside them.
-    const result = select([{ by: 'zone', minGroups: 3 }, { by: 'region', minGroups: 2, maxGroups: 2 }], zoned, 6);
+    const result = select(
+      [
+        { by: 'zone', minGroups: 3 },
+        { by: 'region', minGroups: 2, maxGroups: 2 },
+      ],
+      zoned,
+      6,
+    );
     expect(chosenNames(result)).toEqual(['a-1', 'a-2', 'b-1', 'b-2']);
-    expect(result.ok && result.choices.map((c) => c.chosen)).toEqual([['rb-1', 'ra-1', 'ra-2'], ['rb', 'ra']]);
+    expect(result.ok && result.choices.map((c) => c.chosen)).toEqual([
+      ['rb-1', 'ra-1', 'ra-2'],
+      ['rb', 'ra'],
+    ]);
   });
 
   it('orthogonal constraints: providers and regions both covered', () => {
@@ -150,7 +149,14 @@ describe('spread selection: fewest groups, best groups', () => {
       candidate('b-1', 'rb', 0, 30, { provider: 'gcp' }),
       candidate('c-1', 'rc', 0, 5, { provider: 'aws' }),
     ];
-    const result = select([{ by: 'provider', minGroups: 2 }, { by: 'region', minGroups: 2, maxGroups: 2 }], clouds, 4);
+    const result = select(
+      [
+        { by: 'provider', minGroups: 2 },
+        { by: 'region', minGroups: 2, maxGroups: 2 },
+      ],
+      clouds,
+      4,
+    );
     // Regions ra and rb alone are all gcp; with two providers required, rc (aws) must be one of the two regions.
     expect(chosenNames(result)).toEqual(['a-1', 'a-2', 'c-1']);
   });
@@ -205,7 +211,7 @@ describe('spread in placement', () => {
     expect(Object.keys(replicasOf(place({ spread: [{ by: 'provider', maxGroups: 1 }], replicas: { strategy: 'Divided' } }, 6), 'app')).sort()).toEqual(['eu-1', 'na-1', 'sea-1']);
   });
 
-  it('an unsatisfiable spread is an error at the rule\'s `spread`', () => {
+  it("an unsatisfiable spread is an error at the rule's `spread`", () => {
     // MINIMAL_SPEC has two clusters in two regions; its rule is the last line.
     const result = compileText(`${MINIMAL_SPEC}    spread: [{ by: region, minGroups: 3 }]\n`, { renderOutput: false });
     expect(codesAt(result.diagnostics)).toEqual(['placement_spread_unsatisfiable@20:13']);
@@ -246,7 +252,7 @@ describe('PreferNoSchedule', () => {
 });
 
 describe('spread validation', () => {
-  it('a cluster maxGroups below another constraint\'s minGroups can never hold: an error before placement', () => {
+  it("a cluster maxGroups below another constraint's minGroups can never hold: an error before placement", () => {
     const result = compileText(`${MINIMAL_SPEC}    spread: [{ by: region, minGroups: 2 }, { by: cluster, maxGroups: 1 }]\n`, { renderOutput: false });
     expect(codesAt(result.diagnostics)).toEqual(['spec_invalid_range@20:70']);
     expect(result.diagnostics[0].message).toBe('placement rule `everywhere`: spread by cluster allows at most 1 clusters, fewer than the 2 groups spread by region requires (each needs a cluster)');

@@ -64,7 +64,7 @@ describe('steady mode', () => {
   const place = (rule: object, replicas: number, previous?: Record<string, number>, clusters = twin) =>
     placeFleet({ clusters, apps: [{ name: 'app', replicas }], placement: [{ name: 'rule', apps: {}, ...rule }] }, previous ? new Map([['default-ns/app', previous]]) : undefined);
 
-  it('Aggregated prefers the clusters already used (fresh, the tie goes to the app\'s hash order, which ranks a first)', () => {
+  it("Aggregated prefers the clusters already used (fresh, the tie goes to the app's hash order, which ranks a first)", () => {
     expect(replicasOf(place({ replicas: { strategy: 'Aggregated' } }, 5), 'app')).toEqual({ a: 5 });
     expect(replicasOf(place({ replicas: { strategy: 'Aggregated' } }, 8, { b: 5 }), 'app')).toEqual({ b: 8 });
   });

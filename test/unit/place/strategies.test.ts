@@ -11,14 +11,10 @@ import { errorCodes, placeFleet, placementOf, replicasOf } from '../../helpers/f
  * Where an exact tie decides, Karmada (with an empty UID) goes by name and fleet by the app's hash
  * order (tie-order.ts); those rows say so too.
  */
-const members = (pods?: number[]): ClusterSpec[] =>
-  (pods ?? [0, 0, 0]).map((n, i) => ({ name: `m${i + 1}`, ...(pods ? { capacity: { pods: n } } : {}) }));
+const members = (pods?: number[]): ClusterSpec[] => (pods ?? [0, 0, 0]).map((n, i) => ({ name: `m${i + 1}`, ...(pods ? { capacity: { pods: n } } : {}) }));
 
 const one = (rule: Omit<PlacementRuleSpec, 'name' | 'apps'>, clusters: ClusterSpec[], replicas: number, previous?: Record<string, number>) =>
-  placeFleet(
-    { clusters, apps: [{ name: 'app', replicas }], placement: [{ name: 'rule', apps: {}, ...rule }] },
-    previous ? new Map([['default-ns/app', previous]]) : undefined,
-  );
+  placeFleet({ clusters, apps: [{ name: 'app', replicas }], placement: [{ name: 'rule', apps: {}, ...rule }] }, previous ? new Map([['default-ns/app', previous]]) : undefined);
 
 const weighted = (weights: number[]) => ({
   replicas: { strategy: 'Divided' as const, weights: weights.map((weight, i) => ({ clusters: { names: [`m${i + 1}`] }, weight })) },
@@ -81,7 +77,7 @@ describe('Aggregated (divideReplicasByAggregation, fresh)', () => {
     { name: 'replica 12, aggregated 12:6:6 (m2 holds all)', pods: [6, 12, 6], want: { m2: 12 } },
     // Karmada (sorted by available replicas, then name) packs into m1 and m2; fleet breaks the tie by
     // the app's hash order (tie-order.ts, KubeFed's rule), m4 < m2 < m3 < m1 for `default-ns/app`.
-    { name: 'replica 12, aggregated 6:6:6 (tie: the app\'s hash order)', pods: [6, 6, 6], want: { m2: 6, m3: 6 } },
+    { name: "replica 12, aggregated 6:6:6 (tie: the app's hash order)", pods: [6, 6, 6], want: { m2: 6, m3: 6 } },
     { name: 'replica 12, aggregated 6:8:10', pods: [6, 8, 10], want: { m2: 5, m3: 7 } },
   ])('$name', ({ pods, want }) => {
     expect(replicasOf(one(aggregated, members(pods), 12), 'app')).toEqual(want);

@@ -8,7 +8,7 @@ import { placeFleet, previousOf } from '../../helpers/fleet-builder.js';
 const seatsOf = (result: { seats: Map<string, number> }) => Object.fromEntries(result.seats);
 
 describe('the per-app tie order (KubeFed planner.go: FNV-1 of cluster name + workload key, then fmix32)', () => {
-  it('is FNV-1, 32 bits, not FNV-1a, then MurmurHash3\'s finalizer (published test vectors)', () => {
+  it("is FNV-1, 32 bits, not FNV-1a, then MurmurHash3's finalizer (published test vectors)", () => {
     // http://www.isthe.com/chongo/tech/comp/fnv/ (FNV-1 32-bit): "" → 0x811c9dc5, "a" → 0x050c5d7e, "foobar" → 0x31f0b262.
     expect([fnv1(''), fnv1('a'), fnv1('foobar')]).toEqual([0x811c9dc5, 0x050c5d7e, 0x31f0b262]);
     // MurmurHash3 fmix32: 0 → 0, 1 → 0x514e28b7.
@@ -26,7 +26,14 @@ describe('the per-app tie order (KubeFed planner.go: FNV-1 of cluster name + wor
     { replicas: 1, clusters: ['A', 'B'], want: { A: 0, B: 1 } },
     { replicas: 1, clusters: ['A', 'B', 'C', 'D'], want: { A: 0, B: 0, C: 0, D: 1 } },
   ])('kubefed TestEqual: $replicas over $clusters', ({ replicas, clusters, want }) => {
-    expect(seatsOf(apportion(replicas, clusters.map((name) => ({ name, weight: 1, tie: fnv1(name) }))))).toEqual(want);
+    expect(
+      seatsOf(
+        apportion(
+          replicas,
+          clusters.map((name) => ({ name, weight: 1, tie: fnv1(name) })),
+        ),
+      ),
+    ).toEqual(want);
   });
 
   it('depends on the app and the cluster only: other clusters and the input order change nothing', () => {
@@ -86,12 +93,21 @@ describe('Webster breaks ties towards the previous division', () => {
     fc.assert(
       fc.property(weights, fc.integer({ min: 0, max: 40 }), fc.string(), (ws, seats, otherKey) => {
         const names = ws.map((_, i) => `c${i}`);
-        const byName = apportion(seats, names.map((name, i) => ({ name, weight: ws[i] }))).seats;
+        const byName = apportion(
+          seats,
+          names.map((name, i) => ({ name, weight: ws[i] })),
+        ).seats;
         const other = tieOrderOf(otherKey);
-        const byOtherHash = apportion(seats, names.map((name, i) => ({ name, weight: ws[i], tie: other(name) }))).seats;
+        const byOtherHash = apportion(
+          seats,
+          names.map((name, i) => ({ name, weight: ws[i], tie: other(name) })),
+        ).seats;
         const tie = tieOrderOf('default-ns/app');
         for (const previous of [byName, byOtherHash]) {
-          const again = apportion(seats, names.map((name, i) => ({ name, weight: ws[i], tie: tie(name), previous: previous.get(name) })));
+          const again = apportion(
+            seats,
+            names.map((name, i) => ({ name, weight: ws[i], tie: tie(name), previous: previous.get(name) })),
+          );
           expect(again.seats).toEqual(previous);
         }
       }),

@@ -90,7 +90,10 @@ describe('Webster / Sainte-Laguë', () => {
   it('gives out exactly the seats asked for when any party has weight', () => {
     fc.assert(
       fc.property(weights, fc.integer({ min: 0, max: 200 }), (ws, seats) => {
-        const result = apportion(seats, ws.map((weight, i) => ({ name: `p${i}`, weight })));
+        const result = apportion(
+          seats,
+          ws.map((weight, i) => ({ name: `p${i}`, weight })),
+        );
         const given = [...result.seats.values()].reduce((a, b) => a + b, 0);
         expect(given + result.unassigned).toBe(seats);
         if (ws.some((w) => w > 0)) expect(result.unassigned).toBe(0);
@@ -114,8 +117,14 @@ describe('Webster / Sainte-Laguë', () => {
   it('stays within one seat of each exact quota for two parties, and does not depend on input order', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 0, max: 100 }), (wa, wb, seats) => {
-        const forward = apportion(seats, [{ name: 'a', weight: wa }, { name: 'b', weight: wb }]).seats;
-        const backward = apportion(seats, [{ name: 'b', weight: wb }, { name: 'a', weight: wa }]).seats;
+        const forward = apportion(seats, [
+          { name: 'a', weight: wa },
+          { name: 'b', weight: wb },
+        ]).seats;
+        const backward = apportion(seats, [
+          { name: 'b', weight: wb },
+          { name: 'a', weight: wa },
+        ]).seats;
         expect(backward).toEqual(forward);
         const quota = (seats * wa) / (wa + wb);
         expect(Math.abs(forward.get('a')! - quota)).toBeLessThanOrEqual(1);

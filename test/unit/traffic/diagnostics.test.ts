@@ -75,7 +75,8 @@ describe('references (validation)', () => {
   it('an unknown destination app', () => expectOnly({ traffic: '  - { name: r, from: [web], to: apii }' }, 'error', 'spec_unknown_app', 'apii'));
   it('an unknown caller app', () => expectOnly({ traffic: '  - { name: r, from: [wbe], to: api, ports: [http] }' }, 'error', 'spec_unknown_app', 'wbe'));
   it('an unknown version in a split', () => expectOnly({ traffic: '  - { name: r, from: [web], to: api, ports: [http], split: { stable: 90, canery: 10 } }' }, 'error', 'spec_unknown_version', 'canery'));
-  it('an unknown version in a match', () => expectOnly({ traffic: '  - { name: r, from: [web], to: api, ports: [http], match: [{ uri: { prefix: /beta }, version: beta }] }' }, 'error', 'spec_unknown_version', 'beta }', 2));
+  it('an unknown version in a match', () =>
+    expectOnly({ traffic: '  - { name: r, from: [web], to: api, ports: [http], match: [{ uri: { prefix: /beta }, version: beta }] }' }, 'error', 'spec_unknown_version', 'beta }', 2));
   it('an unknown port', () => expectOnly({ traffic: '  - { name: r, from: [web], to: api, ports: [https] }' }, 'error', 'spec_unknown_port', 'https'));
   it('an unknown gateway', () => expectOnly({ traffic: '  - { name: r, from: [{ ingress: publc }], to: web }' }, 'error', 'spec_unknown_gateway', 'publc'));
   it('a failover region no cluster is in', () => expectOnly({ traffic: '  - { name: r, from: [web], to: api, ports: [http], failover: [{ from: r-a, to: r-z }] }' }, 'error', 'traffic_unknown_region', 'r-z'));
@@ -100,10 +101,17 @@ describe('the rules together (traffic graph)', () => {
     expectOnly({ traffic: '  - { name: fast, from: [web], to: api, ports: [http], timeout: 1s }\n  - { name: slow, from: [web], to: api, timeout: 9s }' }, 'error', 'traffic_conflicting_routes', 'web], to: api, timeout');
   });
   it('two rules routing the same gateway to different destinations', () => {
-    expectOnly({ traffic: '  - { name: site, from: [{ ingress: public }], to: web }\n  - { name: api, from: [{ ingress: public }], to: api, ports: [http] }' }, 'error', 'traffic_conflicting_routes', '{ ingress: public }', 2);
+    expectOnly(
+      { traffic: '  - { name: site, from: [{ ingress: public }], to: web }\n  - { name: api, from: [{ ingress: public }], to: api, ports: [http] }' },
+      'error',
+      'traffic_conflicting_routes',
+      '{ ingress: public }',
+      2,
+    );
   });
   it('two rules giving one destination different policies', () => {
-    const traffic = '  - { name: a, from: [web], to: api, ports: [http], outlierDetection: { consecutive5xxErrors: 5 } }\n  - { name: b, from: [api], to: web, ports: [http] }\n  - { name: c, from: [web], to: api, ports: [db], outlierDetection: { consecutive5xxErrors: 1 } }';
+    const traffic =
+      '  - { name: a, from: [web], to: api, ports: [http], outlierDetection: { consecutive5xxErrors: 5 } }\n  - { name: b, from: [api], to: web, ports: [http] }\n  - { name: c, from: [web], to: api, ports: [db], outlierDetection: { consecutive5xxErrors: 1 } }';
     expectOnly({ traffic }, 'error', 'traffic_conflicting_policy', 'outlierDetection', 2);
   });
   it('the same policy twice is fine', () => {
@@ -111,9 +119,17 @@ describe('the rules together (traffic graph)', () => {
     expect(found(text, 'error')).toEqual([]);
   });
   it('a selector that opens a destination to every app (warning)', () => expectOnly({ traffic: '  - { name: r, from: [{ apps: {} }], to: api, ports: [http] }' }, 'warning', 'traffic_open_to_all', '{}', 2));
-  it('a selector that matches no app (warning)', () => expectOnly({ traffic: '  - { name: r, from: [{ apps: { matchLabels: { tier: none } } }], to: api, ports: [http] }' }, 'warning', 'traffic_selector_matches_nothing', '{ matchLabels'));
-  it('a gateway that runs in no cluster', () => expectOnly({ gateways: '  - { name: public, hosts: [example.com], clusters: { matchLabels: { edge: "true" } } }', traffic: '  - { name: r, from: [{ ingress: public }], to: web }' }, 'error', 'traffic_gateway_nowhere', '{ matchLabels: { edge'));
-  it('a gateway in an app namespace', () => expectOnly({ gateways: '  - { name: public, namespace: web, hosts: [example.com] }', traffic: '  - { name: r, from: [{ ingress: public }], to: web }' }, 'error', 'traffic_gateway_in_app_namespace', 'web, hosts'));
+  it('a selector that matches no app (warning)', () =>
+    expectOnly({ traffic: '  - { name: r, from: [{ apps: { matchLabels: { tier: none } } }], to: api, ports: [http] }' }, 'warning', 'traffic_selector_matches_nothing', '{ matchLabels'));
+  it('a gateway that runs in no cluster', () =>
+    expectOnly(
+      { gateways: '  - { name: public, hosts: [example.com], clusters: { matchLabels: { edge: "true" } } }', traffic: '  - { name: r, from: [{ ingress: public }], to: web }' },
+      'error',
+      'traffic_gateway_nowhere',
+      '{ matchLabels: { edge',
+    ));
+  it('a gateway in an app namespace', () =>
+    expectOnly({ gateways: '  - { name: public, namespace: web, hosts: [example.com] }', traffic: '  - { name: r, from: [{ ingress: public }], to: web }' }, 'error', 'traffic_gateway_in_app_namespace', 'web, hosts'));
 });
 
 describe('traffic over the placement', () => {
@@ -167,7 +183,8 @@ describe('traffic over the placement', () => {
   });
 
   it('an east-west gateway given by host name, which a GlobalNetworkSet cannot hold', () => {
-    const clusters = '  - { name: a-1, region: r-a, network: n-a, podCIDRs: [10.1.0.0/16], eastWestGateway: { addresses: [192.0.2.1] } }\n  - { name: b-1, region: r-b, network: n-b, podCIDRs: [10.2.0.0/16], eastWestGateway: { addresses: [192.0.2.2, ew.b-1.example.com] } }';
+    const clusters =
+      '  - { name: a-1, region: r-a, network: n-a, podCIDRs: [10.1.0.0/16], eastWestGateway: { addresses: [192.0.2.1] } }\n  - { name: b-1, region: r-b, network: n-b, podCIDRs: [10.2.0.0/16], eastWestGateway: { addresses: [192.0.2.2, ew.b-1.example.com] } }';
     expectOnly({ clusters, placement: webInAApiInB, traffic: '  - { name: r, from: [web], to: api, ports: [http] }' }, 'error', 'traffic_gateway_host_name', 'ew.b-1');
   });
 

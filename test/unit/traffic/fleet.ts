@@ -80,9 +80,7 @@ export function renderTree(text: string): OutputTree {
 
 /** Every object rendered into one cluster's folder, in file order. */
 export function objectsIn(tree: OutputTree, cluster: string): K8sObject[] {
-  return [...tree]
-    .filter(([path]) => path.startsWith(`${cluster}/`) && !path.endsWith('/kustomization.yaml'))
-    .map(([, text]) => parse(text) as K8sObject);
+  return [...tree].filter(([path]) => path.startsWith(`${cluster}/`) && !path.endsWith('/kustomization.yaml')).map(([, text]) => parse(text) as K8sObject);
 }
 
 /** `Kind namespace/name` (or `Kind name`) of each object, sorted: compact to assert on. */

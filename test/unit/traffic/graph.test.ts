@@ -42,11 +42,7 @@ describe('edges', () => {
 
   it('expand app selectors, once per caller, and sort by destination, caller, rule', () => {
     const graph = graphOf('  - { name: z-front, from: [web, { apps: { matchLabels: { tier: front } } }], to: api, ports: [http] }\n  - { name: a-back, from: [api], to: web }');
-    expect(edges(graph)).toEqual([
-      'app:ops/admin -> shop/api [http] (z-front)',
-      'app:shop/web -> shop/api [http] (z-front)',
-      'app:shop/api -> shop/web [http] (a-back)',
-    ]);
+    expect(edges(graph)).toEqual(['app:ops/admin -> shop/api [http] (z-front)', 'app:shop/web -> shop/api [http] (z-front)', 'app:shop/api -> shop/web [http] (a-back)']);
     // The edge from `web` remembers the entry that named it first.
     expect(graph.edges[1].fromIndex).toBe(0);
     expect(graph.edges[0].fromIndex).toBe(1);
@@ -87,7 +83,10 @@ describe('gateways', () => {
   });
 
   it('take the clusters their affinity selects, and HTTPS with a TLS secret', () => {
-    const [gateway] = graphOf('  - { name: r, from: [{ ingress: edge }], to: web }', '  - { name: edge, hosts: [example.com], tlsSecret: tls, serviceAccount: edge-gw, clusters: { matchLabels: { edge: "true" } } }').gateways;
+    const [gateway] = graphOf(
+      '  - { name: r, from: [{ ingress: edge }], to: web }',
+      '  - { name: edge, hosts: [example.com], tlsSecret: tls, serviceAccount: edge-gw, clusters: { matchLabels: { edge: "true" } } }',
+    ).gateways;
     expect(gateway).toMatchObject({ port: 443, tlsSecret: 'tls', serviceAccount: 'edge-gw', clusters: ['a-1'] });
   });
 });

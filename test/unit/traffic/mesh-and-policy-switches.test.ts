@@ -53,7 +53,11 @@ describe('mesh: none', () => {
 
   it('routing fields with callers outside the mesh, and a gateway there, are errors at the field', () => {
     const bad = compileText(
-      spec('  - { name: plain, mesh: none }', 'gateways:\n  - { name: public, hosts: [shop.example.com] }\n', '  - { name: web-api, from: [web], to: api, retries: { attempts: 3 } }\n  - { name: in, from: [{ ingress: public }], to: web }'),
+      spec(
+        '  - { name: plain, mesh: none }',
+        'gateways:\n  - { name: public, hosts: [shop.example.com] }\n',
+        '  - { name: web-api, from: [web], to: api, retries: { attempts: 3 } }\n  - { name: in, from: [{ ingress: public }], to: web }',
+      ),
       { renderOutput: false },
     );
     expect(codesAt(bad.diagnostics)).toEqual(['traffic_gateway_outside_mesh@5:13', 'traffic_needs_mesh@14:44']);

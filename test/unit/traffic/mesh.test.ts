@@ -134,7 +134,10 @@ describe('item 10b: L7 closed by default', () => {
       const objects = objectsIn(tree, cluster);
       const namespaces = objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
       const policies = objects.filter((o) => o.kind === 'PeerAuthentication');
-      expect(policies.map((p) => p.metadata.namespace), cluster).toEqual(namespaces);
+      expect(
+        policies.map((p) => p.metadata.namespace),
+        cluster,
+      ).toEqual(namespaces);
       for (const policy of policies) expect(policy).toMatchObject({ apiVersion: 'security.istio.io/v1', metadata: { name: 'default' }, spec: { mtls: { mode: 'STRICT' } } });
     }
     expect(find(objectsIn(tree, 'b-1'), 'PeerAuthentication', 'default', 'ops')).toBeUndefined();
@@ -170,7 +173,16 @@ describe('item 12: revision-based injection', () => {
   it('`mesh` is set in one file', () => {
     const header = 'apiVersion: fleet/v1alpha1\nkind: Fleet\nmesh: { mtls: STRICT }\n';
     const files = [
-      { path: 'a.yaml', name: 'a.yaml', text: header + spec({ traffic: `${WEB_TO_API} }` }).split('\n').slice(2).join('\n') },
+      {
+        path: 'a.yaml',
+        name: 'a.yaml',
+        text:
+          header +
+          spec({ traffic: `${WEB_TO_API} }` })
+            .split('\n')
+            .slice(2)
+            .join('\n'),
+      },
       { path: 'b.yaml', name: 'b.yaml', text: header },
     ];
     const { diagnostics } = compile(files, { renderOutput: false });

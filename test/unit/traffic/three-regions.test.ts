@@ -51,7 +51,8 @@ describe('Istio', () => {
       expect(find(at[cluster], 'VirtualService', 'checkout', 'shop'), cluster).toBeDefined();
       expect(find(at[cluster], 'DestinationRule', 'checkout', 'shop'), cluster).toBeDefined();
     }
-    for (const cluster of ['na-1', 'eu-1']) expect(inventory(at[cluster], ['DestinationRule', 'VirtualService']).filter((o) => o.includes('payments/'))).toEqual(['DestinationRule payments/payments', 'VirtualService payments/payments']);
+    for (const cluster of ['na-1', 'eu-1'])
+      expect(inventory(at[cluster], ['DestinationRule', 'VirtualService']).filter((o) => o.includes('payments/'))).toEqual(['DestinationRule payments/payments', 'VirtualService payments/payments']);
     for (const cluster of ['na-2', 'sea-1']) expect(find(at[cluster], 'DestinationRule', 'payments', 'payments')).toBeUndefined();
     // web is only called through the gateway: its DestinationRule everywhere, no mesh VirtualService.
     for (const cluster of CLUSTERS) {
@@ -90,7 +91,10 @@ describe('Istio', () => {
       for (const subset of dr.spec.subsets as { name: string; labels: Record<string, string> }[]) {
         const selector = { app: 'checkout', ...subset.labels };
         const selected = deployments.filter((d) => Object.entries(selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
-        expect(selected.map((d) => d.metadata.labels?.version), `${cluster} subset ${subset.name}`).toEqual([subset.name]);
+        expect(
+          selected.map((d) => d.metadata.labels?.version),
+          `${cluster} subset ${subset.name}`,
+        ).toEqual([subset.name]);
         expect(selected[0].spec.replicas).toBeGreaterThan(0);
       }
     }
@@ -193,7 +197,10 @@ describe('Calico', () => {
     expect(inventory(at['na-2'], ['GlobalNetworkSet'])).toEqual(['GlobalNetworkSet fleet-eastwest-eu-1', 'GlobalNetworkSet fleet-pods-na-1']);
     expect(inventory(at['sea-1'], ['GlobalNetworkSet'])).toEqual(['GlobalNetworkSet fleet-eastwest-eu-1', 'GlobalNetworkSet fleet-eastwest-na-1']);
     expect(get(at['na-2'], 'GlobalNetworkSet', 'fleet-pods-na-1')).toMatchObject({ metadata: { labels: { 'fleet.io/role': 'pods', 'fleet.io/cluster': 'na-1' } }, spec: { nets: ['10.10.0.0/16'] } });
-    expect(get(at['sea-1'], 'GlobalNetworkSet', 'fleet-eastwest-eu-1')).toMatchObject({ metadata: { labels: { 'fleet.io/role': 'eastwest-gateway', 'fleet.io/cluster': 'eu-1', 'fleet.io/network': 'net-eu' } }, spec: { nets: ['203.0.113.20/32'] } });
+    expect(get(at['sea-1'], 'GlobalNetworkSet', 'fleet-eastwest-eu-1')).toMatchObject({
+      metadata: { labels: { 'fleet.io/role': 'eastwest-gateway', 'fleet.io/cluster': 'eu-1', 'fleet.io/network': 'net-eu' } },
+      spec: { nets: ['203.0.113.20/32'] },
+    });
   });
 });
 

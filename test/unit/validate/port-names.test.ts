@@ -41,7 +41,10 @@ describe('port names (IANA service names, as Kubernetes checks them)', () => {
   it('the schema pattern (for editors) is the same rule', () => {
     const accepts = schemaAccepts();
     const names = fc.string({ unit: fc.constantFrom('a', 'z', '0', '9', '-', 'A', '_', '.'), maxLength: 18 });
-    fc.assert(fc.property(names, (name) => accepts(name) === (portNameProblems(name).length === 0)), { seed: 7, numRuns: 2000 });
+    fc.assert(
+      fc.property(names, (name) => accepts(name) === (portNameProblems(name).length === 0)),
+      { seed: 7, numRuns: 2000 },
+    );
     for (const name of [...UPSTREAM_GOOD, ...UPSTREAM_BAD, ...ISSUE_BAD]) expect(accepts(name), name).toBe(portNameProblems(name).length === 0);
   });
 

@@ -36,7 +36,7 @@ describe('image references (distribution/reference)', () => {
 
   it('refuses the bad references of a spec at their place, and a tag override that would drop a pinned digest at the override', () => {
     const digest = `ghcr.io/acme/web@sha256:${'a'.repeat(64)}`;
-    const spec = MINIMAL_SPEC.replace('example.com/web:1.0.0', digest) + 'overrides:\n  - name: retag\n    apps: { names: [web] }\n    clusters: { names: [a-1] }\n    image: { tag: "2.0" }\n';
+    const spec = `${MINIMAL_SPEC.replace('example.com/web:1.0.0', digest)}overrides:\n  - name: retag\n    apps: { names: [web] }\n    clusters: { names: [a-1] }\n    image: { tag: "2.0" }\n`;
     expect(codesAt(compileText(spec).diagnostics)).toEqual(['spec_override_drops_digest@24:19']);
     // A registry override keeps the digest (rewriteImage): not an error.
     expect(compileText(spec.replace('tag: "2.0"', 'registry: mirror.example.com')).diagnostics).toEqual([]);
@@ -78,7 +78,11 @@ describe('durations (Go time.Duration; Istio ≥ 1ms, whole ms)', () => {
       }
     };
     walk(schema, '');
-    const asPath = (pointer: string) => pointer.replace(/^\/properties\/flux\/properties\//, 'flux.').replace(/^\/definitions\/trafficRule\/properties\//, 'traffic[].').replace(/\/properties\//g, '.');
+    const asPath = (pointer: string) =>
+      pointer
+        .replace(/^\/properties\/flux\/properties\//, 'flux.')
+        .replace(/^\/definitions\/trafficRule\/properties\//, 'traffic[].')
+        .replace(/\/properties\//g, '.');
     expect(found.map(asPath).sort()).toEqual(DURATION_FIELDS.map((f) => f.path).sort());
   });
 
@@ -89,9 +93,7 @@ describe('durations (Go time.Duration; Istio ≥ 1ms, whole ms)', () => {
 });
 
 describe('regexes (RE2, as Istio and Envoy run them)', () => {
-  it.each(['^/api/v[0-9]+/.*$', '(?i)chrome', '(?P<major>\\d+)\\.\\d+', '[[:alpha:]]+', '\\Q(literal)\\E', '\\012', '.*Mobile.*'])('accepts %s', (regex) =>
-    expect(re2Problem(regex)).toBeUndefined(),
-  );
+  it.each(['^/api/v[0-9]+/.*$', '(?i)chrome', '(?P<major>\\d+)\\.\\d+', '[[:alpha:]]+', '\\Q(literal)\\E', '\\012', '.*Mobile.*'])('accepts %s', (regex) => expect(re2Problem(regex)).toBeUndefined());
 
   it.each([
     ['((((a', 'does not compile'],

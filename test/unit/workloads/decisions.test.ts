@@ -8,7 +8,10 @@ import { get, inventory, objectsIn, renderTree } from '../traffic/fleet.js';
 
 describe('autoscaler bounds are divided like replicas (issue 17.4)', () => {
   it('by weight with Webster: 2:1 gives min 6 as 4 + 2 and max 30 as 20 + 10', () => {
-    const { shares, min, max } = divideBounds(6, 30, [{ name: 'us-1', weight: 2 }, { name: 'eu-1', weight: 1 }]);
+    const { shares, min, max } = divideBounds(6, 30, [
+      { name: 'us-1', weight: 2 },
+      { name: 'eu-1', weight: 1 },
+    ]);
     expect(Object.fromEntries(shares)).toEqual({ 'eu-1': { min: 2, max: 10 }, 'us-1': { min: 4, max: 20 } });
     expect([min, max]).toEqual([6, 30]);
   });
@@ -37,7 +40,7 @@ describe('a disruption budget per cluster, from the pods there (issue 17.3)', ()
     ['c-1', 1],
   ]);
 
-  it('maxUnavailable is the same everywhere; where it is all of a cluster\'s pods the plan says so (allowed = pods)', () => {
+  it("maxUnavailable is the same everywhere; where it is all of a cluster's pods the plan says so (allowed = pods)", () => {
     const budgets = decideDisruption({ maxUnavailable: 1 }, false, pods);
     expect([...budgets].map(([c, b]) => [c, b.maxUnavailable, b.allowed, b.pods])).toEqual([
       ['a-1', 1, 1, 4],
@@ -104,14 +107,17 @@ describe('decided once, in the plan, and rendered as decided', () => {
   const result = compileText(text);
   const api = result.plan!.apps.find((a) => a.name === 'api')!;
 
-  it('the plan records each cluster\'s autoscaler bounds and budget', () => {
+  it("the plan records each cluster's autoscaler bounds and budget", () => {
     expect(api.workloads['a-1']).toMatchObject({ replicas: 2, autoscaling: { min: 2, max: 8 }, disruptionBudget: { maxUnavailable: 1, allowed: 1, pods: 2 } });
     expect(api.workloads['b-1']).toMatchObject({ replicas: 1, autoscaling: { min: 1, max: 4 }, disruptionBudget: { maxUnavailable: 1, allowed: 1, pods: 1 } });
     expect(api.workloads['a-1'].deployments[0].autoscaler).toEqual({ minReplicas: 2, maxReplicas: 8 });
   });
 
   it('each cluster gets an autoscaling/v2 HPA with its bounds, a PDB, and a Deployment without replicas', () => {
-    for (const [cluster, bounds] of [['a-1', [2, 8]], ['b-1', [1, 4]]] as const) {
+    for (const [cluster, bounds] of [
+      ['a-1', [2, 8]],
+      ['b-1', [1, 4]],
+    ] as const) {
       const objects = objectsIn(result.tree!, cluster);
       const hpa = get(objects, 'HorizontalPodAutoscaler', 'api', 'api');
       expect(hpa.apiVersion).toBe('autoscaling/v2');
@@ -133,8 +139,10 @@ describe('decided once, in the plan, and rendered as decided', () => {
     expect(codesAt(result.diagnostics)).toEqual([`placement_disruption_leaves_none@${text.split('\n').findIndex((l) => l.includes('disruption:')) + 1}:35`]);
   });
 
-  it('with versions, each version\'s Deployment that has replicas gets an HPA with its share of the cluster\'s bounds', () => {
-    const withVersions = spec({ api: '    autoscaling: { min: 6, max: 12 }\n    versions: [{ name: stable }, { name: canary }]\n' }).replace('to: db }', 'to: db }\n  - { name: to-api, from: [db], to: api, split: { stable: 75, canary: 25 } }').replace('replicas: 3\n', 'replicas: 8\n');
+  it("with versions, each version's Deployment that has replicas gets an HPA with its share of the cluster's bounds", () => {
+    const withVersions = spec({ api: '    autoscaling: { min: 6, max: 12 }\n    versions: [{ name: stable }, { name: canary }]\n' })
+      .replace('to: db }', 'to: db }\n  - { name: to-api, from: [db], to: api, split: { stable: 75, canary: 25 } }')
+      .replace('replicas: 3\n', 'replicas: 8\n');
     const plan = compileText(withVersions).plan!.apps.find((a) => a.name === 'api')!;
     const a1 = plan.workloads['a-1'];
     expect(a1.autoscaling).toMatchObject({ min: 4, max: 8 });

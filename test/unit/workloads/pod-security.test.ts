@@ -55,12 +55,7 @@ describe('securityProfile: restricted passes the Pod Security Standards "restric
   it('the checker fails a pod rendered without the profile (so the test above asserts something)', () => {
     const plain = renderTree(text.replaceAll('    securityProfile: restricted\n', ''));
     const [api] = podTemplates(objectsIn(plain, 'us-1')).filter((t) => t.name === 'Deployment api');
-    expect(restrictedViolations(api.pod)).toEqual([
-      'Privilege Escalation: api must set allowPrivilegeEscalation: false',
-      'Running as Non-root: api',
-      'Seccomp: api has none',
-      'Capabilities: api must drop ALL',
-    ]);
+    expect(restrictedViolations(api.pod)).toEqual(['Privilege Escalation: api must set allowPrivilegeEscalation: false', 'Running as Non-root: api', 'Seccomp: api has none', 'Capabilities: api must drop ALL']);
   });
 
   it('exact fields win over the profile, merged field by field; the ones that undo it are warned about at their line', () => {

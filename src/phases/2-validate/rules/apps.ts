@@ -21,11 +21,22 @@ export const apps: Rule = ({ spec, sourceMap, diagnostics }) => {
     // Port names Kubernetes rejects are found by the schema (definition `portName`, see ../port-name.ts).
     if (ports.length > 0 && !/^[a-z]/.test(app.name)) {
       // A Service name is a DNS-1035 label: it must start with a letter.
-      diagnostics.error('spec_invalid_service_name', `app \`${app.name}\` serves ports, so it gets a Service, and Service names must start with a letter`, sourceMap.valueSpan(app, 'name'), ['rename the app to start with a letter']);
+      diagnostics.error('spec_invalid_service_name', `app \`${app.name}\` serves ports, so it gets a Service, and Service names must start with a letter`, sourceMap.valueSpan(app, 'name'), [
+        'rename the app to start with a letter',
+      ]);
     }
-    seen('ports named', ports.map((p) => ({ value: p.name, owner: p, field: 'name' })));
-    seen('ports numbered', ports.map((p) => ({ value: p.port, owner: p, field: 'port' })));
-    seen('versions named', versions.map((v) => ({ value: v.name, owner: v, field: 'name' })));
+    seen(
+      'ports named',
+      ports.map((p) => ({ value: p.name, owner: p, field: 'name' })),
+    );
+    seen(
+      'ports numbered',
+      ports.map((p) => ({ value: p.port, owner: p, field: 'port' })),
+    );
+    seen(
+      'versions named',
+      versions.map((v) => ({ value: v.name, owner: v, field: 'name' })),
+    );
     if (app.allowMoveFrom && !app.stateful) {
       diagnostics.warning('spec_allow_move_unused', `\`allowMoveFrom\` only matters for stateful apps; \`${app.name}\` is not stateful`, sourceMap.keySpan(app, 'allowMoveFrom'), ['remove it, or set `stateful: true`']);
     }

@@ -10,7 +10,10 @@ export const cidrs: Rule = ({ spec, sourceMap, diagnostics }) => {
     });
   }
   (spec.platform?.dns?.nodeLocalAddresses ?? []).forEach((address, index) => {
-    if (isIP(address) === 0) diagnostics.error('schema_invalid_cidr', `${JSON.stringify(address)} is not an IP address`, sourceMap.valueSpan(spec.platform!.dns!.nodeLocalAddresses!, index), ['NodeLocal DNSCache listens on `169.254.20.10` by default']);
+    if (isIP(address) === 0)
+      diagnostics.error('schema_invalid_cidr', `${JSON.stringify(address)} is not an IP address`, sourceMap.valueSpan(spec.platform!.dns!.nodeLocalAddresses!, index), [
+        'NodeLocal DNSCache listens on `169.254.20.10` by default',
+      ]);
   });
 };
 

@@ -9,11 +9,15 @@ export const placementRules: Rule = ({ spec, sourceMap, diagnostics }) => {
       diagnostics.error('spec_invalid_range', `placement rule \`${rule.name}\`: \`min\` (${replicas.min}) is greater than \`max\` (${replicas.max})`, sourceMap.valueSpan(replicas, 'min'));
     }
     if (replicas.weights && replicas.dynamic) {
-      diagnostics.error('spec_conflicting_fields', `placement rule \`${rule.name}\` gives both static \`weights\` and \`dynamic\``, sourceMap.keySpan(replicas, 'dynamic'), ['keep one: static weights, or weights from capacity']);
+      diagnostics.error('spec_conflicting_fields', `placement rule \`${rule.name}\` gives both static \`weights\` and \`dynamic\``, sourceMap.keySpan(replicas, 'dynamic'), [
+        'keep one: static weights, or weights from capacity',
+      ]);
     }
     if ((replicas.weights || replicas.dynamic) && strategy !== 'Divided') {
       const field = replicas.weights ? 'weights' : 'dynamic';
-      diagnostics.error('spec_conflicting_fields', `placement rule \`${rule.name}\`: \`${field}\` only applies to \`strategy: Divided\` (this rule is ${strategy})`, sourceMap.keySpan(replicas, field), ['set `strategy: Divided`, or remove it']);
+      diagnostics.error('spec_conflicting_fields', `placement rule \`${rule.name}\`: \`${field}\` only applies to \`strategy: Divided\` (this rule is ${strategy})`, sourceMap.keySpan(replicas, field), [
+        'set `strategy: Divided`, or remove it',
+      ]);
     }
     // A weight entry's own bound replaces the rule's for the clusters it weighs; the pair that applies must be in order.
     (replicas.weights ?? []).forEach((entry, i) => {
@@ -37,11 +41,17 @@ export const placementRules: Rule = ({ spec, sourceMap, diagnostics }) => {
       }
     });
     if (replicas.weights && replicas.weights.length > 0 && replicas.weights.every((w) => w.weight === 0)) {
-      diagnostics.error('spec_weights_all_zero', `placement rule \`${rule.name}\`: every weight is 0, so no cluster could get a replica`, sourceMap.valueSpan(replicas, 'weights'), ['give at least one entry a positive weight']);
+      diagnostics.error('spec_weights_all_zero', `placement rule \`${rule.name}\`: every weight is 0, so no cluster could get a replica`, sourceMap.valueSpan(replicas, 'weights'), [
+        'give at least one entry a positive weight',
+      ]);
     }
     (rule.spread ?? []).forEach((constraint) => {
       if (constraint.minGroups !== undefined && constraint.maxGroups !== undefined && constraint.minGroups > constraint.maxGroups) {
-        diagnostics.error('spec_invalid_range', `placement rule \`${rule.name}\`: spread by ${constraint.by} has \`minGroups\` (${constraint.minGroups}) greater than \`maxGroups\` (${constraint.maxGroups})`, sourceMap.valueSpan(constraint, 'minGroups'));
+        diagnostics.error(
+          'spec_invalid_range',
+          `placement rule \`${rule.name}\`: spread by ${constraint.by} has \`minGroups\` (${constraint.minGroups}) greater than \`maxGroups\` (${constraint.maxGroups})`,
+          sourceMap.valueSpan(constraint, 'minGroups'),
+        );
       }
     });
     // Each group a spread constraint requires needs a cluster of its own, so `by: cluster` must allow that many.

@@ -37,11 +37,9 @@ export function checkNames(context: RuleContext, owner: object, field: string, k
   list.forEach((name: unknown, index) => {
     // Lists may mix names with other entries (traffic `from` holds `{ ingress: … }` too).
     if (typeof name !== 'string' || known.includes(name) || broken.has(name)) return;
-    context.diagnostics.error(
-      kind === 'cluster' ? 'spec_unknown_cluster' : 'spec_unknown_app',
-      `unknown ${kind} \`${name}\``,
-      context.sourceMap.valueSpan(list, index),
-      [...didYouMean(name, known), ...(known.length > 0 && known.length <= 8 ? [`known ${kind}s: ${[...known].sort().join(', ')}`] : [])],
-    );
+    context.diagnostics.error(kind === 'cluster' ? 'spec_unknown_cluster' : 'spec_unknown_app', `unknown ${kind} \`${name}\``, context.sourceMap.valueSpan(list, index), [
+      ...didYouMean(name, known),
+      ...(known.length > 0 && known.length <= 8 ? [`known ${kind}s: ${[...known].sort().join(', ')}`] : []),
+    ]);
   });
 }

@@ -18,9 +18,12 @@ export const reservedLabels: Rule = ({ spec, sourceMap, diagnostics }) => {
   for (const { labels, where } of owners) {
     for (const key of Object.keys(labels ?? {})) {
       if (!isOwnedLabel(key)) continue;
-      diagnostics.error('spec_reserved_label', `${where} sets label \`${key}\`, which fleet sets itself on what it renders (it selects pods by \`app\`, \`version\` and \`fleet.io/workload\`)`, sourceMap.keySpan(labels!, key), [
-        'choose another key, e.g. `team`, `tier` or a key under your own domain (`example.com/owner`)',
-      ]);
+      diagnostics.error(
+        'spec_reserved_label',
+        `${where} sets label \`${key}\`, which fleet sets itself on what it renders (it selects pods by \`app\`, \`version\` and \`fleet.io/workload\`)`,
+        sourceMap.keySpan(labels!, key),
+        ['choose another key, e.g. `team`, `tier` or a key under your own domain (`example.com/owner`)'],
+      );
     }
   }
 };

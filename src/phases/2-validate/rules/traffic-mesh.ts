@@ -33,10 +33,15 @@ export const trafficMesh: Rule = (context) => {
   const appsByName = new Map(spec.apps.map((a) => [a.name, a]));
   for (const rule of spec.traffic) {
     if (rule.tls === 'DISABLE') {
-      diagnostics.error('traffic_tls_disabled', `rule \`${rule.name}\` turns mTLS off, but \`${rule.to}\`'s AuthorizationPolicy admits callers by their mTLS identity, which plaintext does not carry, so every call would be denied`, sourceMap.valueSpan(rule, 'tls'), [
-        'remove `tls` (the default is `ISTIO_MUTUAL`): every app fleet renders runs an Istio sidecar, which encrypts and authenticates the call for it',
-        'plaintext is also refused by the namespace\'s STRICT PeerAuthentication (`mesh.mtls`), and cannot cross networks through an east-west gateway',
-      ]);
+      diagnostics.error(
+        'traffic_tls_disabled',
+        `rule \`${rule.name}\` turns mTLS off, but \`${rule.to}\`'s AuthorizationPolicy admits callers by their mTLS identity, which plaintext does not carry, so every call would be denied`,
+        sourceMap.valueSpan(rule, 'tls'),
+        [
+          'remove `tls` (the default is `ISTIO_MUTUAL`): every app fleet renders runs an Istio sidecar, which encrypts and authenticates the call for it',
+          "plaintext is also refused by the namespace's STRICT PeerAuthentication (`mesh.mtls`), and cannot cross networks through an east-west gateway",
+        ],
+      );
     }
 
     const retries = rule.retries;
@@ -44,9 +49,12 @@ export const trafficMesh: Rule = (context) => {
     const destination = appsByName.get(rule.to);
     const grpcPorts = (destination?.ports ?? []).filter((p) => p.protocol === 'GRPC' && (rule.ports?.includes(p.name) ?? true));
     if (retries.retryOn !== undefined && grpcPorts.length > 0 && !retryOnConditions(retries.retryOn).some((c) => GRPC_RETRY_ON.includes(c))) {
-      diagnostics.warning('traffic_grpc_retry_on', `\`retryOn: ${retries.retryOn}\` replaces Istio's default (\`${ISTIO_DEFAULT_RETRY_ON}\`) and names no gRPC condition, so calls to GRPC port \`${grpcPorts[0].name}\` of \`${rule.to}\` are not retried on gRPC errors (a gRPC server reports them in an HTTP 200 response)`, sourceMap.valueSpan(retries, 'retryOn'), [
-        `add the gRPC conditions to retry, as Istio's default does: \`retryOn: "${retries.retryOn},unavailable,cancelled"\``,
-      ]);
+      diagnostics.warning(
+        'traffic_grpc_retry_on',
+        `\`retryOn: ${retries.retryOn}\` replaces Istio's default (\`${ISTIO_DEFAULT_RETRY_ON}\`) and names no gRPC condition, so calls to GRPC port \`${grpcPorts[0].name}\` of \`${rule.to}\` are not retried on gRPC errors (a gRPC server reports them in an HTTP 200 response)`,
+        sourceMap.valueSpan(retries, 'retryOn'),
+        [`add the gRPC conditions to retry, as Istio's default does: \`retryOn: "${retries.retryOn},unavailable,cancelled"\``],
+      );
     }
     checkRetryBudget(rule, retries, context);
   }
@@ -63,11 +71,19 @@ function checkRetryBudget(rule: TrafficRuleSpec, retries: NonNullable<TrafficRul
   const full = Math.floor(timeout / perTry);
   const cut = timeout % perTry > 0 ? 1 : 0;
   const never = tries - full - cut;
-  const outcome = [full === 0 ? 'no try runs in full' : `${full} ${full === 1 ? 'try runs' : 'tries run'} in full`, ...(cut ? ['the next is cut short'] : []), ...(never > 0 ? [`${never} never ${never === 1 ? 'starts' : 'start'}`] : [])];
+  const outcome = [
+    full === 0 ? 'no try runs in full' : `${full} ${full === 1 ? 'try runs' : 'tries run'} in full`,
+    ...(cut ? ['the next is cut short'] : []),
+    ...(never > 0 ? [`${never} never ${never === 1 ? 'starts' : 'start'}`] : []),
+  ];
   const said = outcome.length === 1 ? outcome[0] : `${outcome.slice(0, -1).join(', ')} and ${outcome[outcome.length - 1]}`;
-  diagnostics.warning('traffic_retries_exceed_timeout', `${tries} tries (1 + ${retries.attempts} attempts) of up to ${retries.perTryTimeout} take up to ${format(tries * perTry)}, longer than the rule's \`timeout: ${rule.timeout}\`, which bounds them all: when every try times out, ${said}`, sourceMap.valueSpan(retries, 'perTryTimeout'), [
-    `raise \`timeout\` to at least ${format(tries * perTry)}, or lower \`attempts\` or \`perTryTimeout\` so that (1 + attempts) × perTryTimeout ≤ timeout`,
-  ], [{ span: sourceMap.valueSpan(rule, 'timeout')!, label: 'the timeout of all tries together' }]);
+  diagnostics.warning(
+    'traffic_retries_exceed_timeout',
+    `${tries} tries (1 + ${retries.attempts} attempts) of up to ${retries.perTryTimeout} take up to ${format(tries * perTry)}, longer than the rule's \`timeout: ${rule.timeout}\`, which bounds them all: when every try times out, ${said}`,
+    sourceMap.valueSpan(retries, 'perTryTimeout'),
+    [`raise \`timeout\` to at least ${format(tries * perTry)}, or lower \`attempts\` or \`perTryTimeout\` so that (1 + attempts) × perTryTimeout ≤ timeout`],
+    [{ span: sourceMap.valueSpan(rule, 'timeout')!, label: 'the timeout of all tries together' }],
+  );
 }
 
 function retryOnConditions(retryOn: string): string[] {

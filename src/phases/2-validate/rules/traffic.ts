@@ -24,7 +24,10 @@ export const traffic: Rule = (context) => {
     if (names.length > 0) checkNames(context, rule, 'from', 'app');
     rule.from.forEach((source) => {
       if (typeof source === 'object' && 'ingress' in source && !gateways.includes(source.ingress) && !broken.gateways.has(source.ingress)) {
-        diagnostics.error('spec_unknown_gateway', `unknown gateway \`${source.ingress}\``, sourceMap.valueSpan(source, 'ingress'), [...didYouMean(source.ingress, gateways), gateways.length === 0 ? 'declare it under `gateways:`' : `known gateways: ${gateways.join(', ')}`]);
+        diagnostics.error('spec_unknown_gateway', `unknown gateway \`${source.ingress}\``, sourceMap.valueSpan(source, 'ingress'), [
+          ...didYouMean(source.ingress, gateways),
+          gateways.length === 0 ? 'declare it under `gateways:`' : `known gateways: ${gateways.join(', ')}`,
+        ]);
       }
       if (typeof source === 'object' && 'apps' in source) checkNames(context, source.apps, 'names', 'app');
     });
@@ -39,7 +42,10 @@ export const traffic: Rule = (context) => {
     const portNames = (destination.ports ?? []).map((p) => p.name);
     (rule.ports ?? []).forEach((port, i) => {
       if (!portNames.includes(port)) {
-        diagnostics.error('spec_unknown_port', `app \`${destination.name}\` has no port named \`${port}\``, sourceMap.valueSpan(rule.ports!, i), [...didYouMean(port, portNames), portNames.length ? `its ports: ${portNames.join(', ')}` : 'declare it under the app\'s `ports:`']);
+        diagnostics.error('spec_unknown_port', `app \`${destination.name}\` has no port named \`${port}\``, sourceMap.valueSpan(rule.ports!, i), [
+          ...didYouMean(port, portNames),
+          portNames.length ? `its ports: ${portNames.join(', ')}` : "declare it under the app's `ports:`",
+        ]);
       }
     });
     if ((destination.ports ?? []).length === 0) {
@@ -50,24 +56,35 @@ export const traffic: Rule = (context) => {
     if (ingress !== -1 && targeted.length > 0 && (targeted.length !== 1 || !isHttp(targeted[0]))) {
       // A gateway's HTTP route sends each request to one destination port.
       const http = targeted.filter(isHttp).map((p) => p.name);
-      diagnostics.error('traffic_invalid_ingress_port', targeted.length === 1 ? `ingress traffic needs an HTTP port, and port \`${targeted[0].name}\` of \`${destination.name}\` is ${targeted[0].protocol}` : `ingress traffic goes to one port, and this rule reaches ${targeted.length} ports of \`${destination.name}\``, sourceMap.valueSpan(rule.from, ingress), [
-        http.length > 0 ? `name one HTTP port: \`ports: [${http[0]}]\`` : `give \`${destination.name}\` an HTTP, HTTP2 or GRPC port for the gateway to call`,
-      ]);
+      diagnostics.error(
+        'traffic_invalid_ingress_port',
+        targeted.length === 1
+          ? `ingress traffic needs an HTTP port, and port \`${targeted[0].name}\` of \`${destination.name}\` is ${targeted[0].protocol}`
+          : `ingress traffic goes to one port, and this rule reaches ${targeted.length} ports of \`${destination.name}\``,
+        sourceMap.valueSpan(rule.from, ingress),
+        [http.length > 0 ? `name one HTTP port: \`ports: [${http[0]}]\`` : `give \`${destination.name}\` an HTTP, HTTP2 or GRPC port for the gateway to call`],
+      );
     }
     if (rule.fault && !rule.fault.delay && !rule.fault.abort) {
       diagnostics.error('traffic_invalid_fault', 'a fault needs a `delay`, an `abort`, or both', sourceMap.keySpan(rule, 'fault'), ['add `delay: { fixedDelay: 2s }` or `abort: { httpStatus: 503 }`, or remove `fault`']);
     }
     const httpOnly = HTTP_ONLY_FIELDS.find((field) => rule[field] !== undefined);
     if (httpOnly && targeted.length > 0 && !targeted.some(isHttp)) {
-      diagnostics.warning('traffic_http_fields_ignored', `\`${httpOnly}\` applies to HTTP requests, and this rule only reaches ${targeted.map((p) => `${p.protocol} port \`${p.name}\``).join(', ')}; Istio ignores it`, sourceMap.keySpan(rule, httpOnly), [
-        'remove it, or set the port\'s `protocol` to HTTP, HTTP2 or GRPC if it speaks one',
-      ]);
+      diagnostics.warning(
+        'traffic_http_fields_ignored',
+        `\`${httpOnly}\` applies to HTTP requests, and this rule only reaches ${targeted.map((p) => `${p.protocol} port \`${p.name}\``).join(', ')}; Istio ignores it`,
+        sourceMap.keySpan(rule, httpOnly),
+        ["remove it, or set the port's `protocol` to HTTP, HTTP2 or GRPC if it speaks one"],
+      );
     }
 
     const versions = (destination.versions ?? []).map((v) => v.name);
     const checkVersion = (owner: object, field: string, version: string) => {
       if (versions.includes(version)) return;
-      diagnostics.error('spec_unknown_version', `app \`${destination.name}\` has no version \`${version}\``, owner === rule.split ? sourceMap.keySpan(owner, field) : sourceMap.valueSpan(owner, field), [...didYouMean(version, versions), versions.length ? `its versions: ${versions.join(', ')}` : 'declare it under the app\'s `versions:`']);
+      diagnostics.error('spec_unknown_version', `app \`${destination.name}\` has no version \`${version}\``, owner === rule.split ? sourceMap.keySpan(owner, field) : sourceMap.valueSpan(owner, field), [
+        ...didYouMean(version, versions),
+        versions.length ? `its versions: ${versions.join(', ')}` : "declare it under the app's `versions:`",
+      ]);
     };
     if (rule.split) {
       for (const version of Object.keys(rule.split)) checkVersion(rule.split, version, version);
@@ -91,7 +108,10 @@ export const traffic: Rule = (context) => {
       }
       for (const field of ['from', 'to'] as const) {
         if (!regions.has(failover[field])) {
-          diagnostics.error('traffic_unknown_region', `no cluster is in region \`${failover[field]}\``, sourceMap.valueSpan(failover, field), [...didYouMean(failover[field], regions), `regions in the fleet: ${[...regions].sort().join(', ') || 'none'}`]);
+          diagnostics.error('traffic_unknown_region', `no cluster is in region \`${failover[field]}\``, sourceMap.valueSpan(failover, field), [
+            ...didYouMean(failover[field], regions),
+            `regions in the fleet: ${[...regions].sort().join(', ') || 'none'}`,
+          ]);
         }
       }
     }

@@ -12,7 +12,13 @@ export const uniqueNames: Rule = ({ spec, sourceMap, diagnostics }) => {
         continue;
       }
       const firstSpan = sourceMap.valueSpan(earlier, 'name');
-      diagnostics.error('spec_duplicate_name', `${what} \`${id}\` is defined twice`, sourceMap.valueSpan(item, 'name'), [`rename one of them, or merge the two`], firstSpan ? [{ span: firstSpan, label: 'first defined here' }] : []);
+      diagnostics.error(
+        'spec_duplicate_name',
+        `${what} \`${id}\` is defined twice`,
+        sourceMap.valueSpan(item, 'name'),
+        [`rename one of them, or merge the two`],
+        firstSpan ? [{ span: firstSpan, label: 'first defined here' }] : [],
+      );
     }
   };
   check(spec.clusters, 'cluster');
@@ -27,7 +33,13 @@ export const uniqueNames: Rule = ({ spec, sourceMap, diagnostics }) => {
   for (const app of spec.apps) {
     const earlier = byName.get(app.name);
     if (earlier && (earlier.namespace ?? earlier.name) !== (app.namespace ?? app.name)) {
-      diagnostics.error('spec_duplicate_name', `app name \`${app.name}\` is used in two namespaces; traffic rules and selectors could not tell them apart`, sourceMap.valueSpan(app, 'name'), ['give each app a distinct name'], [{ span: sourceMap.valueSpan(earlier, 'name')!, label: 'first defined here' }]);
+      diagnostics.error(
+        'spec_duplicate_name',
+        `app name \`${app.name}\` is used in two namespaces; traffic rules and selectors could not tell them apart`,
+        sourceMap.valueSpan(app, 'name'),
+        ['give each app a distinct name'],
+        [{ span: sourceMap.valueSpan(earlier, 'name')!, label: 'first defined here' }],
+      );
     }
     byName.set(app.name, earlier ?? app);
   }

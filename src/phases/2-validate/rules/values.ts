@@ -41,17 +41,25 @@ function checkImages({ spec, sourceMap, diagnostics }: RuleContext): void {
     if (!change) continue;
     if (typeof change.registry === 'string') {
       const problem = registryProblem(change.registry);
-      if (problem) diagnostics.error('spec_invalid_image', `${JSON.stringify(change.registry)} is not a registry for an image reference: ${problem}`, sourceMap.valueSpan(change, 'registry'), ['a registry is a host with an optional port and path, e.g. `europe-docker.pkg.dev/acme`']);
+      if (problem)
+        diagnostics.error('spec_invalid_image', `${JSON.stringify(change.registry)} is not a registry for an image reference: ${problem}`, sourceMap.valueSpan(change, 'registry'), [
+          'a registry is a host with an optional port and path, e.g. `europe-docker.pkg.dev/acme`',
+        ]);
     }
     if (typeof change.tag !== 'string') continue;
     if (!TAG.test(change.tag)) {
-      diagnostics.error('spec_invalid_image', `${JSON.stringify(change.tag)} is not an image tag`, sourceMap.valueSpan(change, 'tag'), ['a tag is 1 to 128 letters, digits, `_`, `.` or `-`, not starting with `.` or `-`']);
+      diagnostics.error('spec_invalid_image', `${JSON.stringify(change.tag)} is not an image tag`, sourceMap.valueSpan(change, 'tag'), [
+        'a tag is 1 to 128 letters, digits, `_`, `.` or `-`, not starting with `.` or `-`',
+      ]);
       continue;
     }
     for (const app of spec.apps.filter((a) => pinnedByDigest(a) && selects(override.apps, a))) {
-      diagnostics.error('spec_override_drops_digest', `override \`${override.name}\` sets tag \`${change.tag}\` on app \`${app.name}\`, whose image is pinned by digest (\`${app.image}\`): the new reference would drop the digest and run whatever the tag points to`, sourceMap.valueSpan(change, 'tag'), [
-        `pin the image the clusters should run in the app itself, or leave \`${app.name}\` out of the override's \`apps\``,
-      ]);
+      diagnostics.error(
+        'spec_override_drops_digest',
+        `override \`${override.name}\` sets tag \`${change.tag}\` on app \`${app.name}\`, whose image is pinned by digest (\`${app.image}\`): the new reference would drop the digest and run whatever the tag points to`,
+        sourceMap.valueSpan(change, 'tag'),
+        [`pin the image the clusters should run in the app itself, or leave \`${app.name}\` out of the override's \`apps\``],
+      );
     }
   }
 }

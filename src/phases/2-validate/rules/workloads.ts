@@ -42,9 +42,12 @@ function checkProbes(app: AppSpec, { sourceMap, diagnostics }: RuleContext): voi
     }
     // Kubernetes' validation (ValidateProbe): liveness and startup probes must have successThreshold 1.
     if (kind !== 'readiness' && probe.successThreshold !== undefined && probe.successThreshold !== 1) {
-      diagnostics.error('spec_probe_success_threshold', `the ${kind} probe of app \`${app.name}\` has successThreshold ${probe.successThreshold}; Kubernetes accepts only 1 for ${kind} probes`, sourceMap.valueSpan(probe, 'successThreshold'), [
-        'remove `successThreshold` (a readiness probe may have more)',
-      ]);
+      diagnostics.error(
+        'spec_probe_success_threshold',
+        `the ${kind} probe of app \`${app.name}\` has successThreshold ${probe.successThreshold}; Kubernetes accepts only 1 for ${kind} probes`,
+        sourceMap.valueSpan(probe, 'successThreshold'),
+        ['remove `successThreshold` (a readiness probe may have more)'],
+      );
     }
     for (const handler of ['http', 'tcp', 'grpc'] as const) {
       const target = probe[handler] as { port: string | number } | undefined;
@@ -53,7 +56,7 @@ function checkProbes(app: AppSpec, { sourceMap, diagnostics }: RuleContext): voi
         'spec_unknown_probe_port',
         `the ${kind} probe of app \`${app.name}\` names port \`${target.port}\`, which is not one of the app's ports${portNames.length ? ` (${portNames.map((n) => `\`${n}\``).join(', ')})` : ' (it has none)'}`,
         sourceMap.valueSpan(target, 'port'),
-        [...didYouMean(target.port, portNames), 'name a port from the app\'s `ports`, or give a container port number'],
+        [...didYouMean(target.port, portNames), "name a port from the app's `ports`, or give a container port number"],
       );
     }
   }
@@ -63,9 +66,12 @@ function checkConfigFrom(app: AppSpec, { sourceMap, diagnostics }: RuleContext):
   (app.configFrom ?? []).forEach((source, i) => {
     const given = (['configMap', 'secret'] as const).filter((k) => source[k] !== undefined);
     if (given.length === 1) return;
-    diagnostics.error('spec_config_source', `entry ${i + 1} of \`configFrom\` of app \`${app.name}\` names ${given.length === 0 ? 'neither a ConfigMap nor a Secret' : 'both a ConfigMap and a Secret'}`, sourceMap.valueSpan(app.configFrom!, i), [
-      'write one entry per source: `{ configMap: <name> }` or `{ secret: <name> }`',
-    ]);
+    diagnostics.error(
+      'spec_config_source',
+      `entry ${i + 1} of \`configFrom\` of app \`${app.name}\` names ${given.length === 0 ? 'neither a ConfigMap nor a Secret' : 'both a ConfigMap and a Secret'}`,
+      sourceMap.valueSpan(app.configFrom!, i),
+      ['write one entry per source: `{ configMap: <name> }` or `{ secret: <name> }`'],
+    );
   });
 }
 
@@ -87,7 +93,9 @@ function checkVolumes(app: AppSpec, { sourceMap, diagnostics }: RuleContext): vo
   const paths = new Set<string>();
   for (const { owner, name, mountPath } of mounted) {
     if (names.has(name)) {
-      diagnostics.error('spec_duplicate_name', `app \`${app.name}\` has two volumes named \`${name}\` (\`volumes\` and \`storage\` share the pod's volume names)`, sourceMap.valueSpan(owner, 'name'), ['each volume and storage entry needs its own name']);
+      diagnostics.error('spec_duplicate_name', `app \`${app.name}\` has two volumes named \`${name}\` (\`volumes\` and \`storage\` share the pod's volume names)`, sourceMap.valueSpan(owner, 'name'), [
+        'each volume and storage entry needs its own name',
+      ]);
     }
     if (paths.has(mountPath)) {
       diagnostics.error('spec_duplicate_mount_path', `app \`${app.name}\` mounts two volumes at \`${mountPath}\``, sourceMap.valueSpan(owner, 'mountPath'), ['give each volume its own `mountPath`']);
@@ -114,9 +122,12 @@ function checkDisruption(app: AppSpec, { sourceMap, diagnostics }: RuleContext):
   if (!disruption) return;
   const given = (['maxUnavailable', 'minAvailable'] as const).filter((k) => disruption[k] !== undefined);
   if (given.length !== 1) {
-    diagnostics.error('spec_disruption_budget', `the \`disruption\` of app \`${app.name}\` ${given.length === 0 ? 'sets no budget' : 'sets both `maxUnavailable` and `minAvailable`'}; a PodDisruptionBudget takes exactly one`, sourceMap.keySpan(app, 'disruption'), [
-      'write `disruption: { maxUnavailable: 1 }` (at most one pod of a cluster evicted at a time) or `disruption: { minAvailable: "50%" }`',
-    ]);
+    diagnostics.error(
+      'spec_disruption_budget',
+      `the \`disruption\` of app \`${app.name}\` ${given.length === 0 ? 'sets no budget' : 'sets both `maxUnavailable` and `minAvailable`'}; a PodDisruptionBudget takes exactly one`,
+      sourceMap.keySpan(app, 'disruption'),
+      ['write `disruption: { maxUnavailable: 1 }` (at most one pod of a cluster evicted at a time) or `disruption: { minAvailable: "50%" }`'],
+    );
   }
 }
 
@@ -124,7 +135,9 @@ function checkAutoscaling(app: AppSpec, { sourceMap, diagnostics }: RuleContext)
   const autoscaling = app.autoscaling;
   if (!autoscaling) return;
   if (autoscaling.min > autoscaling.max) {
-    diagnostics.error('spec_autoscaling_bounds', `app \`${app.name}\` autoscales between min ${autoscaling.min} and max ${autoscaling.max}: min is above max`, sourceMap.valueSpan(autoscaling, 'min'), ['lower `min` or raise `max`']);
+    diagnostics.error('spec_autoscaling_bounds', `app \`${app.name}\` autoscales between min ${autoscaling.min} and max ${autoscaling.max}: min is above max`, sourceMap.valueSpan(autoscaling, 'min'), [
+      'lower `min` or raise `max`',
+    ]);
   }
   // The HPA computes utilization as a percentage of the pods' requests; with none it reports
   // FailedGetResourceMetric and never scales (Kubernetes HPA docs, "Support for resource metrics").
@@ -155,10 +168,16 @@ function checkSecurity(app: AppSpec, { sourceMap, diagnostics }: RuleContext): v
   if (app.securityProfile !== 'restricted') return;
   const { pod, container } = app.securityContext ?? {};
   const weakened = (owner: object, field: string, what: string) =>
-    diagnostics.warning('spec_security_profile_weakened', `app \`${app.name}\` asks for the restricted security profile, but its \`securityContext\` ${what}; Pod Security admission refuses such pods where \`restricted\` is enforced`, sourceMap.valueSpan(owner, field), [
-      `remove the field to keep the profile, or drop \`securityProfile: restricted\` if the app needs it`,
-    ]);
-  for (const [owner, level] of [[pod, 'pod'], [container, 'container']] as const) {
+    diagnostics.warning(
+      'spec_security_profile_weakened',
+      `app \`${app.name}\` asks for the restricted security profile, but its \`securityContext\` ${what}; Pod Security admission refuses such pods where \`restricted\` is enforced`,
+      sourceMap.valueSpan(owner, field),
+      [`remove the field to keep the profile, or drop \`securityProfile: restricted\` if the app needs it`],
+    );
+  for (const [owner, level] of [
+    [pod, 'pod'],
+    [container, 'container'],
+  ] as const) {
     if (!owner) continue;
     if (owner.runAsNonRoot === false) weakened(owner, 'runAsNonRoot', `lets the ${level} run as root (\`runAsNonRoot: false\`)`);
     if (owner.runAsUser === 0) weakened(owner, 'runAsUser', `runs the ${level} as root (\`runAsUser: 0\`)`);
@@ -170,6 +189,5 @@ function checkSecurity(app: AppSpec, { sourceMap, diagnostics }: RuleContext): v
   const added = (container.capabilities?.add ?? []).filter((c) => c !== 'NET_BIND_SERVICE');
   if (added.length) weakened(container.capabilities!, 'add', `adds ${added.map((c) => `\`${c}\``).join(', ')} (only \`NET_BIND_SERVICE\` may be added)`);
   const drop = container.capabilities?.drop;
-  if (drop && !drop.includes('ALL')) weakened(container.capabilities!, 'drop', 'replaces the profile\'s `drop: [ALL]` with a list without `ALL`');
+  if (drop && !drop.includes('ALL')) weakened(container.capabilities!, 'drop', "replaces the profile's `drop: [ALL]` with a list without `ALL`");
 }
-

@@ -76,7 +76,10 @@ function boundsOf(input: DivideInput, parties: readonly Candidate[]): Bounds {
   return new Map(
     parties.map((c) => [
       c.name,
-      { floor: floorOf(input, c) > 0 ? floorReason(input, c) : undefined, cap: c.bounds.maxFrom !== undefined && c.hold === c.bounds.max ? `max ${c.bounds.max}, ${c.bounds.maxFrom === 'rule' ? 'the rule' : c.bounds.maxFrom}` : undefined },
+      {
+        floor: floorOf(input, c) > 0 ? floorReason(input, c) : undefined,
+        cap: c.bounds.maxFrom !== undefined && c.hold === c.bounds.max ? `max ${c.bounds.max}, ${c.bounds.maxFrom === 'rule' ? 'the rule' : c.bounds.maxFrom}` : undefined,
+      },
     ]),
   );
 }
@@ -126,7 +129,14 @@ function steady(input: DivideInput, aggregated: boolean): Division {
   const total = sum([...base.values()]);
   const floors = sum(chosen.filter(inUse).map((c) => floorOf(input, c)));
   if (floors > app.replicas) return minError(input, chosen.filter(inUse));
-  const keptNote = `steady: ${keptTotal} previous replica(s) stay where they run${keptTotal ? ` (${[...kept].filter(([, n]) => n > 0).map(([name, n]) => `${name} ${n}`).join(', ')})` : ''}`;
+  const keptNote = `steady: ${keptTotal} previous replica(s) stay where they run${
+    keptTotal
+      ? ` (${[...kept]
+          .filter(([, n]) => n > 0)
+          .map(([name, n]) => `${name} ${n}`)
+          .join(', ')})`
+      : ''
+  }`;
   const idleIfUnused = (replicas: ReadonlyMap<string, number>) =>
     new Map(aggregated ? chosen.filter((c) => (replicas.get(c.name) ?? 0) === 0).map((c) => [c.name, 'was not needed: the clusters already used hold every replica']) : []);
 
@@ -141,7 +151,11 @@ function steady(input: DivideInput, aggregated: boolean): Division {
       // Aggregated packs on the way down too: the clusters holding the most (anchors always), until they hold the total.
       const byHeld = [...shrinking].sort((a, b) => Number(anchors.has(b.name)) - Number(anchors.has(a.name)) || base.get(b.name)! - base.get(a.name)!);
       let held = 0;
-      shrinking = byHeld.filter((c) => (held < app.replicas || anchors.has(c.name) ? ((held += base.get(c.name)!), true) : false));
+      shrinking = byHeld.filter((c) => {
+        if (held >= app.replicas && !anchors.has(c.name)) return false;
+        held += base.get(c.name)!;
+        return true;
+      });
     }
     const parties = shrinking.map((c): Party => ({ name: c.name, weight: base.get(c.name)!, seats: floorOf(input, c), max: base.get(c.name)!, tie: c.tie }));
     const result = apportion(app.replicas - sum(parties.map((p) => p.seats ?? 0)), parties);
@@ -210,7 +224,7 @@ function minError(input: DivideInput, clusters: readonly Candidate[]): Division 
 }
 
 function roomError(app: App, placed: number): Division {
-  return failed(`app \`${app.name}\` has ${app.replicas} replicas, but its clusters can hold only ${placed} (their \`max\` and available capacity)`, ['raise `max`, free capacity, or widen the rule\'s cluster affinity']);
+  return failed(`app \`${app.name}\` has ${app.replicas} replicas, but its clusters can hold only ${placed} (their \`max\` and available capacity)`, ["raise `max`, free capacity, or widen the rule's cluster affinity"]);
 }
 
 function failed(message: string, help: string[]): Division {

@@ -42,7 +42,10 @@ export interface Apportionment {
  */
 export function apportion(seats: number, parties: readonly Party[]): Apportionment {
   const state = parties.map((p) => ({ name: p.name, weight: p.weight, seats: p.seats ?? 0, max: p.max ?? Infinity, tie: p.tie ?? 0, previous: p.previous ?? 0 }));
-  const heap = new Heap(state.filter((p) => p.weight > 0 && p.seats < p.max), outranks);
+  const heap = new Heap(
+    state.filter((p) => p.weight > 0 && p.seats < p.max),
+    outranks,
+  );
   const order: string[] = [];
   let remaining = seats;
   for (; remaining > 0 && heap.size > 0; remaining--) {

@@ -110,4 +110,3 @@ export function gatewayByAddress(cluster: Cluster): boolean {
 function portsOf(app: App, edge: TrafficEdge): Port[] {
   return app.ports.filter((p) => edge.ports.includes(p.name));
 }
-

@@ -55,8 +55,7 @@ function podsLabelled(labels: Readonly<Record<string, string>>): { selector?: st
  *   so kube-system, calico-system and istio-system are never isolated by fleet.
  */
 export function renderCalicoBaseline(scope: Construct, cluster: Cluster, multiNetwork: boolean, platform: PlatformSettings, labels: Record<string, string>, source: ManifestSource): void {
-  const object = (kind: string, name: string, spec: Record<string, unknown>) =>
-    new FleetObject(scope, `${kind}/${name}`, { apiVersion: 'projectcalico.org/v3', kind, metadata: { name, labels }, spec }, source);
+  const object = (kind: string, name: string, spec: Record<string, unknown>) => new FleetObject(scope, `${kind}/${name}`, { apiVersion: 'projectcalico.org/v3', kind, metadata: { name, labels }, spec }, source);
   const tcp = (ports: number[], peer?: Record<string, unknown>) => ({ action: 'Allow', protocol: 'TCP', destination: { ...peer, ports } });
   const istiod = { namespaceSelector: namespaceIs(ISTIO_NAMESPACE), selector: "app == 'istiod'" };
 
@@ -122,7 +121,13 @@ export function renderCalicoBaseline(scope: Construct, cluster: Cluster, multiNe
       order: ORDER.telemetry,
       namespaceSelector: managedNamespaces,
       types: ['Egress'],
-      egress: platform.telemetry.map((c) => ({ ...tcp([...c.ports].sort((a, b) => a - b), { namespaceSelector: namespaceIs(c.namespace), ...podsLabelled(c.podLabels) }), metadata: { annotations: { 'fleet.io/collector': c.name } } })),
+      egress: platform.telemetry.map((c) => ({
+        ...tcp(
+          [...c.ports].sort((a, b) => a - b),
+          { namespaceSelector: namespaceIs(c.namespace), ...podsLabelled(c.podLabels) },
+        ),
+        metadata: { annotations: { 'fleet.io/collector': c.name } },
+      })),
     });
   }
   object('GlobalNetworkPolicy', 'fleet-default-deny', { order: ORDER.defaultDeny, namespaceSelector: managedNamespaces, types: ['Ingress', 'Egress'] });

@@ -40,7 +40,10 @@ export function renderDestinationRule(scope: Construct, app: App, policy: Destin
 
 function trafficPolicy(policy: DestinationPolicy, placedIn: readonly string[]): Record<string, unknown> {
   const pool = policy.connectionPool;
-  const http = pool && (pool.maxPendingRequests !== undefined || pool.maxRequestsPerConnection !== undefined) ? { http1MaxPendingRequests: pool.maxPendingRequests, maxRequestsPerConnection: pool.maxRequestsPerConnection } : undefined;
+  const http =
+    pool && (pool.maxPendingRequests !== undefined || pool.maxRequestsPerConnection !== undefined)
+      ? { http1MaxPendingRequests: pool.maxPendingRequests, maxRequestsPerConnection: pool.maxRequestsPerConnection }
+      : undefined;
   const tcp = pool?.maxConnections !== undefined ? { maxConnections: pool.maxConnections } : undefined;
   const { outlierDetection, loadBalancer } = localityTrafficPolicy(policy, placedIn);
   return {

@@ -93,11 +93,8 @@ function routeGroups(edges: readonly TrafficEdge[]): RouteGroup[] {
     group.rules.push(edge.rule.name);
     group.callers.add(edge.caller.app);
   }
-  return [...groups.values()]
-    .map((g) => ({ name: [...g.rules].sort()[0], routing: g.routing, callers: [...g.callers].sort() }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...groups.values()].map((g) => ({ name: [...g.rules].sort()[0], routing: g.routing, callers: [...g.callers].sort() })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
-
 
 /** A rule's HTTP routes: one per `match` entry (to its version), then the split; timeout, retries, fault and mirror on each. */
 function httpRoutes(app: App, port: Port, routing: Routing, name: string, conditions: readonly Match[]): Record<string, unknown>[] {

@@ -43,7 +43,10 @@ export function renderKubernetesPolicies(
   for (const namespace of namespaces) {
     policy(scope, namespace, 'fleet-default-deny', fleetLabels, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }, source);
     const egress = platformEgress(platform, istio);
-    const ingress = platform.monitoring.ports.length > 0 ? [{ from: [{ namespaceSelector: namespacesIn(platform.monitoring.namespaces), podSelector: { matchLabels: { ...platform.monitoring.podLabels } } }], ports: tcp(platform.monitoring.ports) }] : [];
+    const ingress =
+      platform.monitoring.ports.length > 0
+        ? [{ from: [{ namespaceSelector: namespacesIn(platform.monitoring.namespaces), podSelector: { matchLabels: { ...platform.monitoring.podLabels } } }], ports: tcp(platform.monitoring.ports) }]
+        : [];
     policy(scope, namespace, 'fleet-platform', fleetLabels, { podSelector: {}, policyTypes: [...(ingress.length ? ['Ingress'] : []), 'Egress'], ...(ingress.length ? { ingress } : {}), egress }, source);
   }
   for (const app of placed) {

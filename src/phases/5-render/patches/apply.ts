@@ -85,7 +85,7 @@ export class PatchApplier {
           `${where}: no object it selects is ${name === undefined ? `a ${kind}` : `${kind} \`${name}\``}${patch.target.apiVersion ? ` of ${patch.target.apiVersion}` : ''}, in any cluster where the override applies`,
           sourceMap.valueSpan(patch, 'target'),
           [
-            'a patch applies to the selected apps\' own objects in the clusters where they run (`fleet explain APP` lists them per cluster)',
+            "a patch applies to the selected apps' own objects in the clusters where they run (`fleet explain APP` lists them per cluster)",
             'check `target.kind` and `target.name` against the files under out/<cluster>/<namespace>/',
           ],
         );

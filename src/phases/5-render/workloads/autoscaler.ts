@@ -13,10 +13,7 @@ import { FleetObject } from '../fleet-object.js';
  */
 export function renderAutoscalers(scope: Construct, app: App, labels: Record<string, string>, workloads: readonly DeploymentPlan[], source: ManifestSource): void {
   const autoscaling = app.workload.autoscaling!;
-  const metrics = [
-    ...(autoscaling.cpu !== undefined ? [utilization('cpu', autoscaling.cpu)] : []),
-    ...(autoscaling.memory !== undefined ? [utilization('memory', autoscaling.memory)] : []),
-  ];
+  const metrics = [...(autoscaling.cpu !== undefined ? [utilization('cpu', autoscaling.cpu)] : []), ...(autoscaling.memory !== undefined ? [utilization('memory', autoscaling.memory)] : [])];
   for (const workload of workloads) {
     if (!workload.autoscaler) continue;
     new FleetObject(

@@ -51,9 +51,7 @@ export function renderHeadlessService(scope: Construct, app: App, fleetName: str
       spec: {
         clusterIP: 'None',
         selector: selectorLabels(app),
-        ...(app.ports.length
-          ? { ports: app.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol === 'UDP' ? 'UDP' : 'TCP', appProtocol: p.protocol.toLowerCase() })) }
-          : {}),
+        ...(app.ports.length ? { ports: app.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: p.protocol === 'UDP' ? 'UDP' : 'TCP', appProtocol: p.protocol.toLowerCase() })) } : {}),
       },
     },
     source,

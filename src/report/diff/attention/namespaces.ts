@@ -16,9 +16,7 @@ export const namespaces: Detector = ({ changes }) =>
         kind: 'namespace',
         cluster: c.cluster,
         subject: `Namespace ${c.name}`,
-        message: kept
-          ? 'is no longer rendered: Flux keeps it (prune disabled) with anything left in it; delete it by hand if it should go'
-          : 'is no longer rendered: Flux deletes it and everything in it',
+        message: kept ? 'is no longer rendered: Flux keeps it (prune disabled) with anything left in it; delete it by hand if it should go' : 'is no longer rendered: Flux deletes it and everything in it',
         specPath: c.specPath,
         keys: [c.key],
       };

@@ -33,7 +33,11 @@ function calicoWidening(before: KubeObject | undefined, after: KubeObject | unde
   const [b, a] = [specOf(before), specOf(after)];
   const rules = (spec: Record<string, any>, direction: string): Rule[] => (Array.isArray(spec[direction]) ? spec[direction] : []);
   if (!after) {
-    const denies = DIRECTIONS.flatMap((d) => rules(b, d).filter((r) => r.action === 'Deny').map((r) => `${d} ${describeCalicoRule(r, d)}`));
+    const denies = DIRECTIONS.flatMap((d) =>
+      rules(b, d)
+        .filter((r) => r.action === 'Deny')
+        .map((r) => `${d} ${describeCalicoRule(r, d)}`),
+    );
     return denies.length > 0 ? [`is removed with its Deny rules: ${denies.join(', ')}`] : [];
   }
   const reasons: string[] = [];
@@ -92,13 +96,7 @@ function describeCalicoRule(rule: Rule, direction: (typeof DIRECTIONS)[number]):
     peer.services && `service ${peer.services.namespace ? `${peer.services.namespace}/` : ''}${peer.services.name}`,
   ].filter(Boolean);
   const ports = rule.destination?.ports;
-  return [
-    rule.protocol,
-    `${direction === 'ingress' ? 'from' : 'to'} ${restrictions.length ? restrictions.join(' ') : 'anywhere'}`,
-    Array.isArray(ports) && `on ports ${ports.join(', ')}`,
-  ]
-    .filter(Boolean)
-    .join(' ');
+  return [rule.protocol, `${direction === 'ingress' ? 'from' : 'to'} ${restrictions.length ? restrictions.join(' ') : 'anywhere'}`, Array.isArray(ports) && `on ports ${ports.join(', ')}`].filter(Boolean).join(' ');
 }
 
 function isAnywhere(net: unknown): boolean {
@@ -146,11 +144,17 @@ function describeAuthorizationRule(rule: Rule): string {
   const list = (field: string, values: unknown) => (Array.isArray(values) && values.length ? `${field} ${values.join(', ')}` : undefined);
   const sources = (Array.isArray(rule.from) ? rule.from : []).map((f: Rule) => {
     const s: Rule = f?.source ?? {};
-    return ['principals', 'notPrincipals', 'requestPrincipals', 'namespaces', 'notNamespaces', 'ipBlocks', 'notIpBlocks', 'remoteIpBlocks'].map((k) => list(k, s[k])).filter(Boolean).join(' ');
+    return ['principals', 'notPrincipals', 'requestPrincipals', 'namespaces', 'notNamespaces', 'ipBlocks', 'notIpBlocks', 'remoteIpBlocks']
+      .map((k) => list(k, s[k]))
+      .filter(Boolean)
+      .join(' ');
   });
   const operations = (Array.isArray(rule.to) ? rule.to : []).map((t: Rule) => {
     const o: Rule = t?.operation ?? {};
-    return ['hosts', 'ports', 'methods', 'paths', 'notPorts', 'notMethods', 'notPaths'].map((k) => list(k, o[k])).filter(Boolean).join(' ');
+    return ['hosts', 'ports', 'methods', 'paths', 'notPorts', 'notMethods', 'notPaths']
+      .map((k) => list(k, o[k]))
+      .filter(Boolean)
+      .join(' ');
   });
   const from = sources.filter(Boolean).length ? `from ${sources.filter(Boolean).join(' or ')}` : 'from any source';
   const to = operations.filter(Boolean).length ? ` to ${operations.filter(Boolean).join(' or ')}` : '';

@@ -1,11 +1,25 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Test files that replace a module (vi.mock and its kin). Every other file shares its worker's
+ * modules with the files run before it (`isolate: false`: cdk8s, ajv and the compiler load once
+ * per worker, not once per file); a replaced module would leak into them, so these run isolated.
+ * Found from the text, so a new file that mocks cannot land in the shared project by mistake.
+ */
+const MOCKS_MODULES = /\bvi\.(mock|doMock|unmock|doUnmock)\(/;
+const TEST = fileURLToPath(new URL('test', import.meta.url));
+const isolated = readdirSync(TEST, { recursive: true, encoding: 'utf8' })
+  .filter((path) => path.endsWith('.test.ts') && MOCKS_MODULES.test(readFileSync(join(TEST, path), 'utf8')))
+  .map((path) => `test/${path.split('\\').join('/')}`);
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // test/setup.ts fails any test that asserts nothing.
+    // test/setup.ts fails any test that asserts nothing, and any that leaves the working directory or the environment changed.
     setupFiles: ['test/setup.ts'],
-    // The end-to-end and property tests spawn processes and compile schemas; 2 cores are plenty for 2 workers.
+    // Two cores: two workers.
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
@@ -15,5 +29,9 @@ export default defineConfig({
     // .ci/run asks for a JSON report to print CI's "N passed, N failed" line.
     reporters: process.env.FLEET_TEST_RESULTS ? ['default', 'json'] : ['default'],
     outputFile: process.env.FLEET_TEST_RESULTS ? { json: process.env.FLEET_TEST_RESULTS } : undefined,
+    projects: [
+      { extends: true, test: { name: 'shared', include: ['test/**/*.test.ts'], exclude: isolated, isolate: false } },
+      ...(isolated.length > 0 ? [{ extends: true as const, test: { name: 'isolated', include: isolated, isolate: true } }] : []),
+    ],
   },
 });

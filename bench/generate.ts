@@ -205,3 +205,17 @@ export function changeOneApp(spec: FleetSpec): FleetSpec {
   const apps = spec.apps.map((app, i) => (i === index ? { ...app, image: app.image!.replace(/:.*/, ':99.0.0') } : app));
   return { ...spec, apps };
 }
+
+/**
+ * The same fleet with one more caller on one traffic rule (an app of the rule's geography that did
+ * not call it yet): the policy both sides of the call render change wherever the two apps run.
+ */
+export function changeOneTrafficRule(spec: FleetSpec): FleetSpec {
+  const geoOf = new Map(spec.apps.map((app) => [app.name, app.labels?.geo]));
+  const index = spec.traffic.findIndex((rule, i) => i >= spec.traffic.length / 2 && rule.from.every((source) => typeof source === 'string'));
+  const rule = spec.traffic[index];
+  const caller = spec.apps.find((app) => app.name !== rule.to && geoOf.get(app.name) === geoOf.get(rule.to) && !rule.from.includes(app.name));
+  if (!caller) throw new Error(`no app of ${rule.to}'s geography left to call it`);
+  const traffic = spec.traffic.map((r, i) => (i === index ? { ...r, from: [...(r.from as string[]), caller.name].sort() } : r));
+  return { ...spec, traffic };
+}

@@ -6,7 +6,9 @@ import { load } from '../src/phases/1-load/index.js';
 import { validate } from '../src/phases/2-validate/index.js';
 import { buildTrafficGraph, resolve } from '../src/phases/3-resolve/index.js';
 import { place } from '../src/phases/4-place/index.js';
-import { checkTraffic, render, Topology } from '../src/phases/5-render/index.js';
+import { Topology } from '../src/phases/4-place/topology.js';
+import { render } from '../src/phases/5-render/index.js';
+import { checkPlacement } from '../src/phases/check/index.js';
 import { fluxEntrypoints } from '../src/phases/6-emit/flux.js';
 import { emit } from '../src/phases/6-emit/index.js';
 import { verifyOutput } from '../src/phases/6-emit/verify.js';
@@ -25,8 +27,8 @@ export interface PhaseRun {
  * compile() (src/compiler.ts) step by step in this process, timing each phase, as the first
  * synth of a fleet runs it (no previous placement): where synth's time goes, and the rendered
  * objects for the baselines. Keep it in step with compile(); run.ts checks that synth wrote as
- * many objects as this renders. The traffic graph counts as resolve, traffic checks as render,
- * the output check (verifyOutput) and Flux entrypoints as emit.
+ * many objects as this renders. The traffic graph counts as resolve, the checking step
+ * (src/phases/check) as render, the output check (verifyOutput) and Flux entrypoints as emit.
  */
 export function runPhases(specPath: string): PhaseRun {
   const diagnostics = new DiagnosticBag();
@@ -49,7 +51,7 @@ export function runPhases(specPath: string): PhaseRun {
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
   const rendered = timed('render', () => {
     const topology = new Topology(fleet, plan, traffic);
-    checkTraffic(fleet, topology, loaded.sourceMap, diagnostics);
+    checkPlacement(fleet, plan, topology, loaded.sourceMap, diagnostics);
     return render(fleet, topology, fileOf);
   });
   const errors = diagnostics.sorted().filter((d) => d.severity === 'error');

@@ -5,12 +5,16 @@
  * (bench/generate.ts), writes it as a spec file, and measures `fleet synth` as a real child
  * process: wall time, peak memory, objects and files written; then a re-synth with no change
  * (must write nothing) and a synth after a one-app change. Over the same rendered objects it times
- * the floor and the naive cdk8s way (bench/baselines.ts). Prints Markdown tables for
+ * the floor and the naive cdk8s way (bench/baselines.ts). Then, in a git repository holding the
+ * spec and the first synth's output as committed, `fleet diff --base HEAD` after a one-app change
+ * and after a traffic-rule change, each synth'd first as a pull request would be: as a developer
+ * runs it after that synth (the synth cache knows out/ is current), and as CI runs it (no synth
+ * cache: the spec is compiled and out/ read). Prints Markdown tables for
  * docs/performance.md. Every timed step starts after `sync` and writes into a folder of its own,
  * so no step pays for an earlier step's writes or deletions.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,7 +22,7 @@ import { parseArgs } from 'node:util';
 import type { FleetSpec } from '../src/model/spec.js';
 import { toYaml } from '../src/phases/6-emit/index.js';
 import { floor, naiveCdk8s } from './baselines.js';
-import { changeOneApp, generateFleet, type FleetSize } from './generate.js';
+import { changeOneApp, changeOneTrafficRule, generateFleet, type FleetSize } from './generate.js';
 import { PHASES, runPhases } from './phases.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -51,14 +55,19 @@ interface ProcessRun extends Timed {
 
 /** Runs the fleet CLI as a child process, as a user would, after flushing earlier writes to disk. */
 function fleet(...args: string[]): ProcessRun {
+  return fleetWith({}, ...args);
+}
+
+/** fleet(), in `cwd`, with more environment, and exit codes other than 0 taken as success (`fleet diff` exits 1 on changes). */
+function fleetWith(options: { cwd?: string; env?: Record<string, string>; exitCodes?: number[] }, ...args: string[]): ProcessRun {
   gc(); // nothing of this process's garbage left for its collector to work on meanwhile
   spawnSync('sync');
   const started = performance.now();
   // The synth cache goes with the bench's files (removed at the end), not into node_modules/.cache.
-  const env = { ...process.env, FLEET_CACHE_DIR: join(root, 'cache') };
-  const child = spawnSync(process.execPath, ['--import', MAX_RSS, FLEET, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, env });
+  const env = { ...process.env, FLEET_CACHE_DIR: join(root, 'cache'), ...options.env };
+  const child = spawnSync(process.execPath, ['--import', MAX_RSS, FLEET, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, env, cwd: options.cwd });
   const ms = performance.now() - started;
-  if (child.status !== 0) throw new Error(`fleet ${args.join(' ')} exited ${child.status}:\n${child.stderr.slice(0, 4000)}`);
+  if (!(options.exitCodes ?? [0]).includes(child.status ?? -1)) throw new Error(`fleet ${args.join(' ')} exited ${child.status}:\n${child.stderr.slice(0, 4000)}`);
   const kib = Number(/fleet-bench maxrss-kib (\d+)/.exec(child.stderr)?.[1]);
   return { ms, rssMiB: kib / 1024, stdout: child.stdout };
 }
@@ -102,6 +111,13 @@ function writeSpec(path: string, spec: FleetSpec): number {
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
+interface DiffRuns {
+  /** Right after the synth of the change, with its synth cache. */
+  readonly local: ProcessRun;
+  /** Without the synth cache, as in CI. */
+  readonly ci: ProcessRun;
+}
+
 interface Row {
   readonly size: string;
   readonly specBytes: number;
@@ -111,6 +127,8 @@ interface Row {
   readonly resynth: ProcessRun;
   readonly resynthNoCache: ProcessRun;
   readonly change: ProcessRun & { readonly written: number };
+  /** `fleet diff --base HEAD --format markdown` against the committed first synth, after each kind of change: after a synth, and in CI. */
+  readonly diff: { readonly app: DiffRuns; readonly traffic: DiffRuns };
   readonly floorMs: number;
   readonly naiveMs?: { readonly perChart: number; readonly perObject: number };
   /** Median of the ratios of each round (see measure): synth/floor, naive/synth. */
@@ -179,8 +197,38 @@ function measure(size: FleetSize, dir: string): Row {
     return { ...result, written: written(result.stdout) };
   });
 
+  progress('diff');
+  const diff = measureDiffs(spec, out, join(dir, 'repo'));
+
   const label = `${size.clusters}×${size.apps}${size.callers ? `×${size.callers}` : ''}`;
-  return { size: label, specBytes, objects: phaseRun.objects, files, synth, resynth, resynthNoCache, change, floorMs, naiveMs, ratios, roundRatios, phases: phaseRun.ms };
+  return { size: label, specBytes, objects: phaseRun.objects, files, synth, resynth, resynthNoCache, change, diff, floorMs, naiveMs, ratios, roundRatios, phases: phaseRun.ms };
+}
+
+/**
+ * `fleet diff --base HEAD --format markdown` as in a pull request: a git repository holds the spec
+ * and its first synth's output (`out`, moved in) as committed; the spec is changed and synth'd,
+ * then diffed against the commit, once with the synth cache that synth left and once without (as
+ * in CI, where the spec is compiled and every file of out/ read for the output check). Once per
+ * kind of change, each from the committed state.
+ */
+function measureDiffs(spec: FleetSpec, out: string, repo: string): Row['diff'] {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
+  const specFile = join(repo, 'fleet-spec.yaml');
+  writeSpec(specFile, spec);
+  renameSync(out, join(repo, 'out'));
+  git('init', '--quiet');
+  git('add', '-A');
+  git('-c', 'user.name=bench', '-c', 'user.email=bench@example.com', '-c', 'commit.gpgsign=false', 'commit', '--quiet', '-m', 'base');
+  const after = (changed: FleetSpec) => {
+    writeSpec(specFile, changed);
+    fleetWith({ cwd: repo }, 'synth', 'fleet-spec.yaml');
+    const diff = (env: Record<string, string>) => repeat(() => fleetWith({ cwd: repo, env, exitCodes: [1] }, 'diff', 'fleet-spec.yaml', '--base', 'HEAD', '--format', 'markdown'));
+    const runs = { local: diff({}), ci: diff({ FLEET_CACHE: '0' }) };
+    git('checkout', '--quiet', '--', '.');
+    git('clean', '--quiet', '-fd');
+    return runs;
+  };
+  return { app: after(changeOneApp(spec)), traffic: after(changeOneTrafficRule(spec)) };
 }
 
 // Every timed step starts after `sync`, so what an earlier step deleted (removing a tree of 100,000
@@ -225,6 +273,7 @@ console.log(
   '| clusters×apps | spec | objects | files | synth | peak RSS | floor | synth/floor | naive cdk8s, file per chart | naive/synth | naive cdk8s, file per object | naive/synth | re-synth, no change | same, no cache | one-app change (files written) |',
 );
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+const diffCell = (r: Row, run: ProcessRun) => `${s(run.ms)} (${times(run.ms / r.synth.ms)}), ${run.rssMiB.toFixed(0)} MiB`;
 for (const r of rows) {
   const naive = r.naiveMs ? [s(r.naiveMs.perChart), times(r.ratios.perChart!), s(r.naiveMs.perObject), times(r.ratios.perObject!)] : ['–', '–', '–', '–'];
   const cells = [
@@ -243,6 +292,10 @@ for (const r of rows) {
   ];
   console.log(`| ${cells.join(' | ')} |`);
 }
+console.log('\n`fleet diff --base HEAD --format markdown` against the committed first synth, after a change and its synth: wall seconds (× the first synth), peak RSS:\n');
+console.log('| clusters×apps | one-app change | same, in CI (no synth cache) | traffic-rule change | same, in CI (no synth cache) |');
+console.log('|---|---:|---:|---:|---:|');
+for (const r of rows) console.log(`| ${r.size} | ${diffCell(r, r.diff.app.local)} | ${diffCell(r, r.diff.app.ci)} | ${diffCell(r, r.diff.traffic.local)} | ${diffCell(r, r.diff.traffic.ci)} |`);
 console.log('\nWhere a first synth spends its time: the phases run in the bench process (wall seconds):\n');
 console.log(`| clusters×apps | ${PHASES.join(' | ')} |`);
 console.log(`|---|${PHASES.map(() => '---:').join('|')}|`);
@@ -263,4 +316,26 @@ if (target) {
   if (naive) console.log(`| at least 5× faster than naive cdk8s (file per object) | ${times(naive)}${spread(target.roundRatios.perObject)} | ${verdict(naive >= 5)} |`);
   console.log(`| peak memory under 1 GiB | ${target.synth.rssMiB.toFixed(0)} MiB | ${verdict(target.synth.rssMiB < 1024)} |`);
   console.log(`| no-change re-synth under 1 s beyond start-up | ${s(beyondStartup)} s | ${verdict(beyondStartup < 1000)} |`);
+}
+// The targets of issue 19 for `fleet diff` and memory, at every size measured.
+if (rows.length > 0) {
+  const verdict = (met: boolean) => (met ? 'met' : '**not met**');
+  console.log('\nAgainst the targets (every size):\n');
+  console.log('| target | size | measured | |');
+  console.log('|---|---|---:|---|');
+  for (const r of rows) {
+    for (const [kind, runs] of [
+      ['one-app change', r.diff.app],
+      ['traffic-rule change', r.diff.traffic],
+    ] as const) {
+      for (const [where, run] of [
+        ['', runs.local],
+        [' in CI', runs.ci],
+      ] as const) {
+        console.log(`| \`fleet diff --base HEAD\` after a ${kind}${where} within 1.5× the first synth | ${r.size} | ${times(run.ms / r.synth.ms)} | ${verdict(run.ms <= 1.5 * r.synth.ms)} |`);
+        console.log(`| that diff's peak memory under 1 GiB | ${r.size} | ${run.rssMiB.toFixed(0)} MiB | ${verdict(run.rssMiB < 1024)} |`);
+      }
+    }
+    console.log(`| the first synth's peak memory under 1 GiB | ${r.size} | ${r.synth.rssMiB.toFixed(0)} MiB | ${verdict(r.synth.rssMiB < 1024)} |`);
+  }
 }

@@ -5,10 +5,12 @@ import { load, type SpecFile } from './phases/1-load/index.js';
 import { validate } from './phases/2-validate/index.js';
 import { buildTrafficGraph, resolve } from './phases/3-resolve/index.js';
 import { place } from './phases/4-place/index.js';
-import { checkWorkloads } from './phases/4-place/workload-checks.js';
-import { checkTraffic, renderClusters, Topology } from './phases/5-render/index.js';
-import { fluxEntrypoints } from './phases/6-emit/flux.js';
-import { assembleTree, ClusterEmitter, type EmittedFile, type OutputTree } from './phases/6-emit/index.js';
+import { Topology } from './phases/4-place/topology.js';
+import { checkPlacement } from './phases/check/index.js';
+import { renderClusters } from './phases/5-render/index.js';
+import { clusterOfOutputPath, fluxEntrypoints } from './phases/6-emit/flux.js';
+import { carriable, renderInputsOf } from './phases/5-render/render-inputs.js';
+import { assembleTree, ClusterEmitter, type EmittedFile, type OutputTree, specInputsHash } from './phases/6-emit/index.js';
 import { OutputVerifier } from './phases/6-emit/verify.js';
 import { type ManifestFolder, withAppManifests } from './phases/3-resolve/app-manifests.js';
 import { AppManifestsAdder } from './phases/5-render/app-manifests.js';
@@ -28,6 +30,19 @@ export interface CompileOptions {
    * an error at its `manifests` field.
    */
   readonly manifests?: readonly ManifestFolder[];
+  /**
+   * What an earlier compile of this fleet rendered, for incremental synth: a cluster whose render
+   * inputs are unchanged (CompileResult.renderInputs) is not rendered again, and its files are
+   * carried over with the hashes its lock lists (CompileResult.carried). The caller vouches that
+   * those files are still as written (synth checks them on disk).
+   */
+  readonly previousRender?: PreviousRender;
+}
+
+/** The render of an earlier compile: each cluster's render inputs, and the hash of every file it wrote (its lock's `files`). */
+export interface PreviousRender {
+  readonly inputs: ReadonlyMap<string, string>;
+  readonly files: Readonly<Record<string, string>>;
 }
 
 export type { ManifestFolder } from './phases/3-resolve/app-manifests.js';
@@ -38,8 +53,16 @@ export interface CompileResult {
   readonly fleet?: ResolvedFleet;
   /** Every decision: where each app runs and what runs there. Rendering reads nothing else of placement. */
   readonly plan?: PlacementPlan;
-  /** The output tree (path -> bytes, sorted by path), present only when there are no errors. */
+  /**
+   * The output tree (path -> bytes, sorted by path), present only when there are no errors. With
+   * `previousRender`, the files of clusters carried over are not in it (see `carried`); the lock in
+   * it lists every file.
+   */
   readonly tree?: OutputTree;
+  /** With `previousRender`: the files carried over unrendered, path -> the hash the lock lists. Empty otherwise. */
+  readonly carried?: ReadonlyMap<string, string>;
+  /** Each rendered or carried cluster's render inputs (see renderInputsOf): what a later compile's `previousRender.inputs` is. */
+  readonly renderInputs?: ReadonlyMap<string, string>;
   /** With `keepMeshModel`: what the clusters will do with the output (src/mesh, docs/mesh-model.md), and what its check found besides errors. */
   readonly mesh?: { readonly model: MeshModel; readonly check: MeshCheckResult };
 }
@@ -49,7 +72,7 @@ export interface CompileResult {
  * out. Pure: no file system, no console, no threads, no state kept between calls.
  *
  * 1 load (YAML with positions) → 2 validate (schema, then meaning) → 3 resolve (defaults, rules)
- * → 4 place (every decision, recorded in the plan) → check (what needs the placement) → 5 render
+ * → 4 place (every decision, recorded in the plan) → check (what needs the placement, src/phases/check) → 5 render
  * (a pure function of the plan) → 6 emit (files in memory, and the lock).
  *
  * Stops at the first step that reports errors, so later steps only ever see valid input; within a
@@ -67,25 +90,50 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   // Placement runs even when resolving found errors (in apps it then leaves out), so they are all reported at once.
   const plan = place(fleet, loaded.sourceMap, diagnostics, options.previous ?? new Map());
   const topology = new Topology(fleet, plan, traffic);
-  checkWorkloads(fleet, plan, loaded.sourceMap, diagnostics);
-  checkTraffic(fleet, topology, loaded.sourceMap, diagnostics);
+  checkPlacement(fleet, plan, topology, loaded.sourceMap, diagnostics);
   if (diagnostics.hasErrors() || options.renderOutput === false) return done({ fleet, plan });
 
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
+  const renderInputs = renderInputsOf(fleet, topology, fileOf);
+  const carried = options.keepMeshModel ? new Map<string, string>() : carriedFiles(options.previousRender, renderInputs, topology);
   // The mesh model check (docs/mesh-model.md): spec problems become diagnostics; a renderer defect throws (a bug in fleet).
   // The model knows Istio and Calico: a fleet with clusters outside the mesh or on other network policy is not checked by it,
-  // and the model is only built when it is checked or asked for (`fleet trace`).
-  const checked = meshModelApplies(fleet);
+  // and the model is only built when it is checked or asked for (`fleet trace`). It models the whole output: a compile
+  // that carries clusters over (incremental synth) does not check it; a compile without `previousRender` (CI's) does.
+  const checked = meshModelApplies(fleet) && carried.size === 0;
   const mesh = checked || options.keepMeshModel ? new MeshModelBuilder(meshFactsOf(fleet, traffic)) : undefined;
   const patches = new PatchApplier(fleet, topology);
   const finish = { manifests: new AppManifestsAdder(topology, diagnostics), patches };
-  const emitted = renderAndEmit(fleet, topology, fileOf, mesh, finish);
+  const carriedClusters = new Set([...carried.keys()].map(clusterOfOutputPath));
+  const emitted = renderAndEmit(fleet, topology, fileOf, mesh, finish, (cluster) => !carriedClusters.has(cluster));
   patches.report(loaded.sourceMap, diagnostics);
   const model = mesh?.build();
   const check = model && checked ? checkMesh(model, traffic) : { findings: [], declaredCalls: 0, undeclaredPairs: 0 };
   reportMeshFindings(check, loaded.sourceMap, diagnostics);
   if (diagnostics.hasErrors()) return done({ fleet, plan });
-  return done({ fleet, plan, tree: assembleTree(fleet.name, plan, emitted), ...(options.keepMeshModel && model ? { mesh: { model, check } } : {}) });
+  const carriedHashes = [...carried].map(([path, hash]) => ({ path, hash }));
+  return done({
+    fleet,
+    plan,
+    tree: assembleTree(fleet.name, plan, emitted, carriedHashes, specInputsHash(files, options.manifests ?? [])),
+    carried,
+    renderInputs,
+    ...(options.keepMeshModel && model ? { mesh: { model, check } } : {}),
+  });
+}
+
+/**
+ * The files of the clusters an incremental compile does not render again: those whose render
+ * inputs are what `previous` rendered them from, that may be carried (see carriable), and whose
+ * files the previous lock lists. Path -> hash.
+ */
+function carriedFiles(previous: PreviousRender | undefined, inputs: ReadonlyMap<string, string>, topology: Topology): Map<string, string> {
+  const carried = new Map<string, string>();
+  if (!previous) return carried;
+  const unchanged = new Set([...inputs].filter(([cluster, digest]) => previous.inputs.get(cluster) === digest && carriable(topology, cluster)).map(([cluster]) => cluster));
+  if (unchanged.size === 0) return carried;
+  for (const [path, hash] of Object.entries(previous.files)) if (unchanged.has(clusterOfOutputPath(path))) carried.set(path, hash);
+  return carried;
 }
 
 /**
@@ -98,12 +146,13 @@ function renderAndEmit(
   fileOf: (specObject: object) => string,
   mesh: MeshModelBuilder | undefined,
   finish: { readonly manifests: AppManifestsAdder; readonly patches: PatchApplier },
+  rendersCluster: (cluster: string) => boolean,
 ): EmittedFile[] {
   const verifier = new OutputVerifier();
   const emitter = new ClusterEmitter();
   const emitted: EmittedFile[] = [];
   const flux = fleet.flux && { settings: fleet.flux, source: { file: fileOf(fleet.flux.spec), entry: 'flux' } };
-  for (const rendered of renderClusters(fleet, topology, fileOf)) {
+  for (const rendered of renderClusters(fleet, topology, fileOf, { rendersCluster })) {
     verifier.check(rendered);
     // Then what is not fleet's own rendering: the apps' own manifests, and the overrides' patches on top.
     const cluster = finish.patches.apply(finish.manifests.add(rendered));

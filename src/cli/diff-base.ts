@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { hash } from 'node:crypto';
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { compile } from '../compiler.js';
@@ -8,9 +8,14 @@ import type { SourceTexts } from '../diagnostics/format.js';
 import { LIMITS } from '../phases/1-load/limits.js';
 import type { SpecFile } from '../phases/1-load/index.js';
 import { type ManifestFolder, manifestFileName } from '../phases/3-resolve/app-manifests.js';
-import { GENERATED_MARK, LOCK_FILE, parseLock, type OutputTree } from '../phases/6-emit/index.js';
+import { GENERATED_MARK, LOCK_FILE, lockSummary, lockWithoutFiles, parseLock, specInputsHash } from '../phases/6-emit/index.js';
+import { type DiffSide, sideOfTree } from '../report/diff/index.js';
+import { committedOutputSides, type Sides } from './committed-output.js';
+import type { HeadOutput } from './diff-head.js';
+import { type Git, gitIn } from './git.js';
+import { previousOutputOf } from './lock-check.js';
 import { namedFolders } from './manifest-folders.js';
-import type { PreviousOutput } from './output-owner.js';
+import { outputOfCompiled } from './output-folder.js';
 import { decodeSpecFile, isGenerated, tooLarge } from './spec-files.js';
 import { readRegularFile } from './regular-file.js';
 import { symlinkRefused } from './spec-links.js';
@@ -20,10 +25,18 @@ import type { ErrorCode } from '../diagnostics/catalog.js';
 export interface Base {
   /** How the report names it: `origin/main@1a2b3c4`, or the folder. */
   readonly label: string;
-  readonly tree: OutputTree;
-  /** Apps the base spec marks stateful (none for a folder: it holds no spec). */
+  /** The base and the head, as the diff reads them. */
+  readonly sides: Sides;
+  /** What the base is: the output committed at the ref, the ref's spec rendered in memory, or a folder's files. */
+  readonly source: BaseSource;
+  /**
+   * Apps the base spec marks stateful. None for a folder or a committed output, which hold no
+   * spec: a stateful app renders a StatefulSet, which the diff finds where the app moves.
+   */
   readonly stateful: readonly string[];
 }
+
+export type BaseSource = 'committed' | 'rendered' | 'folder';
 
 /** Why there is no base: diagnostics to print (with the texts their spans point into). */
 export interface BaseProblem {
@@ -33,16 +46,21 @@ export interface BaseProblem {
 
 /**
  * `--base`: a folder holding rendered output (e.g. a checkout of the base branch's `out/`), or,
- * when no such folder exists, a git ref whose spec is rendered in memory, with the placement in
- * that ref's own lock file as the previous placement (as `fleet synth` would have run there).
+ * when no such folder exists, a git ref: its committed output when that is current (its lock
+ * records the very spec committed with it), else its spec rendered in memory, with the placement
+ * in that ref's own lock file as the previous placement (as `fleet synth` would have run there).
+ * Compared with `head`, so that only the files that differ from the head's are held.
  */
-export function readBase(base: string, specPath: string, outDir: string): Base | BaseProblem {
-  if (isDirectory(base)) return readOutputFolder(base);
-  return readGitRef(base, specPath, outDir);
+export function readBase(base: string, specPath: string, outDir: string, head: HeadOutput): Base | BaseProblem {
+  if (isDirectory(base)) return readOutputFolder(base, head);
+  return readGitRef(base, specPath, outDir, head);
 }
 
-/** The files fleet owns in an output folder: those its lock lists or that carry fleet's header, and the lock. */
-export function readOutputFolder(dir: string): Base | BaseProblem {
+/**
+ * The files fleet owns in an output folder: those its lock lists or that carry fleet's header, and
+ * the lock. Every one is read and hashed, but only the texts that differ from the head's are kept.
+ */
+export function readOutputFolder(dir: string, head: HeadOutput): Base | BaseProblem {
   // An output folder has its lock at the top; a folder above one (`--base .` at a repository root)
   // would read the output's files as a cluster named after its folder.
   if (readText(join(dir, LOCK_FILE)) === undefined) {
@@ -52,20 +70,33 @@ export function readOutputFolder(dir: string): Base | BaseProblem {
     ]);
   }
   const owned = new Set(Object.keys(parseLock(readText(join(dir, LOCK_FILE)))?.files ?? {}));
-  const tree = new Map<string, string>();
-  for (const path of listFiles(dir)) {
+  const hashes = new Map<string, string>();
+  const texts = new Map<string, string>();
+  for (const path of listFiles(dir).sort()) {
     const text = readText(join(dir, path));
-    if (text !== undefined && (path === LOCK_FILE || owned.has(path) || text.startsWith(GENERATED_MARK))) tree.set(path, text);
+    if (text === undefined || !(path === LOCK_FILE || owned.has(path) || text.startsWith(GENERATED_MARK))) continue;
+    const fileHash = `sha256:${hash('sha256', text)}`;
+    hashes.set(path, fileHash);
+    // The lock is read for its placement only (lockPlacement).
+    if (head.hashes.get(path) !== fileHash) texts.set(path, path === LOCK_FILE ? lockWithoutFiles(text) : text);
   }
-  if (tree.size === 0) {
+  if (hashes.size === 0) {
     return problem('diff_base_empty', `\`${dir}\` holds no fleet output (no ${LOCK_FILE}, no file fleet generated)`, [
       'pass the output folder of the base, e.g. `--base ../main/out`, or a git ref such as `--base origin/main`',
     ]);
   }
-  return { label: dir, tree: new Map([...tree].sort(([a], [b]) => (a < b ? -1 : 1))), stateful: [] };
+  return {
+    label: dir,
+    sides: {
+      base: { files: hashes, text: (path) => texts.get(path) ?? head.text(path) },
+      head: headSide(head),
+    },
+    source: 'folder',
+    stateful: [],
+  };
 }
 
-function readGitRef(ref: string, specPath: string, outDir: string): Base | BaseProblem {
+function readGitRef(ref: string, specPath: string, outDir: string, head: HeadOutput): Base | BaseProblem {
   // The repository is the one holding the spec, wherever fleet runs from.
   const git = gitIn(isDirectory(specPath) ? specPath : dirname(resolve(specPath)));
   let commit: string;
@@ -113,15 +144,27 @@ function readGitRef(ref: string, specPath: string, outDir: string): Base | BaseP
       repoPathOf.set(decoded.path, entry.path);
     } else diagnostics.push(decoded);
   }
-  if (files.length === 0 && diagnostics.length === 0) return { label: `${label} (no spec at ${spec})`, tree: new Map(), stateful: [] };
+  if (files.length === 0 && diagnostics.length === 0) return { label: `${label} (no spec at ${spec})`, sides: { base: sideOfTree(new Map()), head: headSide(head) }, source: 'rendered', stateful: [] };
 
   const sources = new Map(files.map((f) => [f.path, f.text]));
-  // That ref's lock is the previous placement only if it is this fleet's (see output-owner.ts): compiled again without it otherwise.
-  const previous = previousOutputAt(git, commit, `${inRepo(outDir)}/${LOCK_FILE}`);
+  const out = inRepo(outDir);
+  const lockText = committedText(git, commit, `${out}/${LOCK_FILE}`);
   const { folders: manifests, read } = manifestFoldersAt(git, commit, ref, root, files, repoPathOf, diagnostics);
   // As readSpecFiles does: a manifests folder inside the spec folder is not spec.
   const specOnly = files.filter((f) => !read.some((at) => !posix.relative(at, repoPathOf.get(f.path)!).startsWith('..')));
   files.splice(0, files.length, ...specOnly);
+
+  // The committed output is the base when its lock says it was rendered from the spec committed with it: no need to render that
+  // again. Such a lock is fleet's (nothing else could hold that hash), so it is read without checkLock's scrutiny.
+  const lock = out === '' || out.startsWith('..') ? undefined : lockSummary(lockText);
+  if (lock && diagnostics.length === 0 && lock.inputs !== undefined && lock.inputs === specInputsHash(files, manifests)) {
+    const sides = committedOutputSides(git, commit, out, lockText!, head);
+    if (sides) return { label, sides, source: 'committed', stateful: [] };
+  }
+
+  // That ref's lock is the previous placement only if it is this fleet's (see output-owner.ts): compiled again without it otherwise.
+  // Read as synth reads its own (the division where an override changed it), so the spec renders as synth rendered it there.
+  const previous = previousOutputOf(lock ?? parseLock(lockText));
   const first = compile(files, { previous: previous.placement, manifests });
   const result = first.fleet && previous.fleet !== undefined && previous.fleet !== first.fleet.name ? compile(files, { manifests }) : first;
   const all = [...diagnostics, ...result.diagnostics];
@@ -140,7 +183,14 @@ function readGitRef(ref: string, specPath: string, outDir: string): Base | BaseP
       sources,
     };
   }
-  return { label, tree: result.tree, stateful: result.fleet!.apps.filter((a) => a.stateful).map((a) => a.id) };
+  const tree = result.tree;
+  const base = { files: outputOfCompiled(tree).hashes, text: (path: string) => tree.get(path)! };
+  return { label, sides: { base, head: headSide(head) }, source: 'rendered', stateful: result.fleet!.apps.filter((a) => a.stateful).map((a) => a.id) };
+}
+
+/** The head as a side identified by sha256, as a folder or a rendered base is. */
+function headSide(head: HeadOutput): DiffSide {
+  return { files: head.hashes, text: (path) => head.text(path) };
 }
 
 interface TreeEntry {
@@ -220,25 +270,13 @@ function specEntries(git: Git, commit: string, spec: string): TreeEntry[] {
   });
 }
 
-/** The fleet and placement of the lock committed at `commit`; no fleet and an empty placement when there is none. */
-function previousOutputAt(git: Git, commit: string, lockPath: string): PreviousOutput {
-  let text: string | undefined;
+/** The text of the file committed at `path` (from the repository root) in `commit`; undefined when there is none. */
+function committedText(git: Git, commit: string, path: string): string | undefined {
   try {
-    text = git('cat-file', 'blob', `${commit}:${lockPath}`).toString('utf8');
+    return git.large(MAX_OUTPUT_FILE_BYTES, undefined, 'cat-file', 'blob', `${commit}:${path}`).toString('utf8');
   } catch {
-    return { placement: new Map() };
+    return undefined;
   }
-  const lock = parseLock(text);
-  return { fleet: lock?.fleet, placement: new Map((lock?.placement ?? []).map((p) => [`${p.namespace}/${p.name}`, { ...p.clusters }])) };
-}
-
-/** Runs git with these arguments (and, with `input`, that on its stdin); its stdout. */
-type Git = ((...args: string[]) => Buffer) & { withInput(input: string, ...args: string[]): Buffer };
-
-function gitIn(cwd: string): Git {
-  const options = { cwd, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[], maxBuffer: 2 * LIMITS.maxFileBytes };
-  const git = (...args: string[]) => execFileSync('git', args, options);
-  return Object.assign(git, { withInput: (input: string, ...args: string[]) => execFileSync('git', args, { ...options, stdio: 'pipe', input }) });
 }
 
 /**

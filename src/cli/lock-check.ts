@@ -43,7 +43,7 @@ export function readCheckedLock(outDir: string): { readonly lock?: Lock; readonl
 }
 
 /** What a sound lock says of the previous run: whose output it is and where each app ran (see output-owner.ts). */
-export function previousOutputOf(lock: Lock | undefined): PreviousOutput {
+export function previousOutputOf(lock: Pick<Lock, 'fleet' | 'placement'> | undefined): PreviousOutput {
   if (!lock) return { placement: new Map() };
   return { fleet: lock.fleet, placement: new Map(lock.placement.map((p) => [`${p.namespace}/${p.name}`, p.divided ?? p.clusters])) };
 }

@@ -152,10 +152,21 @@ function withHashes(tree: OutputTree, hashes: ReadonlyMap<string, string>): Outp
     write: (dir, paths, stamps) =>
       writeFiles(
         dir,
-        paths.map((path) => [path, tree.get(path)!]),
+        paths.map((path) => [path, textOf(tree, path)]),
         stamps,
       ),
   };
+}
+
+/**
+ * A file's text to write. An incremental compile carries files over without their text (compile's
+ * `carried`), on the word of synth that they are as their lock says: one that is not (changed while
+ * synth ran) cannot be written, and synth stops rather than write something else.
+ */
+function textOf(tree: OutputTree, path: string): string {
+  const text = tree.get(path);
+  if (text === undefined) throw new Error(`${path} changed while fleet was writing the output folder: run \`fleet synth\` again`);
+  return text;
 }
 
 /**
@@ -357,7 +368,7 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
   const entries = new Set([...rewrite, ...difference.stale].map(topLevel));
   const linked: string[] = [];
   // Files outside the staged entries keep the stamp they were read with; when one has none, the stamps are incomplete.
-  let kept: Map<string, string> | undefined = stamp && read.stamps ? new Map() : undefined;
+  const kept: Map<string, string> | undefined = stamp && read.stamps ? new Map() : undefined;
   let journal: SwapEntry[];
   try {
     makeFolders(dirname(staging));
@@ -377,18 +388,17 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
 
     // Only the top-level entries (cluster folders, _flux, the lock) with a change are staged whole:
     // what stays in them hard-linked (hand-written files too), empty folders made again, folder
-    // modes kept; the rest written. Listed again: `disk` may have been read a while ago, and a file
-    // added since must not be lost.
+    // modes kept; the rest written. Those entries are listed again: `disk` may have been read a
+    // while ago, and a file added since must not be lost. The others are not touched: their files
+    // keep the stamps they were read with (a file added there since is missing from the stamps,
+    // and the next synth's cache lookup then misses).
     const rewritten = new Set(rewrite);
     const folders = new Set<string>();
-    const now = listTree(outDir);
+    if (kept) {
+      for (const [path, stamp] of read.stamps!) if (!entries.has(topLevel(path))) kept.set(path, stamp);
+    }
+    const now = listTree(outDir, entries);
     for (const path of now.files) {
-      if (!entries.has(topLevel(path))) {
-        const before = read.stamps?.get(path);
-        if (before === undefined) kept = undefined;
-        else kept?.set(path, before);
-        continue;
-      }
       if (stale.has(path) || rewritten.has(path)) continue;
       const target = join(staging, path);
       const folder = dirname(target);
@@ -623,8 +633,11 @@ interface TreeListing {
   readonly emptyFolders: Set<string>;
 }
 
-/** Lists `root` (nothing when it does not exist). A link to a folder is an entry of its own, not walked into. */
-function listTree(root: string): TreeListing {
+/**
+ * Lists `root` (nothing when it does not exist), or with `only` just those of its top-level
+ * entries. A link to a folder is an entry of its own, not walked into.
+ */
+function listTree(root: string, only?: ReadonlySet<string>): TreeListing {
   const listing: TreeListing = { files: [], special: new Set(), folders: new Set(), emptyFolders: new Set() };
   const walk = (prefix: string) => {
     let entries: Dirent[];
@@ -636,6 +649,7 @@ function listTree(root: string): TreeListing {
     }
     if (prefix !== '' && entries.length === 0) listing.emptyFolders.add(prefix);
     for (const entry of entries) {
+      if (only && prefix === '' && !only.has(entry.name)) continue;
       const path = prefix ? `${prefix}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
         listing.folders.add(path);

@@ -2,23 +2,29 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { SpecFile } from '../phases/1-load/index.js';
-import { fileStamp, forEachLine, leftoversOf, type Stamps } from './output-folder.js';
+import type { PreviousRender } from '../compiler.js';
+import { clusterOfOutputPath } from '../phases/6-emit/flux.js';
+import { LOCK_FILE } from '../phases/6-emit/index.js';
+import { type DiskTree, fileStamp, forEachLine, leftoversOf, type Stamps } from './output-folder.js';
 import { SCHEMA_URL } from '../phases/2-validate/schema.js';
 import type { Io } from './io.js';
 import { readSpecFiles, type ReadSpecResult } from './spec-files.js';
 
 /**
  * The incremental fast path of `fleet synth` (like `tsc --incremental`): after a successful synth,
- * remember what went in (fleet's build, the spec, the output folder's path) and the state of every
- * file under the output folder (size, times, inode). When the next synth finds all of that the
- * same, compiling would write nothing, so it prints what the last run printed and stops.
+ * remember what went in (fleet's build, the spec, the output folder's path), each cluster's render
+ * inputs (see src/phases/5-render/render-inputs.ts) and the state of every file under the output
+ * folder (size, times, inode). When the next synth finds all of that the same, compiling would
+ * write nothing, so it prints what the last run printed and stops. When only the spec changed, the
+ * compile renders only the clusters whose render inputs changed and carries the others' files
+ * over (previousRender), for the clusters whose files are still as that synth wrote them.
  *
  * The cache lives outside the output folder (which stays byte-identical and deterministic), in
  * `node_modules/.cache/fleet/` as babel, eslint and terser do. It is only ever an optimisation: a
  * cache that cannot be read is a miss, and one that cannot be written is skipped.
  */
 
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 
 /** dist/build-id.json, written by scripts/build-id.mjs. Resolved from this module, so running from src/ (tests, tsx) finds none and never uses the cache. */
 const BUILD_ID_FILE = new URL('../build-id.json', import.meta.url);
@@ -34,6 +40,10 @@ export interface SynthSummary {
 interface CacheRecord extends SynthSummary {
   readonly format: typeof CACHE_FORMAT;
   readonly key: string;
+  /** fleet's build that wrote the output: render inputs are only comparable within one build. */
+  readonly build: string;
+  /** Each cluster's render inputs, as compile() reported them (CompileResult.renderInputs). */
+  readonly renderInputs: Readonly<Record<string, string>>;
   /** One `path \t stamp` line per file under the output folder (see Stamps), in no particular order. */
   readonly tree: string;
 }
@@ -97,8 +107,8 @@ export interface TreeState {
 
 /**
  * The state of every file under `root` from lstat, without reading any file: a plain synchronous
- * walk, which measured faster on 100,000 files (~0.45 s) than lstat in parallel batches through
- * the thread pool (~1.0-1.5 s) or split over two threads (~0.5 s). Throws when `root` is missing.
+ * walk (lstat is a cached metadata lookup; batches through the thread pool cost more in hand-offs
+ * than they save). Throws when `root` is missing.
  */
 export function readTreeState(root: string): TreeState {
   const entries: string[] = [];
@@ -156,13 +166,17 @@ export function parseCacheRecord(text: string): CacheRecord | undefined {
     value !== null &&
     value.format === CACHE_FORMAT &&
     typeof value.key === 'string' &&
+    typeof value.build === 'string' &&
+    typeof value.renderInputs === 'object' &&
+    value.renderInputs !== null &&
+    Object.values(value.renderInputs).every((digest) => typeof digest === 'string') &&
     typeof value.warnings === 'string' &&
     Number.isInteger(value.clusters) &&
     Number.isInteger(value.files) &&
     value.treeLength === tree.length;
   if (!valid) return undefined;
-  const { format, key, warnings, clusters, files } = value as CacheRecord;
-  return { format, key, warnings, clusters, files, tree };
+  const { format, key, build, renderInputs, warnings, clusters, files } = value as CacheRecord;
+  return { format, key, build, renderInputs, warnings, clusters, files, tree };
 }
 
 /** One synth's use of the cache: look up before compiling; on a miss, watch what the compile prints and record after writing. */
@@ -219,6 +233,26 @@ export class SynthCache {
     return stamps;
   }
 
+  /**
+   * On a miss, what the last synth rendered, for an incremental compile: each cluster's render
+   * inputs, for the clusters whose files are all as that synth wrote them (`disk`, read with its
+   * stamps, holds the lock's hash for them), and the files its lock lists. Undefined when the last
+   * synth was another build of fleet's, or its lock is no longer the one it wrote.
+   */
+  previousRender(disk: DiskTree): PreviousRender | undefined {
+    const record = this.previous;
+    if (!record || this.buildId === undefined || record.build !== this.buildId) return undefined;
+    const lockStamp = record.tree === '' ? undefined : this.stampsOfLastSynth()?.get(LOCK_FILE);
+    if (lockStamp === undefined || disk.stamps?.get(LOCK_FILE) !== lockStamp) return undefined;
+    const intact = new Map(Object.keys(record.renderInputs).map((cluster) => [cluster, true]));
+    for (const [path, hash] of Object.entries(disk.locked)) {
+      const cluster = clusterOfOutputPath(path);
+      if (intact.get(cluster) && disk.hashes.get(path) !== hash) intact.set(cluster, false);
+    }
+    const inputs = new Map(Object.entries(record.renderInputs).filter(([cluster]) => intact.get(cluster)));
+    return inputs.size === 0 ? undefined : { inputs, files: disk.locked };
+  }
+
   /** `io`, also keeping what is printed to stderr: the compile's diagnostics, which a hit prints again. */
   watch(io: Io): Io {
     return {
@@ -240,8 +274,8 @@ export class SynthCache {
    * file's stamp, as the write knew them) or else a walk of the folder. Never throws: a cache that
    * cannot be written is skipped.
    */
-  record(counts: { clusters: number; files: number }, stamps?: Stamps): void {
-    if (this.key === undefined) return;
+  record(counts: { clusters: number; files: number }, renderInputs: ReadonlyMap<string, string>, stamps?: Stamps): void {
+    if (this.key === undefined || this.buildId === undefined) return;
     const temp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(dirname(this.file), { recursive: true });
@@ -258,7 +292,15 @@ export class SynthCache {
         removeQuietly(temp);
         return;
       }
-      const record: CacheRecord = { format: CACHE_FORMAT, key: this.key, warnings: this.warnings, ...counts, tree: state.text };
+      const record: CacheRecord = {
+        format: CACHE_FORMAT,
+        key: this.key,
+        build: this.buildId,
+        renderInputs: Object.fromEntries(renderInputs),
+        warnings: this.warnings,
+        ...counts,
+        tree: state.text,
+      };
       writeFileSync(temp, cacheFileText(record));
       renameSync(temp, this.file);
     } catch {

@@ -231,9 +231,11 @@ export function evaluate(node: SelectorNode, labels: Labels): boolean {
     case '!':
       return !evaluate(node.operand, labels);
     case '&&':
-      return node.operands.every((o) => evaluate(o, labels));
+      for (const o of node.operands) if (!evaluate(o, labels)) return false;
+      return true;
     case '||':
-      return node.operands.some((o) => evaluate(o, labels));
+      for (const o of node.operands) if (evaluate(o, labels)) return true;
+      return false;
   }
 }
 
@@ -267,9 +269,11 @@ export function namespaceSelects(node: SelectorNode, namespace: { readonly name?
     case '!':
       return !namespaceSelects(node.operand, namespace);
     case '&&':
-      return node.operands.every((o) => namespaceSelects(o, namespace));
+      for (const o of node.operands) if (!namespaceSelects(o, namespace)) return false;
+      return true;
     case '||':
-      return node.operands.some((o) => namespaceSelects(o, namespace));
+      for (const o of node.operands) if (namespaceSelects(o, namespace)) return true;
+      return false;
     default:
       return evaluate(node, namespace.labels);
   }

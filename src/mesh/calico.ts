@@ -1,6 +1,6 @@
-import { type Cidr, contains, parseCidr } from './cidr.js';
-import { type Labels, namespaceSelects, parseSelector, selects } from './calico-selector.js';
-import { type CalicoEntity, type CalicoPolicy, type CalicoRule, type CalicoTier, type ClusterView, cmp } from './model.js';
+import { type Cidr, contains, maskOf, parseCidr } from './cidr.js';
+import { type Labels, namespaceSelects, parseSelector, type SelectorNode, selects } from './calico-selector.js';
+import { type CalicoEntity, type CalicoPolicy, type CalicoRule, type CalicoTier, type ClusterView, cmp, type NetworkSet } from './model.js';
 
 /**
  * Calico's L4 verdict for one packet at one workload endpoint, as Felix renders policy
@@ -73,93 +73,386 @@ export function tierOf(view: ClusterView, name: string): CalicoTier | undefined 
 
 /** The verdict for a packet at `endpoint` (in `view`), from or to `peer`, on a transport and destination port. */
 export function calicoVerdict(view: ClusterView, endpoint: LocalWorkload, direction: Direction, peer: CalicoPeer, protocol: 'TCP' | 'UDP', port: number): CalicoVerdict {
-  // Memoised by identity (the model hands out one object per pod template, peer and caller): the check asks millions of times.
-  const cache = cacheOf(view);
-  let byPeer = cache.verdicts.get(endpoint);
-  if (!byPeer) cache.verdicts.set(endpoint, (byPeer = new Map()));
-  let byPort = byPeer.get(peer);
-  if (!byPort) byPeer.set(peer, (byPort = new Map()));
-  const key = `${direction}${protocol}${port}`;
-  let verdict = byPort.get(key);
-  if (!verdict) byPort.set(key, (verdict = decide(view, endpoint, direction, peer, protocol, port)));
+  return verdictAt(calicoEndpoint(view, endpoint, direction), peer, protocol, port);
+}
+
+/**
+ * One endpoint's policy in one direction: the tiers that take part, each with its selecting
+ * policies' rules, and the verdicts found so far (memoised by peer, transport and port: the model
+ * hands out one object per pod template, peer and caller). A caller that asks about one endpoint
+ * many times keeps this (calicoEndpoint) and asks verdictAt.
+ */
+export interface CalicoEndpoint {
+  readonly view: ClusterView;
+  readonly endpoint: LocalWorkload;
+  readonly direction: Direction;
+  readonly tiers: readonly RuleTier[];
+  /** The endpoint as the rules see it. */
+  readonly side: Side;
+  /** Per peer, the verdicts asked for (one entry per transport and port, a short list). */
+  readonly verdicts: Map<CalicoPeer, VerdictEntry>;
+  /** The verdict when no tier denies (made once). */
+  allowed?: CalicoVerdict;
+}
+
+interface VerdictEntry {
+  readonly protocol: 'TCP' | 'UDP';
+  readonly port: number;
+  readonly verdict: CalicoVerdict;
+  readonly next?: VerdictEntry;
+}
+
+/** The verdict for a packet at an endpoint. */
+export function verdictAt(at: CalicoEndpoint, peer: CalicoPeer, protocol: 'TCP' | 'UDP', port: number): CalicoVerdict {
+  const first = at.verdicts.get(peer);
+  for (let e = first; e; e = e.next) if (e.port === port && e.protocol === protocol) return e.verdict;
+  const verdict = decide(at, peer, protocol, port);
+  at.verdicts.set(peer, { protocol, port, verdict, next: first });
   return verdict;
 }
 
+/**
+ * What Calico can tell apart about the packet at this end: the cluster, the pod, the peer (pods by
+ * namespace, service account and app; addresses by what they are), transport and port. Two
+ * packets of one class get one verdict whatever else differs. As text (short ids), and as a
+ * number for sets of them (the same classes, without a string each; a string where the numbers
+ * would not fit).
+ */
+export function packetClass(at: CalicoEndpoint, peer: CalicoPeer, protocol: 'TCP' | 'UDP', port: number): string {
+  return `${at.view.name}|${classId(at.endpoint)}|${classId(peer)}|${protocol}${port}`;
+}
+
+export function packetClassKey(at: CalicoEndpoint, peer: CalicoPeer, protocol: 'TCP' | 'UDP', port: number): number | string {
+  const end = endClassId(at);
+  const other = classId(peer);
+  if (end >= 2 ** 20 || other >= 2 ** 16 || !Number.isInteger(port) || port < 0 || port >= 2 ** 16) return packetClass(at, peer, protocol, port);
+  return ((end * 2 ** 16 + other) * 2 + (protocol === 'UDP' ? 1 : 0)) * 2 ** 16 + port;
+}
+
+/** The (cluster, pod class) of an endpoint as one number. */
+function endClassId(at: CalicoEndpoint): number {
+  let byCluster = END_CLASS_IDS.get(at.view.name);
+  if (!byCluster) END_CLASS_IDS.set(at.view.name, (byCluster = new Map()));
+  const pod = classId(at.endpoint);
+  let id = byCluster.get(pod);
+  if (id === undefined) byCluster.set(pod, (id = END_CLASS_IDS_MADE++));
+  return id;
+}
+const END_CLASS_IDS = new Map<string, Map<number, number>>();
+let END_CLASS_IDS_MADE = 0;
+
+/** Peers that Calico cannot tell apart get one id: pods by namespace, service account and app; addresses by what they are. */
+function classId(peer: CalicoPeer): number {
+  let id = CLASS_IDS_BY_PEER.get(peer);
+  if (id === undefined) {
+    const key = peer.kind === 'workload' ? `pod ${peer.namespace}/${peer.serviceAccount}/${peer.labels.app ?? peer.describe}` : peer.describe;
+    id = CLASS_IDS.get(key);
+    if (id === undefined) CLASS_IDS.set(key, (id = CLASS_IDS.size));
+    CLASS_IDS_BY_PEER.set(peer, id);
+  }
+  return id;
+}
+const CLASS_IDS_BY_PEER = new WeakMap<CalicoPeer, number>();
+const CLASS_IDS = new Map<string, number>();
+
+interface RuleTier {
+  readonly tier: CalicoTier;
+  /** The tier's policies that select the endpoint, in order, each with its rules of the direction. */
+  readonly policies: readonly { readonly policy: CalicoPolicy; readonly rules: readonly PreparedRule[] }[];
+  /** The verdict at the end of the tier (made once). */
+  end?: CalicoVerdict;
+}
+
+/** A rule of a policy, made ready to test packets against (once per policy and direction). */
+interface PreparedRule {
+  /** Position in the policy's rules of this direction (0-based). */
+  readonly index: number;
+  readonly test: RuleTest;
+  /** The verdict when the rule decides (made once). */
+  verdict?: CalicoVerdict;
+}
+
+/**
+ * What a rule asks of a packet in a direction, for policies of one namespace: protocol,
+ * destination port and its two entities (once per rule: equal rules are one object, model.ts).
+ */
+interface RuleTest {
+  readonly rule: CalicoRule;
+  readonly tcp: boolean;
+  readonly udp: boolean;
+  readonly ports?: PortSet;
+  readonly notPorts?: PortSet;
+  /** The endpoint's side of the rule (its destination for ingress, its source for egress). */
+  readonly own: EntityMatcher;
+  /** The peer's side. */
+  readonly peer: EntityMatcher;
+}
+
+/** An entity of the rules of policies in one namespace ('' for global ones), with its matches by side (equal entities are one object: model.ts). */
+interface EntityMatcher {
+  readonly entity: CalicoEntity;
+  readonly policyNamespace: string | undefined;
+  readonly matches: Map<Side, boolean>;
+}
+
 interface CalicoCache {
-  readonly verdicts: Map<LocalWorkload, Map<CalicoPeer, Map<string, CalicoVerdict>>>;
-  /** By the namespace of the rule's NetworkPolicy ('' for global ones): equal entities are one object across policies. */
-  readonly entities: Map<string, Map<CalicoEntity, Map<CalicoPeer, boolean>>>;
-  readonly subjects: Map<CalicoPeer, Subject[]>;
-  readonly tiers: Map<LocalWorkload, Map<Direction, { tier: CalicoTier; policies: CalicoPolicy[] }[]>>;
+  readonly endpoints: WeakMap<LocalWorkload, Partial<Record<Direction, CalicoEndpoint>>>;
+  /** By labels object, then direction, namespace, service account, name (and named ports at ingress). */
+  readonly equalEndpoints: WeakMap<Labels, Map<string, CalicoEndpoint>>;
+  readonly sides: Map<CalicoPeer, Side>;
+  readonly setsHolding: Map<readonly Cidr[], Subject[]>;
 }
 
 const CACHES = new WeakMap<ClusterView, CalicoCache>();
 function cacheOf(view: ClusterView): CalicoCache {
   let cache = CACHES.get(view);
-  if (!cache) CACHES.set(view, (cache = { verdicts: new Map(), entities: new Map(), subjects: new Map(), tiers: new Map() }));
+  if (!cache) CACHES.set(view, (cache = { endpoints: new WeakMap(), equalEndpoints: new WeakMap(), sides: new Map(), setsHolding: new Map() }));
   return cache;
 }
 
-function decide(view: ClusterView, endpoint: LocalWorkload, direction: Direction, peer: CalicoPeer, protocol: 'TCP' | 'UDP', port: number): CalicoVerdict {
-  for (const { tier, policies } of tiersFor(view, endpoint, direction)) {
-    let passed = false;
-    for (const policy of policies) {
-      const rules = direction === 'Ingress' ? policy.ingress : policy.egress;
-      const index = rules.findIndex((rule) => rule.action !== 'Log' && ruleMatches(view, rule, policy, endpoint, direction, peer, protocol, port));
-      if (index < 0) continue;
-      const rule = rules[index];
-      if (rule.action === 'Pass') {
-        passed = true;
-        break;
-      }
-      const allowed = rule.action === 'Allow';
-      const ref = { kind: policy.kind, namespace: policy.namespace, name: policy.name, tier: tier.name };
-      const why = rule.trafficRule ? `, traffic rule ${rule.trafficRule}` : '';
-      return { allowed, policy: ref, rule: index + 1, trafficRule: rule.trafficRule, text: `${allowed ? 'allowed' : 'denied'} by ${policy.kind} ${refName(policy)} rule ${index + 1} (tier ${tier.name}${why})` };
-    }
-    if (passed || tier.defaultAction === 'Pass') continue;
-    const last = policies[policies.length - 1];
-    return { allowed: false, policy: { kind: last.kind, namespace: last.namespace, name: last.name, tier: tier.name }, text: `denied by ${last.kind} ${refName(last)} (end of tier ${tier.name})` };
+/**
+ * The policy of an endpoint in a direction: one per endpoint object, and one for endpoints that
+ * differ in nothing Calico reads (a caller's pods and its Deployment's pods; at ingress their named
+ * ports count too).
+ */
+export function calicoEndpoint(view: ClusterView, endpoint: LocalWorkload, direction: Direction): CalicoEndpoint {
+  const cache = cacheOf(view);
+  let byDirection = cache.endpoints.get(endpoint);
+  if (!byDirection) cache.endpoints.set(endpoint, (byDirection = {}));
+  let at = byDirection[direction];
+  if (!at) {
+    let byKey = cache.equalEndpoints.get(endpoint.labels);
+    if (!byKey) cache.equalEndpoints.set(endpoint.labels, (byKey = new Map()));
+    const key = `${direction}\0${endpoint.namespace}\0${endpoint.serviceAccount}\0${endpoint.describe}\0${direction === 'Ingress' ? namedPortsId(endpoint.namedPorts) : ''}`;
+    at = byKey.get(key);
+    if (!at) byKey.set(key, (at = { view, endpoint, direction, tiers: ruleTiers(tiersFor(view, endpoint, direction), direction), side: sideOf(view, endpoint), verdicts: new Map() }));
+    byDirection[direction] = at;
   }
-  return { allowed: true, text: `allowed: no tier denies it (namespace profile kns.${endpoint.namespace} allows)` };
+  return at;
 }
 
-/** The tiers that take part for an endpoint in a direction, in order, each with its policies in order. */
+function namedPortsId(ports: LocalWorkload['namedPorts']): number {
+  if (!ports) return 0;
+  let id = NAMED_PORTS_IDS.get(ports);
+  if (id === undefined) NAMED_PORTS_IDS.set(ports, (id = NAMED_PORTS_IDS_MADE++));
+  return id;
+}
+const NAMED_PORTS_IDS = new WeakMap<NonNullable<LocalWorkload['namedPorts']>, number>();
+let NAMED_PORTS_IDS_MADE = 1;
+
+/** The selected tiers with their policies' rules prepared (one per selection: endpoints with equal namespace and labels share it). */
+function ruleTiers(tiers: readonly { tier: CalicoTier; policies: readonly CalicoPolicy[] }[], direction: Direction): RuleTier[] {
+  let prepared = RULE_TIERS.get(tiers);
+  if (!prepared) RULE_TIERS.set(tiers, (prepared = tiers.map(({ tier, policies }) => ({ tier, policies: policies.map((policy) => ({ policy, rules: preparedRules(policy, direction) })) }))));
+  return prepared;
+}
+const RULE_TIERS = new WeakMap<readonly object[], RuleTier[]>();
+
+function preparedRules(policy: CalicoPolicy, direction: Direction): PreparedRule[] {
+  let byDirection = PREPARED.get(policy);
+  if (!byDirection) PREPARED.set(policy, (byDirection = {}));
+  return (byDirection[direction] ??= prepareRules(policy, direction));
+}
+const PREPARED = new WeakMap<CalicoPolicy, Partial<Record<Direction, PreparedRule[]>>>();
+
+function prepareRules(policy: CalicoPolicy, direction: Direction): PreparedRule[] {
+  const policyNamespace = policy.kind === 'NetworkPolicy' ? policy.namespace : undefined;
+  const prepared: PreparedRule[] = [];
+  const rules = direction === 'Ingress' ? policy.ingress : policy.egress;
+  for (let index = 0; index < rules.length; index++) {
+    const test = ruleTest(rules[index], direction, policyNamespace);
+    if (test) prepared.push({ index, test });
+  }
+  return prepared;
+}
+
+/** Undefined for a rule that never matches a packet here: a Log rule, one naming source ports (ephemeral), one for neither TCP nor UDP. */
+function ruleTest(rule: CalicoRule, direction: Direction, policyNamespace: string | undefined): RuleTest | undefined {
+  // A rule is mostly in policies of one namespace: a short list per rule and direction.
+  const memo = RULE_TESTS[direction];
+  let known = memo.get(rule);
+  if (!known) memo.set(rule, (known = []));
+  for (const [namespace, test] of known) if (namespace === policyNamespace) return test;
+  const test = makeRuleTest(rule, direction, policyNamespace);
+  known.push([policyNamespace, test]);
+  return test;
+}
+const RULE_TESTS: Record<Direction, WeakMap<CalicoRule, [string | undefined, RuleTest | undefined][]>> = { Ingress: new WeakMap(), Egress: new WeakMap() };
+
+function makeRuleTest(rule: CalicoRule, direction: Direction, policyNamespace: string | undefined): RuleTest | undefined {
+  let test: RuleTest | undefined;
+  const tcp = rule.action !== 'Log' && protocolAllows(rule, 'TCP');
+  const udp = rule.action !== 'Log' && protocolAllows(rule, 'UDP');
+  if ((tcp || udp) && !rule.source.ports && !rule.source.notPorts) {
+    // The policed endpoint is the destination of ingress and the source of egress; the peer the other side.
+    const [own, peer] = direction === 'Ingress' ? [rule.destination, rule.source] : [rule.source, rule.destination];
+    test = {
+      rule,
+      tcp,
+      udp,
+      ports: rule.destination.ports && portSet(rule.destination.ports),
+      notPorts: rule.destination.notPorts && portSet(rule.destination.notPorts),
+      own: entityMatcher(own, policyNamespace),
+      peer: entityMatcher(peer, policyNamespace),
+    };
+  }
+  return test;
+}
+
+function decide(at: CalicoEndpoint, peer: CalicoPeer, protocol: 'TCP' | 'UDP', port: number): CalicoVerdict {
+  const { endpoint, direction } = at;
+  const udp = protocol === 'UDP';
+  const peerSide = sideOf(at.view, peer);
+  // Named destination ports are the destination's: the endpoint's for ingress, the peer's (a local pod) for egress.
+  const named = direction === 'Ingress' ? endpoint.namedPorts : peer.kind === 'workload' ? peer.namedPorts : undefined;
+  for (let t = 0; t < at.tiers.length; t++) {
+    const ruleTier = at.tiers[t];
+    const { tier, policies } = ruleTier;
+    let passed = false;
+    scan: for (let p = 0; p < policies.length; p++) {
+      const { policy, rules } = policies[p];
+      for (let i = 0; i < rules.length; i++) {
+        const r = rules[i].test;
+        if (!(udp ? r.udp : r.tcp)) continue;
+        if ((r.ports && !inPortSet(r.ports, port, named)) || (r.notPorts && inPortSet(r.notPorts, port, named))) continue;
+        // The source's side first, then the destination's (Felix's order; it matters only for which invalid selector is reported).
+        if (direction === 'Ingress' ? !matches(r.peer, peerSide) || !matches(r.own, at.side) : !matches(r.own, at.side) || !matches(r.peer, peerSide)) continue;
+        // The first matching Allow or Deny is final; Pass skips to the next tier.
+        if (r.rule.action === 'Pass') {
+          passed = true;
+          break scan;
+        }
+        return (rules[i].verdict ??= ruleVerdict(policy, tier, rules[i]));
+      }
+    }
+    if (passed || tier.defaultAction === 'Pass') continue;
+    if (!ruleTier.end) {
+      const last = policies[policies.length - 1].policy;
+      ruleTier.end = { allowed: false, policy: { kind: last.kind, namespace: last.namespace, name: last.name, tier: tier.name }, text: `denied by ${last.kind} ${refName(last)} (end of tier ${tier.name})` };
+    }
+    return ruleTier.end;
+  }
+  return (at.allowed ??= { allowed: true, text: `allowed: no tier denies it (namespace profile kns.${endpoint.namespace} allows)` });
+}
+
+function ruleVerdict(policy: CalicoPolicy, tier: CalicoTier, r: PreparedRule): CalicoVerdict {
+  const { rule } = r.test;
+  const allowed = rule.action === 'Allow';
+  const ref = { kind: policy.kind, namespace: policy.namespace, name: policy.name, tier: tier.name };
+  const why = rule.trafficRule ? `, traffic rule ${rule.trafficRule}` : '';
+  return {
+    allowed,
+    policy: ref,
+    rule: r.index + 1,
+    trafficRule: rule.trafficRule,
+    text: `${allowed ? 'allowed' : 'denied'} by ${policy.kind} ${refName(policy)} rule ${r.index + 1} (tier ${tier.name}${why})`,
+  };
+}
+
+/** The tiers that take part for an endpoint in a direction, in order, each with its policies in order (shared by endpoints with equal namespace and labels). */
 function tiersFor(view: ClusterView, endpoint: LocalWorkload, direction: Direction): { tier: CalicoTier; policies: CalicoPolicy[] }[] {
-  const cache = cacheOf(view);
-  let byDirection = cache.tiers.get(endpoint);
-  if (!byDirection) cache.tiers.set(endpoint, (byDirection = new Map()));
-  let found = byDirection.get(direction);
-  if (!found) byDirection.set(direction, (found = view.memoised(`calico tiers ${direction} ${endpointKey(endpoint)}`, () => findTiers(view, endpoint, direction))));
-  return found;
+  return view.memoised(`calico tiers ${direction} ${endpointKey(endpoint)}`, () => findTiers(view, endpoint, direction));
 }
 
 function findTiers(view: ClusterView, endpoint: LocalWorkload, direction: Direction): { tier: CalicoTier; policies: CalicoPolicy[] }[] {
-  {
-    const namespace = { name: endpoint.namespace, labels: namespaceLabels(view, endpoint.namespace) };
-    const byTier = new Map<string, CalicoPolicy[]>();
-    // GlobalNetworkPolicies, and the NetworkPolicies of the endpoint's namespace (they select only there).
-    const index = view.memoised('calico policies by namespace', () => {
-      const map = new Map<string, CalicoPolicy[]>();
-      for (const p of view.calicoPolicies) map.set(p.namespace ?? '', [...(map.get(p.namespace ?? '') ?? []), p]);
-      return map;
-    });
-    for (const policy of [...(index.get('') ?? []), ...(index.get(endpoint.namespace) ?? [])]) {
+  const namespace = { name: endpoint.namespace, labels: namespaceLabels(view, endpoint.namespace) };
+  const byTier = new Map<string, IndexedPolicy[]>();
+  // GlobalNetworkPolicies, then the NetworkPolicies of the endpoint's namespace (they select only there), each in the view's order.
+  const index = view.memoised('calico policy index', () => indexPolicies(view.calicoPolicies));
+  const groups = [index.get(''), endpoint.namespace === '' ? undefined : index.get(endpoint.namespace)];
+  const consider = (candidates: readonly IndexedPolicy[] | undefined, offset: number) => {
+    for (const { policy, position } of candidates ?? []) {
       if (!policy.types.has(direction) || !tierOf(view, policy.tier)) continue;
       if (policy.namespaceSelector !== undefined && !namespaceSelects(parseSelector(policy.namespaceSelector), namespace)) continue;
       if (!selects(policy.selector, endpoint.labels)) continue;
       const list = byTier.get(policy.tier) ?? [];
-      list.push(policy);
+      list.push({ policy, position: offset + position });
       byTier.set(policy.tier, list);
     }
-    return [...byTier].map(([name, policies]) => ({ tier: tierOf(view, name)!, policies: policies.sort(policyOrder) })).sort((a, b) => orderOf(a.tier.order) - orderOf(b.tier.order) || cmp(a.tier.name, b.tier.name));
+  };
+  for (const [g, group] of groups.entries()) {
+    if (!group) continue;
+    consider(group.unindexed, g * view.calicoPolicies.length);
+    // Only the policies whose selector's required `label == value` the endpoint has (the index leaves out no policy that may select it).
+    for (const label in endpoint.labels) consider(group.byLabel.get(label)?.get(endpoint.labels[label]), g * view.calicoPolicies.length);
   }
+  const tiers: { tier: CalicoTier; policies: CalicoPolicy[] }[] = [];
+  for (const [name, policies] of byTier) tiers.push({ tier: tierOf(view, name)!, policies: sortSmall(policies, (a, b) => policyOrder(a.policy, b.policy) || a.position - b.position).map((p) => p.policy) });
+  return sortSmall(tiers, (a, b) => orderOf(a.tier.order) - orderOf(b.tier.order) || cmp(a.tier.name, b.tier.name));
+}
+
+interface IndexedPolicy {
+  readonly position: number;
+  readonly policy: CalicoPolicy;
+}
+
+interface PolicyGroup {
+  readonly unindexed: IndexedPolicy[];
+  /** Policies whose selector requires `label == value`, by label and value. */
+  readonly byLabel: Map<string, Map<string, IndexedPolicy[]>>;
+}
+
+/** The view's policies by namespace ('' for global ones), indexed by the label equality their selector requires. */
+function indexPolicies(policies: readonly CalicoPolicy[]): Map<string, PolicyGroup> {
+  const index = new Map<string, PolicyGroup>();
+  for (let position = 0; position < policies.length; position++) {
+    const policy = policies[position];
+    const key = policy.namespace ?? '';
+    let group = index.get(key);
+    if (!group) index.set(key, (group = { unindexed: [], byLabel: new Map() }));
+    const required = requiredLabel(policy);
+    if (!required) {
+      group.unindexed.push({ position, policy });
+      continue;
+    }
+    let byValue = group.byLabel.get(required.label);
+    if (!byValue) group.byLabel.set(required.label, (byValue = new Map()));
+    const list = byValue.get(required.value) ?? [];
+    list.push({ position, policy });
+    byValue.set(required.value, list);
+  }
+  return index;
+}
+
+/**
+ * A `label == 'value'` test every endpoint the policy selects must pass (its selector, or one
+ * operand of its `&&`). A policy with a selector that does not parse is left unindexed, so it is
+ * evaluated (and reported) for every endpoint, as without the index.
+ */
+function requiredLabel(policy: CalicoPolicy): { label: string; value: string } | undefined {
+  let node: SelectorNode;
+  try {
+    if (policy.namespaceSelector !== undefined) parseSelector(policy.namespaceSelector);
+    node = parseSelector(policy.selector);
+  } catch {
+    return undefined;
+  }
+  const test = node.op === '&&' ? node.operands.find((o) => o.op === '==') : node;
+  return test?.op === '==' ? { label: test.label, value: test.value } : undefined;
+}
+
+/** Sorts in place by insertion (stable; lists of a few policies or tiers, where Array.prototype.sort's setup dominates). */
+function sortSmall<T>(list: T[], compare: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < list.length; i++) {
+    const item = list[i];
+    let j = i - 1;
+    for (; j >= 0 && compare(list[j], item) > 0; j--) list[j + 1] = list[j];
+    list[j + 1] = item;
+  }
+  return list;
 }
 
 function policyOrder(a: CalicoPolicy, b: CalicoPolicy): number {
   // PolKVLess: order, then "name/namespace/kind".
-  return orderOf(a.order) - orderOf(b.order) || cmp(`${a.name}/${a.namespace ?? ''}/${a.kind}`, `${b.name}/${b.namespace ?? ''}/${b.kind}`);
+  return orderOf(a.order) - orderOf(b.order) || cmp(sortKey(a), sortKey(b));
 }
+
+function sortKey(policy: CalicoPolicy): string {
+  let key = SORT_KEYS.get(policy);
+  if (key === undefined) SORT_KEYS.set(policy, (key = `${policy.name}/${policy.namespace ?? ''}/${policy.kind}`));
+  return key;
+}
+const SORT_KEYS = new WeakMap<CalicoPolicy, string>();
 
 function orderOf(order: number | undefined): number {
   return order === undefined ? Number.POSITIVE_INFINITY : order;
@@ -167,29 +460,32 @@ function orderOf(order: number | undefined): number {
 
 /** A namespace's labels as Calico sees them: the Namespace's own, plus `projectcalico.org/name` (NamespaceToProfile). */
 export function namespaceLabels(view: ClusterView, namespace: string): Labels {
-  return view.memoised(`ns labels ${namespace}`, () => ({ ...(view.namespaces.get(namespace) ?? { 'kubernetes.io/metadata.name': namespace }), 'projectcalico.org/name': namespace }));
+  const memo = view.memoised('calico namespace labels', () => new Map<string, Labels>());
+  let labels = memo.get(namespace);
+  if (!labels) memo.set(namespace, (labels = { ...(view.namespaces.get(namespace) ?? { 'kubernetes.io/metadata.name': namespace }), 'projectcalico.org/name': namespace }));
+  return labels;
 }
 
-function ruleMatches(view: ClusterView, rule: CalicoRule, policy: CalicoPolicy, endpoint: LocalWorkload, direction: Direction, peer: CalicoPeer, protocol: 'TCP' | 'UDP', port: number): boolean {
+/** Whether a rule's `protocol` and `notProtocol` let a transport through. */
+function protocolAllows(rule: CalicoRule, protocol: 'TCP' | 'UDP'): boolean {
   if (rule.protocol !== undefined && !sameProtocol(rule.protocol, protocol)) return false;
   if (rule.notProtocol !== undefined && sameProtocol(rule.notProtocol, protocol)) return false;
-  const policyNamespace = policy.kind === 'NetworkPolicy' ? policy.namespace : undefined;
-  // The policed endpoint is the destination of ingress and the source of egress; the peer the other side.
-  const [source, destination] = direction === 'Ingress' ? [peer, endpoint as CalicoPeer] : [endpoint as CalicoPeer, peer];
-  // Source ports are ephemeral: a rule that names them never matches here.
-  if (rule.source.ports || rule.source.notPorts) return false;
-  return portMatches(rule.destination, destination, port) && matchesMemo(view, rule.source, policyNamespace, source) && matchesMemo(view, rule.destination, policyNamespace, destination);
+  return true;
 }
 
-/** entityMatches, memoised per policy namespace, entity and side. */
-function matchesMemo(view: ClusterView, entity: CalicoEntity, policyNamespace: string | undefined, side: CalicoPeer): boolean {
-  const cache = cacheOf(view);
-  let byEntity = cache.entities.get(policyNamespace ?? '');
-  if (!byEntity) cache.entities.set(policyNamespace ?? '', (byEntity = new Map()));
-  let bySide = byEntity.get(entity);
-  if (!bySide) byEntity.set(entity, (bySide = new Map()));
-  let hit = bySide.get(side);
-  if (hit === undefined) bySide.set(side, (hit = entityMatches(view, entity, policyNamespace, side)));
+function entityMatcher(entity: CalicoEntity, policyNamespace: string | undefined): EntityMatcher {
+  let byNamespace = MATCHERS.get(entity);
+  if (!byNamespace) MATCHERS.set(entity, (byNamespace = new Map()));
+  let matcher = byNamespace.get(policyNamespace ?? '');
+  if (!matcher) byNamespace.set(policyNamespace ?? '', (matcher = { entity, policyNamespace, matches: new Map() }));
+  return matcher;
+}
+const MATCHERS = new WeakMap<CalicoEntity, Map<string, EntityMatcher>>();
+
+/** entityMatches, memoised per side. */
+function matches(matcher: EntityMatcher, side: Side): boolean {
+  let hit = matcher.matches.get(side);
+  if (hit === undefined) matcher.matches.set(side, (hit = entityMatches(matcher.entity, matcher.policyNamespace, side)));
   return hit;
 }
 
@@ -206,26 +502,39 @@ function sameProtocol(named: string | number, protocol: 'TCP' | 'UDP'): boolean 
  * `serviceAccounts` adds the account's name. A rule with no selector field matches any address.
  * `nets` match the address; an address fleet cannot know matches no net.
  */
-function entityMatches(view: ClusterView, entity: CalicoEntity, policyNamespace: string | undefined, side: CalicoPeer): boolean {
+function entityMatches(entity: CalicoEntity, policyNamespace: string | undefined, side: Side): boolean {
   if (entity.nets) {
-    const ranges = rangesOf(view, side);
-    if (!ranges?.every((r) => entity.nets!.some((n) => n !== undefined && contains(n, r)))) return false;
+    const ranges = side.ranges;
+    if (!ranges) return false;
+    for (const r of ranges) if (!entity.nets.some((n) => n !== undefined && contains(n, r))) return false;
   }
   if (entity.notNets) {
-    const ranges = rangesOf(view, side);
-    if (!ranges || ranges.some((r) => entity.notNets!.some((n) => n !== undefined && (contains(n, r) || contains(r, n))))) return false;
+    const ranges = side.ranges;
+    if (!ranges) return false;
+    for (const r of ranges) if (entity.notNets.some((n) => n !== undefined && (contains(n, r) || contains(r, n)))) return false;
   }
   const positive = entity.selector !== undefined || entity.namespaceSelector !== undefined || entity.serviceAccounts !== undefined;
   if (!positive && entity.notSelector === undefined) return true;
-  const subjects = subjectsOf(view, side);
-  const inScope = (s: Subject) =>
-    entity.namespaceSelector !== undefined ? namespaceSelects(parseSelector(entity.namespaceSelector), { name: s.namespace, labels: s.namespaceLabels }) : policyNamespace === undefined || s.namespace === policyNamespace;
+  const subjects = side.subjects;
   if (positive) {
-    const matched = subjects.some((s) => inScope(s) && (entity.selector === undefined || selects(entity.selector, s.labels)) && (entity.serviceAccounts === undefined || serviceAccountMatches(entity.serviceAccounts, s)));
+    let matched = false;
+    for (const s of subjects) {
+      if (inScope(entity, policyNamespace, s) && (entity.selector === undefined || selects(entity.selector, s.labels)) && (entity.serviceAccounts === undefined || serviceAccountMatches(entity.serviceAccounts, s))) {
+        matched = true;
+        break;
+      }
+    }
     if (!matched) return false;
   }
-  if (entity.notSelector !== undefined && subjects.some((s) => inScope(s) && selects(entity.notSelector!, s.labels))) return false;
+  if (entity.notSelector !== undefined) for (const s of subjects) if (inScope(entity, policyNamespace, s) && selects(entity.notSelector, s.labels)) return false;
   return true;
+}
+
+/** Whether a subject is in the entity's scope: its namespaceSelector, else the policy's own namespace (global policies: any). */
+function inScope(entity: CalicoEntity, policyNamespace: string | undefined, s: Subject): boolean {
+  return entity.namespaceSelector !== undefined
+    ? namespaceSelects(parseSelector(entity.namespaceSelector), { name: s.namespace, labels: s.namespaceLabels })
+    : policyNamespace === undefined || s.namespace === policyNamespace;
 }
 
 function serviceAccountMatches(accounts: NonNullable<CalicoEntity['serviceAccounts']>, subject: Subject): boolean {
@@ -236,18 +545,44 @@ function serviceAccountMatches(accounts: NonNullable<CalicoEntity['serviceAccoun
   return true;
 }
 
-function portMatches(destination: CalicoEntity, side: CalicoPeer, port: number): boolean {
-  const hit = (p: number | string) => {
-    if (typeof p === 'number') return p === port;
+/** A rule's `ports` or `notPorts`: numbers, `lo:hi` ranges, and names of a workload's container ports. */
+interface PortSet {
+  readonly numbers: ReadonlySet<number>;
+  readonly ranges: readonly (readonly [number, number])[];
+  readonly names: readonly string[];
+}
+
+function portSet(ports: readonly (number | string)[]): PortSet {
+  let set = PORT_SETS.get(ports);
+  if (!set) PORT_SETS.set(ports, (set = makePortSet(ports)));
+  return set;
+}
+/** By the list's identity: equal entities are one object across policies and clusters (model.ts). */
+const PORT_SETS = new WeakMap<readonly (number | string)[], PortSet>();
+
+function makePortSet(ports: readonly (number | string)[]): PortSet {
+  const numbers = new Set<number>();
+  const ranges: [number, number][] = [];
+  const names: string[] = [];
+  for (const p of ports) {
+    if (typeof p === 'number') {
+      numbers.add(p);
+      continue;
+    }
     const range = /^(\d+):(\d+)$/.exec(p);
-    if (range) return Number(range[1]) <= port && port <= Number(range[2]);
-    if (/^\d+$/.test(p)) return Number(p) === port;
-    // A named port: the workload's container port of that name.
-    return side.kind === 'workload' && side.namedPorts?.get(p)?.port === port;
-  };
-  if (destination.ports && !destination.ports.some(hit)) return false;
-  if (destination.notPorts?.some(hit)) return false;
-  return true;
+    if (range) ranges.push([Number(range[1]), Number(range[2])]);
+    else if (/^\d+$/.test(p)) numbers.add(Number(p));
+    else names.push(p);
+  }
+  return { numbers, ranges, names };
+}
+
+/** Whether a port is in the set; a named port is the workload's container port of that name. */
+function inPortSet(set: PortSet, port: number, namedPorts: LocalWorkload['namedPorts']): boolean {
+  if (set.numbers.has(port)) return true;
+  for (const [lo, hi] of set.ranges) if (lo <= port && port <= hi) return true;
+  for (const name of set.names) if (namedPorts?.get(name)?.port === port) return true;
+  return false;
 }
 
 /** What Calico can match a side of the packet against: the pod itself, or the network sets holding the address. */
@@ -258,20 +593,114 @@ interface Subject {
   readonly serviceAccount?: string;
 }
 
-function subjectsOf(view: ClusterView, side: CalicoPeer): Subject[] {
-  const cache = cacheOf(view);
-  let subjects = cache.subjects.get(side);
-  if (!subjects) cache.subjects.set(side, (subjects = findSubjects(view, side)));
-  return subjects;
+/**
+ * A side of a packet as Calico's rules can see it: the address ranges it is in (for `nets`) and its
+ * subjects. What entityMatches decides depends on nothing else, so sides with equal content are one
+ * object, in any cluster: fleet repeats a few hundred across many clusters.
+ */
+interface Side {
+  readonly ranges?: readonly Cidr[];
+  readonly subjects: readonly Subject[];
 }
+
+function sideOf(view: ClusterView, peer: CalicoPeer): Side {
+  const cache = cacheOf(view);
+  let side = cache.sides.get(peer);
+  if (!side) {
+    const ranges = rangesOf(view, peer);
+    const subjects = findSubjects(view, peer);
+    // Range texts and subject keys (JSON) hold no line break.
+    const key = `${ranges ? ranges.map((r) => r.text).join(',') : '-'}\n${subjects.map(subjectKey).join('\n')}`;
+    side = SIDES.get(key);
+    if (!side) {
+      if (SIDES.size > 100_000) SIDES.clear(); // a long-lived process compiles many fleets
+      SIDES.set(key, (side = { ranges, subjects }));
+    }
+    cache.sides.set(peer, side);
+  }
+  return side;
+}
+const SIDES = new Map<string, Side>();
+
+function subjectKey(subject: Subject): string {
+  let key = SUBJECT_KEYS.get(subject);
+  // JSON values hold no line break.
+  if (key === undefined)
+    SUBJECT_KEYS.set(subject, (key = `${JSON.stringify(subject.namespace ?? null)}\n${JSON.stringify(subject.serviceAccount ?? null)}\n${labelsKey(subject.labels)}\n${labelsKey(subject.namespaceLabels)}`));
+  return key;
+}
+const SUBJECT_KEYS = new WeakMap<Subject, string>();
+
+/** A label set's content as one string (one per labels object). */
+function labelsKey(labels: Labels): string {
+  let key = LABELS_KEYS.get(labels);
+  if (key === undefined)
+    LABELS_KEYS.set(
+      labels,
+      (key = JSON.stringify(
+        Object.keys(labels)
+          .sort()
+          .map((k) => [k, labels[k]]),
+      )),
+    );
+  return key;
+}
+const LABELS_KEYS = new WeakMap<Labels, string>();
 
 function findSubjects(view: ClusterView, side: CalicoPeer): Subject[] {
   const ranges = rangesOf(view, side);
-  // IP sets hold the addresses of every selected endpoint and network set: an address in a set's nets matches the set.
-  const sets = ranges ? view.networkSets.filter((set) => ranges.every((r) => set.nets.some((n) => contains(n, r)))).map((set) => ({ namespaceLabels: {}, labels: set.labels })) : [];
-  if (side.kind === 'address') return sets;
-  return [{ namespace: side.namespace, namespaceLabels: namespaceLabels(view, side.namespace), labels: side.labels, serviceAccount: side.serviceAccount }, ...sets];
+  const subjects: Subject[] = side.kind === 'address' ? [] : [{ namespace: side.namespace, namespaceLabels: namespaceLabels(view, side.namespace), labels: side.labels, serviceAccount: side.serviceAccount }];
+  if (ranges) subjects.push(...setsHolding(view, ranges));
+  return subjects;
 }
+
+/**
+ * The network sets of a view whose nets hold every one of the ranges, in the view's order: IP
+ * sets hold the addresses of every selected endpoint and network set, so an address in a set's
+ * nets matches the set. Memoised by the ranges' list (one per cluster's pods and gateway).
+ */
+function setsHolding(view: ClusterView, ranges: readonly Cidr[]): Subject[] {
+  const cache = cacheOf(view);
+  let found = cache.setsHolding.get(ranges);
+  if (!found) {
+    const index = view.memoised('network sets by net', () => indexNets(view.networkSets));
+    let positions: number[] | undefined;
+    for (const range of ranges) {
+      // A net holds the range when it is no longer and the range's address, cut to the net's length, is the net's.
+      const holding = new Set<number>();
+      for (const [bits, byBase] of index.get(range.family) ?? []) if (bits <= range.bits) for (const p of byBase.get(range.base & maskOf(range.family, bits)) ?? []) holding.add(p);
+      positions = positions === undefined ? [...holding] : positions.filter((p) => holding.has(p));
+    }
+    found = (positions ?? view.networkSets.map((_, p) => p)).sort((a, b) => a - b).map((p) => setSubject(view.networkSets[p]));
+    cache.setsHolding.set(ranges, found);
+  }
+  return found;
+}
+
+/** Positions of the network sets by their nets: family, prefix length, base address. */
+function indexNets(sets: readonly NetworkSet[]): Map<4 | 6, Map<number, Map<bigint, number[]>>> {
+  const index = new Map<4 | 6, Map<number, Map<bigint, number[]>>>();
+  for (let p = 0; p < sets.length; p++) {
+    for (const net of sets[p].nets) {
+      let byBits = index.get(net.family);
+      if (!byBits) index.set(net.family, (byBits = new Map()));
+      let byBase = byBits.get(net.bits);
+      if (!byBase) byBits.set(net.bits, (byBase = new Map()));
+      const list = byBase.get(net.base) ?? [];
+      if (!list.includes(p)) list.push(p);
+      byBase.set(net.base, list);
+    }
+  }
+  return index;
+}
+
+/** A network set as a subject: its labels, no namespace (one object per set). */
+function setSubject(set: NetworkSet): Subject {
+  let subject = SET_SUBJECTS.get(set);
+  if (!subject) SET_SUBJECTS.set(set, (subject = { namespaceLabels: {}, labels: set.labels }));
+  return subject;
+}
+const SET_SUBJECTS = new WeakMap<NetworkSet, Subject>();
 
 /** The address ranges a side is known to be in: a local pod is in its cluster's pod CIDRs. */
 function rangesOf(view: ClusterView, side: CalicoPeer): readonly Cidr[] | undefined {
@@ -284,24 +713,7 @@ function rangesOf(view: ClusterView, side: CalicoPeer): readonly Cidr[] | undefi
 }
 
 function endpointKey(endpoint: LocalWorkload): string {
-  return `${endpoint.namespace}|${endpoint.serviceAccount}|${labelKey(endpoint.labels)}`;
-}
-
-function _peerKey(peer: CalicoPeer): string {
-  return peer.kind === 'workload' ? `w:${endpointKey(peer)}` : `a:${peer.ranges ? peer.ranges.map((r) => r.text).join(',') : '?'}`;
-}
-
-const LABEL_KEYS = new WeakMap<Labels, string>();
-function labelKey(labels: Labels): string {
-  let key = LABEL_KEYS.get(labels);
-  if (key === undefined) {
-    key = Object.keys(labels)
-      .sort()
-      .map((k) => `${k}=${labels[k]}`)
-      .join(',');
-    LABEL_KEYS.set(labels, key);
-  }
-  return key;
+  return `${endpoint.namespace}|${endpoint.serviceAccount}|${labelsKey(endpoint.labels)}`;
 }
 
 function refName(policy: CalicoPolicy): string {

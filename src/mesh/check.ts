@@ -4,7 +4,7 @@ import { applyPlan } from './flux-order.js';
 import type { MeshCaller } from './istio-routing.js';
 import { serviceOf } from './istio-routing.js';
 import { cmp, type MeshModel, type Service } from './model.js';
-import { appCallers, type CallTrace, type EndpointTrace, ingressCallers, traceCall, workloadEndpoint } from './trace.js';
+import { appCallers, callOutcome, type CallSummary, type CallTrace, type EndpointOutcome, type EndpointTrace, ingressCallers, PacketClasses, summarizeCall, traceCall, workloadEndpoint } from './trace.js';
 import type { DiagnosticCode } from '../diagnostics/catalog.js';
 
 /**
@@ -61,8 +61,8 @@ export interface MeshCheckResult {
 export function checkMesh(model: MeshModel, graph: TrafficGraph, options: MeshCheckOptions = {}): MeshCheckResult {
   const findings = new Map<string, MeshFinding>();
   const add = (finding: MeshFinding) => findings.set(`${finding.kind}\0${finding.code ?? ''}\0${finding.message}`, finding);
-  const declaredEgress = new Set<string>();
-  const declaredIngress = new Set<string>();
+  // What Calico sees of the declared calls at each end.
+  const declaredClasses = new PacketClasses();
   const declared = new Set<string>();
   let declaredCalls = 0;
 
@@ -72,6 +72,7 @@ export function checkMesh(model: MeshModel, graph: TrafficGraph, options: MeshCh
   // Above the budget, the clusters whose calls are all traced: an even stride (the undeclared pairs are checked from these).
   const names = [...model.clusters.keys()];
   const traced = new Set(share === 1 ? names : Array.from({ length: Math.max(1, Math.ceil(names.length * share)) }, (_, k) => names[Math.floor((k * names.length) / Math.max(1, Math.ceil(names.length * share)))]));
+  const running = appsWithPods(model);
   for (const edge of graph.edges) {
     const [namespace, name] = edge.to.split('/');
     const service = serviceOf(model, hostOf(namespace, name));
@@ -81,6 +82,8 @@ export function checkMesh(model: MeshModel, graph: TrafficGraph, options: MeshCh
       add({ kind: 'renderer', message: `rule ${edge.rule.name}: no cluster holds a Service for ${edge.to}` });
       continue;
     }
+    // Scaled to zero wherever it runs (overrides with `replicas: 0`): no endpoint answers, as the spec says (traffic_destination_scaled_to_zero).
+    if (!running.has(edge.to)) continue;
     for (const caller of share === 1 ? callersOf(model, edge) : sampleCallers(model, callersOf(model, edge), traced)) {
       for (const portName of edge.ports) {
         const port = service.ports.find((p) => p.name === portName);
@@ -89,23 +92,24 @@ export function checkMesh(model: MeshModel, graph: TrafficGraph, options: MeshCh
           continue;
         }
         declaredCalls++;
-        const call = traceCall(model, caller, service, port);
-        for (const e of endpointsOf(call)) {
-          if (e.egressClass) declaredEgress.add(e.egressClass);
-          if (e.ingressClass) declaredIngress.add(e.ingressClass);
-        }
-        judgeDeclared(model, edge, caller, service, call, add);
+        // The verdicts in brief; the call is traced hop by hop only when something is to be reported (the same verdicts, named).
+        const summary = summarizeCall(model, caller, service, port, declaredClasses);
+        if (mayFindDeclared(edge, summary)) judgeDeclared(model, edge, caller, service, traceCall(model, caller, service, port), add);
       }
     }
   }
 
   const sample = undeclaredSample(model, declared, options.undeclaredPairs ?? 400, traced);
   for (const { caller, service, port, label } of sample) {
-    const call = traceCall(model, caller, service, port);
-    for (const e of endpointsOf(call)) {
+    // Calico could tell the packet from every declared one: a class at either end that no declared call has.
+    const distinct = (e: EndpointOutcome) => !declaredClasses.egress.has(e.egressClass!) || !declaredClasses.ingress.has(e.ingressClass!);
+    const outcomes = endpointsOf(callOutcome(model, caller, service, port));
+    if (!outcomes.some((e) => e.l7Allowed || (e.l4Allowed && distinct(e)))) continue;
+    // The trace lists the same endpoints in the same order, with every hop named.
+    for (const [i, e] of endpointsOf(traceCall(model, caller, service, port)).entries()) {
       const where = `undeclared ${label} from ${caller.cluster} to ${e.cluster} (${e.path})`;
       if (e.l7Allowed) add({ kind: 'renderer', message: `${where} is allowed at L7: ${e.hops.find((h) => h.step === 'l7')?.text}` });
-      if (e.l4Allowed && (!declaredEgress.has(e.egressClass!) || !declaredIngress.has(e.ingressClass!))) {
+      if (e.l4Allowed && distinct(outcomes[i])) {
         const l4 = e.hops.filter((h) => h.step === 'egress' || h.step === 'ingress').map((h) => `${h.at}: ${h.text}`);
         add({ kind: 'renderer', severity: e.l7Allowed ? 'error' : 'warning', message: `${where} is allowed at L4 although Calico could tell it from every declared call: ${l4.join('; ')}` });
       }
@@ -155,19 +159,30 @@ function judgeDeclared(model: MeshModel, edge: TrafficEdge, caller: MeshCaller, 
       add({ kind: 'renderer', edge, message: `${at}: route ${d.route}${d.subset ? ` subset ${d.subset}` : ''} to ${e.cluster} ${e.workload} (${e.path}): ${e.deniedBy?.at}: ${e.deniedBy?.text}` });
     }
   }
-  // The declared split reaches its subsets: the route that takes this caller's other requests carries exactly the positive weights.
-  const split = edge.routing.split;
-  if (split && call.destinations.length > 0 && !call.notes.some((n) => n.includes('UDP'))) {
-    const last = call.destinations[call.destinations.length - 1].route;
-    const got = Object.fromEntries(call.destinations.filter((d) => d.route === last).map((d) => [d.subset ?? '', d.weight]));
-    const want = Object.fromEntries(Object.entries(split).filter(([, w]) => w > 0));
-    const lone = Object.keys(want).length === 1;
-    const same = Object.keys(want).length === Object.keys(got).length && Object.entries(want).every(([v, w]) => got[v] === (lone ? 100 : w));
-    if (!same) add({ kind: 'renderer', edge, message: `${at}: the route ${last} splits ${JSON.stringify(got)}, the rule says ${JSON.stringify(want)}` });
-  }
+  const split = splitMismatch(edge, call);
+  if (split) add({ kind: 'renderer', edge, message: `${at}: ${split}` });
 }
 
-function endpointsOf(call: CallTrace): EndpointTrace[] {
+/** Whether judgeDeclared may find anything in a call: a note, a destination problem, an endpoint reached across networks or refused, a split off the rule's. */
+function mayFindDeclared(edge: TrafficEdge, call: CallSummary): boolean {
+  if (call.notes.some((note) => !note.startsWith('UDP'))) return true;
+  if (call.destinations.some((d) => d.problem) || call.crossNetwork || !call.allowed) return true;
+  return splitMismatch(edge, call) !== undefined;
+}
+
+/** The declared split reaches its subsets: the route that takes this caller's other requests carries exactly the positive weights. */
+function splitMismatch(edge: TrafficEdge, call: CallSummary | CallTrace): string | undefined {
+  const split = edge.routing.split;
+  if (!split || call.destinations.length === 0 || call.notes.some((n) => n.includes('UDP'))) return undefined;
+  const last = call.destinations[call.destinations.length - 1].route;
+  const got = Object.fromEntries(call.destinations.filter((d) => d.route === last).map((d) => [d.subset ?? '', d.weight]));
+  const want = Object.fromEntries(Object.entries(split).filter(([, w]) => w > 0));
+  const lone = Object.keys(want).length === 1;
+  const same = Object.keys(want).length === Object.keys(got).length && Object.entries(want).every(([v, w]) => got[v] === (lone ? 100 : w));
+  return same ? undefined : `the route ${last} splits ${JSON.stringify(got)}, the rule says ${JSON.stringify(want)}`;
+}
+
+function endpointsOf<E extends EndpointOutcome | EndpointTrace>(call: { readonly destinations: readonly { readonly endpoints: readonly E[] }[] }): E[] {
   return call.destinations.flatMap((d) => d.endpoints);
 }
 
@@ -275,4 +290,11 @@ function checkPlatform(model: MeshModel, add: (f: MeshFinding) => void): void {
 
 function hostOf(namespace: string, name: string): string {
   return `${name}.${namespace}.svc.cluster.local`;
+}
+
+/** The apps (`namespace/name`) that run pods somewhere: a workload labelled with the app, with replicas. */
+function appsWithPods(model: MeshModel): Set<string> {
+  const running = new Set<string>();
+  for (const view of model.clusters.values()) for (const w of view.workloads) if (w.labels.app && w.replicas > 0) running.add(`${w.namespace}/${w.labels.app}`);
+  return running;
 }

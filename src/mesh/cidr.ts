@@ -21,8 +21,7 @@ export function parseCidr(text: string): Cidr | undefined {
     const bits = length === undefined ? width : Number(length);
     if (Number.isInteger(bits) && bits >= 0 && bits <= width) {
       const value = family === 4 ? ipv4(address) : ipv6(address);
-      const mask = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(width - bits);
-      cidr = { family, base: value & mask, bits, text };
+      cidr = { family, base: value & maskOf(family, bits), bits, text };
     }
   }
   PARSED.set(text, cidr);
@@ -31,11 +30,29 @@ export function parseCidr(text: string): Cidr | undefined {
 
 /** Whether every address of `inner` is in `outer`. */
 export function contains(outer: Cidr, inner: Cidr): boolean {
-  if (outer.family !== inner.family || outer.bits > inner.bits) return false;
-  const width = outer.family === 4 ? 32 : 128;
-  const mask = outer.bits === 0 ? 0n : ((1n << BigInt(outer.bits)) - 1n) << BigInt(width - outer.bits);
-  return (inner.base & mask) === outer.base;
+  // Memoised (ranges are one object per text): Calico's matching asks for the same few pairs again and again.
+  let byInner = CONTAINS.get(outer);
+  if (!byInner) CONTAINS.set(outer, (byInner = new WeakMap()));
+  let result = byInner.get(inner);
+  if (result === undefined) {
+    result = outer.family === inner.family && outer.bits <= inner.bits && (inner.base & maskOf(outer.family, outer.bits)) === outer.base;
+    byInner.set(inner, result);
+  }
+  return result;
 }
+const CONTAINS = new WeakMap<Cidr, WeakMap<Cidr, boolean>>();
+
+/** The mask of a prefix length (made once per family and length). */
+export function maskOf(family: 4 | 6, bits: number): bigint {
+  const masks = MASKS[family];
+  let mask = masks[bits];
+  if (mask === undefined) {
+    const width = family === 4 ? 32 : 128;
+    masks[bits] = mask = bits === 0 ? 0n : ((1n << BigInt(bits)) - 1n) << BigInt(width - bits);
+  }
+  return mask;
+}
+const MASKS: Record<4 | 6, bigint[]> = { 4: [], 6: [] };
 
 function ipv4(address: string): bigint {
   return address.split('.').reduce((n, part) => (n << 8n) | BigInt(Number(part)), 0n);

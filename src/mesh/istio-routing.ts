@@ -159,18 +159,26 @@ function destinationsOf(route: Record<string, any>[] | undefined, service: Servi
 
 /** The DestinationRule a proxy in `namespace` of `view` applies to `service`: its namespace, the service's, then the root namespace. */
 export function destinationRuleFor(view: ClusterView, namespace: string, service: Service): DestinationRule | undefined {
-  return view.memoised(`dr ${namespace} ${service.host}`, () => {
-    const byNamespace = view.memoised('dr by namespace', () => {
-      const index = new Map<string, DestinationRule[]>();
-      for (const dr of view.destinationRules) index.set(dr.namespace ?? '', [...(index.get(dr.namespace ?? '') ?? []), dr]);
-      return index;
-    });
-    for (const ns of [namespace, service.namespace, ROOT_NAMESPACE]) {
-      const found = (byNamespace.get(ns) ?? []).filter((dr) => hostMatches(dr.host, dr.namespace, service)).sort((a, b) => cmp(a.name, b.name))[0];
-      if (found) return found;
-    }
-    return undefined;
+  const memo = view.memoised('dr by host', () => new Map<string, Map<string, DestinationRule | undefined>>());
+  let byNamespace = memo.get(service.host);
+  if (!byNamespace) memo.set(service.host, (byNamespace = new Map()));
+  if (byNamespace.has(namespace)) return byNamespace.get(namespace);
+  const found = findDestinationRule(view, namespace, service);
+  byNamespace.set(namespace, found);
+  return found;
+}
+
+function findDestinationRule(view: ClusterView, namespace: string, service: Service): DestinationRule | undefined {
+  const byNamespace = view.memoised('dr by namespace', () => {
+    const index = new Map<string, DestinationRule[]>();
+    for (const dr of view.destinationRules) index.set(dr.namespace ?? '', [...(index.get(dr.namespace ?? '') ?? []), dr]);
+    return index;
   });
+  for (const ns of [namespace, service.namespace, ROOT_NAMESPACE]) {
+    const found = (byNamespace.get(ns) ?? []).filter((dr) => hostMatches(dr.host, dr.namespace, service)).sort((a, b) => cmp(a.name, b.name))[0];
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Istio's root configuration namespace (MeshConfig.rootNamespace default). */
@@ -198,6 +206,8 @@ export function serviceOfApp(model: MeshModel, namespace: string, name: string):
 export interface EndpointGroup {
   readonly cluster: string;
   readonly workload: Workload;
+  /** `<cluster>/<workload name>`: what a gateway relays to once. */
+  readonly workloadKey: string;
   /** The port the pods receive on (the Service's targetPort). */
   readonly targetPort: number;
   readonly transport: 'TCP' | 'UDP';
@@ -208,8 +218,18 @@ export interface EndpointGroup {
 
 /** The endpoints of a service port (and subset labels) in every cluster that holds the Service. */
 export function endpointsOf(model: MeshModel, service: Service, port: number, subsetLabels: Labels | undefined): EndpointGroup[] {
-  const key = `endpoints ${service.host} ${port} ${subsetLabels ? JSON.stringify(Object.entries(subsetLabels).sort()) : '-'}`;
-  return model.memo(key, () => findEndpoints(model, service, port, subsetLabels));
+  // By the subset labels' object first (one per DestinationRule subset), then by their content.
+  const memo = model.memo('endpoints by host', () => new Map<string, Map<number, Map<Labels | undefined, EndpointGroup[]>>>());
+  let byPort = memo.get(service.host);
+  if (!byPort) memo.set(service.host, (byPort = new Map()));
+  let bySubset = byPort.get(port);
+  if (!bySubset) byPort.set(port, (bySubset = new Map()));
+  let groups = bySubset.get(subsetLabels);
+  if (!groups) {
+    const key = `endpoints ${service.host} ${port} ${subsetLabels ? JSON.stringify(Object.entries(subsetLabels).sort()) : '-'}`;
+    bySubset.set(subsetLabels, (groups = model.memo(key, () => findEndpoints(model, service, port, subsetLabels))));
+  }
+  return groups;
 }
 
 function findEndpoints(model: MeshModel, service: Service, port: number, subsetLabels: Labels | undefined): EndpointGroup[] {
@@ -223,7 +243,16 @@ function findEndpoints(model: MeshModel, service: Service, port: number, subsetL
       if (workload.replicas <= 0 || !labelsInclude(workload.labels, local.selector) || (subsetLabels && !labelsInclude(workload.labels, subsetLabels))) continue;
       const targetPort = typeof servicePort.targetPort === 'number' ? servicePort.targetPort : /^\d+$/.test(servicePort.targetPort) ? Number(servicePort.targetPort) : workload.ports.get(servicePort.targetPort)?.port;
       if (targetPort === undefined) continue; // a named targetPort the pod lacks: no endpoint (EndpointSlice controller)
-      groups.push({ cluster, workload, targetPort, transport: servicePort.protocol === 'UDP' ? 'UDP' : 'TCP', network: view.facts.network, region: view.facts.region, zone: view.facts.zone });
+      groups.push({
+        cluster,
+        workload,
+        workloadKey: `${cluster}/${workload.name}`,
+        targetPort,
+        transport: servicePort.protocol === 'UDP' ? 'UDP' : 'TCP',
+        network: view.facts.network,
+        region: view.facts.region,
+        zone: view.facts.zone,
+      });
     }
   }
   return groups;

@@ -59,43 +59,56 @@ function findPeerAuthentication(view: ClusterView, server: ServerSide): { mode: 
 
 /** The L7 verdict for a connection from `peer` to `server` on `port` (the port the pod receives: AuthorizationPolicy `ports`). */
 export function l7Verdict(view: ClusterView, server: ServerSide, peer: Peer, port: number): L7Verdict {
-  const cache = view.memoised('l7 cache', () => new Map<string, WeakMap<Labels, Map<string, L7Verdict>>>());
-  let byLabels = cache.get(server.namespace);
-  if (!byLabels) cache.set(server.namespace, (byLabels = new WeakMap()));
-  let byPeer = byLabels.get(server.labels);
-  if (!byPeer) byLabels.set(server.labels, (byPeer = new Map()));
-  const key = `${peer.principal ?? '-'} ${peer.namespace ?? '-'} ${port}`;
-  let verdict = byPeer.get(key);
-  if (!verdict) byPeer.set(key, (verdict = decideL7(view, server, peer, port)));
-  return verdict;
-}
-
-function decideL7(view: ClusterView, server: ServerSide, peer: Peer, port: number): L7Verdict {
   const { mode, by } = peerAuthenticationMode(view, server);
   if (mode === 'STRICT' && peer.principal === undefined) {
     return { allowed: false, text: `denied by PeerAuthentication ${by ? `${by.namespace}/${by.name}` : ''} (STRICT refuses plaintext)` };
   }
-  const byNamespace = view.memoised('ap by namespace', () => {
-    const index = new Map<string, AuthorizationPolicy[]>();
-    for (const ap of view.authorizationPolicies) index.set(ap.namespace, [...(index.get(ap.namespace) ?? []), ap]);
-    return index;
-  });
-  const candidates = [...(byNamespace.get(server.namespace) ?? []), ...(server.namespace === ROOT_NAMESPACE ? [] : (byNamespace.get(ROOT_NAMESPACE) ?? []))];
-  const policies = candidates.filter((ap) => !ap.selector || labelsInclude(server.labels, ap.selector)).sort((a, b) => cmp(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
-  for (const ap of policies.filter((p) => p.action === 'DENY')) {
+  const { denies, allows } = authorizationPoliciesFor(view, server);
+  for (const ap of denies) {
     const rule = firstMatch(ap, peer, port);
-    if (rule >= 0) return { allowed: false, policy: ap, text: `denied by AuthorizationPolicy ${ap.namespace}/${ap.name} rule ${rule + 1} (DENY)` };
+    if (rule >= 0) return ruleVerdict(ap, rule);
   }
-  const allows = policies.filter((p) => p.action === 'ALLOW');
-  if (allows.length === 0) return { allowed: true, text: 'allowed: no ALLOW AuthorizationPolicy selects the workload' };
+  if (allows.length === 0) return NO_ALLOW_POLICY;
   for (const ap of allows) {
     const rule = firstMatch(ap, peer, port);
-    if (rule >= 0) return { allowed: true, policy: ap, text: `allowed by AuthorizationPolicy ${ap.namespace}/${ap.name} rule ${rule + 1}` };
+    if (rule >= 0) return ruleVerdict(ap, rule);
   }
   const names = allows.map((ap) => `${ap.namespace}/${ap.name}`).join(', ');
   const plain = peer.principal === undefined ? '; the connection is plaintext, so it carries no principal' : '';
   return { allowed: false, policy: allows[0], text: `denied by AuthorizationPolicy ${names} (ALLOW: no rule matches ${peer.principal ?? 'a plaintext peer'} on port ${port}${plain})` };
 }
+
+const NO_ALLOW_POLICY: L7Verdict = { allowed: true, text: 'allowed: no ALLOW AuthorizationPolicy selects the workload' };
+
+/** The AuthorizationPolicies that apply to a workload (its namespace's that select it, and the root namespace's), in order, DENY and ALLOW apart; by the identity of its labels (one object per pod template). */
+function authorizationPoliciesFor(view: ClusterView, server: ServerSide): { readonly denies: readonly AuthorizationPolicy[]; readonly allows: readonly AuthorizationPolicy[] } {
+  const cache = view.memoised('ap cache', () => new Map<string, WeakMap<Labels, { denies: AuthorizationPolicy[]; allows: AuthorizationPolicy[] }>>());
+  let byLabels = cache.get(server.namespace);
+  if (!byLabels) cache.set(server.namespace, (byLabels = new WeakMap()));
+  let found = byLabels.get(server.labels);
+  if (!found) {
+    const byNamespace = view.memoised('ap by namespace', () => {
+      const index = new Map<string, AuthorizationPolicy[]>();
+      for (const ap of view.authorizationPolicies) index.set(ap.namespace, [...(index.get(ap.namespace) ?? []), ap]);
+      return index;
+    });
+    const candidates = [...(byNamespace.get(server.namespace) ?? []), ...(server.namespace === ROOT_NAMESPACE ? [] : (byNamespace.get(ROOT_NAMESPACE) ?? []))];
+    const policies = candidates.filter((ap) => !ap.selector || labelsInclude(server.labels, ap.selector)).sort((a, b) => cmp(`${a.namespace}/${a.name}`, `${b.namespace}/${b.name}`));
+    byLabels.set(server.labels, (found = { denies: policies.filter((p) => p.action === 'DENY'), allows: policies.filter((p) => p.action === 'ALLOW') }));
+  }
+  return found;
+}
+
+/** The verdict of a policy's rule that matched (made once per rule). */
+function ruleVerdict(ap: AuthorizationPolicy, rule: number): L7Verdict {
+  let verdicts = RULE_VERDICTS.get(ap);
+  if (!verdicts) RULE_VERDICTS.set(ap, (verdicts = []));
+  return (verdicts[rule] ??=
+    ap.action === 'DENY'
+      ? { allowed: false, policy: ap, text: `denied by AuthorizationPolicy ${ap.namespace}/${ap.name} rule ${rule + 1} (DENY)` }
+      : { allowed: true, policy: ap, text: `allowed by AuthorizationPolicy ${ap.namespace}/${ap.name} rule ${rule + 1}` });
+}
+const RULE_VERDICTS = new WeakMap<AuthorizationPolicy, L7Verdict[]>();
 
 /**
  * The first rule that matches, or -1. A rule matches when some `from` source and some `to` operation
@@ -104,31 +117,38 @@ function decideL7(view: ClusterView, server: ServerSide, peer: Peer, port: numbe
  * DENY as for ALLOW: fleet renders none).
  */
 function firstMatch(ap: AuthorizationPolicy, peer: Peer, port: number): number {
-  return ap.rules.findIndex((rule) => {
-    const from = rule.from as { source?: Record<string, string[]> }[] | undefined;
-    const to = rule.to as { operation?: Record<string, string[]> }[] | undefined;
-    if (rule.when && (rule.when as unknown[]).length > 0) return false;
-    if (from && !from.some((f) => sourceMatches(f.source ?? {}, peer))) return false;
-    if (to && !to.some((t) => operationMatches(t.operation ?? {}, port))) return false;
-    return true;
-  });
+  for (let i = 0; i < ap.rules.length; i++) if (ruleMatches(ap.rules[i], peer, port)) return i;
+  return -1;
+}
+
+function ruleMatches(rule: Record<string, unknown>, peer: Peer, port: number): boolean {
+  const from = rule.from as { source?: Record<string, string[]> }[] | undefined;
+  const to = rule.to as { operation?: Record<string, string[]> }[] | undefined;
+  if (rule.when && (rule.when as unknown[]).length > 0) return false;
+  if (from && !from.some((f) => sourceMatches(f.source ?? {}, peer))) return false;
+  if (to && !to.some((t) => operationMatches(t.operation ?? {}, port))) return false;
+  return true;
 }
 
 function sourceMatches(source: Record<string, string[]>, peer: Peer): boolean {
-  const value = (field: string, v: string | undefined) => {
-    const wanted = source[field];
-    if (!wanted) return true;
-    return v !== undefined && wanted.some((w) => stringMatch(w, v));
-  };
-  const notValue = (field: string, v: string | undefined) => {
-    const unwanted = source[field];
-    if (!unwanted) return true;
-    // not* fields on an unauthenticated peer: the value is absent, so it is not among them.
-    return v === undefined || !unwanted.some((w) => stringMatch(w, v));
-  };
   if (source.ipBlocks || source.remoteIpBlocks || source.requestPrincipals) return false;
   const namespace = peer.principal !== undefined ? peer.namespace : undefined;
-  return value('principals', peer.principal) && notValue('notPrincipals', peer.principal) && value('namespaces', namespace) && notValue('notNamespaces', namespace);
+  return among(source.principals, peer.principal) && notAmong(source.notPrincipals, peer.principal) && among(source.namespaces, namespace) && notAmong(source.notNamespaces, namespace);
+}
+
+/** A source field that lists values: the peer's value must match one (an absent value matches none); an unset field matches all. */
+function among(patterns: readonly string[] | undefined, value: string | undefined): boolean {
+  if (!patterns) return true;
+  if (value === undefined) return false;
+  for (const pattern of patterns) if (stringMatch(pattern, value)) return true;
+  return false;
+}
+
+/** A `not*` field: the peer's value must match none; on an unauthenticated peer the value is absent, so it is not among them. */
+function notAmong(patterns: readonly string[] | undefined, value: string | undefined): boolean {
+  if (!patterns || value === undefined) return true;
+  for (const pattern of patterns) if (stringMatch(pattern, value)) return false;
+  return true;
 }
 
 function operationMatches(operation: Record<string, string[]>, port: number): boolean {

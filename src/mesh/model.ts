@@ -211,7 +211,16 @@ export class ClusterView {
   }
 
   workloadsIn(namespace: string): Workload[] {
-    return this.memoised(`workloads ${namespace}`, () => this.workloads.filter((w) => w.namespace === namespace));
+    const byNamespace = this.memoised('workloads by namespace', () => {
+      const index = new Map<string, Workload[]>();
+      for (const w of this.workloads) {
+        const list = index.get(w.namespace);
+        if (list) list.push(w);
+        else index.set(w.namespace, [w]);
+      }
+      return index;
+    });
+    return byNamespace.get(namespace) ?? [];
   }
 
   memoised<T>(key: string, make: () => T): T {
@@ -251,7 +260,10 @@ export class MeshModel {
   /** East-west gateways (clusters that run one) of a network; none for clusters without a network. */
   gatewaysOf(network: string): readonly ClusterView[] {
     if (network === '') return [];
-    return this.memo(`gateways ${network}`, () => [...this.clusters.values()].filter((c) => c.facts.network === network && c.facts.eastWestGateway));
+    const byNetwork = this.memo('gateways by network', () => new Map<string, ClusterView[]>());
+    let gateways = byNetwork.get(network);
+    if (!gateways) byNetwork.set(network, (gateways = [...this.clusters.values()].filter((c) => c.facts.network === network && c.facts.eastWestGateway)));
+    return gateways;
   }
 
   /** Whether any network has an east-west gateway: Istio's multi-network mode (NetworkGateways.IsMultiNetworkEnabled). */
@@ -278,6 +290,8 @@ export class MeshModelBuilder {
   private readonly folderOwner = new Map<string, string>();
   private readonly pendingFolders = new Map<string, AppliedObject[]>();
   private readonly read = new WeakMap<KubeObject, Reader>();
+  /** One AppliedObject per rendered object (fleet lists many objects in many clusters' folders). */
+  private readonly applied = new WeakMap<KubeObject, AppliedObject>();
 
   constructor(readonly facts: MeshFacts) {
     for (const c of facts.clusters) this.views.set(c.name, new ClusterView(c));
@@ -306,7 +320,7 @@ export class MeshModelBuilder {
       byFolder.set(folder, list);
     }
     for (const [folder, objects] of byFolder) {
-      const applied = objects.map(appliedObject);
+      const applied = objects.map((object) => this.appliedOf(object));
       const owner = this.ownerOf(folder);
       if (!owner) {
         this.pendingFolders.set(folder, applied);
@@ -321,6 +335,12 @@ export class MeshModelBuilder {
   }
 
   private pendingObjects = new Map<string, KubeObject[]>();
+
+  private appliedOf(object: KubeObject): AppliedObject {
+    let applied = this.applied.get(object);
+    if (!applied) this.applied.set(object, (applied = appliedObject(object)));
+    return applied;
+  }
 
   private ownerOf(folder: string): ClusterView | undefined {
     const named = this.folderOwner.get(folder) ?? (this.views.has(folder) ? folder : undefined) ?? [...this.views.keys()].find((c) => folder.startsWith(`${c}/`));
@@ -445,7 +465,7 @@ function readCalicoPolicy(kind: CalicoPolicy['kind'], namespace: string | undefi
   const ingress = (spec.ingress ?? []).map(readRule);
   const egress = (spec.egress ?? []).map(readRule);
   const declared: ('Ingress' | 'Egress')[] | undefined = spec.types;
-  const types = new Set<'Ingress' | 'Egress'>(declared ?? [...(ingress.length > 0 || egress.length === 0 ? ['Ingress' as const] : []), ...(egress.length > 0 ? ['Egress' as const] : [])]);
+  const types = typeSet(declared ?? [...(ingress.length > 0 || egress.length === 0 ? ['Ingress' as const] : []), ...(egress.length > 0 ? ['Egress' as const] : [])]);
   return {
     kind,
     namespace: kind === 'NetworkPolicy' ? (namespace ?? 'default') : undefined,
@@ -460,16 +480,37 @@ function readCalicoPolicy(kind: CalicoPolicy['kind'], namespace: string | undefi
   };
 }
 
-function readRule(rule: any): CalicoRule {
-  return {
-    action: rule.action,
-    protocol: rule.protocol,
-    notProtocol: rule.notProtocol,
-    source: readEntity(rule.source),
-    destination: readEntity(rule.destination),
-    trafficRule: rule.metadata?.annotations?.['fleet.io/traffic-rule'],
-  };
+/** One Set per list of types (policies share them). */
+function typeSet(types: readonly ('Ingress' | 'Egress')[]): ReadonlySet<'Ingress' | 'Egress'> {
+  const key = JSON.stringify(types);
+  let set = TYPE_SETS.get(key);
+  if (!set) TYPE_SETS.set(key, (set = new Set(types)));
+  return set;
 }
+const TYPE_SETS = new Map<string, ReadonlySet<'Ingress' | 'Egress'>>();
+
+/** Equal rules are one object too (fleet renders the same rule in many clusters' policies). */
+function readRule(rule: any): CalicoRule {
+  const source = readEntity(rule.source);
+  const destination = readEntity(rule.destination);
+  const trafficRule = rule.metadata?.annotations?.['fleet.io/traffic-rule'];
+  const key = `${entityId(source)} ${entityId(destination)} ${JSON.stringify([rule.action, rule.protocol, rule.notProtocol, trafficRule])}`;
+  let interned = RULES.get(key);
+  if (!interned) {
+    if (RULES.size > 100_000) RULES.clear(); // a long-lived process compiles many fleets
+    RULES.set(key, (interned = { action: rule.action, protocol: rule.protocol, notProtocol: rule.notProtocol, source, destination, trafficRule }));
+  }
+  return interned;
+}
+const RULES = new Map<string, CalicoRule>();
+
+function entityId(entity: CalicoEntity): number {
+  let id = ENTITY_IDS.get(entity);
+  if (id === undefined) ENTITY_IDS.set(entity, (id = ENTITY_IDS_MADE++));
+  return id;
+}
+const ENTITY_IDS = new WeakMap<CalicoEntity, number>();
+let ENTITY_IDS_MADE = 0;
 
 /** Equal entities are one object (interned), so what is worked out for one holds for all: fleet repeats a few peers in many policies. */
 const ENTITIES = new Map<string, CalicoEntity>();

@@ -130,7 +130,7 @@ export interface App {
   /** Probes, security, config, volumes, disruption budget, autoscaling, storage (model/workload.ts). */
   readonly workload: WorkloadSettings;
   /** The placement rule that governs this app (highest precedence among the rules that select it). */
-  readonly placement: PlacementRuleSpec;
+  readonly placementRule: PlacementRuleSpec;
   /** Other rules that also selected the app, in precedence order: shown by `fleet explain`. */
   readonly shadowedRules: readonly string[];
   readonly spec: AppSpec;

@@ -163,7 +163,7 @@ export interface ClusterDecision {
   readonly available?: number;
   /** Replicas the previous placement gave this cluster (absent when none). */
   readonly previous?: number;
-  /** The cluster's rank among feasible clusters (1 = best): score, then capacity, then name. */
+  /** The cluster's rank among feasible clusters (1 = best): score, then weight (static weight or available replicas), then the app's tie order, then name. */
   readonly rank?: number;
   /** The sum of the score plugins' points; higher ranks first in spread and Aggregated selection. */
   readonly score?: number;

@@ -91,6 +91,8 @@ export interface AppSpec extends WorkloadFieldsSpec {
   args?: string[];
   replicas?: number;
   ports?: PortSpec[];
+  /** `none`: the app is meant to take no calls, so no traffic rule may name it (docs/traffic.md#apps-nothing-calls). */
+  callers?: 'none';
   resources?: ResourcesSpec;
   env?: EnvMap;
   versions?: VersionSpec[];

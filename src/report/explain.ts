@@ -10,7 +10,7 @@ import { textTable } from './table.js';
  * and Aggregated use, and the apportionment step by step.
  */
 export function formatExplanation(app: App, placement: AppPlacement): string {
-  const rule = app.placement;
+  const rule = app.placementRule;
   const lines = [
     `app ${app.id}`,
     `  rule:     ${rule.name} (priority ${rule.priority ?? 0})${app.shadowedRules.length ? `; also selected by ${app.shadowedRules.join(', ')}, which rank lower` : ''}`,
@@ -53,7 +53,7 @@ export function formatExplanation(app: App, placement: AppPlacement): string {
   return `${lines.join('\n')}\n`;
 }
 
-function strategyLine(placement: AppPlacement, replicas: NonNullable<App['placement']['replicas']>): string {
+function strategyLine(placement: AppPlacement, replicas: NonNullable<App['placementRule']['replicas']>): string {
   const boundsOf = (b: { min?: number; max?: number }) => [b.min !== undefined ? `min ${b.min}` : '', b.max !== undefined ? `max ${b.max}` : ''].filter(Boolean).join(', ');
   // The rule's bounds, then each weight entry's own (which replace the rule's for the clusters it weighs).
   const bounds = [boundsOf(replicas), ...(replicas.weights ?? []).map((entry, i) => (boundsOf(entry) ? `weights[${i}] ${boundsOf(entry)}` : ''))].filter(Boolean);

@@ -3,16 +3,27 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { fleetCli } from '../helpers/cli.js';
 
 /**
- * The synth cache through the real `fleet` binary (bin/fleet.js over dist/, built with its
- * dist/build-id.json by `npm run build`), in scratch copies of the default spec. The cache goes to
- * a scratch FLEET_CACHE_DIR, never into the repository.
+ * The synth cache through the CLI, in scratch copies of the default spec: fleetCli (the program
+ * bin/fleet.js runs, in this process) for every case, and once the real binary (bin/fleet.js over
+ * dist/, with the dist/build-id.json `npm run build` writes). The cache goes to a scratch
+ * FLEET_CACHE_DIR, never into the repository.
  *
  * A hit is told from a miss by the cache file: every miss that succeeds records the run again
  * (a new file renamed into place, so a new inode); a hit leaves it as it is.
  */
+
+// Run from src/, fleet has no dist/build-id.json and so never hits (synth-cache.ts): the runs in
+// this process get a build id of their own, as the built binary has one.
+vi.mock('../../src/cli/synth-cache.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/cli/synth-cache.js')>();
+  const openSynthCache: typeof real.openSynthCache = (spec, out, options = {}) => real.openSynthCache(spec, out, { buildId: 'fleet-test-build', ...options });
+  return { ...real, openSynthCache };
+});
+
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/fleet.js');
 const scratch: string[] = [];
@@ -39,11 +50,36 @@ function workspace() {
   return { dir, spec, cacheDir, cacheFile, env: { FLEET_CACHE_DIR: cacheDir } };
 }
 
-function fleet(cwd: string, env: Record<string, string>, ...args: string[]) {
+/** The test's environment without its FLEET_CACHE=0 (vitest.config.ts), with `env` over it. */
+function cacheEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   const base = { ...process.env };
   delete base.FLEET_CACHE;
   delete base.FLEET_CACHE_DIR;
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...base, ...env } });
+  return { ...base, ...env };
+}
+
+/** `fleet ...args` in `cwd` with `env` (see cacheEnv), in this process; the working directory and environment are put back after. */
+async function fleet(cwd: string, env: Record<string, string>, ...args: string[]) {
+  const keys = ['FLEET_CACHE', 'FLEET_CACHE_DIR', ...Object.keys(env)];
+  const saved = new Map(keys.map((key) => [key, process.env[key]]));
+  const home = process.cwd();
+  for (const key of keys) delete process.env[key];
+  Object.assign(process.env, env);
+  process.chdir(cwd);
+  try {
+    return await fleetCli(...args);
+  } finally {
+    process.chdir(home);
+    for (const [key, value] of saved) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
+
+/** `fleet ...args` through bin/fleet.js, in a process of its own. */
+function binary(cwd: string, env: Record<string, string>, ...args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: cacheEnv(env) });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -68,118 +104,131 @@ function snapshot(dir: string): Map<string, string> {
 const recording = (file: string) => statSync(file).ino;
 
 describe('the synth cache', () => {
-  it('a second synth is a hit: the same warnings and summary, and nothing touched', () => {
+  it('a second synth is a hit: the same warnings and summary, and nothing touched', async () => {
     const w = workspace();
-    const first = fleet(w.dir, w.env, 'synth');
+    const first = await fleet(w.dir, w.env, 'synth');
     expect(first.code).toBe(0);
     expect(first.stderr).toContain('warning traffic_selector_matches_nothing');
     expect(existsSync(w.cacheFile)).toBe(true);
     const recorded = recording(w.cacheFile);
 
     // What a synth with nothing to change prints when it compiles.
-    const compiled = fleet(w.dir, w.env, 'synth', '--no-cache');
+    const compiled = await fleet(w.dir, w.env, 'synth', '--no-cache');
     expect(compiled.stdout).toMatch(/^fleet: rendered 4 clusters into out\/: 0 file\(s\) written, 0 removed, \d+ unchanged\n$/);
     const out = snapshot(join(w.dir, 'out'));
 
-    const hit = fleet(w.dir, w.env, 'synth');
+    const hit = await fleet(w.dir, w.env, 'synth');
     expect(hit).toEqual(compiled);
     expect(recording(w.cacheFile)).toBe(recorded);
     expect(snapshot(join(w.dir, 'out'))).toEqual(out);
 
     // --check uses the same hit.
-    const check = fleet(w.dir, w.env, 'synth', '--check');
+    const check = await fleet(w.dir, w.env, 'synth', '--check');
     expect(check.code).toBe(0);
     expect(check.stdout).toMatch(/^fleet: out\/ is up to date \(4 clusters, \d+ files\)\n$/);
     expect(check.stderr).toBe(compiled.stderr);
-    expect(fleet(w.dir, w.env, 'synth', '--check', '--no-cache')).toEqual(check);
+    expect(await fleet(w.dir, w.env, 'synth', '--check', '--no-cache')).toEqual(check);
     expect(recording(w.cacheFile)).toBe(recorded);
     expect(snapshot(join(w.dir, 'out'))).toEqual(out);
   });
 
-  it('restores an edited, deleted or added output file: any change under out/ is a miss', () => {
+  it('restores an edited, deleted or added output file: any change under out/ is a miss', async () => {
     const w = workspace();
-    expect(fleet(w.dir, w.env, 'synth').code).toBe(0);
+    expect((await fleet(w.dir, w.env, 'synth')).code).toBe(0);
     const out = join(w.dir, 'out');
     const original = readFileSync(join(out, 'na-1/shop/deployment.web.yaml'), 'utf8');
     expect(original).toContain('ghcr.io/acme/web:2.4.1');
 
     // A same-size edit, right after the synth.
     writeFileSync(join(out, 'na-1/shop/deployment.web.yaml'), original.replace('web:2.4.1', 'web:2.4.9'));
-    const edited = fleet(w.dir, w.env, 'synth');
+    const edited = await fleet(w.dir, w.env, 'synth');
     expect(edited.stdout).toMatch(/: 1 file\(s\) written, 0 removed/);
     expect(readFileSync(join(out, 'na-1/shop/deployment.web.yaml'), 'utf8')).toBe(original);
 
     rmSync(join(out, 'eu-1/kustomization.yaml'));
-    expect(fleet(w.dir, w.env, 'synth').stdout).toMatch(/: 1 file\(s\) written, 0 removed/);
+    expect((await fleet(w.dir, w.env, 'synth')).stdout).toMatch(/: 1 file\(s\) written, 0 removed/);
     expect(existsSync(join(out, 'eu-1/kustomization.yaml'))).toBe(true);
 
     // A hand-written file is kept, and the next run records it.
     let recorded = recording(w.cacheFile);
     writeFileSync(join(out, 'na-1/README.md'), 'notes\n');
-    expect(fleet(w.dir, w.env, 'synth').stdout).toMatch(/: 0 file\(s\) written, 0 removed/);
+    expect((await fleet(w.dir, w.env, 'synth')).stdout).toMatch(/: 0 file\(s\) written, 0 removed/);
     expect(recording(w.cacheFile)).not.toBe(recorded);
     recorded = recording(w.cacheFile);
-    expect(fleet(w.dir, w.env, 'synth').code).toBe(0);
+    expect((await fleet(w.dir, w.env, 'synth')).code).toBe(0);
     expect(recording(w.cacheFile)).toBe(recorded);
     expect(readFileSync(join(out, 'na-1/README.md'), 'utf8')).toBe('notes\n');
 
     // An interrupted write left behind: compile, and clean it up as usual.
     mkdirSync(`${out}.fleet-staging`);
-    expect(fleet(w.dir, w.env, 'synth').code).toBe(0);
+    expect((await fleet(w.dir, w.env, 'synth')).code).toBe(0);
     expect(recording(w.cacheFile)).not.toBe(recorded);
     expect(existsSync(`${out}.fleet-staging`)).toBe(false);
   });
 
-  it('a spec change is a miss; a spec with errors is never cached and leaves the cache as it was', () => {
+  it('a spec change is a miss; a spec with errors is never cached and leaves the cache as it was', async () => {
     const w = workspace();
-    expect(fleet(w.dir, w.env, 'synth').code).toBe(0);
+    expect((await fleet(w.dir, w.env, 'synth')).code).toBe(0);
     const text = readFileSync(w.spec, 'utf8');
     writeFileSync(w.spec, text.replace('image: ghcr.io/acme/web:2.4.1', 'image: ghcr.io/acme/web:2.4.2'));
-    expect(fleet(w.dir, w.env, 'synth').stdout).toMatch(/rendered 4 clusters into out\/: [1-9]\d* file\(s\) written/);
+    expect((await fleet(w.dir, w.env, 'synth')).stdout).toMatch(/rendered 4 clusters into out\/: [1-9]\d* file\(s\) written/);
     expect(readFileSync(join(w.dir, 'out/na-1/shop/deployment.web.yaml'), 'utf8')).toContain('web:2.4.2');
     const recorded = recording(w.cacheFile);
 
     writeFileSync(w.spec, text.replace('    replicas: 8\n', '    replica: 8\n'));
-    const broken = fleet(w.dir, w.env, 'synth');
+    const broken = await fleet(w.dir, w.env, 'synth');
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('error schema_unknown_field');
     expect(recording(w.cacheFile)).toBe(recorded);
-    expect(fleet(w.dir, w.env, 'synth').code).toBe(1); // still compiled, still an error
+    expect((await fleet(w.dir, w.env, 'synth')).code).toBe(1); // still compiled, still an error
 
     writeFileSync(w.spec, text.replace('image: ghcr.io/acme/web:2.4.1', 'image: ghcr.io/acme/web:2.4.2'));
-    expect(fleet(w.dir, w.env, 'synth').stdout).toMatch(/: 0 file\(s\) written, 0 removed/);
+    expect((await fleet(w.dir, w.env, 'synth')).stdout).toMatch(/: 0 file\(s\) written, 0 removed/);
     expect(recording(w.cacheFile)).toBe(recorded); // the spec is back as it was recorded: a hit
   });
 
-  it('FLEET_CACHE=0 and --no-cache turn it off', () => {
+  it('FLEET_CACHE=0 and --no-cache turn it off', async () => {
     const w = workspace();
-    expect(fleet(w.dir, { ...w.env, FLEET_CACHE: '0' }, 'synth').code).toBe(0);
-    expect(fleet(w.dir, w.env, 'synth', '--no-cache').code).toBe(0);
+    expect((await fleet(w.dir, { ...w.env, FLEET_CACHE: '0' }, 'synth')).code).toBe(0);
+    expect((await fleet(w.dir, w.env, 'synth', '--no-cache')).code).toBe(0);
     expect(existsSync(w.cacheDir)).toBe(false);
 
     // Neither reads it: a record that no longer matches out/ is not trusted by mistake either way.
-    expect(fleet(w.dir, w.env, 'synth').code).toBe(0);
+    expect((await fleet(w.dir, w.env, 'synth')).code).toBe(0);
     const recorded = recording(w.cacheFile);
     const file = join(w.dir, 'out/na-1/shop/deployment.web.yaml');
     const original = readFileSync(file, 'utf8');
     writeFileSync(file, original.replace('web:2.4.1', 'web:2.4.9'));
-    expect(fleet(w.dir, { ...w.env, FLEET_CACHE: '0' }, 'synth').stdout).toMatch(/: 1 file\(s\) written/);
+    expect((await fleet(w.dir, { ...w.env, FLEET_CACHE: '0' }, 'synth')).stdout).toMatch(/: 1 file\(s\) written/);
     expect(readFileSync(file, 'utf8')).toBe(original);
     expect(recording(w.cacheFile)).toBe(recorded);
   });
 
-  it('uses node_modules/.cache/fleet in the working directory, and works without a cache where there is no node_modules', () => {
+  it('uses node_modules/.cache/fleet in the working directory, and works without a cache where there is no node_modules', async () => {
     const w = workspace();
-    const first = fleet(w.dir, {}, 'synth');
+    const first = await fleet(w.dir, {}, 'synth');
     expect(first.code).toBe(0);
-    const second = fleet(w.dir, {}, 'synth');
+    const second = await fleet(w.dir, {}, 'synth');
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/: 0 file\(s\) written, 0 removed/);
     expect(second.stderr).toBe(first.stderr);
     expect(readdirSync(w.dir).sort()).toEqual(['out', 'policies']);
 
     mkdirSync(join(w.dir, 'node_modules'));
-    expect(fleet(w.dir, {}, 'synth').code).toBe(0);
+    expect((await fleet(w.dir, {}, 'synth')).code).toBe(0);
     expect(readdirSync(join(w.dir, 'node_modules/.cache/fleet'))).toEqual([w.cacheFile.split('/').pop()]);
+  });
+});
+
+describe('the synth cache of bin/fleet.js', () => {
+  it('is keyed by the build in dist/: a second synth is a hit, as in-process runs are', () => {
+    const w = workspace();
+    expect(binary(w.dir, w.env, 'synth').code).toBe(0);
+    const recorded = recording(w.cacheFile);
+    const compiled = binary(w.dir, w.env, 'synth', '--no-cache');
+    expect(compiled.stdout).toMatch(/: 0 file\(s\) written, 0 removed/);
+    const hit = binary(w.dir, w.env, 'synth');
+    expect(hit).toEqual(compiled);
+    expect(recording(w.cacheFile)).toBe(recorded);
   });
 });

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,17 +7,22 @@ import { parse } from 'yaml';
 import { fleetCli } from '../helpers/cli.js';
 
 /**
- * `fleet diff` end to end: the real binary (bin/fleet.js over dist/; `npm test` builds first) in a
+ * `fleet diff` end to end: the CLI (fleetCli, the program bin/fleet.js runs, in this process) in a
  * scratch git repository holding the default fleet and its committed output.
  */
 const ROOT = new URL('../../', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin/fleet.js');
 let repo: string;
 const scratch: string[] = [];
 
-function fleet(...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd: repo, encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+/** `fleet ...args` run in the scratch repository, as `cd $repo && fleet ...args`. */
+async function fleet(...args: string[]) {
+  const home = process.cwd();
+  process.chdir(repo);
+  try {
+    return await fleetCli(...args);
+  } finally {
+    process.chdir(home);
+  }
 }
 
 function git(...args: string[]): string {
@@ -25,12 +30,12 @@ function git(...args: string[]): string {
 }
 
 type Plan = { apps: { namespace: string; name: string; clusters: Record<string, number> }[] };
-const placementOf = (): Map<string, Record<string, number>> => new Map((JSON.parse(fleet('plan', '--format', 'json').stdout) as Plan).apps.map((a) => [`${a.namespace}/${a.name}`, a.clusters]));
+const placementOf = async (): Promise<Map<string, Record<string, number>>> => new Map((JSON.parse((await fleet('plan', '--format', 'json')).stdout) as Plan).apps.map((a) => [`${a.namespace}/${a.name}`, a.clusters]));
 
 const SPEC = () => join(repo, 'policies/fleet-spec.yaml');
 let original: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   repo = mkdtempSync(join(tmpdir(), 'fleet-diff-'));
   scratch.push(repo);
   cpSync(join(ROOT, 'policies'), join(repo, 'policies'), { recursive: true });
@@ -38,7 +43,7 @@ beforeAll(() => {
   git('config', 'user.name', 'fleet test');
   git('config', 'user.email', 'fleet-test@example.com');
   git('config', 'commit.gpgsign', 'false');
-  expect(fleet('synth').code).toBe(0);
+  expect((await fleet('synth')).code).toBe(0);
   git('add', '-A');
   git('commit', '--quiet', '-m', 'base');
   original = readFileSync(SPEC(), 'utf8');
@@ -49,12 +54,12 @@ afterAll(() => {
 });
 
 /** Runs `body` with the spec edited by `edit`, then puts the spec back. */
-function withSpec(edit: (text: string) => string, body: () => void): void {
+async function withSpec(edit: (text: string) => string, body: () => void | Promise<void>): Promise<void> {
   const edited = edit(original);
   expect(edited).not.toBe(original);
   writeFileSync(SPEC(), edited);
   try {
-    body();
+    await body();
   } finally {
     writeFileSync(SPEC(), original);
   }
@@ -64,18 +69,18 @@ function withSpec(edit: (text: string) => string, body: () => void): void {
 const changeOneWeight = (text: string) => text.replace(/(weights:\s*\n\s*- \{[^\n]*weight: )(\d+)/, (_, head: string, n: string) => `${head}${Number(n) + 2}`);
 
 describe('fleet diff', () => {
-  it('exits 0 and says so when the spec renders what the base rendered', () => {
-    const result = fleet('diff', '--base', 'HEAD');
+  it('exits 0 and says so when the spec renders what the base rendered', async () => {
+    const result = await fleet('diff', '--base', 'HEAD');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^fleet diff: HEAD@[0-9a-f]{7} → working tree \(spec policies\)\ncommitted out\/ matches the spec\nno changes\n$/);
-    expect(fleet('diff', '--base', 'HEAD', '--format', 'markdown').stdout).toContain('**No changes**');
+    expect((await fleet('diff', '--base', 'HEAD', '--format', 'markdown')).stdout).toContain('**No changes**');
   });
 
-  it('after a one-line weight change, exits 1 and shows the affected clusters with their replica moves in tables', () => {
-    const before = placementOf();
-    withSpec(changeOneWeight, () => {
-      const after = placementOf();
+  it('after a one-line weight change, exits 1 and shows the affected clusters with their replica moves in tables', async () => {
+    const before = await placementOf();
+    await withSpec(changeOneWeight, async () => {
+      const after = await placementOf();
       const moves = [...after].flatMap(([app, clusters]) =>
         [...new Set([...Object.keys(clusters), ...Object.keys(before.get(app) ?? {})])]
           .map((cluster) => ({ app, cluster, from: before.get(app)?.[cluster] ?? 0, to: clusters[cluster] ?? 0 }))
@@ -83,7 +88,7 @@ describe('fleet diff', () => {
       );
       expect(moves.length).toBeGreaterThan(0);
 
-      const result = fleet('diff', '--base', 'HEAD', '--format', 'markdown');
+      const result = await fleet('diff', '--base', 'HEAD', '--format', 'markdown');
       expect(result.stderr).not.toMatch(/: error /); // warnings about the new layout are fine
       expect(result.code).toBe(1);
       const md = result.stdout;
@@ -97,7 +102,7 @@ describe('fleet diff', () => {
       expect(md).toMatch(/^\| App \| .* \| Total \|$/m);
       expect(md.length).toBeLessThanOrEqual(65_536);
 
-      const json = fleet('diff', '--base', 'HEAD', '--format', 'json');
+      const json = await fleet('diff', '--base', 'HEAD', '--format', 'json');
       expect(json.code).toBe(1);
       const report = JSON.parse(json.stdout) as { changed: boolean; outputMatchesSpec: boolean; changes: Record<string, unknown>[]; placement: { app: string; cluster: string; before: number; after: number }[] };
       expect(report.changed).toBe(true);
@@ -115,20 +120,20 @@ describe('fleet diff', () => {
       expect(new Set(report.changes.map((c) => c.cluster))).toEqual(new Set(moves.map((m) => m.cluster)));
 
       // Once out/ is re-rendered, the header says the committed output matches.
-      expect(fleet('synth').code).toBe(0);
-      expect(fleet('diff', '--base', 'HEAD', '--format', 'markdown').stdout).toContain('✅ committed `out/` matches the spec');
+      expect((await fleet('synth')).code).toBe(0);
+      expect((await fleet('diff', '--base', 'HEAD', '--format', 'markdown')).stdout).toContain('✅ committed `out/` matches the spec');
       git('checkout', '--quiet', '--', 'out');
     });
   });
 
-  it('compares with a folder holding the base output', () => {
+  it('compares with a folder holding the base output', async () => {
     const baseOut = mkdtempSync(join(tmpdir(), 'fleet-diff-base-'));
     scratch.push(baseOut);
     cpSync(join(repo, 'out'), baseOut, { recursive: true });
     writeFileSync(join(baseOut, 'README.md'), 'hand-written, not fleet output\n');
-    expect(fleet('diff', '--base', baseOut).code).toBe(0);
-    withSpec(changeOneWeight, () => {
-      const result = fleet('diff', '--base', baseOut, '--format', 'text');
+    expect((await fleet('diff', '--base', baseOut)).code).toBe(0);
+    await withSpec(changeOneWeight, async () => {
+      const result = await fleet('diff', '--base', baseOut, '--format', 'text');
       expect(result.code).toBe(1);
       expect(result.stdout).toContain(`fleet diff: ${baseOut} → working tree (spec policies)`);
       expect(result.stdout).toMatch(/^placement:$/m);
@@ -136,24 +141,24 @@ describe('fleet diff', () => {
     });
   });
 
-  it('exits 2 with a diagnostic, never a stack trace, when it cannot compare', () => {
-    const badRef = fleet('diff', '--base', 'no-such-branch');
+  it('exits 2 with a diagnostic, never a stack trace, when it cannot compare', async () => {
+    const badRef = await fleet('diff', '--base', 'no-such-branch');
     expect(badRef.code).toBe(2);
     expect(badRef.stderr).toContain('fleet: error diff_bad_base: `no-such-branch` is neither a folder nor a commit in the git repository of `policies`');
 
     const empty = mkdtempSync(join(tmpdir(), 'fleet-diff-empty-'));
     scratch.push(empty);
-    const notOutput = fleet('diff', '--base', empty);
+    const notOutput = await fleet('diff', '--base', empty);
     expect(notOutput.code).toBe(2);
     expect(notOutput.stderr).toContain('error diff_base_empty');
 
-    expect(fleet('diff').code).toBe(2); // --base is required
-    expect(fleet('diff', '--base', 'HEAD', '--format', 'yaml').code).toBe(2);
+    expect((await fleet('diff')).code).toBe(2); // --base is required
+    expect((await fleet('diff', '--base', 'HEAD', '--format', 'yaml')).code).toBe(2);
 
-    withSpec(
+    await withSpec(
       (text) => text.replace('    replicas: 8\n', '    replica: 8\n'),
-      () => {
-        const broken = fleet('diff', '--base', 'HEAD');
+      async () => {
+        const broken = await fleet('diff', '--base', 'HEAD');
         expect(broken.code).toBe(2);
         expect(broken.stderr).toMatch(/policies\/fleet-spec\.yaml:\d+:5: error schema_unknown_field/);
         expect(broken.stdout).toBe('');
@@ -162,21 +167,21 @@ describe('fleet diff', () => {
     for (const result of [badRef, notOutput]) expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('reports errors in the spec at the base ref as that ref’s', () => {
-    withSpec(
+  it('reports errors in the spec at the base ref as that ref’s', async () => {
+    await withSpec(
       (text) => text.replace('    replicas: 8\n', '    replica: 8\n'),
       () => {
         git('commit', '--quiet', '-am', 'broken spec');
       },
     );
     git('commit', '--quiet', '-am', 'fixed spec');
-    const result = fleet('diff', '--base', 'HEAD~1');
+    const result = await fleet('diff', '--base', 'HEAD~1');
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/HEAD~1:policies\/fleet-spec\.yaml:\d+:5: error schema_unknown_field/);
     expect(result.stderr).toContain('error diff_base_invalid: the spec at HEAD~1@');
   });
 
-  it('runs every fleet command of the CI recipe (examples/ci) as written', () => {
+  it('runs every fleet command of the CI recipe (examples/ci) as written', async () => {
     const workflow = parse(readFileSync(join(ROOT, 'examples/ci/github-actions.yaml'), 'utf8')) as { jobs: { fleet: { steps: { run?: string }[] } } };
     const scripts = workflow.jobs.fleet.steps.flatMap((step) => step.run ?? []).join('\n');
     const commands = [...scripts.matchAll(/npx fleet ([^\n>|]+)/g)].map((m) => m[1].replaceAll('"$BASE"', 'origin/main').trim().split(/\s+/));
@@ -184,36 +189,22 @@ describe('fleet diff', () => {
     git('remote', 'add', 'origin', repo);
     git('fetch', '--quiet', 'origin');
     for (const args of commands) {
-      const result = fleet(...args);
+      const result = await fleet(...args);
       expect(result.stderr, `fleet ${args.join(' ')}`).toBe('');
       expect(result.code, `fleet ${args.join(' ')}`).toBe(0);
     }
   });
 });
 
-const fleetHere = fleetCli;
-
-/** `withSpec` for an async body. */
-async function withSpecAsync(edit: (text: string) => string, body: () => Promise<void>): Promise<void> {
-  const edited = edit(original);
-  expect(edited).not.toBe(original);
-  writeFileSync(SPEC(), edited);
-  try {
-    await body();
-  } finally {
-    writeFileSync(SPEC(), original);
-  }
-}
-
 describe('fleet diff refuses what it cannot honour (issue 18 item 18)', () => {
   it('a --max-length too small for the marker and the notice is a usage error, not a longer report', async () => {
-    const { code, stderr } = await fleetHere('diff', 'policies', '--base', 'out', '--format', 'markdown', '--max-length', '10');
+    const { code, stderr } = await fleetCli('diff', 'policies', '--base', 'out', '--format', 'markdown', '--max-length', '10');
     expect(code).toBe(2);
     expect(stderr).toContain('at least 500 characters');
   });
 
   it('--base at a folder above the output (the repository root) is diff_base_empty with the way out, not a cluster named `out`', async () => {
-    const { code, stderr, stdout } = await fleetHere('diff', 'policies', '--base', '.');
+    const { code, stderr, stdout } = await fleetCli('diff', 'policies', '--base', '.');
     expect(code).toBe(2);
     expect(stderr).toContain('diff_base_empty');
     expect(stderr).toContain('--base out');
@@ -224,12 +215,12 @@ describe('fleet diff refuses what it cannot honour (issue 18 item 18)', () => {
 type JsonChange = { cluster: string; apiVersion: string; kind: string; name: string; action: string; fields: string[]; entries: { path: string; action: string }[] };
 
 describe('fleet diff matches list entries by identity (issue 16 item 4)', () => {
-  const diffHere = (format: string) => fleetHere('diff', join(repo, 'policies'), '--base', 'HEAD', '--out', join(repo, 'out'), '--format', format);
+  const diffHere = (format: string) => fleetCli('diff', join(repo, 'policies'), '--base', 'HEAD', '--out', join(repo, 'out'), '--format', format);
 
   it('a new traffic rule whose Calico rules sort first reads as added rules, not as every later rule rewritten', async () => {
     // cart-to-catalog comes before cart-to-checkout, so its rules come first in cart-egress.
     const addRule = (text: string) => text.replace('  - name: cart-to-checkout\n', '  - name: cart-to-catalog\n    from: [cart]\n    to: catalog\n    ports: [http]\n\n  - name: cart-to-checkout\n');
-    await withSpecAsync(addRule, async () => {
+    await withSpec(addRule, async () => {
       const json = await diffHere('json');
       expect(json.stderr).not.toMatch(/: error /);
       expect(json.code).toBe(1);
@@ -262,7 +253,7 @@ describe('fleet diff matches list entries by identity (issue 16 item 4)', () => 
   it('draining a cluster reads as the rules towards its network removed, one per traffic rule', async () => {
     // sea-1 (network net-sea) runs no stateful app, so fleet moves everything off it.
     const drainSea = (text: string) => text.replace('taints: [{ key: capacity, value: constrained, effect: PreferNoSchedule }]', 'taints: [{ key: maintenance, value: "true", effect: NoExecute }]');
-    await withSpecAsync(drainSea, async () => {
+    await withSpec(drainSea, async () => {
       const json = await diffHere('json');
       expect(json.stderr).toBe('');
       expect(json.code).toBe(1);

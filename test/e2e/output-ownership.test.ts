@@ -179,8 +179,8 @@ describe('CLI conventions', () => {
 
 describe('a reader that closes the pipe', () => {
   it('ends output quietly with exit 0, no stack', async () => {
-    // The real process: stdout's reader is gone before fleet writes (as `fleet plan | true`).
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'plan', '--format', 'json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The real process (bin/fleet.js over dist/): stdout's reader is gone before fleet writes (as `fleet plan | true`).
+    const child = spawn(process.execPath, [join(ROOT, 'bin/fleet.js'), 'plan', '--format', 'json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy();
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));

@@ -26,8 +26,8 @@ function spec(tag = '1.0.0', apps = true): string {
   if (!apps) return head;
   return (
     head +
-    `apps:\n  - { name: web, namespace: shop, image: "ghcr.io/acme/web:${tag}", replicas: 2, ports: [{ name: http, port: 8080 }] }\n` +
-    `  - { name: db, namespace: data, image: "ghcr.io/acme/db:${tag}", stateful: true, replicas: 1, ports: [{ name: pg, port: 5432 }] }\n` +
+    `apps:\n  - { name: web, namespace: shop, image: "ghcr.io/acme/web:${tag}", replicas: 2, ports: [{ name: http, port: 8080 }], callers: none }\n` +
+    `  - { name: db, namespace: data, image: "ghcr.io/acme/db:${tag}", stateful: true, replicas: 1, ports: [{ name: pg, port: 5432 }], callers: none }\n` +
     `placement:\n  - { name: everywhere, apps: { names: [web] } }\n  - { name: one, apps: { names: [db] }, clusters: { names: [eu-1] } }\n`
   );
 }

@@ -21,7 +21,7 @@ afterAll(() => {
 });
 
 const HEAD = 'apiVersion: fleet/v1alpha1\nkind: Fleet\nmetadata: { name: shop }\nclusters:\n  - { name: na-1, region: us-east1, labels: { env: prod } }\nplacement:\n  - { name: everywhere, apps: {} }\n';
-const APPS = 'apiVersion: fleet/v1alpha1\nkind: Fleet\napps:\n  - { name: web, namespace: shop, image: "ghcr.io/acme/web:1.0", replicas: 2, ports: [{ name: http, port: 8080 }] }\n';
+const APPS = 'apiVersion: fleet/v1alpha1\nkind: Fleet\napps:\n  - { name: web, namespace: shop, image: "ghcr.io/acme/web:1.0", replicas: 2, ports: [{ name: http, port: 8080 }], callers: none }\n';
 
 /** A git repository (the working directory from now on) with policies/fleet-spec.yaml and shared/apps.yaml. */
 function repository(): string {

@@ -11,7 +11,11 @@ export function codesAt(diagnostics: readonly Diagnostic[]): string[] {
   return diagnostics.map((d) => `${d.code}@${d.span ? `${d.span.start.line}:${d.span.start.col}` : '-'}`);
 }
 
-/** A small valid spec to build test cases from: two clusters, one app, one rule. */
+/**
+ * A small valid spec to build test cases from: two clusters, one app, one rule. It compiles without
+ * a diagnostic: `web` says it takes no calls (`callers: none`), else its ports, which no traffic
+ * rule opens, would be a warning. A case that adds a rule to `web` removes that line.
+ */
 export const MINIMAL_SPEC = `apiVersion: fleet/v1alpha1
 kind: Fleet
 metadata:
@@ -28,6 +32,7 @@ apps:
     image: example.com/web:1.0.0
     replicas: 2
     ports: [{ name: http, port: 8080 }]
+    callers: none
 placement:
   - name: everywhere
     apps: {}

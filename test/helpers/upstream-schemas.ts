@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { it } from 'vitest';
+import { IN_CI } from './ci.js';
 
 /**
  * Validates rendered documents against the upstream JSON Schemas in ../shared/schemas (Kubernetes
@@ -13,8 +14,6 @@ import { it } from 'vitest';
 export const SCHEMA_DIR = fileURLToPath(new URL('../../../shared/schemas/', import.meta.url));
 export const haveUpstreamSchemas = existsSync(`${SCHEMA_DIR}index.json`);
 export const SKIP_MESSAGE = `../shared/schemas not found (${SCHEMA_DIR}): upstream schema checks skipped`;
-/** CI sets CI=true and lays shared/ beside the clone. */
-const IN_CI = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
 export const MISSING_IN_CI = `../shared/schemas not found (${SCHEMA_DIR}index.json), and CI is set: CI validates every rendered document against the upstream schemas, so they must be there (lay shared/ beside the clone; outside CI, unset CI to skip these checks)`;
 
 /** Whether the upstream checks can run: false (skip) outside CI when the schemas are absent; in CI their absence throws. */

@@ -15,7 +15,7 @@ clusters:
   - { name: b }
   - { name: c }
 apps:
-  - { name: web, namespace: shop, labels: { team: x }, image: web:1, ports: [{ name: http, port: 80 }], manifests: web }
+  - { name: web, namespace: shop, labels: { team: x }, image: web:1, ports: [{ name: http, port: 80 }], manifests: web, callers: none }
 placement:
   - { name: two, apps: {}, clusters: { names: [a, b] } }
 `;

@@ -75,12 +75,25 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('the checks that need the placement run in their own step, which render neither imports nor is imported by', () => {
+    const render = join(SRC, 'phases', '5-render');
+    const check = join(SRC, 'phases', 'check');
+    const renderFiles = files.filter((f) => f.startsWith(render));
+    const checkFiles = files.filter((f) => f.startsWith(check));
+    const crossing = [...renderFiles.filter((f) => importsOf(f).some((i) => i.startsWith(check))), ...checkFiles.filter((f) => importsOf(f).some((i) => i.startsWith(render)))].map(rel);
+    // Render reports only what it alone can find (patches, the apps' own manifests): no traffic or placement problem of the spec.
+    const reporting = renderFiles.filter((f) => /\.(error|warning)\(\s*'(traffic|placement)_/.test(codeOf(f))).map(rel);
+    expect(checkFiles.map(rel)).toContain('src/phases/check/traffic.ts');
+    expect(crossing).toEqual([]);
+    expect(reporting).toEqual([]);
+  });
+
   it('compile() is the pipeline every command runs', () => {
     const commands = files.filter((f) => f.startsWith(join(SRC, 'cli')));
     const compiling = commands.filter((f) => /\bcompile\(/.test(codeOf(f)));
     expect(compiling.map(rel).sort()).toEqual(['src/cli/diff-base.ts', 'src/cli/load-spec.ts']);
     // No command runs a phase itself: none imports a phase's entry point.
-    const entryPoints = /\b(load|validate|resolve|buildTrafficGraph|place|checkTraffic|render|renderClusters|emit)\b/;
+    const entryPoints = /\b(load|validate|resolve|buildTrafficGraph|place|checkPlacement|checkTraffic|checkWorkloads|checkUncalledApps|render|renderClusters|emit)\b/;
     const phaseImports = commands.flatMap((f) =>
       [...codeOf(f).matchAll(/^import\s+(?!type\b)\{([^}]*)\}\s+from\s+'([^']*phases\/[^']*)'/gm)].filter((m) => entryPoints.test(m[1].replace(/\btype \w+/g, ''))).map((m) => `${rel(f)}: ${m[2]}`),
     );

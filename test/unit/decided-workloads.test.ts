@@ -94,6 +94,7 @@ describe('adding versions to a running app keeps the pods that serve it (issue 1
 
   it('no two Deployments select the same pods', () => {
     const deployments = after.filter((o) => o.kind === 'Deployment' && o.metadata.labels?.app === 'api');
+    expect(deployments.length).toBeGreaterThan(1);
     for (const d of deployments) {
       const selected = deployments.filter((other) => Object.entries(d.spec.selector.matchLabels as Record<string, string>).every(([k, v]) => other.spec.template.metadata.labels[k] === v));
       expect(selected.map((s) => s.metadata.name)).toEqual([d.metadata.name]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { compile } from '../../src/compiler.js';
 import { codesAt, compileText, MINIMAL_SPEC } from '../helpers/spec.js';
-import { haveUpstreamSchemas, SKIP_MESSAGE, upstreamProblems } from '../helpers/upstream-schemas.js';
+import { itUpstream, upstreamProblems } from '../helpers/upstream-schemas.js';
 
 /**
  * The `platform:` section: what the `fleet-platform` Calico tier keeps open for managed pods under
@@ -83,7 +83,7 @@ describe('the `platform:` section', () => {
     expect(bad.diagnostics.map((d) => d.code).sort()).toEqual(['schema_invalid_cidr', 'schema_invalid_value']);
   });
 
-  it.skipIf(!haveUpstreamSchemas)(`renders policies the upstream Calico schema accepts${haveUpstreamSchemas ? '' : ` (${SKIP_MESSAGE})`}`, () => {
+  itUpstream('renders policies the upstream Calico schema accepts', () => {
     const { tree } = compileText(`${MINIMAL_SPEC}platform: { dns: { mode: node-local }, telemetry: [{ name: otel, namespace: observability, podLabels: {}, ports: [4317] }] }\n`);
     const docs = ['dns', 'monitoring', 'telemetry'].map((n) => policy(tree!, `fleet-platform.${n}`));
     expect(docs.flatMap((d) => upstreamProblems(d))).toEqual([]);

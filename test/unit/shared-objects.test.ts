@@ -8,7 +8,8 @@ import { load, type SpecFile } from '../../src/phases/1-load/index.js';
 import { validate } from '../../src/phases/2-validate/index.js';
 import { buildTrafficGraph, resolve } from '../../src/phases/3-resolve/index.js';
 import { place } from '../../src/phases/4-place/index.js';
-import { render, type RenderOptions, Topology } from '../../src/phases/5-render/index.js';
+import { Topology } from '../../src/phases/4-place/topology.js';
+import { render, type RenderOptions } from '../../src/phases/5-render/index.js';
 import { emitClusters, toYaml } from '../../src/phases/6-emit/index.js';
 import { committedFleets, ROOT } from '../helpers/trees.js';
 

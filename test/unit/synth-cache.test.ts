@@ -182,14 +182,14 @@ describe('SynthCache', () => {
     const printed: string[] = [];
     const io = cache!.watch({ out: () => {}, err: (text) => printed.push(text) });
     if (warnings) io.err(warnings);
-    cache!.record({ clusters: 1, files: 2 });
+    cache!.record({ clusters: 1, files: 2 }, new Map());
     expect(printed.join('')).toBe(warnings);
   }
 
   it('a recorded run is a hit, with its warnings and counts, until the spec or the output folder changes', async () => {
     const { cwd, open } = project();
     synth(open(), 'fleet-spec.yaml:1:1: warning x\n');
-    expect(open()!.lookup()).toEqual({ format: 2, key: expect.any(String), warnings: 'fleet-spec.yaml:1:1: warning x\n', clusters: 1, files: 2, tree: expect.any(String) });
+    expect(open()!.lookup()).toEqual({ format: 3, key: expect.any(String), build: expect.any(String), renderInputs: {}, warnings: 'fleet-spec.yaml:1:1: warning x\n', clusters: 1, files: 2, tree: expect.any(String) });
 
     await nextTick();
     writeFileSync(join(cwd, 'out/fleet.lock.json'), '{ }\n');
@@ -235,7 +235,20 @@ describe('SynthCache', () => {
     const truncated = [good.slice(0, good.length / 2), good.slice(0, -1), good.slice(0, good.indexOf('\n'))];
     const olderFormat = JSON.stringify({ format: 1, key: header.key, warnings: '', clusters: 1, files: 2, tree: tree.split('\n') }); // as fleet 0.1 wrote it
     expect(parseCacheRecord(withHeader({}))).toEqual(parseCacheRecord(good)); // as written: the cases below are bad for what they change
-    for (const bad of ['', 'not json', 'null', '[]', ...truncated, withHeader({ format: 0 }), withHeader({ treeLength: 'x' }), olderFormat]) {
+    for (const bad of [
+      '',
+      'not json',
+      'null',
+      '[]',
+      ...truncated,
+      withHeader({ format: 0 }),
+      withHeader({ treeLength: 'x' }),
+      withHeader({ renderInputs: null }),
+      withHeader({ renderInputs: { a: 1 } }),
+      withHeader({ build: 7 }),
+      withHeader({ format: 2 }),
+      olderFormat,
+    ]) {
       writeFileSync(file, bad);
       expect(parseCacheRecord(bad)).toBeUndefined();
       expect(open()!.lookup()).toBeUndefined();
@@ -249,7 +262,7 @@ describe('SynthCache', () => {
     writeFileSync(join(cwd, 'blocker'), ''); // a file where the cache folder should be
     const cache = openSynthCache(join(cwd, 'fleet-spec.yaml'), 'out', { cwd, env: { FLEET_CACHE_DIR: join(cwd, 'blocker/cache') }, buildId: 'b' })!;
     expect(cache.lookup()).toBeUndefined();
-    expect(() => cache.record({ clusters: 1, files: 2 })).not.toThrow();
+    expect(() => cache.record({ clusters: 1, files: 2 }, new Map())).not.toThrow();
     expect(cache.lookup()).toBeUndefined();
   });
 
@@ -258,7 +271,7 @@ describe('SynthCache', () => {
     rmSync(join(cwd, 'fleet-spec.yaml'));
     const cache = openSynthCache(join(cwd, 'fleet-spec.yaml'), 'out', { cwd, env: { FLEET_CACHE_DIR: join(cwd, 'cache') }, buildId: 'b' })!;
     expect(cache.lookup()).toBeUndefined();
-    cache.record({ clusters: 1, files: 2 });
+    cache.record({ clusters: 1, files: 2 }, new Map());
     expect(() => statSync(file)).toThrow();
   });
 });

@@ -115,7 +115,11 @@ function synth(spec: string, out: string, options: SynthOptions, { io, reporter,
   }
   const specBytes = cache?.spec?.files.reduce((sum, f) => sum + f.text.length, 0) ?? 0;
   progress.step(`compiling ${spec}`, { long: specBytes >= LONG_SPEC_BYTES });
-  const result = compileSpec(spec, io, { outDir: out, read: cache?.spec, reporter, ignoreLock: options.ignoreLock });
+  // What the output folder holds, read with the last synth's stamps: files it left alone are not read again, and
+  // the clusters whose files are all intact need not be rendered again when their inputs are unchanged.
+  const disk = cache ? readTree(out, cache.stampsOfLastSynth()) : undefined;
+  const previousRender = disk && cache?.previousRender(disk);
+  const result = compileSpec(spec, io, { outDir: out, read: cache?.spec, reporter, ignoreLock: options.ignoreLock, ...(previousRender ? { previousRender } : {}) });
   if (typeof result === 'number') return result;
   if (!options.check) {
     const emptied = removesEveryApp(out, result.plan?.apps.length ?? 0, options);
@@ -126,8 +130,9 @@ function synth(spec: string, out: string, options: SynthOptions, { io, reporter,
   }
   progress.step(options.check ? `comparing with ${out}/` : `writing ${out}/`);
   const output = outputOfCompiled(result.tree!);
-  const disk = readTree(out, cache?.stampsOfLastSynth());
-  return options.check ? check(io, reporter, out, output, disk) : write(reporter, out, output, disk, options.quiet ? undefined : cache);
+  const read = disk ?? readTree(out);
+  const recorded = options.quiet || !result.renderInputs ? undefined : cache && { cache, renderInputs: result.renderInputs };
+  return options.check ? check(io, reporter, out, output, read) : write(reporter, out, output, read, recorded);
 }
 
 /**
@@ -165,9 +170,9 @@ function check(io: Io, reporter: Reporter, out: string, output: Output, disk: Di
   return EXIT.specErrors;
 }
 
-/** Writes the output folder; `cache`: record this run (not given with `--quiet`, which would record nothing to print again). */
-function write(reporter: Reporter, out: string, output: Output, disk: DiskTree, cache: SynthCache | undefined): number {
-  const difference = writeTree(out, output, disk, { stamp: cache !== undefined });
+/** Writes the output folder; `recorded`: record this run in the cache with its render inputs (not given with `--quiet`, which would record nothing to print again). */
+function write(reporter: Reporter, out: string, output: Output, disk: DiskTree, recorded: { cache: SynthCache; renderInputs: ReadonlyMap<string, string> } | undefined): number {
+  const difference = writeTree(out, output, disk, { stamp: recorded !== undefined });
   if (difference.warnings) reporter.diagnostics(difference.warnings);
   if (difference.clashes.length > 0) {
     reporter.diagnostics(difference.clashes.map((path) => inTheWay(out, path, output)));
@@ -183,7 +188,7 @@ function write(reporter: Reporter, out: string, output: Output, disk: DiskTree, 
   const written = difference.changed.length + difference.added.length;
   const clusters = clusterCount(output);
   reporter.result(rendered(out, clusters, written, difference.stale.length, files - written));
-  cache?.record({ clusters, files }, difference.stamps);
+  recorded?.cache.record({ clusters, files }, recorded.renderInputs, difference.stamps);
   return EXIT.ok;
 }
 

@@ -12,7 +12,7 @@ export const AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: tr
 
 /**
  * The validator as ajv standalone code, written next to this module by the build
- * (scripts/precompile-schema.mjs) so a run skips loading and compiling ajv (~0.2 s). It records
+ * (scripts/precompile-schema.mjs) so a run neither loads ajv nor compiles the schema. It records
  * the hash of the schema it was compiled from; after a schema edit without a rebuild (and when
  * running from src/) the schema is compiled here instead.
  */

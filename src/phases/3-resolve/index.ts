@@ -44,7 +44,7 @@ export function resolve(spec: FleetSpec, sourceMap: SourceMap, diagnostics: Diag
         [{ span: sourceMap.valueSpan(winner, 'apps')!, label: `rule \`${winner.name}\` selects it here` }],
       );
     }
-    apps.push({ ...partial, placement: winner, shadowedRules: matching.slice(1).map((r) => r.name) });
+    apps.push({ ...partial, placementRule: winner, shadowedRules: matching.slice(1).map((r) => r.name) });
   }
   apps.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { name: spec.metadata.name, clusters, apps, overrides: spec.overrides, gateways: spec.gateways, traffic: spec.traffic, flux: spec.flux && resolveFlux(spec.flux), mesh, platform };
@@ -114,7 +114,7 @@ function resolveCluster(spec: ClusterSpec, mesh: MeshSettings, platform: Platfor
   };
 }
 
-function resolveApp(spec: AppSpec): Omit<App, 'placement' | 'shadowedRules'> {
+function resolveApp(spec: AppSpec): Omit<App, 'placementRule' | 'shadowedRules'> {
   const namespace = spec.namespace ?? DEFAULTS.namespace(spec.name);
   const image = spec.image ?? spec.versions?.[0]?.image ?? '';
   return {

@@ -5,11 +5,15 @@ import type { PlacementInput } from './framework.js';
 import { SCORERS } from './registry.js';
 import { tieOrderOf } from './tie-order.js';
 
-/** How an app's replicas are divided: the rule's strategy, with Divided split by where weights come from. */
-export type Division = 'Duplicated' | 'StaticWeight' | 'DynamicWeight' | 'Aggregated';
+/**
+ * How an app's replicas are assigned to its chosen clusters: the rule's `replicas.strategy`, with
+ * Divided split by where the weights come from. The four are Karmada's assignment strategies
+ * (pkg/scheduler/core/assignment.go: Duplicated, Aggregated, StaticWeight, DynamicWeight).
+ */
+export type AssignmentStrategy = 'Duplicated' | 'StaticWeight' | 'DynamicWeight' | 'Aggregated';
 
-export function divisionOf(app: App): Division {
-  const replicas = app.placement.replicas ?? {};
+export function assignmentStrategyOf(app: App): AssignmentStrategy {
+  const replicas = app.placementRule.replicas ?? {};
   const strategy = replicas.strategy ?? 'Duplicated';
   if (strategy === 'Divided') return replicas.dynamic ? 'DynamicWeight' : 'StaticWeight';
   return strategy;
@@ -22,17 +26,22 @@ export interface Candidate {
   /** The sum of the score plugins' points, and their notes. */
   readonly score: number;
   readonly scoreNotes: readonly string[];
-  /** The division weight: the static weight, or the available replicas (DynamicWeight, Aggregated); 1 for Duplicated. */
+  /**
+   * What the cluster weighs, a non-negative number: its static weight with StaticWeight (a unitless
+   * share), otherwise its available replicas (0 when it declares no capacity that bounds the app).
+   * Divided and Aggregated divide the replicas by it; every strategy ranks by it after the score.
+   */
   readonly weight: number;
   /** Replicas of the app that fit in the cluster's declared capacity; undefined when it declares none that bounds the app. */
   readonly available?: number;
-  /** What ranks it after its score: the static weight, or the available replicas (0 when undeclared). */
-  readonly capacity: number;
   /** Replicas the previous placement gave it. */
   readonly previous: number;
-  /** The most replicas it may hold: `max`, and for capacity-based division its available replicas. Infinity when unbounded. */
-  readonly hold: number;
-  /** Its per-cluster bounds: `min` (0 when none) and `max`, each with where it came from. */
+  /**
+   * The most replicas of the app it may get: its `max`, and with DynamicWeight and Aggregated no
+   * more than its available replicas. Infinity when nothing bounds it (always with Duplicated).
+   */
+  readonly cap: number;
+  /** Its per-cluster bounds as written: `min` (0 when none) and `max`, each with where it came from. */
   readonly bounds: ClusterBounds;
   /** Its rank in the app's tie order (tie-order.ts): breaks ties in ranking and in the apportionment. */
   readonly tie: number;
@@ -59,8 +68,8 @@ export type BoundSource = `weights[${number}]` | 'rule';
  */
 export function candidatesFor(input: PlacementInput, feasible: readonly Cluster[]): Candidate[] {
   const { app, previous } = input;
-  const division = divisionOf(app);
-  const { weights: entries, min: ruleMin, max: ruleMax } = app.placement.replicas ?? {};
+  const strategy = assignmentStrategyOf(app);
+  const { weights: entries, min: ruleMin, max: ruleMax } = app.placementRule.replicas ?? {};
   const ruleBounds = boundsOf(ruleMin, ruleMax, 'rule');
   const availableOf = availableReplicasOf(app);
   const tieOrder = tieOrderOf(app.id);
@@ -74,22 +83,21 @@ export function candidatesFor(input: PlacementInput, feasible: readonly Cluster[
       scoreNotes = [...scoreNotes, `${plugin.name} ${points > 0 ? '+' : ''}${points}${note ? `: ${note}` : ''}`];
     }
     const available = availableOf(cluster);
-    const candidate = (weight: number, capacity: number, hold: number, bounds: ClusterBounds, idle?: string): Candidate => ({
+    const candidate = (weight: number, cap: number, bounds: ClusterBounds, idle?: string): Candidate => ({
       name: cluster.name,
       cluster,
       score,
       scoreNotes,
       weight,
       available,
-      capacity,
       previous: previous[cluster.name] ?? 0,
-      hold,
+      cap,
       bounds,
       tie: tieOrder(cluster.name),
       idle,
     });
-    if (division === 'Duplicated') return candidate(1, available ?? 0, Infinity, NO_BOUNDS);
-    if (division === 'StaticWeight') {
+    if (strategy === 'Duplicated') return candidate(available ?? 0, Infinity, NO_BOUNDS);
+    if (strategy === 'StaticWeight') {
       // A cluster's weight is the largest among the entries that match it; no entries means equal
       // weights. That entry's own `min`/`max` replace the rule's there, as a cluster's own
       // ReplicaSchedulingPreference entry replaces `"*"` in KubeFed. Among entries of equal weight
@@ -104,18 +112,18 @@ export function candidatesFor(input: PlacementInput, feasible: readonly Cluster[
         ...(entry?.min !== undefined ? boundsOf(entry.min, undefined, `weights[${from}]`) : boundsOf(ruleMin, undefined, 'rule')),
         ...(entry?.max !== undefined ? maxOf(entry.max, `weights[${from}]`) : maxOf(ruleMax, 'rule')),
       };
-      if (weight <= 0) return candidate(0, 0, bounds.max, bounds, weight === 0 ? 'had weight 0' : 'matched no weight entry');
-      if (bounds.max === 0) return candidate(weight, weight, 0, bounds, `had max 0 (${bounds.maxFrom})`);
-      return candidate(weight, weight, bounds.max, bounds);
+      if (weight <= 0) return candidate(0, bounds.max, bounds, weight === 0 ? 'had weight 0' : 'matched no weight entry');
+      if (bounds.max === 0) return candidate(weight, 0, bounds, `had max 0 (${bounds.maxFrom})`);
+      return candidate(weight, bounds.max, bounds);
     }
     // Declared capacity is the cluster's room for this app in total: fleet places offline, so nothing
     // running is subtracted from it, this app's own previous replicas included.
-    const hold = Math.min(ruleBounds.max, available ?? 0);
+    const cap = Math.min(ruleBounds.max, available ?? 0);
     let idle: string | undefined;
     if (available === undefined) idle = 'declared no capacity for what the app requests';
-    else if (hold === 0) idle = 'had no room for one more replica';
-    else if (hold < ruleBounds.min) idle = `had room for ${hold} replica(s), below min ${ruleBounds.min}`;
-    return candidate(available ?? 0, available ?? 0, hold, ruleBounds, idle);
+    else if (cap === 0) idle = 'had no room for one more replica';
+    else if (cap < ruleBounds.min) idle = `had room for ${cap} replica(s), below min ${ruleBounds.min}`;
+    return candidate(available ?? 0, cap, ruleBounds, idle);
   });
 }
 
@@ -131,7 +139,7 @@ function maxOf(max: number | undefined, from: BoundSource): Pick<ClusterBounds, 
 
 const NO_NOTES: readonly string[] = Object.freeze([]);
 
-/** Rank order: higher score, then more capacity, then the app's tie order (tie-order.ts), then name. */
+/** Rank order: higher score, then more weight (static weight or available replicas), then the app's tie order (tie-order.ts), then name. */
 export function byRank(a: Candidate, b: Candidate): number {
-  return b.score - a.score || b.capacity - a.capacity || a.tie - b.tie || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return b.score - a.score || b.weight - a.weight || a.tie - b.tie || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }

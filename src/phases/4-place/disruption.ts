@@ -17,7 +17,7 @@ import { apportion } from './divide/webster.js';
  *   cluster's pods), because rendering it unchanged in a cluster holding fewer pods than it would
  *   block every eviction there (node drains would never finish).
  *
- * `allowed` is what the budget lets go at once; explain and the checks (workload-checks.ts) read it:
+ * `allowed` is what the budget lets go at once; explain and the checks (phases/check/workloads.ts) read it:
  * 0 blocks drains, all the cluster's pods leaves the app nowhere there.
  */
 export function decideDisruption(disruption: DisruptionSpec, duplicated: boolean, pods: ReadonlyMap<string, number>, autoscaled: ReadonlySet<string> = new Set()): Map<string, DisruptionBudgetPlan> {

@@ -4,9 +4,9 @@ import { naturalCompare } from '../../model/natural-order.js';
 import type { AppPlacement, ClusterDecision, PlacementPlan, PreviousPlacement, SteadyState } from '../../model/plan.js';
 import type { ClusterAffinitySpec, PlacementRuleSpec, TrafficRuleSpec } from '../../model/spec.js';
 import type { SourceMap } from '../1-load/index.js';
-import { byRank, candidatesFor, divisionOf, type Candidate } from './candidate.js';
+import { assignmentStrategyOf, byRank, candidatesFor, type Candidate } from './candidate.js';
 import { countReasons, fitSummary } from './diagnosis.js';
-import { divide, type Division } from './divide/index.js';
+import { divide, type ReplicaDivision } from './divide/index.js';
 import type { PlacementInput } from './framework.js';
 import { FILTERS } from './registry.js';
 import { groupOf } from './groups.js';
@@ -68,7 +68,7 @@ interface Context {
 
 function placeApp(app: App, clusters: readonly Cluster[], context: Context, previous: Readonly<Record<string, number>> | undefined): Omit<AppPlacement, 'workloads'> | undefined {
   const { sourceMap, diagnostics } = context;
-  const rule = app.placement;
+  const rule = app.placementRule;
   const where = `app \`${app.name}\` (rule \`${rule.name}\`)`;
   const fail = (code: ErrorCode, message: string, field: string, help: readonly string[]) => void diagnostics.error(code, message, sourceMap.valueSpan(rule, field), [...help]);
 
@@ -82,7 +82,7 @@ function placeApp(app: App, clusters: readonly Cluster[], context: Context, prev
   }
 
   // Score: weight, room and points for every feasible cluster; rank those that can take a replica.
-  const kind = divisionOf(app);
+  const strategy = assignmentStrategyOf(app);
   const candidates = candidatesFor(
     filtered.input,
     clusters.filter((_, i) => filtered.decisions[i].feasible),
@@ -93,8 +93,8 @@ function placeApp(app: App, clusters: readonly Cluster[], context: Context, prev
       'give the feasible clusters a weight, or capacity for what the app requests',
     ]);
   }
-  const needsRoom = kind !== 'Duplicated';
-  const room = eligible.reduce((sum, c) => sum + c.hold, 0);
+  const needsRoom = strategy !== 'Duplicated';
+  const room = eligible.reduce((sum, c) => sum + c.cap, 0);
   if (needsRoom && room < app.replicas) {
     return fail('placement_unsatisfiable', `${where} needs ${app.replicas} replicas but its clusters have room for ${room}`, 'replicas', [
       "lower `replicas`, raise `max`, free capacity, or widen the rule's cluster affinity",
@@ -107,14 +107,14 @@ function placeApp(app: App, clusters: readonly Cluster[], context: Context, prev
 
   // Divide; capacity-based division continues from the previous placement (Steady mode), static
   // weights only break exact ties towards it.
-  const steady = kind === 'DynamicWeight' || kind === 'Aggregated';
-  const division = divide({ app, kind, chosen: spread.chosen, anchors: spread.anchors, previous });
+  const steady = strategy === 'DynamicWeight' || strategy === 'Aggregated';
+  const division = divide({ app, strategy, chosen: spread.chosen, anchors: spread.anchors, previous });
   if (division.error) return fail('placement_unsatisfiable', division.error.message, 'replicas', division.error.help);
   const placed = Object.fromEntries([...division.replicas].filter(([, n]) => n > 0).sort(([a], [b]) => (a < b ? -1 : 1)));
 
   checkStateful(app, previous, placed, context);
 
-  const decisions = recordDecisions(filtered, candidates, eligible, spread, division, kind === 'Duplicated', previous);
+  const decisions = recordDecisions(filtered, candidates, eligible, spread, division, strategy === 'Duplicated', previous);
   return {
     namespace: app.namespace,
     name: app.name,
@@ -150,7 +150,7 @@ interface Filtering {
 
 /** The filter stage over the rule's affinity, then each `fallback` group in turn while none leaves a feasible cluster. */
 function filterByAffinity(app: App, clusters: readonly Cluster[], previous: Readonly<Record<string, number>>, filterings: Context['filterings']): Filtered {
-  const rule = app.placement;
+  const rule = app.placementRule;
   const affinities: { label: string; affinity: ClusterAffinitySpec }[] = [
     { label: 'primary', affinity: rule.clusters ?? NO_AFFINITY },
     ...(rule.fallback ?? []).map((group, i) => ({ label: `fallback[${i}]`, affinity: group.clusters })),
@@ -215,13 +215,13 @@ function recordDecisions(
   candidates: readonly Candidate[],
   eligible: readonly Candidate[],
   spread: Extract<SpreadResult, { ok: true }>,
-  division: Division,
+  division: ReplicaDivision,
   duplicated: boolean,
   previous: Readonly<Record<string, number>> | undefined,
 ): ClusterDecision[] {
   const candidateOf = new Map(candidates.map((c) => [c.name, c]));
   const rankOf = new Map(eligible.map((c, i) => [c.name, i + 1]));
-  const constraints = filtered.input.app.placement.spread ?? [];
+  const constraints = filtered.input.app.placementRule.spread ?? [];
   return filtered.decisions.map((d): ClusterDecision => {
     const previousHere = previous?.[d.cluster] || undefined;
     if (!d.feasible) return previousHere ? { ...d, previous: previousHere } : d;

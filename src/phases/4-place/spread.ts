@@ -52,9 +52,9 @@ interface Dimension {
  * this for region and cluster only (spreadconstraint/select_clusters_by_region.go); this does every
  * `by`, with the same shape:
  *
- * 1. Groups rank by their best cluster's score, then their total capacity (static weight or
+ * 1. Groups rank by their best cluster's score, then their total weight (static weights or
  *    available replicas), then the app's tie order (a hash of group and app), then name; clusters
- *    by score, capacity, tie order, name (`byRank`).
+ *    by score, weight, tie order, name (`byRank`).
  * 2. Coarse constraints first (fewest groups, then `by` name), each chooses the fewest groups it
  *    may: `minGroups` (or, without one, as many as `maxGroups` allows), more only when no
  *    combination of that many can meet the rest (the other constraints' `minGroups`, `by: cluster`
@@ -85,7 +85,7 @@ export function selectBySpread({ constraints, ranked, replicas, tieOrder }: Spre
   }
 
   // The clusters a combination of groups leaves must still meet every other constraint's minimum.
-  const holdOf = (clusters: readonly Candidate[]) => sum([...clusters.map((c) => c.hold)].sort((a, b) => b - a).slice(0, Math.min(clusters.length, maxClusters)));
+  const holdOf = (clusters: readonly Candidate[]) => sum([...clusters.map((c) => c.cap)].sort((a, b) => b - a).slice(0, Math.min(clusters.length, maxClusters)));
   const needs = (d: Dimension) => [
     { what: 'clusters', target: minClusters, of: (cs: readonly Candidate[]) => cs.length },
     ...(replicas !== undefined ? [{ what: 'room for replicas', target: replicas, of: holdOf }] : []),
@@ -131,16 +131,16 @@ export function selectBySpread({ constraints, ranked, replicas, tieOrder }: Spre
     const target = Math.min(clusterConstraint.minGroups ?? maxClusters, pool.length);
     const others = pool.filter((c) => !anchors.has(c.name));
     picked = [...pool.filter((c) => anchors.has(c.name)), ...others.slice(0, Math.max(0, target - anchors.size))];
-    let room = sum(picked.map((c) => c.hold));
+    let room = sum(picked.map((c) => c.cap));
     for (const c of others.slice(Math.max(0, target - anchors.size))) {
       if (replicas === undefined || room >= replicas || picked.length >= maxClusters) break;
       picked.push(c);
-      room += c.hold;
+      room += c.cap;
     }
     for (const c of picked.slice(0, minClusters)) anchors.add(c.name);
   }
-  if (replicas !== undefined && sum(picked.map((c) => c.hold)) < replicas) {
-    return fail(`the clusters spread allows can hold ${sum(picked.map((c) => c.hold))} of ${replicas} replicas${list(picked.map((c) => c.name))}`, undefined, [
+  if (replicas !== undefined && sum(picked.map((c) => c.cap)) < replicas) {
+    return fail(`the clusters spread allows can hold ${sum(picked.map((c) => c.cap))} of ${replicas} replicas${list(picked.map((c) => c.name))}`, undefined, [
       'raise `maxGroups`, lower `replicas`, or free capacity in the chosen groups',
     ]);
   }
@@ -172,7 +172,7 @@ export function selectBySpread({ constraints, ranked, replicas, tieOrder }: Spre
   return { ok: true, chosen, anchors, choices, left };
 }
 
-/** Groups of `by`, best first: their best cluster's score, then their total capacity, then the tie order, then name. */
+/** Groups of `by`, best first: their best cluster's score, then their total weight, then the tie order, then name. */
 function rankGroupsOf(ranked: readonly Candidate[], by: string, tieOrder: TieOrder): Group[] {
   const members = new Map<string, Candidate[]>();
   for (const c of ranked) {
@@ -181,8 +181,8 @@ function rankGroupsOf(ranked: readonly Candidate[], by: string, tieOrder: TieOrd
     if (list) list.push(c);
     else members.set(group, [c]);
   }
-  const groups = [...members].map(([name, list]) => ({ name, members: list, score: list[0].score, capacity: sum(list.map((c) => c.capacity)) }));
-  groups.sort((a, b) => b.score - a.score || b.capacity - a.capacity || compareByTieOrder(tieOrder, a.name, b.name));
+  const groups = [...members].map(([name, list]) => ({ name, members: list, score: list[0].score, weight: sum(list.map((c) => c.weight)) }));
+  groups.sort((a, b) => b.score - a.score || b.weight - a.weight || compareByTieOrder(tieOrder, a.name, b.name));
   return groups;
 }
 

@@ -10,7 +10,7 @@
  * apps over dozens of clusters. Fleet adopts KubeFed's rule with one change: the FNV-1 value goes
  * through MurmurHash3's 32-bit finalizer (fmix32). FNV-1 ends with a multiply and an XOR per byte of
  * the key, so with the cluster name first the high bits that decide the order barely depend on the
- * app: 400 apps × 6 replicas over 40 clusters left 18 clusters empty and one with 310 replicas. With
+ * app: 400 apps × 6 replicas over 40 clusters leave 18 clusters empty and one with 310 replicas. With
  * the finalizer every cluster is used, 42 to 78 replicas each (test/unit/place/tie-order.test.ts).
  *
  * Stable: the order depends on the two names only, never on the other clusters or apps, the input

@@ -41,7 +41,7 @@ export function decideWorkloads(
   }
 
   // Autoscaling, then the disruption budgets, which count the fewest pods each cluster may run.
-  const duplicated = (app.placement.replicas?.strategy ?? DEFAULTS.strategy) === 'Duplicated';
+  const duplicated = (app.placementRule.replicas?.strategy ?? DEFAULTS.strategy) === 'Duplicated';
   const totals = new Map([...planned].map(([name, deployments]) => [name, sum(deployments.map((d) => d.replicas))]));
   const { autoscaling: autoscalingSpec, disruption } = app.workload;
   const autoscaling = autoscalingSpec ? decideAutoscaling(autoscalingSpec, duplicated, totals, weights) : new Map<string, AutoscalingPlan>();

@@ -3,7 +3,7 @@ import type { AppManifest } from '../../model/fleet.js';
 import type { Manifest, RenderedCluster } from '../../model/manifest.js';
 import { manifestPath } from '../6-emit/layout.js';
 import { inApplyOrder } from './index.js';
-import type { Topology } from './topology.js';
+import type { Topology } from '../4-place/topology.js';
 
 /**
  * Adds each app's own manifests (`apps[].manifests`, read by phases/3-resolve/app-manifests.ts)

@@ -42,8 +42,9 @@ export class FleetObject extends ApiObject {
   /**
    * The same JSON as ApiObject.toJson() (apiVersion, kind and metadata first, then the other keys
    * sorted, null and undefined dropped), without its resolution pass over every value: fleet's
-   * fields are plain data, never cdk8s tokens or Lazy values, and that pass was half of rendering's
-   * time at fleet scale. Anything that is not plain data is refused, never written half-resolved.
+   * fields are plain data, never cdk8s tokens or Lazy values, so that pass would walk every value of
+   * every object and find nothing to resolve. Anything that is not plain data is refused, never
+   * written half-resolved.
    * An object with JSON patches, or metadata changed after construction, goes through cdk8s's own
    * toJson. test/unit/fleet-object.test.ts holds the two to the same output.
    */
@@ -102,9 +103,9 @@ class FleetMetadata extends ApiObjectMetadataDefinition {
 /**
  * cdk8s's sanitizeValue with sorted keys, for plain data only; `dropEmpty` also drops empty arrays
  * and objects (as metadata does). What is already so (keys in order, nothing to drop, all the way
- * down) is returned as it is, not copied: most of an object's parts are, and copying them was a
- * tenth of rendering's allocations. The result may share parts with `value`; nothing changes
- * either after rendering.
+ * down) is returned as it is, not copied: most of an object's parts already are, and copying them
+ * would only make garbage. The result may share parts with `value`; nothing changes either after
+ * rendering.
  */
 function plainSorted(value: unknown, dropEmpty = false): unknown {
   if (value === null || typeof value !== 'object') return value;
@@ -149,9 +150,9 @@ function isSorted(keys: readonly string[]): boolean {
 }
 
 /**
- * Sorts strings as Array.prototype.sort() does (by UTF-16 code units). Objects have a handful of
- * keys, and the built-in sort allocates working space on every call: at fleet scale that was a
- * fifth of everything rendering allocated. Insertion sort allocates nothing.
+ * Sorts strings as Array.prototype.sort() does (by UTF-16 code units). It runs for every object
+ * rendered, each with a handful of keys, where the built-in sort allocates working space on every
+ * call; insertion sort allocates nothing.
  */
 function sortedInPlace(keys: string[]): string[] {
   if (keys.length > 32) return keys.sort();

@@ -16,19 +16,19 @@ import { renderGatewayVirtualService, renderMeshVirtualService } from './istio/v
 import { appLabels, fleetLabels } from './labels.js';
 import { renderNamespace } from './namespace.js';
 import { renderKubernetesPolicies } from './network-policy/kubernetes.js';
-import { networkOf, type Topology } from './topology.js';
+import { networkOf, type Topology } from '../4-place/topology.js';
 import { renderDeployments, renderService, renderServiceAccount } from './workload.js';
 import { renderAutoscalers } from './workloads/autoscaler.js';
 import { renderDisruptionBudget } from './workloads/disruption-budget.js';
 import { renderHeadlessService } from './workloads/stateful-set.js';
 
 export { MANAGER } from './labels.js';
-export { checkTraffic } from './traffic-checks.js';
-export { Topology } from './topology.js';
 
 export interface RenderOptions {
   /** False: make every object in every cluster afresh, not once (see SharedObjects). For tests. */
   readonly shareAcrossClusters?: boolean;
+  /** Which clusters to render (all by default): an incremental compile carries the others' files over unrendered. */
+  readonly rendersCluster?: (cluster: string) => boolean;
 }
 
 /**
@@ -45,7 +45,12 @@ export function render(fleet: ResolvedFleet, topology: Topology, fileOf: (specOb
  * keeps only one cluster's objects alive, so they die young (a fleet's worth of JSON kept until the
  * end is copied by every minor garbage collection until promoted: a quarter of compile's time).
  */
-export function* renderClusters(fleet: ResolvedFleet, topology: Topology, fileOf: (specObject: object) => string, { shareAcrossClusters = true }: RenderOptions = {}): Generator<RenderedCluster> {
+export function* renderClusters(
+  fleet: ResolvedFleet,
+  topology: Topology,
+  fileOf: (specObject: object) => string,
+  { shareAcrossClusters = true, rendersCluster = () => true }: RenderOptions = {},
+): Generator<RenderedCluster> {
   const { graph } = topology;
   // Clusters that name no network are on every network (as in Istio): they do not make a fleet multi-network.
   const multiNetwork = new Set(fleet.clusters.map(networkOf).filter((n) => n !== '')).size > 1;
@@ -75,7 +80,7 @@ export function* renderClusters(fleet: ResolvedFleet, topology: Topology, fileOf
   const orderKeys = new WeakMap<KubeObject, string>();
   for (const cluster of fleet.clusters) {
     const contents = topology.contentsOf(cluster.name);
-    if (!contents) continue;
+    if (!contents || !rendersCluster(cluster.name)) continue;
     const own = new ClusterObjects(cluster.name);
     const sharedHere: Manifest[] = [];
     const share = <A extends unknown[]>(make: (scope: Construct, ...args: A) => void, ...args: Arguments<A>) => sharedHere.push(...shared.of(make, ...args));
@@ -165,7 +170,7 @@ function emptyChart(name: string): Chart {
 /**
  * The chart a cluster's own objects are made in, emptied after each app: what was made is turned
  * into JSON at once and its constructs die young, where keeping every construct of the cluster
- * until the end had the garbage collector copy them all (about a tenth of compile's CPU).
+ * until the end would have the garbage collector copy them all, again and again.
  */
 class ClusterObjects {
   private readonly chart: Chart;

@@ -8,6 +8,12 @@ import { inPlatformStage, PLATFORM_DIR } from './layout.js';
  */
 export const FLUX_DIR = '_flux';
 
+/** The cluster an output file belongs to: `<cluster>/…`, or its Flux entrypoint `_flux/<cluster>/…`; '' for the lock. */
+export function clusterOfOutputPath(path: string): string {
+  const [first, second] = path.split('/', 2);
+  return first === FLUX_DIR ? (second ?? '') : path.includes('/') ? first : '';
+}
+
 /** API groups whose objects need Istio's CRDs, and Calico's. */
 const ISTIO_GROUPS = ['networking.istio.io', 'security.istio.io', 'telemetry.istio.io', 'extensions.istio.io'];
 const CALICO_GROUPS = ['projectcalico.org'];

@@ -6,7 +6,8 @@ import { LOCK_FILE, makeLock } from './lock.js';
 import { toYaml } from './yaml.js';
 
 export { CLUSTER_SCOPED_DIR, GENERATED_MARK, inPlatformStage, manifestPath, PLATFORM_DIR } from './layout.js';
-export { checkLock, isLockProblem, LOCK_FILE, parseLock, type Lock, type LockProblem } from './lock.js';
+export { specInputsHash } from './inputs.js';
+export { checkLock, isLockProblem, LOCK_FILE, lockPlacement, lockSummary, lockWithoutFiles, parseLock, type Lock, type LockProblem, type LockSummary } from './lock.js';
 export { toYaml } from './yaml.js';
 
 /** The output tree as data: path relative to the output folder -> file bytes (UTF-8 text). Sorted by path. */
@@ -83,11 +84,16 @@ function kustomizationText(resources: readonly string[]): string {
   return header() + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources, sortOptions: { order: 'fifo' } });
 }
 
-/** Every cluster's files (from emitClusters, in any order) and the lock that owns them, sorted by path. */
-export function assembleTree(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[]): OutputTree {
+/**
+ * Every cluster's files (from emitClusters, in any order) and the lock that owns them, sorted by
+ * path. `carried`: files an incremental compile kept from the previous output without rendering
+ * them (path and hash): the lock lists them, the tree holds no text for them. `inputs`: what the
+ * output was rendered from (specInputsHash), recorded in the lock.
+ */
+export function assembleTree(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[], carried: readonly Pick<EmittedFile, 'path' | 'hash'>[] = [], inputs?: string): OutputTree {
   return withLock(
     [...files].sort(byPath).map((f) => [f.path, f.text]),
-    lockText(fleetName, plan, files),
+    lockText(fleetName, plan, carried.length === 0 ? files : [...files, ...carried], inputs),
   );
 }
 
@@ -98,15 +104,15 @@ export function withLock<T>(sorted: [string, T][], lock: T): Map<string, T> {
   return new Map(sorted);
 }
 
-/** The lock's text: the placement, and every file (from emitClusters, in any order) with its hash. */
-export function lockText(fleetName: string, plan: PlacementPlan, files: readonly Pick<EmittedFile, 'path' | 'hash'>[]): string {
+/** The lock's text: what the output was rendered from, the placement, and every file (from emitClusters, in any order) with its hash. */
+export function lockText(fleetName: string, plan: PlacementPlan, files: readonly Pick<EmittedFile, 'path' | 'hash'>[], inputs?: string): string {
   const sorted = isSortedByPath(files) ? files : [...files].sort(byPath);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].path === sorted[i - 1].path) throw new Error(`two objects render to ${sorted[i].path}`); // names are validated unique upstream
   }
   // JSON.stringify(lock, null, 2), with the file list (one line per file: 100,000 at fleet scale)
   // written directly, which is several times quicker than stringifying it as an object.
-  const text = JSON.stringify(makeLock(fleetName, plan, {}), null, 2);
+  const text = JSON.stringify(makeLock(fleetName, plan, {}, inputs), null, 2);
   if (sorted.length === 0) return `${text}\n`;
   const lines = sorted.map((f) => `    ${quoted(f.path)}: ${quoted(f.hash)}`).join(',\n');
   return `${text.slice(0, -'{}\n}'.length)}{\n${lines}\n  }\n}\n`;

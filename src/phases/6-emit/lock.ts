@@ -8,6 +8,13 @@ export interface Lock {
   readonly lockVersion: 1;
   readonly fleet: string;
   /**
+   * What the output was rendered from: specInputsHash of the spec files and the apps' manifest
+   * files (inputs.ts). A committed lock whose `inputs` is the hash of the spec committed with it
+   * says that the committed output is that spec's, so `fleet diff --base REF` can read it instead
+   * of rendering the spec again. Absent in locks written before fleet recorded it.
+   */
+  readonly inputs?: string;
+  /**
    * The placement, so the next run can keep it stable and `fleet diff` can explain moves: replicas
    * per cluster as rendered, and placement's own division where an override changed it (the next
    * run continues from the division).
@@ -24,11 +31,12 @@ export interface LockedPlacement {
   readonly divided?: Readonly<Record<string, number>>;
 }
 
-export function makeLock(fleet: string, plan: PlacementPlan, files: Readonly<Record<string, string>>): Lock {
+export function makeLock(fleet: string, plan: PlacementPlan, files: Readonly<Record<string, string>>, inputs?: string): Lock {
   return {
     generator: 'fleet',
     lockVersion: 1,
     fleet,
+    ...(inputs === undefined ? {} : { inputs }),
     placement: plan.apps.map((a) => ({ namespace: a.namespace, name: a.name, clusters: a.clusters, ...(a.divided ? { divided: a.divided } : {}) })),
     files,
   };
@@ -45,6 +53,47 @@ export function parseLock(text: string | undefined): Lock | undefined {
   }
 }
 
+/** A lock without its list of files: what it says of the run that wrote it. */
+export type LockSummary = Omit<Lock, 'files'>;
+
+/**
+ * A lock's text as parseLock reads it, but for the list of files, which is not parsed: it is
+ * nearly all of a lock at fleet scale (100,000 lines). Fleet writes it last, as a top-level key at
+ * two spaces' indent (lockText), so the text before it is the rest of the lock; a lock laid out
+ * otherwise is parsed whole. Undefined when it is not a fleet lock.
+ */
+export function lockSummary(text: string | undefined): LockSummary | undefined {
+  if (text === undefined) return undefined;
+  // JSON strings hold no raw line break: this is the top-level key.
+  const files = text.indexOf('\n  "files": ');
+  if (files !== -1) {
+    try {
+      const rest = JSON.parse(`${text.slice(0, files).replace(/,\s*$/, '')}\n}`) as Partial<Lock> | null;
+      if (rest?.generator === 'fleet') return { ...rest, placement: Array.isArray(rest.placement) ? rest.placement : [] } as LockSummary;
+    } catch {
+      // Not the layout fleet writes: read it whole.
+    }
+  }
+  const lock = parseLock(text);
+  if (!lock) return undefined;
+  const { files: _, ...summary } = lock;
+  return { ...summary, placement: summary.placement ?? [] };
+}
+
+/** The placement of a lock's text (see lockSummary). */
+export function lockPlacement(text: string | undefined): readonly LockedPlacement[] | undefined {
+  return lockSummary(text)?.placement;
+}
+
+/**
+ * A lock's text with an empty list of files, for what reads only the rest of it (lockSummary,
+ * lockPlacement): a few kilobytes where the whole lock of a large fleet is tens of megabytes.
+ */
+export function lockWithoutFiles(text: string): string {
+  const summary = lockSummary(text);
+  return summary ? `${JSON.stringify({ ...summary, files: {} }, null, 2)}\n` : text;
+}
+
 /** Where a lock's text is wrong: a message, and the 0-based offset it points at (for `file:line:col`). */
 export interface LockProblem {
   readonly message: string;
@@ -53,10 +102,11 @@ export interface LockProblem {
 
 /**
  * Checks a lock's text as fleet wrote it: JSON with the shape of Lock, replica counts whole numbers
- * from 0, file hashes `sha256:<64 hex>`. A lock is fleet's memory of the last placement: read
- * loosely, a truncated or merge-conflicted one would silently mean "no previous placement" (a
- * stateful app moves, its old files are left unlisted and Flux prunes them), and a replica count
- * of 2.5 would be rendered. So any flaw is reported, where it is, and nothing of the lock is used.
+ * from 0, file hashes and `inputs` (when there) `sha256:<64 hex>`. A lock is fleet's memory of the
+ * last placement: read loosely, a truncated or merge-conflicted one would silently mean "no
+ * previous placement" (a stateful app moves, its old files are left unlisted and Flux prunes them),
+ * and a replica count of 2.5 would be rendered. So any flaw is reported, where it is, and nothing
+ * of the lock is used.
  */
 export function checkLock(text: string): Lock | LockProblem {
   const conflict = /^(<{7}|={7}|>{7})(?: |$)/m.exec(text);
@@ -84,6 +134,9 @@ function lockShapeProblem(value: unknown): { message: string; path: (string | nu
   if (value.generator !== 'fleet') return { message: '`generator` is not "fleet": this is not a fleet lock', path: ['generator'] };
   if (value.lockVersion !== 1) return { message: `\`lockVersion\` ${JSON.stringify(value.lockVersion)} is not one this fleet reads (1)`, path: ['lockVersion'] };
   if (typeof value.fleet !== 'string' || value.fleet === '') return { message: '`fleet` is not a fleet name', path: ['fleet'] };
+  if (Object.hasOwn(value, 'inputs') && (typeof value.inputs !== 'string' || !HASH.test(value.inputs))) {
+    return { message: `\`inputs\` is ${JSON.stringify(value.inputs)}, not a \`sha256:<hex>\` hash`, path: ['inputs'] };
+  }
   if (!Array.isArray(value.placement)) return { message: '`placement` is not a list', path: ['placement'] };
   for (const [i, entry] of value.placement.entries()) {
     if (!isRecord(entry)) return { message: `\`placement[${i}]\` is not an object`, path: ['placement', i] };

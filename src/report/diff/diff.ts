@@ -2,7 +2,7 @@ import type { OutputTree } from '../../phases/6-emit/index.js';
 import { DETECTORS } from './attention/index.js';
 import { changedFields } from './fields.js';
 import { ATTENTION_ORDER, type AppPlacementDiff, type Attention, type AttentionKind, type FleetDiff, type ObjectChange, type PlacementChange } from './model.js';
-import { indexTree, type ParseCache, type TreeIndex, type TreeObject } from './objects.js';
+import { type DiffSide, indexSide, type ParseCache, sideOfTree, type TreeIndex, type TreeObject } from './objects.js';
 
 export interface DiffOptions {
   /** Ids (`namespace/name`) of apps the spec marks `stateful`, on either side. */
@@ -15,9 +15,18 @@ export interface DiffOptions {
  * header comments and layout never count as changes. Placement comes from each tree's lock.
  */
 export function diffTrees(base: OutputTree, head: OutputTree, options: DiffOptions = {}): FleetDiff {
+  return diffSides(sideOfTree(base), sideOfTree(head), options);
+}
+
+/**
+ * diffTrees over two sides that need not be held whole: only the files whose identities differ
+ * are read and compared (a file alike on both sides holds the same objects on both), so a one-app
+ * change reads a handful of files of a tree of 100,000. `head` must be fleet's output (see indexSide).
+ */
+export function diffSides(base: DiffSide, head: DiffSide, options: DiffOptions = {}): FleetDiff {
   const cache: ParseCache = new Map();
-  const before = indexTree(base, cache);
-  const after = indexTree(head, cache);
+  const before = indexSide(base, head, cache);
+  const after = indexSide(head, base, cache);
   const changes = objectChanges(before, after);
   const placement = placementChanges(before.placement, after.placement);
   const moves = placement.flatMap((p) => p.changes);
@@ -25,7 +34,7 @@ export function diffTrees(base: OutputTree, head: OutputTree, options: DiffOptio
 
   const risks = new Map<string, Set<AttentionKind>>();
   for (const finding of attention) for (const key of finding.keys) risks.set(key, (risks.get(key) ?? new Set()).add(finding.kind));
-  const clusters = new Set([...before.objects.values(), ...after.objects.values()].map((o) => o.cluster));
+  const clusters = new Set([...before.clusters, ...after.clusters]);
   for (const p of [...before.placement.values(), ...after.placement.values()]) for (const cluster of Object.keys(p)) clusters.add(cluster);
 
   return {

@@ -9,6 +9,7 @@ import { hasChanges, type DiffReportContext, type FleetDiff } from './model.js';
 export function formatJson(diff: FleetDiff, context: DiffReportContext): string {
   const report = {
     base: context.base,
+    baseSource: context.baseSource ?? null,
     head: context.head,
     spec: context.spec,
     outputMatchesSpec: context.outputCheck ? context.outputCheck.upToDate : null,

@@ -1,5 +1,6 @@
 /** `fleet diff`: compare two output trees (diff.ts), then print (format-*.ts). */
-export { diffTrees, type DiffOptions } from './diff.js';
+export { diffSides, diffTrees, type DiffOptions } from './diff.js';
+export { sideOfTree, type DiffSide } from './objects.js';
 export { formatJson } from './format-json.js';
 export { COMMENT_BUDGET, COMMENT_MARKER, formatMarkdown } from './format-markdown.js';
 export { formatText } from './format-text.js';

@@ -120,6 +120,8 @@ export function objectLabel(change: { apiVersion?: string; kind: string; namespa
 export interface DiffReportContext {
   /** e.g. `origin/main@1a2b3c4`, or the base folder. */
   readonly base: string;
+  /** What the base is: the output committed at a git ref, the ref's spec rendered by this fleet, or a folder's files. */
+  readonly baseSource?: 'committed' | 'rendered' | 'folder';
   /** e.g. `working tree`. */
   readonly head: string;
   /** The spec file or folder. */

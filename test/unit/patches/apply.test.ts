@@ -53,7 +53,7 @@ describe('override patches', () => {
       - { target: { kind: Deployment }, op: replace, path: /spec/template/spec/containers/1/image, value: x }
 `),
     );
-    expect(codesAt(result.diagnostics)).toEqual(['render_patch_failed@25:60']);
+    expect(codesAt(result.diagnostics)).toEqual(['render_patch_failed@26:60']);
     expect(result.diagnostics[0].message).toContain('/spec/template/spec/containers/1: /spec/template/spec/containers has 1 item(s), no index 1');
     expect(result.diagnostics[0].message).toContain('Deployment `web` in cluster a-1');
     expect(result.tree).toBeUndefined();
@@ -70,7 +70,7 @@ describe('override patches', () => {
       - { target: { kind: Service }, op: replace, path: /metadata/name, value: other }
 `),
     );
-    expect(codesAt(result.diagnostics)).toEqual(['render_patch_no_target@25:19', 'render_patch_failed@26:80', 'render_patch_identity@27:57']);
+    expect(codesAt(result.diagnostics)).toEqual(['render_patch_no_target@26:19', 'render_patch_failed@27:80', 'render_patch_identity@28:57']);
   });
 
   it('op and its members must agree (validated before placement)', () => {
@@ -84,6 +84,6 @@ describe('override patches', () => {
 `),
       { renderOutput: false },
     );
-    expect(codesAt(result.diagnostics)).toEqual(['spec_patch_fields@25:42', 'spec_patch_fields@26:42', 'spec_patch_fields@26:63']);
+    expect(codesAt(result.diagnostics)).toEqual(['spec_patch_fields@26:42', 'spec_patch_fields@27:42', 'spec_patch_fields@27:63']);
   });
 });

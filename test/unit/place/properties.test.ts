@@ -16,7 +16,7 @@ import { fleetArb, shuffled } from '../../helpers/random-fleet.js';
 const RUNS = { seed: 42, numRuns: 200 };
 
 const planOf = (result: CompileResult) => result.plan?.apps ?? [];
-const ruleOf = (result: CompileResult, placement: AppPlacement): PlacementRuleSpec => result.fleet!.apps.find((a) => a.name === placement.name)!.placement;
+const ruleOf = (result: CompileResult, placement: AppPlacement): PlacementRuleSpec => result.fleet!.apps.find((a) => a.name === placement.name)!.placementRule;
 const appOf = (result: CompileResult, placement: AppPlacement): App => result.fleet!.apps.find((a) => a.name === placement.name)!;
 
 function matches(cluster: ClusterSpec, affinity: ClusterAffinitySpec): boolean {

@@ -13,7 +13,7 @@ import { codesAt, compileText, MINIMAL_SPEC } from '../../helpers/spec.js';
  */
 function candidate(name: string, region: string, score: number, available: number, extra: Partial<Cluster> = {}): Candidate {
   const cluster: Cluster = { name, region, podCIDRs: [], labels: {}, taints: [], capacity: {}, mesh: 'istio', networkPolicy: 'calico', spec: { name }, ...extra };
-  return { name, cluster, score, scoreNotes: [], weight: available, available, capacity: available, previous: 0, hold: available, bounds: { min: 0, max: Infinity }, tie: 0 };
+  return { name, cluster, score, scoreNotes: [], weight: available, available, previous: 0, cap: available, bounds: { min: 0, max: Infinity }, tie: 0 };
 }
 
 const select = (constraints: SpreadConstraintSpec[], candidates: Candidate[], replicas?: number) => selectBySpread({ constraints, ranked: [...candidates].sort(byRank), replicas, tieOrder: () => 0 });
@@ -214,7 +214,7 @@ describe('spread in placement', () => {
   it("an unsatisfiable spread is an error at the rule's `spread`", () => {
     // MINIMAL_SPEC has two clusters in two regions; its rule is the last line.
     const result = compileText(`${MINIMAL_SPEC}    spread: [{ by: region, minGroups: 3 }]\n`, { renderOutput: false });
-    expect(codesAt(result.diagnostics)).toEqual(['placement_spread_unsatisfiable@20:13']);
+    expect(codesAt(result.diagnostics)).toEqual(['placement_spread_unsatisfiable@21:13']);
     expect(result.diagnostics[0].message).toBe('app `web` (rule `everywhere`): spread by region needs at least 3 groups, but the eligible clusters span 2 (r-a, r-b)');
     expect(result.diagnostics[0].help).toEqual(['lower `minGroups`, raise `maxGroups`, or widen the affinity so more region groups have feasible clusters']);
   });
@@ -254,7 +254,7 @@ describe('PreferNoSchedule', () => {
 describe('spread validation', () => {
   it("a cluster maxGroups below another constraint's minGroups can never hold: an error before placement", () => {
     const result = compileText(`${MINIMAL_SPEC}    spread: [{ by: region, minGroups: 2 }, { by: cluster, maxGroups: 1 }]\n`, { renderOutput: false });
-    expect(codesAt(result.diagnostics)).toEqual(['spec_invalid_range@20:70']);
+    expect(codesAt(result.diagnostics)).toEqual(['spec_invalid_range@21:70']);
     expect(result.diagnostics[0].message).toBe('placement rule `everywhere`: spread by cluster allows at most 1 clusters, fewer than the 2 groups spread by region requires (each needs a cluster)');
   });
 });

@@ -70,9 +70,11 @@ describe('small apps spread over the fleet (issue 16, item 5)', () => {
     const bunched = { c0: 1, c1: 1, c10: 1, c11: 1, c12: 1, c13: 1 };
     const previous = new Map(smallApps(20).map((a) => [`default-ns/${a.name}`, bunched]));
     const result = placeFleet({ clusters: forty, apps: smallApps(20), placement: divided }, previous);
+    expect(result.plan!.apps).toHaveLength(20);
     for (const app of result.plan!.apps) expect(app.clusters).toEqual(bunched);
     // And a later change still moves as little as it can: one more replica only adds one.
     const more = placeFleet({ clusters: forty, apps: smallApps(20).map((a) => ({ ...a, replicas: 7 })), placement: divided }, previous);
+    expect(more.plan!.apps).toHaveLength(20);
     for (const app of more.plan!.apps) {
       for (const [cluster, n] of Object.entries(bunched)) expect(app.clusters[cluster]).toBe(n);
       expect(Object.keys(app.clusters)).toHaveLength(7);

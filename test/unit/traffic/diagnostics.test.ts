@@ -66,8 +66,11 @@ function expectOnly(parts: Parts, severity: 'error' | 'warning', code: string, n
   expect(found(text, severity)).toEqual([`${code}@${at(text, needle, occurrence)}`]);
 }
 
+/** `web`'s caller, the `public` gateway: without a rule to it, `web` would be a warning of its own (traffic_app_uncalled). */
+const SITE = '\n  - { name: site, from: [{ ingress: public }], to: web }';
+
 it('the base spec is clean', () => {
-  const text = spec({ traffic: '  - { name: web-to-api, from: [web], to: api, ports: [http] }' });
+  const text = spec({ traffic: `  - { name: web-to-api, from: [web], to: api, ports: [http] }${SITE}` });
   expect(compileText(text).diagnostics).toEqual([]);
 });
 
@@ -93,7 +96,7 @@ describe('fields that cannot work (validation)', () => {
   it('ingress to a destination with several ports', () => expectOnly({ traffic: '  - { name: r, from: [{ ingress: public }], to: api }' }, 'error', 'traffic_invalid_ingress_port', '{ ingress: public }'));
   it('ingress to a TCP port', () => expectOnly({ traffic: '  - { name: r, from: [{ ingress: public }], to: api, ports: [db] }' }, 'error', 'traffic_invalid_ingress_port', '{ ingress: public }'));
   it('a fault with neither delay nor abort', () => expectOnly({ traffic: '  - { name: r, from: [web], to: api, ports: [http], fault: {} }' }, 'error', 'traffic_invalid_fault', 'fault'));
-  it('HTTP routing on a TCP-only rule is ignored (warning)', () => expectOnly({ traffic: '  - { name: r, from: [web], to: api, ports: [db], timeout: 2s }' }, 'warning', 'traffic_http_fields_ignored', 'timeout'));
+  it('HTTP routing on a TCP-only rule is ignored (warning)', () => expectOnly({ traffic: `  - { name: r, from: [web], to: api, ports: [db], timeout: 2s }${SITE}` }, 'warning', 'traffic_http_fields_ignored', 'timeout'));
 });
 
 describe('the rules together (traffic graph)', () => {
@@ -118,9 +121,9 @@ describe('the rules together (traffic graph)', () => {
     const text = spec({ traffic: '  - { name: a, from: [web], to: api, ports: [http], locality: Any }\n  - { name: b, from: [web], to: api, ports: [db], locality: Any }' });
     expect(found(text, 'error')).toEqual([]);
   });
-  it('a selector that opens a destination to every app (warning)', () => expectOnly({ traffic: '  - { name: r, from: [{ apps: {} }], to: api, ports: [http] }' }, 'warning', 'traffic_open_to_all', '{}', 2));
+  it('a selector that opens a destination to every app (warning)', () => expectOnly({ traffic: `  - { name: r, from: [{ apps: {} }], to: api, ports: [http] }${SITE}` }, 'warning', 'traffic_open_to_all', '{}', 2));
   it('a selector that matches no app (warning)', () =>
-    expectOnly({ traffic: '  - { name: r, from: [{ apps: { matchLabels: { tier: none } } }], to: api, ports: [http] }' }, 'warning', 'traffic_selector_matches_nothing', '{ matchLabels'));
+    expectOnly({ traffic: `  - { name: r, from: [{ apps: { matchLabels: { tier: none } } }], to: api, ports: [http] }${SITE}` }, 'warning', 'traffic_selector_matches_nothing', '{ matchLabels'));
   it('a gateway that runs in no cluster', () =>
     expectOnly(
       { gateways: '  - { name: public, hosts: [example.com], clusters: { matchLabels: { edge: "true" } } }', traffic: '  - { name: r, from: [{ ingress: public }], to: web }' },
@@ -192,7 +195,7 @@ describe('traffic over the placement', () => {
     // 3 replicas divided over two clusters: the cluster with 1 cannot run both versions.
     const placement = '  - { name: web-everywhere, apps: { names: [web] } }\n  - { name: api-divided, apps: { names: [api] }, replicas: { strategy: Divided } }';
     const apps = spec({ traffic: '' }).split('apps:\n')[1].split('placement:')[0].replace('replicas: 2', 'replicas: 3').trimEnd();
-    expectOnly({ apps, placement, traffic: '  - { name: r, from: [web], to: api, ports: [http], split: { stable: 90, canary: 10 } }' }, 'warning', 'traffic_version_without_replicas', 'canary', 2);
+    expectOnly({ apps, placement, traffic: `  - { name: r, from: [web], to: api, ports: [http], split: { stable: 90, canary: 10 } }${SITE}` }, 'warning', 'traffic_version_without_replicas', 'canary', 2);
   });
 
   it('a split to a version with no replicas anywhere', () => {

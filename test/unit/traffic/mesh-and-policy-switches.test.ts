@@ -9,7 +9,7 @@ metadata: { name: t }
 ${top}clusters:
 ${clusters}
 apps:
-  - { name: web, image: web:1, ports: [{ name: http, port: 8080 }] }
+  - { name: web, image: web:1, ports: [{ name: http, port: 8080 }], callers: none }
   - { name: api, image: api:1, ports: [{ name: grpc, port: 9090, protocol: GRPC }] }
 placement:
   - { name: all, apps: {} }
@@ -57,7 +57,7 @@ describe('mesh: none', () => {
         '  - { name: plain, mesh: none }',
         'gateways:\n  - { name: public, hosts: [shop.example.com] }\n',
         '  - { name: web-api, from: [web], to: api, retries: { attempts: 3 } }\n  - { name: in, from: [{ ingress: public }], to: web }',
-      ),
+      ).replace(', callers: none', ''),
       { renderOutput: false },
     );
     expect(codesAt(bad.diagnostics)).toEqual(['traffic_gateway_outside_mesh@5:13', 'traffic_needs_mesh@14:44']);

@@ -8,6 +8,7 @@ import { find, get, objectsIn, renderTree } from './fleet.js';
  * authorization", "Keeping traffic near", "Checks"): rules fleet relies on, each with its upstream
  * reason in the code it tests. Two regions on two networks with east-west gateways; `web` runs in
  * both, `api` (HTTP and gRPC) in both, `jobs` (a port nobody calls) and `batch` (no ports) in a-1.
+ * Nothing calls `web` and `jobs`, and they say so (`callers: none`).
  */
 interface Parts {
   mesh?: string;
@@ -25,9 +26,9 @@ clusters:
   - { name: a-1, region: r-a, network: n-a, podCIDRs: [10.1.0.0/16], eastWestGateway: { addresses: [192.0.2.1] } }
   - { name: b-1, region: r-b, network: n-b, podCIDRs: [10.2.0.0/16], eastWestGateway: { addresses: [192.0.2.2] } }
 apps:
-  - { name: web, namespace: shop, image: example.com/web:1, ports: [{ name: http, port: 8080 }] }
+  - { name: web, namespace: shop, image: example.com/web:1, ports: [{ name: http, port: 8080 }], callers: none }
   - { name: api, namespace: shop, image: example.com/api:1, ports: [{ name: http, port: 8080 }, { name: grpc, port: 9090, protocol: GRPC }] }
-  - { name: jobs, namespace: ops, image: example.com/jobs:1, ports: [{ name: admin, port: 9000 }] }
+  - { name: jobs, namespace: ops, image: example.com/jobs:1, ports: [{ name: admin, port: 9000 }], callers: none }
   - { name: batch, namespace: ops, image: example.com/batch:1 }
 placement:
 ${placement ?? '  - { name: ops-in-a, apps: { namespaces: [ops] }, clusters: { names: [a-1] }, priority: 1 }\n  - { name: everywhere, apps: {} }'}

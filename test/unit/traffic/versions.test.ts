@@ -13,7 +13,7 @@ clusters:
   - { name: c-3, podCIDRs: [10.3.0.0/16] }
   - { name: c-4, podCIDRs: [10.4.0.0/16] }
 apps:
-  - { name: web, image: example.com/web:1, ports: [{ name: http, port: 8080 }] }
+  - { name: web, image: example.com/web:1, ports: [{ name: http, port: 8080 }], callers: none }
   - name: api
     image: example.com/api:1
     replicas: ${replicas}

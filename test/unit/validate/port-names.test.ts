@@ -25,7 +25,7 @@ kind: Fleet
 metadata: { name: shop }
 clusters: [{ name: na-1 }]
 apps:
-  - { name: web, image: x/web:1, ports: [{ name: ${JSON.stringify(name)}, port: 8080 }] }
+  - { name: web, image: x/web:1, ports: [{ name: ${JSON.stringify(name)}, port: 8080 }], callers: none }
   - { name: api, image: x/api:1, ports: [{ name: http, port: 8080 }] }
 placement: [{ name: all, apps: {} }]
 traffic: [{ name: web-to-api, from: [web], to: api, ports: [http] }]

@@ -37,7 +37,7 @@ describe('image references (distribution/reference)', () => {
   it('refuses the bad references of a spec at their place, and a tag override that would drop a pinned digest at the override', () => {
     const digest = `ghcr.io/acme/web@sha256:${'a'.repeat(64)}`;
     const spec = `${MINIMAL_SPEC.replace('example.com/web:1.0.0', digest)}overrides:\n  - name: retag\n    apps: { names: [web] }\n    clusters: { names: [a-1] }\n    image: { tag: "2.0" }\n`;
-    expect(codesAt(compileText(spec).diagnostics)).toEqual(['spec_override_drops_digest@24:19']);
+    expect(codesAt(compileText(spec).diagnostics)).toEqual(['spec_override_drops_digest@25:19']);
     // A registry override keeps the digest (rewriteImage): not an error.
     expect(compileText(spec.replace('tag: "2.0"', 'registry: mirror.example.com')).diagnostics).toEqual([]);
     expect(codesAt(compileText(MINIMAL_SPEC.replace('example.com/web:1.0.0', '"example.com/web:1.0 ;x"')).diagnostics)).toEqual(['spec_invalid_image@14:12']);
@@ -87,7 +87,7 @@ describe('durations (Go time.Duration; Istio ≥ 1ms, whole ms)', () => {
   });
 
   it('refuses a timeout Kubernetes cannot hold, at its place', () => {
-    const spec = `${MINIMAL_SPEC}traffic:\n  - { name: self, from: [web], to: web, timeout: 99999999999999999999h }\n`;
+    const spec = `${MINIMAL_SPEC.replace('    callers: none\n', '')}traffic:\n  - { name: self, from: [web], to: web, timeout: 99999999999999999999h }\n`;
     expect(codesAt(compileText(spec).diagnostics)).toEqual(['spec_duration_out_of_range@21:50']);
   });
 });

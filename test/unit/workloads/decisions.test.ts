@@ -86,6 +86,7 @@ apps:
     image: ghcr.io/acme/api:1.0.0
     replicas: 3
     ports: [{ name: http, port: 8080 }]
+    callers: none
     resources: { requests: { cpu: 100m } }
 ${api}  - name: db
     image: ghcr.io/acme/db:1.0.0
@@ -141,6 +142,7 @@ describe('decided once, in the plan, and rendered as decided', () => {
 
   it("with versions, each version's Deployment that has replicas gets an HPA with its share of the cluster's bounds", () => {
     const withVersions = spec({ api: '    autoscaling: { min: 6, max: 12 }\n    versions: [{ name: stable }, { name: canary }]\n' })
+      .replace('    callers: none\n', '')
       .replace('to: db }', 'to: db }\n  - { name: to-api, from: [db], to: api, split: { stable: 75, canary: 25 } }')
       .replace('replicas: 3\n', 'replicas: 8\n');
     const plan = compileText(withVersions).plan!.apps.find((a) => a.name === 'api')!;

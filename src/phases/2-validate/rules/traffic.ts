@@ -11,7 +11,8 @@ const isHttp = (port: PortSpec) => HTTP_PROTOCOLS.includes(port.protocol ?? 'HTT
 
 /**
  * Traffic rules name real apps, gateways, ports and versions, their weights add up, ingress rules
- * reach one HTTP port, and every field does something.
+ * reach one HTTP port, every field does something, and no rule calls an app that says it takes no
+ * calls (`callers: none`: a contradiction, so an error whichever was meant).
  */
 export const traffic: Rule = (context) => {
   const { spec, sourceMap, diagnostics, broken } = context;
@@ -38,6 +39,16 @@ export const traffic: Rule = (context) => {
         diagnostics.error('spec_unknown_app', `unknown app \`${rule.to}\``, sourceMap.valueSpan(rule, 'to'), didYouMean(rule.to, appsByName.keys()));
       }
       continue;
+    }
+    if (destination.callers === 'none') {
+      const declared = sourceMap.valueSpan(destination, 'callers');
+      diagnostics.error(
+        'traffic_callers_none_called',
+        `rule \`${rule.name}\` lets its callers call \`${destination.name}\`, but \`${destination.name}\` says it takes no calls (\`callers: none\`)`,
+        sourceMap.valueSpan(rule, 'to'),
+        [`remove \`callers: none\` from \`${destination.name}\` if it is meant to be called, or remove the rule`],
+        declared ? [{ span: declared, label: `\`${destination.name}\` takes no calls` }] : undefined,
+      );
     }
     const portNames = (destination.ports ?? []).map((p) => p.name);
     (rule.ports ?? []).forEach((port, i) => {

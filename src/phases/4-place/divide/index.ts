@@ -1,12 +1,12 @@
 import type { App } from '../../../model/fleet.js';
 import { naturalCompare } from '../../../model/natural-order.js';
 import type { SteadyState } from '../../../model/plan.js';
-import type { Candidate, Division as Kind } from '../candidate.js';
+import type { AssignmentStrategy, Candidate } from '../candidate.js';
 import { apportion, type Party } from './webster.js';
 
 export interface DivideInput {
   readonly app: App;
-  readonly kind: Kind;
+  readonly strategy: AssignmentStrategy;
   /** The chosen clusters, best first (score, capacity, tie order, name). */
   readonly chosen: readonly Candidate[];
   /** Chosen clusters that must get at least one replica, so the spread holds. */
@@ -18,8 +18,8 @@ export interface DivideInput {
   readonly previous?: Readonly<Record<string, number>>;
 }
 
-/** The outcome of dividing an app's replicas over its chosen clusters. */
-export interface Division {
+/** The outcome of dividing an app's replicas over its chosen clusters: replicas per cluster, and how they came about. */
+export interface ReplicaDivision {
   readonly replicas: ReadonlyMap<string, number>;
   /** Chosen clusters that got nothing for a reason other than the apportionment itself. */
   readonly idle: ReadonlyMap<string, string>;
@@ -35,13 +35,13 @@ export interface Division {
  * (pkg/scheduler/core/assignment.go), with Webster everywhere, per-cluster `min`/`max`, spread
  * anchors as floors of one, and Karmada's Steady mode for DynamicWeight and Aggregated.
  */
-export function divide(input: DivideInput): Division {
-  const { app, kind, chosen } = input;
-  if (kind === 'Duplicated') {
+export function divide(input: DivideInput): ReplicaDivision {
+  const { app, strategy, chosen } = input;
+  if (strategy === 'Duplicated') {
     return { replicas: new Map(chosen.map((c) => [c.name, app.replicas])), idle: new Map(), steps: [`Duplicated: each chosen cluster runs all ${app.replicas} replica(s)`] };
   }
-  if (kind === 'StaticWeight') return fresh(input, chosen, 'Divided by static weight (house-monotone: a larger total never lowers a cluster)', new Map(), input.previous);
-  if (kind === 'DynamicWeight') return input.previous ? steady(input, false) : fresh(input, chosen, 'Divided by available replicas');
+  if (strategy === 'StaticWeight') return fresh(input, chosen, 'Divided by static weight (house-monotone: a larger total never lowers a cluster)', new Map(), input.previous);
+  if (strategy === 'DynamicWeight') return input.previous ? steady(input, false) : fresh(input, chosen, 'Divided by available replicas');
   return input.previous ? steady(input, true) : freshAggregated(input);
 }
 
@@ -61,9 +61,9 @@ function floorReason({ anchors }: DivideInput, c: Candidate): string {
  * Plain (bounded) Webster over `parties`: floors first, then one replica at a time. `previous`
  * (static weights) only breaks exact ties, towards the previous division.
  */
-function fresh(input: DivideInput, parties: readonly Candidate[], how: string, idle: ReadonlyMap<string, string> = new Map(), previous?: Readonly<Record<string, number>>): Division {
+function fresh(input: DivideInput, parties: readonly Candidate[], how: string, idle: ReadonlyMap<string, string> = new Map(), previous?: Readonly<Record<string, number>>): ReplicaDivision {
   const { app } = input;
-  const seats = parties.map((c): Party => ({ name: c.name, weight: c.weight, seats: floorOf(input, c), max: c.hold, tie: c.tie, ...(previous?.[c.name] ? { previous: previous[c.name] } : {}) }));
+  const seats = parties.map((c): Party => ({ name: c.name, weight: c.weight, seats: floorOf(input, c), max: c.cap, tie: c.tie, ...(previous?.[c.name] ? { previous: previous[c.name] } : {}) }));
   const floors = sum(seats.map((p) => p.seats ?? 0));
   if (floors > app.replicas) return minError(input, parties);
   const result = apportion(app.replicas - floors, seats);
@@ -78,7 +78,7 @@ function boundsOf(input: DivideInput, parties: readonly Candidate[]): Bounds {
       c.name,
       {
         floor: floorOf(input, c) > 0 ? floorReason(input, c) : undefined,
-        cap: c.bounds.maxFrom !== undefined && c.hold === c.bounds.max ? `max ${c.bounds.max}, ${c.bounds.maxFrom === 'rule' ? 'the rule' : c.bounds.maxFrom}` : undefined,
+        cap: c.bounds.maxFrom !== undefined && c.cap === c.bounds.max ? `max ${c.bounds.max}, ${c.bounds.maxFrom === 'rule' ? 'the rule' : c.bounds.maxFrom}` : undefined,
       },
     ]),
   );
@@ -91,7 +91,7 @@ type Bounds = ReadonlyMap<string, { readonly floor?: string; readonly cap?: stri
  * Aggregated, fresh: the fewest clusters. Anchors first, then the rest best first (score, available
  * replicas, name); keep the shortest prefix that can hold every replica; Webster over it.
  */
-function freshAggregated(input: DivideInput): Division {
+function freshAggregated(input: DivideInput): ReplicaDivision {
   const { app, chosen, anchors } = input;
   const ordered = [...chosen.filter((c) => anchors.has(c.name)), ...chosen.filter((c) => !anchors.has(c.name))];
   const prefix: Candidate[] = [];
@@ -99,7 +99,7 @@ function freshAggregated(input: DivideInput): Division {
   for (const c of ordered) {
     if (room >= app.replicas && !anchors.has(c.name)) break;
     prefix.push(c);
-    room += c.hold;
+    room += c.cap;
   }
   const inPrefix = new Set(prefix.map((c) => c.name));
   const idle = new Map(chosen.filter((c) => !inPrefix.has(c.name)).map((c) => [c.name, 'was not needed: fewer clusters already hold every replica']));
@@ -118,10 +118,10 @@ function freshAggregated(input: DivideInput): Division {
  * - equal: nothing moves.
  * Replicas on clusters that are no longer chosen are released into the difference.
  */
-function steady(input: DivideInput, aggregated: boolean): Division {
+function steady(input: DivideInput, aggregated: boolean): ReplicaDivision {
   const { app, chosen, anchors } = input;
   const previous = input.previous!;
-  const kept = new Map(chosen.map((c) => [c.name, Math.min(previous[c.name] ?? 0, c.hold)]));
+  const kept = new Map(chosen.map((c) => [c.name, Math.min(previous[c.name] ?? 0, c.cap)]));
   const keptTotal = sum([...kept.values()]);
   // Aggregated gives a cluster it does not use yet its floor only if it joins (below).
   const inUse = (c: Candidate) => !aggregated || kept.get(c.name)! > 0 || anchors.has(c.name);
@@ -166,7 +166,7 @@ function steady(input: DivideInput, aggregated: boolean): Division {
   }
 
   const delta = app.replicas - total;
-  let receivers = chosen.filter((c) => c.hold - base.get(c.name)! > 0);
+  let receivers = chosen.filter((c) => c.cap - base.get(c.name)! > 0);
   if (aggregated) {
     // The shortest prefix, best first: clusters already used rank first (ClusterLocality), as in Karmada's resortAvailableClusters.
     const prefix: Candidate[] = [];
@@ -174,12 +174,12 @@ function steady(input: DivideInput, aggregated: boolean): Division {
     for (const c of receivers) {
       if (room >= delta) break;
       prefix.push(c);
-      room += c.hold - base.get(c.name)!;
+      room += c.cap - base.get(c.name)!;
     }
     receivers = prefix;
   }
   const joining = (c: Candidate) => (base.get(c.name)! === 0 ? floorOf(input, c) : 0);
-  const roomOf = (c: Candidate) => c.hold - base.get(c.name)!;
+  const roomOf = (c: Candidate) => c.cap - base.get(c.name)!;
   const parties = receivers.map((c): Party => ({ name: c.name, weight: roomOf(c), seats: joining(c), max: roomOf(c), tie: c.tie }));
   const joinFloors = sum(parties.map((p) => p.seats ?? 0));
   if (joinFloors > delta) return minError(input, [...chosen.filter(inUse), ...receivers.filter((c) => joining(c) > 0)]);
@@ -215,7 +215,7 @@ function describe(how: string, seats: number, parties: readonly Party[], result:
 }
 
 /** Too few replicas for the floors: says each floor and where it came from. */
-function minError(input: DivideInput, clusters: readonly Candidate[]): Division {
+function minError(input: DivideInput, clusters: readonly Candidate[]): ReplicaDivision {
   const { app } = input;
   const floors = clusters.filter((c) => floorOf(input, c) > 0).sort((a, b) => naturalCompare(a.name, b.name));
   const total = sum(floors.map((c) => floorOf(input, c)));
@@ -223,11 +223,11 @@ function minError(input: DivideInput, clusters: readonly Candidate[]): Division 
   return failed(`app \`${app.name}\` has ${app.replicas} replica(s), fewer than its floors need: ${total} over ${floors.length} cluster(s): ${each}`, ['lower `min`, or raise `replicas`']);
 }
 
-function roomError(app: App, placed: number): Division {
+function roomError(app: App, placed: number): ReplicaDivision {
   return failed(`app \`${app.name}\` has ${app.replicas} replicas, but its clusters can hold only ${placed} (their \`max\` and available capacity)`, ["raise `max`, free capacity, or widen the rule's cluster affinity"]);
 }
 
-function failed(message: string, help: string[]): Division {
+function failed(message: string, help: string[]): ReplicaDivision {
   return { replicas: new Map(), idle: new Map(), steps: [], error: { message, help } };
 }
 

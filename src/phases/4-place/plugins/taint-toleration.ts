@@ -24,7 +24,7 @@ export const PREFER_NO_SCHEDULE_POINTS = -10;
 export const preferNoSchedule: ScorePlugin = {
   name: 'TaintToleration',
   score({ app }, cluster) {
-    const tolerations = app.placement.tolerations ?? [];
+    const tolerations = app.placementRule.tolerations ?? [];
     const taints = cluster.taints.filter((t) => t.effect === 'PreferNoSchedule' && !tolerations.some((tol) => tolerates(tol, t)));
     if (taints.length === 0) return NO_POINTS;
     return { points: PREFER_NO_SCHEDULE_POINTS * taints.length, note: `untolerated ${taints.map((t) => `{${formatTaint(t)}}`).join(', ')}` };

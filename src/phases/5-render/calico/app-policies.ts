@@ -1,10 +1,9 @@
-import { isIP } from 'node:net';
 import type { Construct } from 'constructs';
-import type { App, Cluster, Port } from '../../../model/fleet.js';
+import type { App, Port } from '../../../model/fleet.js';
 import type { ManifestSource } from '../../../model/manifest.js';
 import type { TrafficEdge } from '../../../model/traffic.js';
 import { FleetObject } from '../fleet-object.js';
-import type { Topology } from '../topology.js';
+import { gatewayByAddress, type Topology } from '../../4-place/topology.js';
 import { ORDER } from './baseline.js';
 import { allowRules, appIs, eastWestGatewaysOf, ISTIO_NAMESPACE, namespaceIs, podsOf, uniqueRules } from './selectors.js';
 
@@ -100,11 +99,6 @@ function byPodCIDRs(side: 'source' | 'destination', clusters: readonly string[],
   for (const c of clusters) if (topology.clusters.get(c)!.podCIDRs.length === 0) throw new Error(`cluster ${c} has no podCIDRs (traffic_missing_pod_cidrs is an error)`);
   clusters.forEach((c) => needed.pods.add(c));
   return allowRules(side, { namespaceSelector: 'global()', selector: podsOf(clusters) }, ports, rule);
-}
-
-/** Whether an east-west gateway is given by IP addresses only, which a GlobalNetworkSet can hold (it takes CIDRs, not host names). */
-export function gatewayByAddress(cluster: Cluster): boolean {
-  return cluster.eastWestGateway!.addresses.every((a) => isIP(a) !== 0);
 }
 
 function portsOf(app: App, edge: TrafficEdge): Port[] {

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { Cluster } from '../../../model/fleet.js';
 import type { ManifestSource } from '../../../model/manifest.js';
 import { FleetObject } from '../fleet-object.js';
-import type { Topology } from '../topology.js';
+import type { Topology } from '../../4-place/topology.js';
 import type { NetworkSetsNeeded } from './app-policies.js';
 import { CLUSTER_LABEL, NETWORK_LABEL, ROLE_LABEL } from './selectors.js';
 

@@ -3,7 +3,7 @@ import type { App } from '../../../model/fleet.js';
 import type { ManifestSource } from '../../../model/manifest.js';
 import { selectorLabels } from '../labels.js';
 import { FleetObject } from '../fleet-object.js';
-import type { Topology } from '../topology.js';
+import type { Topology } from '../../4-place/topology.js';
 import { principalOf } from './identity.js';
 
 /**

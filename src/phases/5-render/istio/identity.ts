@@ -1,6 +1,6 @@
 import type { App } from '../../../model/fleet.js';
 import { DEFAULTS } from '../../3-resolve/index.js';
-import type { Identity } from '../topology.js';
+import type { Identity } from '../../4-place/topology.js';
 
 /**
  * An app's mesh host name, always fully qualified: a short name would resolve against the namespace

@@ -5,7 +5,7 @@ import type { ManifestSource } from '../../../model/manifest.js';
 import type { TrafficEdge } from '../../../model/traffic.js';
 import { ISTIO_NAMESPACE } from '../calico/selectors.js';
 import { FleetObject } from '../fleet-object.js';
-import type { Topology } from '../topology.js';
+import type { Topology } from '../../4-place/topology.js';
 
 /**
  * `networkPolicy: kubernetes`: the traffic graph as `networking.k8s.io/v1` NetworkPolicies, for

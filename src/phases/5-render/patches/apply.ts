@@ -4,7 +4,7 @@ import type { KubeObject, Manifest, RenderedCluster } from '../../../model/manif
 import type { OverrideSpec, PatchSpec } from '../../../model/spec.js';
 import type { SourceMap } from '../../1-load/index.js';
 import { canonicalObject } from '../canonical.js';
-import type { Topology } from '../topology.js';
+import type { Topology } from '../../4-place/topology.js';
 import { applyOperation, PatchError, type PatchOperation } from './json-patch.js';
 import type { ErrorCode } from '../../../diagnostics/catalog.js';
 

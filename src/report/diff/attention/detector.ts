@@ -29,7 +29,7 @@ const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet'];
 
 /** Whether `app` still runs pods on `cluster` in `index`: a removed policy for an app that left protects nothing. */
 export function runsOn(index: TreeIndex, cluster: string, app: string | undefined): boolean {
-  return [...index.objects.values()].some((o) => o.cluster === cluster && o.app === app && WORKLOADS.includes(o.object.kind));
+  return WORKLOADS.some((kind) => index.objectsOf(cluster, kind).some((o) => o.app === app));
 }
 
 /** Istio resolves short names in the rule's namespace: `checkout` -> `checkout.shop.svc.cluster.local`. */

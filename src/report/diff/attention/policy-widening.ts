@@ -130,13 +130,9 @@ function authorizationWidening(change: ObjectChange, after: TreeIndex): string[]
 
 /** Whether the cluster still has an ALLOW AuthorizationPolicy in the namespace (or the mesh root namespace). */
 function otherAllowPolicy(change: ObjectChange, after: TreeIndex): boolean {
-  return [...after.objects.values()].some(
-    (o) =>
-      o.cluster === change.cluster &&
-      o.object.kind === 'AuthorizationPolicy' &&
-      (o.object.metadata.namespace === change.namespace || o.object.metadata.namespace === 'istio-system') &&
-      String(specOf(o.object).action ?? 'ALLOW') === 'ALLOW',
-  );
+  return after
+    .objectsOf(change.cluster, 'AuthorizationPolicy')
+    .some((o) => (o.object.metadata.namespace === change.namespace || o.object.metadata.namespace === 'istio-system') && String(specOf(o.object).action ?? 'ALLOW') === 'ALLOW');
 }
 
 /** `from principals cluster.local/ns/shop/sa/web to ports 9090`; no `from` is `any source`. */

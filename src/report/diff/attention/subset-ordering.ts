@@ -45,8 +45,9 @@ export const subsetOrdering: Detector = ({ before, after, changes }) => {
       }
     }
 
+    const routesAfter = new Map(virtualServices(after, cluster).map((vs) => [vs.key, vs]));
     for (const vs of virtualServices(before, cluster)) {
-      const stillRouted = new Set(subsetReferences(after.objects.get(vs.key)?.object).map((r) => `${r.host}|${r.subset}`));
+      const stillRouted = new Set(subsetReferences(routesAfter.get(vs.key)?.object).map((r) => `${r.host}|${r.subset}`));
       for (const { host, subset } of subsetReferences(vs.object)) {
         const [ruleBefore, ruleAfter] = [rulesBefore.get(host), rulesAfter.get(host)];
         if (stillRouted.has(`${host}|${subset}`) || !ruleBefore || !changed.has(ruleBefore.key)) continue;
@@ -65,14 +66,14 @@ function labelOf(object: KubeObject): string {
 }
 
 function virtualServices(index: TreeIndex, cluster: string): TreeObject[] {
-  return [...index.objects.values()].filter((o) => o.cluster === cluster && o.object.kind === 'VirtualService' && o.object.apiVersion.startsWith('networking.istio.io/'));
+  return index.objectsOf(cluster, 'VirtualService').filter((o) => o.object.apiVersion.startsWith('networking.istio.io/'));
 }
 
 /** The cluster's DestinationRules by fully qualified host. */
 function destinationRules(index: TreeIndex, cluster: string): Map<string, TreeObject> {
   const rules = new Map<string, TreeObject>();
-  for (const o of index.objects.values()) {
-    if (o.cluster !== cluster || o.object.kind !== 'DestinationRule' || !o.object.apiVersion.startsWith('networking.istio.io/')) continue;
+  for (const o of index.objectsOf(cluster, 'DestinationRule')) {
+    if (!o.object.apiVersion.startsWith('networking.istio.io/')) continue;
     const host = specOf(o.object).host;
     if (typeof host === 'string') rules.set(qualify(host, o.object.metadata.namespace), o);
   }

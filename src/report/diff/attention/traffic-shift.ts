@@ -27,7 +27,7 @@ export const trafficShifts: Detector = ({ changes, after }) => {
 /** Whether the cluster still renders a Service for one of the VirtualService's hosts: fleet renders Services where callers run. */
 function stillCalled(vs: KubeObject, cluster: string, after: TreeIndex): boolean {
   const hosts = new Set((Array.isArray(specOf(vs).hosts) ? (specOf(vs).hosts as unknown[]) : []).filter((h): h is string => typeof h === 'string').map((h) => qualify(h, vs.metadata.namespace)));
-  return [...after.objects.values()].some((o) => o.cluster === cluster && o.object.kind === 'Service' && hosts.has(qualify(o.object.metadata.name, o.object.metadata.namespace)));
+  return after.objectsOf(cluster, 'Service').some((o) => hosts.has(qualify(o.object.metadata.name, o.object.metadata.namespace)));
 }
 
 /** Route name (or `http[0]`) -> destination (subset, or host) -> weight. */

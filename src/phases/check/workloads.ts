@@ -5,7 +5,7 @@ import type { SourceMap } from '../1-load/index.js';
 import { DEFAULTS } from '../3-resolve/defaults.js';
 
 /**
- * What the workload decisions (workloads.ts) mean for each app, reported where the spec says it,
+ * What the workload decisions (phases/4-place/workloads.ts) mean for each app, reported where the spec says it,
  * after placement and before anything is rendered (so `fleet validate` reports them too):
  * - a stateful app split over clusters without `replication: external` is an error: each cluster's
  *   StatefulSet would be an independent copy of the data (the split brain of karmada#4581);
@@ -69,7 +69,7 @@ function checkDisruptionBudgets(app: App, placement: AppPlacement, sourceMap: So
 function checkAutoscalers(app: App, placement: AppPlacement, sourceMap: SourceMap, diagnostics: DiagnosticBag): void {
   const autoscaling = app.workload.autoscaling;
   if (!autoscaling) return;
-  const duplicated = (app.placement.replicas?.strategy ?? DEFAULTS.strategy) === 'Duplicated';
+  const duplicated = (app.placementRule.replicas?.strategy ?? DEFAULTS.strategy) === 'Duplicated';
   // Per cluster when Duplicated, across the fleet otherwise: the most any count of the rendered bounds reaches.
   const counts = Object.values(placement.workloads).map((w) => w.deployments.flatMap((d) => (d.autoscaler ? [d.autoscaler] : [])));
   const totals = duplicated ? counts : [counts.flat()];
@@ -89,6 +89,6 @@ function checkAutoscalers(app: App, placement: AppPlacement, sourceMap: SourceMa
 }
 
 function relatedRule(app: App, sourceMap: SourceMap): { span: NonNullable<ReturnType<SourceMap['valueSpan']>>; label: string }[] {
-  const span = sourceMap.valueSpan(app.placement, 'name');
-  return span ? [{ span, label: `rule \`${app.placement.name}\` places it` }] : [];
+  const span = sourceMap.valueSpan(app.placementRule, 'name');
+  return span ? [{ span, label: `rule \`${app.placementRule.name}\` places it` }] : [];
 }

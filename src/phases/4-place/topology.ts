@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { App, Cluster, ResolvedFleet } from '../../model/fleet.js';
 import type { ClusterWorkload, Placement } from '../../model/plan.js';
 import type { Caller, IngressGateway, TrafficEdge, TrafficGraph } from '../../model/traffic.js';
@@ -298,6 +299,11 @@ export interface Outbound {
  */
 export function networkOf(cluster: Cluster): string {
   return cluster.network ?? DEFAULT_NETWORK;
+}
+
+/** Whether a cluster's east-west gateway is given by IP addresses only, which a Calico GlobalNetworkSet can hold (it takes CIDRs, not host names). */
+export function gatewayByAddress(cluster: Cluster): boolean {
+  return cluster.eastWestGateway!.addresses.every((a) => isIP(a) !== 0);
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -4,8 +4,7 @@ import type { App, ResolvedFleet } from '../../model/fleet.js';
 import type { TrafficRuleSpec } from '../../model/spec.js';
 import type { TrafficEdge } from '../../model/traffic.js';
 import type { SourceMap } from '../1-load/index.js';
-import { gatewayByAddress } from './calico/app-policies.js';
-import type { Topology } from './topology.js';
+import { gatewayByAddress, type Topology } from '../4-place/topology.js';
 
 /**
  * The traffic checks that need the placement, run before anything is rendered (and by `fleet
@@ -39,6 +38,17 @@ export function checkTraffic(fleet: ResolvedFleet, topology: Topology, sourceMap
         ]);
       }
       continue;
+    }
+    // Placed, but overrides scale it to zero wherever it runs: nothing answers until they stop (the mesh check then skips its calls).
+    if (there.every((cluster) => topology.workloadOf(destination.id, cluster).replicas === 0)) {
+      for (const rule of rulesOf(edges)) {
+        diagnostics.warning(
+          'traffic_destination_scaled_to_zero',
+          `\`${destination.name}\` runs no pods: overrides scale it to 0 in every cluster it is placed in (${there.join(', ')}), so calls under rule \`${rule.name}\` fail (503 no healthy upstream)`,
+          sourceMap.valueSpan(rule, 'to'),
+          [`if it is scaled down on purpose, this is expected; otherwise remove the \`replicas: 0\` override for \`${destination.name}\``],
+        );
+      }
     }
     for (const edge of edges) {
       const callers = topology.callerClusters(edge);

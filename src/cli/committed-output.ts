@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { GENERATED_MARK, LOCK_FILE, lockWithoutFiles, parseLock } from '../phases/6-emit/index.js';
+import type { DiffSide } from '../report/diff/index.js';
+import type { HeadOutput } from './diff-head.js';
+import type { Git } from './git.js';
+
+/** Two sides of a diff whose file identities are of one kind. */
+export interface Sides {
+  readonly base: DiffSide;
+  readonly head: DiffSide;
+}
+
+/** Far beyond the listing of any output folder (100,000 files list in about 12 MB). */
+const MAX_LISTING_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * The output folder committed at `commit` (`out`, from the repository root; its lock's text is
+ * `lockText`), as the base of a diff against `head`. Both sides are identified by
+ * git's blob ids: git's listing of the commit already holds one for every committed file, and the
+ * head's are hashed from its texts, so only the blobs that differ from the head's are read, all by
+ * one `git cat-file --batch`. What is compared is what is committed, a file edited by hand
+ * included. The files are those a folder base reads (readOutputFolder): the lock, the files it
+ * lists, and any other that starts with fleet's header.
+ *
+ * Undefined when the commit does not hold the output its lock lists (a file missing, or not a
+ * regular file: an `out/` kept out of git but for its lock): then there is no committed output to
+ * compare with.
+ */
+export function committedOutputSides(git: Git, commit: string, out: string, lockText: string, head: HeadOutput): Sides | undefined {
+  const committed = listBlobs(git, commit, out);
+  const lockBlob = committed.get(LOCK_FILE);
+  const listed = parseLock(lockText)?.files;
+  if (!lockBlob || !listed) return undefined;
+  const ids = new Map<string, string>();
+  const unlisted: [string, Blob][] = [];
+  for (const [path, blob] of committed) {
+    if (path === LOCK_FILE || Object.hasOwn(listed, path)) ids.set(path, blob.id);
+    else unlisted.push([path, blob]);
+  }
+  if (ids.size !== Object.keys(listed).length + 1) return undefined;
+  // Files the lock does not list are fleet's only when they carry its header: read them to see (there are few, if any).
+  // The lock is read for its placement only (lockPlacement): its list of files, nearly all of it, is not kept.
+  const texts = new Map<string, string>([[LOCK_FILE, lockWithoutFiles(lockText)]]);
+  const unlistedTexts = readBlobs(
+    git,
+    unlisted.map(([, blob]) => blob),
+  );
+  if (!unlistedTexts) return undefined;
+  for (const [path, blob] of unlisted) {
+    const text = unlistedTexts.get(blob.id)!;
+    if (!text.startsWith(GENERATED_MARK)) continue;
+    ids.set(path, blob.id);
+    texts.set(path, text);
+  }
+
+  const algorithm = lockBlob.id.length === 64 ? 'sha256' : 'sha1';
+  const headIds = new Map<string, string>();
+  for (const path of head.hashes.keys()) headIds.set(path, blobId(head.text(path), algorithm));
+  const differing: Blob[] = [];
+  for (const [path, id] of ids) if (headIds.get(path) !== id && !texts.has(path)) differing.push(committed.get(path)!);
+  const blobs = readBlobs(git, differing);
+  if (!blobs) return undefined;
+  for (const [path, id] of ids) if (!texts.has(path) && blobs.has(id)) texts.set(path, blobs.get(id)!);
+  // A file alike on both sides is read from the head: its bytes are the same.
+  return {
+    base: { files: ids, text: (path) => texts.get(path) ?? head.text(path) },
+    head: { files: headIds, text: (path) => head.text(path) },
+  };
+}
+
+interface Blob {
+  readonly id: string;
+  readonly size: number;
+}
+
+/** The regular files committed under `out` at `commit`: path relative to `out` -> blob. */
+function listBlobs(git: Git, commit: string, out: string): Map<string, Blob> {
+  const listing = git.large(MAX_LISTING_BYTES, undefined, 'ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', out);
+  const blobs = new Map<string, Blob>();
+  const prefix = Buffer.from(`${out}/`);
+  // Each entry is `<mode> SP <type> SP <id> SP <size, padded> TAB <path> NUL` (git-ls-tree(1)), read from the bytes in place:
+  // there may be 400,000, and a path cut from one large string would keep all of it alive.
+  for (let at = 0; at < listing.length; ) {
+    const tab = listing.indexOf(9, at);
+    const end = listing.indexOf(0, tab);
+    const stop = end === -1 ? listing.length : end;
+    const [mode, type, id, size] = listing.toString('latin1', at, tab).split(/ +/);
+    const underOut = listing.compare(prefix, 0, prefix.length, tab + 1, tab + 1 + prefix.length) === 0;
+    // Regular files only (100644, 100755): a link (120000) is never read, as in a folder base.
+    if (type === 'blob' && mode.startsWith('100') && underOut) blobs.set(listing.toString('utf8', tab + 1 + prefix.length, stop), { id, size: Number(size) });
+    at = stop + 1;
+  }
+  return blobs;
+}
+
+/** The blobs' texts by id, read by one `git cat-file --batch`; undefined when git lacks one of them (a shallow or partial clone). */
+function readBlobs(git: Git, blobs: readonly Blob[]): Map<string, string> | undefined {
+  const unique = [...new Map(blobs.map((b) => [b.id, b])).values()];
+  const texts = new Map<string, string>();
+  if (unique.length === 0) return texts;
+  const bytes = unique.reduce((sum, b) => sum + b.size + b.id.length + 32, 0);
+  const answer = git.large(bytes + 1024, `${unique.map((b) => b.id).join('\n')}\n`, 'cat-file', '--batch');
+  // Each answer is `<id> blob <size>\n<bytes>\n`, or `<id> missing\n` (git-cat-file(1), BATCH OUTPUT).
+  let at = 0;
+  for (const { id } of unique) {
+    const end = answer.indexOf(10, at);
+    const header = /^([0-9a-f]+) blob (\d+)$/.exec(answer.toString('latin1', at, end));
+    if (!header || header[1] !== id) return undefined;
+    const size = Number(header[2]);
+    texts.set(id, answer.toString('utf8', end + 1, end + 1 + size));
+    at = end + 1 + size + 1;
+  }
+  return texts;
+}
+
+/** git's id of a blob holding `text` (`git hash-object`): the hash of `blob <bytes>\0` and the bytes. */
+export function blobId(text: string, algorithm: 'sha1' | 'sha256'): string {
+  return createHash(algorithm)
+    .update(`blob ${Buffer.byteLength(text)}\0`)
+    .update(text)
+    .digest('hex');
+}

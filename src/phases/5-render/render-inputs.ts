@@ -1,0 +1,124 @@
+import { hash } from 'node:crypto';
+import type { App, ResolvedFleet } from '../../model/fleet.js';
+import type { Topology } from '../4-place/topology.js';
+
+/**
+ * What each cluster's rendering reads, as one digest per cluster: a cluster whose digest is the
+ * same as when its files were written renders the same files again (compile() then carries them
+ * over instead of rendering them: incremental synth).
+ *
+ * The digest over-approximates what renderClusters reads for a cluster, and is made of whole
+ * objects rather than chosen fields, so that no input can be left out by a field list that falls
+ * behind the renderers:
+ * - the fleet-wide settings, every cluster and every ingress gateway, with the spec files they
+ *   are written in (headers name them);
+ * - for every app that is *relevant* to the cluster (it runs there, is called from there, calls
+ *   or is called by an app that is there, or is routed to by a gateway there): the resolved app
+ *   but for what only its own workloads read (see WORKLOAD_ONLY), its spec file, the clusters it
+ *   runs in, every traffic edge to and from it with its rule and rule file, and its destination
+ *   policy;
+ * - for each app that runs in the cluster: the whole app as written and resolved, and its decided
+ *   workloads there.
+ *
+ * Leaving a field out of the apps' shared part is the one choice made by hand, and the safe way
+ * round: a new field is in the digest until someone shows that only workloads read it.
+ *
+ * Rendering reads a cluster's neighbours only through the topology's callers, destinations and
+ * placements, which are all in that list; the property test in test/fuzz/incremental.test.ts
+ * holds "same digest, same files" over random fleets and edits. Clusters with overrides' patches
+ * or apps' own manifests are never carried (see carriable): their diagnostics are made while
+ * rendering, and a carried cluster would not make them.
+ */
+export function renderInputsOf(fleet: ResolvedFleet, topology: Topology, fileOf: (specObject: object) => string): Map<string, string> {
+  const fleetWide = digest({
+    name: fleet.name,
+    mesh: fleet.mesh,
+    meshFile: fleet.mesh.spec && fileOf(fleet.mesh.spec),
+    platform: fleet.platform,
+    platformFile: fleet.platform.spec && fileOf(fleet.platform.spec),
+    flux: fleet.flux,
+    fluxFile: fleet.flux && fileOf(fleet.flux.spec),
+    clusters: fleet.clusters.map((cluster) => ({ cluster, file: fileOf(cluster.spec) })),
+    gateways: topology.graph.gateways.map((gateway) => ({ gateway, file: fileOf(gateway.spec) })),
+  });
+  const shared = memoised((app: App) => {
+    const edges = [...topology.callersOf(app.id), ...topology.calledBy(app.id)].map((edge) => ({ edge, file: fileOf(edge.rule) }));
+    return digest({ app: sharedPart(app), file: fileOf(app.spec), placed: topology.placed(app.id), edges, policy: topology.graph.policies.get(app.id) });
+  });
+  const whole = memoised((app: App) => digest(app));
+
+  const inputs = new Map<string, string>();
+  for (const cluster of fleet.clusters) {
+    const contents = topology.contentsOf(cluster.name);
+    if (!contents) continue;
+    const relevant = new Map<string, App>();
+    const add = (id: string) => {
+      const app = topology.apps.get(id);
+      if (app) relevant.set(id, app);
+    };
+    for (const app of [...contents.placed, ...contents.destinations, ...contents.meshDestinations]) {
+      add(app.id);
+      for (const edge of topology.callersOf(app.id)) if ('app' in edge.caller) add(edge.caller.app);
+      for (const edge of topology.calledBy(app.id)) add(edge.to);
+    }
+    for (const gateway of contents.gateways) for (const edge of topology.ingressThrough(gateway.name)) add(edge.to);
+    const apps = [...relevant.keys()].sort().map((id) => `${id}=${shared(relevant.get(id)!)}`);
+    const workloads = contents.placed.map((app) => ({ app: app.id, whole: whole(app), workload: topology.workloadOf(app.id, cluster.name) }));
+    inputs.set(cluster.name, digest({ fleetWide, cluster: cluster.name, apps, workloads }));
+  }
+  return inputs;
+}
+
+/**
+ * Whether a cluster's files may be carried over when its digest is unchanged: not when an app
+ * there has its own manifests or an override's patches, whose checks report while rendering.
+ */
+export function carriable(topology: Topology, cluster: string): boolean {
+  const placed = topology.contentsOf(cluster)?.placed ?? [];
+  return placed.every((app) => app.manifests.length === 0 && (topology.workloadOf(app.id, cluster).patches ?? []).length === 0);
+}
+
+/**
+ * Fields of an app that only its own workloads read (Deployments, StatefulSets, their Service
+ * account, budget and autoscalers, rendered only where it runs), and the spec as written (the
+ * resolved fields stand for it; its file is digested apart). Elsewhere an app is seen through its
+ * name, namespace, labels, ports, version names, stateful flag and placement.
+ */
+const WORKLOAD_ONLY = [
+  'spec',
+  'image',
+  'command',
+  'args',
+  'replicas',
+  'resources',
+  'env',
+  'annotations',
+  'workload',
+  'manifests',
+  'placementRule',
+  'shadowedRules',
+  'allowMoveFrom',
+] as const satisfies readonly (keyof App)[];
+
+function sharedPart(app: App): object {
+  const part: Record<string, unknown> = { ...app };
+  for (const field of WORKLOAD_ONLY) delete part[field];
+  part.versions = app.versions.map(({ name }) => name);
+  return part;
+}
+
+function memoised(make: (app: App) => string): (app: App) => string {
+  const made = new Map<App, string>();
+  return (app) => made.get(app) ?? made.set(app, make(app)).get(app)!;
+}
+
+/** sha256 of a value as JSON; bigints (capacities), Maps and Sets written out, so nothing is lost. */
+function digest(value: unknown): string {
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'bigint') return `${v}n`;
+    if (v instanceof Map) return { map: [...v] };
+    if (v instanceof Set) return { set: [...v] };
+    return v;
+  });
+  return hash('sha256', text ?? 'undefined');
+}

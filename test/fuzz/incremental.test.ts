@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { CompileResult, PreviousRender } from '../../src/compiler.js';
+import type { PreviousPlacement } from '../../src/model/plan.js';
+import { LOCK_FILE, parseLock } from '../../src/phases/6-emit/index.js';
+import { toYaml } from '../../src/phases/6-emit/yaml.js';
+import { compileText } from '../helpers/spec.js';
+import { fleetSpecs } from './arbitraries.js';
+
+/**
+ * Incremental synth is invisible: compiling an edited spec with the previous compile's render
+ * (`previousRender`: clusters whose render inputs are unchanged are carried over, not rendered)
+ * gives exactly the output of a clean compile of the edited spec. Every carried file is one the
+ * previous output held with the very bytes a clean compile renders now.
+ */
+
+type Spec = Record<string, any>;
+
+/** One-field edits a user makes between two synths. */
+const EDITS: readonly { readonly name: string; readonly apply: (spec: Spec, pick: number) => boolean }[] = [
+  { name: 'image tag', apply: (spec, pick) => edit(spec.apps, pick, (app) => (app.image = app.image.replace(/:.*/, ':7.7.7'))) },
+  { name: 'replicas', apply: (spec, pick) => edit(spec.apps, pick, (app) => (app.replicas = (app.replicas + 3) % 14)) },
+  { name: 'env', apply: (spec, pick) => edit(spec.apps, pick, (app) => (app.env = { ...(app.env ?? {}), FEATURE: 'on' })) },
+  { name: 'app label', apply: (spec, pick) => edit(spec.apps, pick, (app) => (app.labels = { ...app.labels, tier: app.labels.tier === 'web' ? 'api' : 'web' })) },
+  { name: 'second port', apply: (spec, pick) => edit(spec.apps, pick, (app) => (app.ports = [...(app.ports ?? []), { name: 'admin', port: 9901 }])) },
+  { name: 'cluster label', apply: (spec, pick) => edit(spec.clusters, pick, (cluster) => (cluster.labels = { ...cluster.labels, env: cluster.labels.env === 'prod' ? 'dev' : 'prod' })) },
+  { name: 'cluster network', apply: (spec, pick) => edit(spec.clusters, pick, (cluster) => (cluster.network = cluster.network === 'net-a' ? 'net-b' : 'net-a')) },
+  {
+    name: 'new caller',
+    apply: (spec, pick) => {
+      const served = spec.apps.filter((a: Spec) => a.ports);
+      if (served.length === 0) return false;
+      const to = served[pick % served.length];
+      const from = spec.apps[(pick >> 3) % spec.apps.length];
+      spec.traffic = [...(spec.traffic ?? []), { name: 'added-rule', from: [from.name], to: to.name }];
+      return true;
+    },
+  },
+  {
+    name: 'rule removed',
+    apply: (spec, pick) => {
+      if (!spec.traffic?.length) return false;
+      spec.traffic.splice(pick % spec.traffic.length, 1);
+      return true;
+    },
+  },
+  { name: 'app annotation', apply: (spec, pick) => edit(spec.apps, pick, (app) => (app.annotations = { 'example.com/owner': 'team-b' })) },
+  { name: 'version added', apply: (spec, pick) => edit(spec.apps, pick, (app) => (app.versions = [...(app.versions ?? [{ name: 'stable' }]), { name: 'next', image: 'registry.example.com/next:1.0.0' }])) },
+  { name: 'override replicas', apply: (spec, pick) => edit(spec.overrides ?? [], pick, (override) => (override.replicas = 2)) },
+  { name: 'rule timeout', apply: (spec, pick) => edit(spec.traffic ?? [], pick, (rule) => (rule.timeout = '42s')) },
+];
+
+function edit(list: Spec[], pick: number, change: (item: Spec) => void): boolean {
+  if (list.length === 0) return false;
+  change(list[pick % list.length]);
+  return true;
+}
+
+/**
+ * The random fleets, made to compile more often: every cluster has pod CIDRs (callers on a flat
+ * network need them) and the first cluster of each network an east-west gateway; nothing stateful.
+ */
+function compilable(text: string): string {
+  const spec = parse(text) as Spec;
+  const gatewayed = new Set<string>();
+  spec.clusters.forEach((cluster: Spec, i: number) => {
+    cluster.podCIDRs ??= [`10.${i}.0.0/16`];
+    if (cluster.network && !gatewayed.has(cluster.network)) {
+      gatewayed.add(cluster.network);
+      cluster.eastWestGateway = { addresses: [`192.0.2.${i + 1}`] };
+    }
+  });
+  for (const app of spec.apps) delete app.stateful;
+  return toYaml(spec);
+}
+
+const sha256 = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+
+/** What synth passes on: the lock's placement, and the render (inputs and file hashes). */
+function previousOf(result: CompileResult): { placement: PreviousPlacement; render: PreviousRender } {
+  const lock = parseLock(result.tree!.get(LOCK_FILE))!;
+  return {
+    placement: new Map(lock.placement.map((p) => [`${p.namespace}/${p.name}`, p.divided ?? p.clusters])),
+    render: { inputs: result.renderInputs!, files: lock.files },
+  };
+}
+
+it('an incremental compile gives the output of a clean compile, carrying only unchanged files', () => {
+  const seen = { compared: 0, carried: 0, rendered: 0 };
+  fc.assert(
+    fc.property(fleetSpecs.map(compilable), fc.nat({ max: EDITS.length - 1 }), fc.nat({ max: 1023 }), (text, which, pick) => {
+      const before = compileText(text);
+      if (!before.tree) return;
+      const spec = parse(text) as Spec;
+      if (!EDITS[which].apply(spec, pick)) return;
+      const edited = toYaml(spec);
+      const previous = previousOf(before);
+      const clean = compileText(edited, { previous: previous.placement });
+      const incremental = compileText(edited, { previous: previous.placement, previousRender: previous.render });
+      expect(incremental.tree === undefined, EDITS[which].name).toBe(clean.tree === undefined);
+      if (!clean.tree || !incremental.tree) return;
+      seen.compared++;
+
+      expect(incremental.tree.get(LOCK_FILE), 'the lock lists every file, carried or rendered').toBe(clean.tree.get(LOCK_FILE));
+      for (const path of incremental.tree.keys()) expect(clean.tree.has(path), `${path} is rendered`).toBe(true);
+      for (const [path, text] of clean.tree) {
+        if (incremental.tree.has(path)) {
+          expect(incremental.tree.get(path), path).toBe(text);
+          seen.rendered++;
+        } else {
+          // Carried: the previous output held exactly these bytes.
+          expect(incremental.carried?.get(path), `${path} is carried`).toBe(sha256(text));
+          expect(before.tree.get(path), `${path} is carried unchanged`).toBe(text);
+          seen.carried++;
+        }
+      }
+      expect([...incremental.renderInputs!]).toEqual([...clean.renderInputs!]);
+    }),
+    { seed: 1919, numRuns: 60 },
+  );
+  // The property is about both kinds of file: enough edits carried some clusters and rendered others.
+  expect(seen.compared).toBeGreaterThan(20);
+  expect(seen.carried).toBeGreaterThan(40);
+  expect(seen.rendered).toBeGreaterThan(400);
+});
+
+it('a spec compiled again without change carries every cluster over', () => {
+  const text = fc.sample(fleetSpecs.map(compilable), { seed: 7, numRuns: 40 }).find((t) => compileText(t).tree)!;
+  const first = compileText(text);
+  const previous = previousOf(first);
+  const again = compileText(text, { previous: previous.placement, previousRender: previous.render });
+  expect([...again.tree!.keys()]).toEqual([LOCK_FILE]);
+  expect(again.tree!.get(LOCK_FILE)).toBe(first.tree!.get(LOCK_FILE));
+  expect(again.carried!.size).toBe(first.tree!.size - 1);
+});

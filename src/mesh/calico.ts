@@ -201,12 +201,13 @@ interface CalicoCache {
   readonly equalEndpoints: WeakMap<Labels, Map<string, CalicoEndpoint>>;
   readonly sides: Map<CalicoPeer, Side>;
   readonly setsHolding: Map<readonly Cidr[], Subject[]>;
+  readonly tiers: Record<Direction, WeakMap<Labels, Map<string, SelectedTiers>>>;
 }
 
 const CACHES = new WeakMap<ClusterView, CalicoCache>();
 function cacheOf(view: ClusterView): CalicoCache {
   let cache = CACHES.get(view);
-  if (!cache) CACHES.set(view, (cache = { endpoints: new WeakMap(), equalEndpoints: new WeakMap(), sides: new Map(), setsHolding: new Map() }));
+  if (!cache) CACHES.set(view, (cache = { endpoints: new WeakMap(), equalEndpoints: new WeakMap(), sides: new Map(), setsHolding: new Map(), tiers: { Ingress: new WeakMap(), Egress: new WeakMap() } }));
   return cache;
 }
 
@@ -349,10 +350,24 @@ function ruleVerdict(policy: CalicoPolicy, tier: CalicoTier, r: PreparedRule): C
   };
 }
 
-/** The tiers that take part for an endpoint in a direction, in order, each with its policies in order (shared by endpoints with equal namespace and labels). */
-function tiersFor(view: ClusterView, endpoint: LocalWorkload, direction: Direction): { tier: CalicoTier; policies: CalicoPolicy[] }[] {
-  return view.memoised(`calico tiers ${direction} ${endpointKey(endpoint)}`, () => findTiers(view, endpoint, direction));
+/**
+ * The tiers that take part for an endpoint in a direction, in order, each with its policies in
+ * order. They depend on its namespace and labels only: shared by endpoints with the same labels
+ * object (a Deployment's pods and its callers), else with equal ones.
+ */
+function tiersFor(view: ClusterView, endpoint: LocalWorkload, direction: Direction): SelectedTiers {
+  const cache = cacheOf(view);
+  let byNamespace = cache.tiers[direction].get(endpoint.labels);
+  if (!byNamespace) cache.tiers[direction].set(endpoint.labels, (byNamespace = new Map()));
+  let tiers = byNamespace.get(endpoint.namespace);
+  if (!tiers) {
+    tiers = view.memoised(`calico tiers ${direction} ${endpoint.namespace} ${labelsKey(endpoint.labels)}`, () => findTiers(view, endpoint, direction));
+    byNamespace.set(endpoint.namespace, tiers);
+  }
+  return tiers;
 }
+
+type SelectedTiers = { tier: CalicoTier; policies: CalicoPolicy[] }[];
 
 function findTiers(view: ClusterView, endpoint: LocalWorkload, direction: Direction): { tier: CalicoTier; policies: CalicoPolicy[] }[] {
   const namespace = { name: endpoint.namespace, labels: namespaceLabels(view, endpoint.namespace) };
@@ -710,10 +725,6 @@ function rangesOf(view: ClusterView, side: CalicoPeer): readonly Cidr[] | undefi
     // A pod is in one of the ranges, which one is not known: only a net holding all of them surely holds it.
     return ranges.length > 0 ? ranges : undefined;
   });
-}
-
-function endpointKey(endpoint: LocalWorkload): string {
-  return `${endpoint.namespace}|${endpoint.serviceAccount}|${labelsKey(endpoint.labels)}`;
 }
 
 function refName(policy: CalicoPolicy): string {

@@ -246,11 +246,17 @@ function undeclaredSample(model: MeshModel, declared: ReadonlySet<string>, limit
     if (!port.name || declared.has(`${from}\0${to}\0${port.name}`)) continue;
     chosen.push([from, to, port.name]);
   }
+  const byApp = new Map<string, MeshCaller[]>();
+  const callersOfApp = (id: string, app: { namespace: string; name: string }) => {
+    let callers = byApp.get(id);
+    if (!callers) byApp.set(id, (callers = appCallers(model, app.namespace, app.name)));
+    return callers;
+  };
   return chosen.flatMap(([from, to, portName]) => {
     // `to` is an app id; its Service's first port was checked against the declared set.
     const app = apps.get(from)!;
     // Only from clusters whose declared calls were all traced: the L4 comparison needs every declared packet class there.
-    const callers = appCallers(model, app.namespace, app.name)
+    const callers = callersOfApp(from, app)
       .filter((c) => traced.has(c.cluster))
       .sort((a, b) => cmp(a.cluster, b.cluster));
     const picked = callers.length <= 2 ? callers : [callers[0], callers[callers.length - 1]];

@@ -494,37 +494,61 @@ function readRule(rule: any): CalicoRule {
   const source = readEntity(rule.source);
   const destination = readEntity(rule.destination);
   const trafficRule = rule.metadata?.annotations?.['fleet.io/traffic-rule'];
-  const key = `${entityId(source)} ${entityId(destination)} ${JSON.stringify([rule.action, rule.protocol, rule.notProtocol, trafficRule])}`;
-  let interned = RULES.get(key);
-  if (!interned) {
-    if (RULES.size > 100_000) RULES.clear(); // a long-lived process compiles many fleets
-    RULES.set(key, (interned = { action: rule.action, protocol: rule.protocol, notProtocol: rule.notProtocol, source, destination, trafficRule }));
+  const byKey = interned(interned(interned(interned(interned(RULES, source), destination), rule.action), rule.protocol), rule.notProtocol);
+  let found = byKey.get(trafficRule) as CalicoRule | undefined;
+  if (!found) {
+    countInterned();
+    byKey.set(trafficRule, (found = { action: rule.action, protocol: rule.protocol, notProtocol: rule.notProtocol, source, destination, trafficRule }));
   }
-  return interned;
+  return found;
 }
-const RULES = new Map<string, CalicoRule>();
 
-function entityId(entity: CalicoEntity): number {
-  let id = ENTITY_IDS.get(entity);
-  if (id === undefined) ENTITY_IDS.set(entity, (id = ENTITY_IDS_MADE++));
-  return id;
-}
-const ENTITY_IDS = new WeakMap<CalicoEntity, number>();
-let ENTITY_IDS_MADE = 0;
-
-/** Equal entities are one object (interned), so what is worked out for one holds for all: fleet repeats a few peers in many policies. */
-const ENTITIES = new Map<string, CalicoEntity>();
-const EMPTY_ENTITY: CalicoEntity = {};
-
+/**
+ * Equal entities are one object (interned), so what is worked out for one holds for all: fleet
+ * repeats a few peers in many policies. Equal in what makeEntity reads: the selectors as they are
+ * (one map level each: no long key to build), the lists as a short JSON key.
+ */
 function readEntity(entity: any): CalicoEntity {
   if (!entity) return EMPTY_ENTITY;
-  const key = JSON.stringify(entity);
-  let interned = ENTITIES.get(key);
-  if (!interned) {
-    if (ENTITIES.size > 100_000) ENTITIES.clear(); // a long-lived process compiles many fleets
-    ENTITIES.set(key, (interned = makeEntity(entity)));
+  const byKey = interned(interned(interned(ENTITIES, entity.selector), entity.notSelector), entity.namespaceSelector);
+  const key = entityListsKey(entity);
+  let found = byKey.get(key) as CalicoEntity | undefined;
+  if (!found) {
+    countInterned();
+    byKey.set(key, (found = makeEntity(entity)));
   }
-  return interned;
+  return found;
+}
+const EMPTY_ENTITY: CalicoEntity = {};
+
+/** Interning tables: a map level per field (Map keys compare strings by value, objects by identity). */
+type Interned = Map<unknown, unknown>;
+const ENTITIES: Interned = new Map();
+const RULES: Interned = new Map();
+let INTERNED = 0;
+
+function interned(table: Interned, key: unknown): Interned {
+  let next = table.get(key) as Interned | undefined;
+  if (!next) table.set(key, (next = new Map()));
+  return next;
+}
+
+/** A long-lived process compiles many fleets: the tables start over now and then. */
+function countInterned(): void {
+  if (++INTERNED <= 200_000) return;
+  INTERNED = 0;
+  ENTITIES.clear();
+  RULES.clear();
+}
+
+/** An entity's lists as a key: its numeric ports alone (what fleet renders), else JSON where an absent list differs from every value. */
+function entityListsKey(entity: any): string {
+  const { nets, notNets, serviceAccounts, ports, notPorts } = entity;
+  if (nets === undefined && notNets === undefined && serviceAccounts === undefined && notPorts === undefined) {
+    if (ports === undefined) return '';
+    if (Array.isArray(ports) && ports.every((p) => typeof p === 'number')) return `ports ${ports.join(',')}`;
+  }
+  return JSON.stringify([nets, notNets, serviceAccounts, ports, notPorts].map((v) => (v === undefined ? 0 : [v])));
 }
 
 function makeEntity(entity: any): CalicoEntity {

@@ -94,7 +94,6 @@ export const EAST_WEST_GATEWAY: LocalWorkload = {
   describe: 'istio-system/east-west gateway',
 };
 
-/** The caller's pods as Calico sees them. */
 /** The caller's pods as Calico sees them; one object per caller, so verdicts are memoised by identity. */
 export function callerEndpoint(caller: MeshCaller): LocalWorkload {
   let endpoint = CALLER_ENDPOINTS.get(caller);
@@ -316,7 +315,7 @@ function contextOf(model: MeshModel, caller: MeshCaller): CallerContext {
   if (!byKey) CONTEXTS.set(model, (byKey = new Map()));
   const labels = Object.keys(caller.labels)
     .sort()
-    .map((k) => `${k}=${caller.labels[k]}`);
+    .map((k) => [k, caller.labels[k]]);
   const key = JSON.stringify([caller.cluster, caller.namespace, caller.serviceAccount, caller.describe, labels]);
   context = byKey.get(key);
   if (!context) {

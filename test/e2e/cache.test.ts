@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { fleetCli } from '../helpers/cli.js';
+import { fleetCliIn } from '../helpers/cli.js';
 
 /**
  * The synth cache through the CLI, in scratch copies of the default spec: fleetCli (the program
@@ -58,24 +58,8 @@ function cacheEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...env };
 }
 
-/** `fleet ...args` in `cwd` with `env` (see cacheEnv), in this process; the working directory and environment are put back after. */
-async function fleet(cwd: string, env: Record<string, string>, ...args: string[]) {
-  const keys = ['FLEET_CACHE', 'FLEET_CACHE_DIR', ...Object.keys(env)];
-  const saved = new Map(keys.map((key) => [key, process.env[key]]));
-  const home = process.cwd();
-  for (const key of keys) delete process.env[key];
-  Object.assign(process.env, env);
-  process.chdir(cwd);
-  try {
-    return await fleetCli(...args);
-  } finally {
-    process.chdir(home);
-    for (const [key, value] of saved) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
-}
+/** `fleet ...args` in `cwd` with `env`, in this process (see fleetCliIn). */
+const fleet = fleetCliIn;
 
 /** `fleet ...args` through bin/fleet.js, in a process of its own. */
 function binary(cwd: string, env: Record<string, string>, ...args: string[]) {

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { fleetCli } from '../helpers/cli.js';
+import { fleetCliIn } from '../helpers/cli.js';
 
 /**
  * Incremental synth through the CLI (fleetCli, in this process): after a change to one app, synth
@@ -32,24 +32,8 @@ function workspace() {
   return { dir, spec: join(dir, 'policies/fleet-spec.yaml'), env: { FLEET_CACHE_DIR: join(dir, 'cache') } };
 }
 
-/** `fleet ...args` in `cwd` with the cache in `env`; the working directory and environment are put back after. */
-async function fleet(cwd: string, env: Record<string, string>, ...args: string[]) {
-  const keys = ['FLEET_CACHE', 'FLEET_CACHE_DIR', ...Object.keys(env)];
-  const saved = new Map(keys.map((key) => [key, process.env[key]]));
-  const home = process.cwd();
-  for (const key of keys) delete process.env[key];
-  Object.assign(process.env, env);
-  process.chdir(cwd);
-  try {
-    return await fleetCli(...args);
-  } finally {
-    process.chdir(home);
-    for (const [key, value] of saved) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
-}
+/** `fleet ...args` in `cwd` with `env`, in this process (see fleetCliIn). */
+const fleet = fleetCliIn;
 
 /** Every file under `dir` with its text. */
 function files(dir: string): Map<string, string> {

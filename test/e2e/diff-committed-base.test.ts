@@ -89,9 +89,12 @@ describe('fleet diff --base REF: the committed output, when it is current', () =
     expect(sources).toEqual({ current: 'committed', stale: 'rendered', edited: 'committed', ignored: 'rendered' });
   });
 
-  /** The same report from the committed output and from the base spec rendered, in every format. */
+  /**
+   * The same report from the committed output and from the base spec rendered: as JSON (every
+   * field of the diff) and as markdown (its cuts and ordering); text is formatted from the same diff.
+   */
   const expectSameReports = async (expected: string) => {
-    for (const format of ['markdown', 'text', 'json']) {
+    for (const format of ['markdown', 'json']) {
       const [committed, rendered, ignored] = await Promise.all([diff(refs.current, format), diff(refs.stale, format), diff(refs.ignored, format)]);
       expect(committed.stdout).toContain(format === 'json' ? expected.split(':')[0] : expected);
       const report = unlabelled(committed.stdout, refs.current).replace('"baseSource": "committed"', '"baseSource": "rendered"');

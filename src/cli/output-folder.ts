@@ -280,7 +280,8 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
     if (bytes.toString('utf8', 0, GENERATED_MARK.length) !== GENERATED_MARK) handWritten.add(path);
     if (path === LOCK_FILE) lock = bytes.toString('utf8');
   }
-  const locked: Record<string, string> = Object.assign(Object.create(null), parseLock(lock)?.files ?? {});
+  // The lock is parsed once: its hashes as read before the walk when its stamp is the last synth's, else the bytes read now.
+  const locked: Record<string, string> = Object.assign(Object.create(null), lockedHashes ?? parseLock(lock)?.files ?? {});
   const unowned = new Set([...hashes.keys()].filter((path) => path !== LOCK_FILE && !Object.hasOwn(locked, path)));
   // Another fleet's output folder below this one is its fleet's, header or not.
   const nested = [...unowned].filter((path) => path.endsWith(`/${LOCK_FILE}`)).map((path) => path.slice(0, -LOCK_FILE.length));

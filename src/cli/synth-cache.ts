@@ -183,6 +183,8 @@ export function parseCacheRecord(text: string): CacheRecord | undefined {
 export class SynthCache {
   private key: string | undefined;
   private previous: CacheRecord | undefined;
+  /** The previous record's stamps as a map, made once (readTree and previousRender both read them). */
+  private lastStamps: Map<string, string> | undefined;
   /** The spec files the key was made from: a miss compiles these very bytes, so what it records matches its key. */
   spec: ReadSpecResult | undefined;
   private warnings = '';
@@ -226,11 +228,14 @@ export class SynthCache {
    * On a miss, the stamp (see fileStamp) of every file under the output folder as the last synth
    * left it, whatever its spec was: reading the previous output can skip the files that kept it.
    */
-  stampsOfLastSynth(): Map<string, string> | undefined {
+  stampsOfLastSynth(): ReadonlyMap<string, string> | undefined {
     if (!this.previous) return undefined;
-    const stamps = new Map<string, string>();
-    forEachLine(this.previous.tree, (path, stamp) => stamps.set(path, stamp));
-    return stamps;
+    if (!this.lastStamps) {
+      const stamps = new Map<string, string>();
+      forEachLine(this.previous.tree, (path, stamp) => stamps.set(path, stamp));
+      this.lastStamps = stamps;
+    }
+    return this.lastStamps;
   }
 
   /**
@@ -242,7 +247,7 @@ export class SynthCache {
   previousRender(disk: DiskTree): PreviousRender | undefined {
     const record = this.previous;
     if (!record || this.buildId === undefined || record.build !== this.buildId) return undefined;
-    const lockStamp = record.tree === '' ? undefined : this.stampsOfLastSynth()?.get(LOCK_FILE);
+    const lockStamp = this.stampsOfLastSynth()?.get(LOCK_FILE);
     if (lockStamp === undefined || disk.stamps?.get(LOCK_FILE) !== lockStamp) return undefined;
     const intact = new Map(Object.keys(record.renderInputs).map((cluster) => [cluster, true]));
     for (const [path, hash] of Object.entries(disk.locked)) {

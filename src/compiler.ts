@@ -10,7 +10,7 @@ import { checkPlacement } from './phases/check/index.js';
 import { renderClusters } from './phases/5-render/index.js';
 import { clusterOfOutputPath, fluxEntrypoints } from './phases/6-emit/flux.js';
 import { carriable, renderInputsOf } from './phases/5-render/render-inputs.js';
-import { assembleTree, ClusterEmitter, type EmittedFile, type OutputTree, specInputsHash } from './phases/6-emit/index.js';
+import { assembleOutput, ClusterEmitter, type EmittedFile, type OutputTree, specInputsHash } from './phases/6-emit/index.js';
 import { OutputVerifier } from './phases/6-emit/verify.js';
 import { type ManifestFolder, withAppManifests } from './phases/3-resolve/app-manifests.js';
 import { AppManifestsAdder } from './phases/5-render/app-manifests.js';
@@ -59,6 +59,8 @@ export interface CompileResult {
    * it lists every file.
    */
   readonly tree?: OutputTree;
+  /** With `tree`: the sha256 (`sha256:<hex>`) of every file of the output, carried ones included, and of the lock; sorted by path. */
+  readonly hashes?: ReadonlyMap<string, string>;
   /** With `previousRender`: the files carried over unrendered, path -> the hash the lock lists. Empty otherwise. */
   readonly carried?: ReadonlyMap<string, string>;
   /** Each rendered or carried cluster's render inputs (see renderInputsOf): what a later compile's `previousRender.inputs` is. */
@@ -112,10 +114,12 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   reportMeshFindings(check, loaded.sourceMap, diagnostics);
   if (diagnostics.hasErrors()) return done({ fleet, plan });
   const carriedHashes = [...carried].map(([path, hash]) => ({ path, hash }));
+  const output = assembleOutput(fleet.name, plan, emitted, carriedHashes, specInputsHash(files, options.manifests ?? []));
   return done({
     fleet,
     plan,
-    tree: assembleTree(fleet.name, plan, emitted, carriedHashes, specInputsHash(files, options.manifests ?? [])),
+    tree: output.tree,
+    hashes: output.hashes,
     carried,
     renderInputs,
     ...(options.keepMeshModel && model ? { mesh: { model, check } } : {}),

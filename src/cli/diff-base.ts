@@ -15,7 +15,6 @@ import type { HeadOutput } from './diff-head.js';
 import { type Git, gitIn } from './git.js';
 import { previousOutputOf } from './lock-check.js';
 import { namedFolders } from './manifest-folders.js';
-import { outputOfCompiled } from './output-folder.js';
 import { decodeSpecFile, isGenerated, tooLarge } from './spec-files.js';
 import { readRegularFile } from './regular-file.js';
 import { symlinkRefused } from './spec-links.js';
@@ -184,7 +183,7 @@ function readGitRef(ref: string, specPath: string, outDir: string, head: HeadOut
     };
   }
   const tree = result.tree;
-  const base = { files: outputOfCompiled(tree).hashes, text: (path: string) => tree.get(path)! };
+  const base = { files: result.hashes!, text: (path: string) => tree.get(path)! };
   return { label, sides: { base, head: headSide(head) }, source: 'rendered', stateful: result.fleet!.apps.filter((a) => a.stateful).map((a) => a.id) };
 }
 

@@ -11,20 +11,10 @@ export interface HeadOutput {
   text(path: string): string;
 }
 
-/** A head compiled in memory. Its hashes are taken from its lock when first asked for. */
-export function headOfTree(tree: OutputTree): HeadOutput & { output(): Output } {
-  let output: Output | undefined;
-  const outputOf = () => {
-    output ??= outputOfCompiled(tree);
-    return output;
-  };
-  return {
-    get hashes() {
-      return outputOf().hashes;
-    },
-    text: (path) => tree.get(path)!,
-    output: outputOf,
-  };
+/** A head compiled in memory: compile()'s tree and hashes. */
+export function headOfCompiled(compiled: { readonly tree: OutputTree; readonly hashes: ReadonlyMap<string, string> }): HeadOutput & { output(): Output } {
+  const output = outputOfCompiled(compiled);
+  return { hashes: output.hashes, text: (path) => compiled.tree.get(path)!, output: () => output };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { PreviousPlacement } from '../model/plan.js';
+import type { Lock } from '../phases/6-emit/index.js';
 import { compile, type CompileOptions, type CompileResult } from '../compiler.js';
 import { EXIT, type Io } from './io.js';
 import { previousOutputOf, readCheckedLock } from './lock-check.js';
@@ -14,6 +15,8 @@ export interface CompileSpecOptions extends CompileOptions {
   readonly read?: ReadSpecResult;
   /** Where diagnostics go; text on `io`'s stderr when not given. */
   readonly reporter?: Reporter;
+  /** The output folder's lock, when the caller has read and checked it already (readCheckedLock's `lock`). */
+  readonly lock?: Lock;
   /** `--ignore-lock`: place afresh, without the output folder's lock as the previous placement (a lock that cannot be read is then no error). */
   readonly ignoreLock?: boolean;
 }
@@ -28,7 +31,7 @@ export interface CompileSpecOptions extends CompileOptions {
  * command ever places against, compares with or overwrites another fleet's output.
  */
 export function compileSpec(specPath: string | undefined, io: Io, options: CompileSpecOptions): CompileResult | number {
-  const { read: given, outDir, reporter = new Reporter(io), ignoreLock = false, ...compileOptions } = options;
+  const { read: given, outDir, reporter = new Reporter(io), ignoreLock = false, lock: checked, ...compileOptions } = options;
   const spec = specPath ?? DEFAULT_SPEC;
   const read = given ?? readSpecFiles(spec);
   // Diagnostics may point into the apps' manifest files too.
@@ -46,7 +49,7 @@ export function compileSpec(specPath: string | undefined, io: Io, options: Compi
   if (note) reporter.note(note);
 
   // A lock that is there but flawed stops every command (see lock-check.ts), unless `--ignore-lock` says to start afresh.
-  const { lock, flaw } = readCheckedLock(outDir);
+  const { lock, flaw } = checked ? { lock: checked, flaw: undefined } : readCheckedLock(outDir);
   if (flaw && !ignoreLock) {
     reporter.diagnostics([flaw.diagnostic], new Map(flaw.source ? [flaw.source] : []));
     return EXIT.specErrors;

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { type Dirent, type Stats, chmodSync, constants, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { GENERATED_MARK, LOCK_FILE, parseLock, type OutputTree } from '../phases/6-emit/index.js';
+import { checkLock, GENERATED_MARK, isLockProblem, type Lock, LOCK_FILE, parseLock, type OutputTree } from '../phases/6-emit/index.js';
 import { flush, flushAll, makeFolders } from './durable.js';
 import { markOutputState } from './guard.js';
 import { OutputFolderError } from './output-errors.js';
@@ -137,13 +137,9 @@ export function outputOf(tree: OutputTree): Output {
   return withHashes(tree, new Map([...tree].map(([path, text]) => [path, sha256(text)])));
 }
 
-/**
- * A tree compile() made: its lock lists the hash of every other file in it, so they are not
- * hashed again (only the lock is).
- */
-export function outputOfCompiled(tree: OutputTree): Output {
-  const lock = tree.get(LOCK_FILE)!;
-  return withHashes(tree, new Map([...Object.entries(parseLock(lock)!.files), [LOCK_FILE, sha256(lock)]]));
+/** The output compile() made: its `hashes` list every file of it (its lock's list), so nothing is hashed again. */
+export function outputOfCompiled({ tree, hashes }: { readonly tree: OutputTree; readonly hashes: ReadonlyMap<string, string> }): Output {
+  return withHashes(tree, hashes);
 }
 
 function withHashes(tree: OutputTree, hashes: ReadonlyMap<string, string>): Output {
@@ -209,6 +205,8 @@ export interface DiskTree {
   readonly folders: ReadonlySet<string>;
   /** Every file's stamp (path -> fileStamp) as read, when read with the last synth's stamps (for the synth cache's next record). */
   readonly stamps?: ReadonlyMap<string, string>;
+  /** The folder's lock as checkLock reads it, when read with the last synth's stamps, unchanged since, and sound. */
+  readonly lock?: Lock;
 }
 
 /**
@@ -253,7 +251,11 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
     return stamp !== undefined && stampOf(path) === stamp;
   };
   // The lock's hashes stand for the files only while the lock itself is as the last synth left it.
-  const lockedHashes = unchangedSince && unchanged(LOCK_FILE) ? parseLock(readTextOrUndefined(join(outDir, LOCK_FILE)))?.files : undefined;
+  // It is checked as the previous placement is (checkLock), so that the compile need not read it again.
+  const lastLock = unchangedSince && unchanged(LOCK_FILE) ? readTextOrUndefined(join(outDir, LOCK_FILE)) : undefined;
+  const checkedLock = lastLock === undefined ? undefined : checkLock(lastLock);
+  const soundLock = checkedLock && !isLockProblem(checkedLock) ? checkedLock : undefined;
+  const lockedHashes = soundLock ? soundLock.files : parseLock(lastLock)?.files;
   let lock: string | undefined;
   for (const path of listed.files) {
     if (stamps) stampOf(path);
@@ -287,7 +289,7 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
   const nested = [...unowned].filter((path) => path.endsWith(`/${LOCK_FILE}`)).map((path) => path.slice(0, -LOCK_FILE.length));
   if (nested.length > 0) for (const path of unowned) if (nested.some((folder) => path.startsWith(folder))) handWritten.add(path);
   // A file that could not be stamped (gone while read) leaves the stamps incomplete: none at all.
-  return { hashes, handWritten, unowned, locked, folders: listed.folders, ...(stamps && !unstamped ? { stamps } : {}) };
+  return { hashes, handWritten, unowned, locked, folders: listed.folders, ...(stamps && !unstamped ? { stamps } : {}), ...(soundLock ? { lock: soundLock } : {}) };
 }
 
 /** How `outDir` (as read into `disk`) differs from `tree`. Reads only: `fleet synth --check` uses it. */

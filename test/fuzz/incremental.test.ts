@@ -104,6 +104,7 @@ it('an incremental compile gives the output of a clean compile, carrying only un
       seen.compared++;
 
       expect(incremental.tree.get(LOCK_FILE), 'the lock lists every file, carried or rendered').toBe(clean.tree.get(LOCK_FILE));
+      expect([...incremental.hashes!], "the hashes are the lock's list and the lock's own").toEqual([...clean.hashes!]);
       for (const path of incremental.tree.keys()) expect(clean.tree.has(path), `${path} is rendered`).toBe(true);
       for (const [path, text] of clean.tree) {
         if (incremental.tree.has(path)) {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { headOfOutputFolder, headOfTree } from '../../src/cli/diff-head.js';
+import { headOfCompiled, headOfOutputFolder } from '../../src/cli/diff-head.js';
 import { writeFiles } from '../../src/cli/output-folder.js';
 import { readSpecFiles } from '../../src/cli/spec-files.js';
 import { compile } from '../../src/compiler.js';
@@ -12,13 +12,14 @@ import { ROOT } from '../helpers/trees.js';
 /** `fleet diff`'s head read from an output folder (after a synth the cache vouches for) is the head compiled in memory. */
 describe('the head of a diff', () => {
   const { files, manifests } = readSpecFiles(join(ROOT, 'policies'));
-  const tree = compile(files, { manifests }).tree!;
+  const result = compile(files, { manifests });
+  const tree = result.tree!;
   const out = mkdtempSync(join(tmpdir(), 'fleet-diff-head-'));
   writeFiles(out, tree);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it('read from the output folder has every file with the hash and text the compiled head has', () => {
-    const compiled = headOfTree(tree);
+    const compiled = headOfCompiled({ tree, hashes: result.hashes! });
     const folder = headOfOutputFolder(out)!;
     expect([...folder.hashes].sort()).toEqual([...compiled.hashes].sort());
     for (const path of folder.hashes.keys()) if (path !== LOCK_FILE) expect(folder.text(path), path).toBe(compiled.text(path));

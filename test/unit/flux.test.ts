@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { compile } from '../../src/compiler.js';
 import type { FluxSettings } from '../../src/model/fleet.js';
 import type { KubeObject, RenderedCluster } from '../../src/model/manifest.js';
-import { FLUX_DIR, fluxEntrypoints } from '../../src/phases/6-emit/flux.js';
+import { clusterOfOutputPath, FLUX_DIR, fluxEntrypoints } from '../../src/phases/6-emit/flux.js';
 import { LOCK_FILE, parseLock } from '../../src/phases/6-emit/index.js';
 import { codesAt, compileText, MINIMAL_SPEC } from '../helpers/spec.js';
 import { itUpstream, upstreamProblems } from '../helpers/upstream-schemas.js';
@@ -153,5 +153,17 @@ describe('Flux applies the output of a fresh cluster', () => {
     const { tree } = compileText(TIERED.replace('flux: {}\n', ''));
     expect(build(tree!, 'a-1/_platform').map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Tier/fleet-platform']);
     expect(build(tree!, 'a-1').filter((o) => o.kind === 'Tier')).toEqual([]);
+  });
+});
+
+describe('clusterOfOutputPath', () => {
+  it("is a cluster folder's name, the cluster of a Flux entrypoint, and '' for top-level files", () => {
+    expect(clusterOfOutputPath('eu-1/shop/deployment.web.yaml')).toBe('eu-1');
+    expect(clusterOfOutputPath('eu-1/kustomization.yaml')).toBe('eu-1');
+    expect(clusterOfOutputPath(`${FLUX_DIR}/eu-1/kustomization.yaml`)).toBe('eu-1');
+    expect(clusterOfOutputPath(`${FLUX_DIR}/eu-1`)).toBe('eu-1');
+    expect(clusterOfOutputPath(`${FLUX_DIR}x/a.yaml`)).toBe(`${FLUX_DIR}x`);
+    expect(clusterOfOutputPath(LOCK_FILE)).toBe('');
+    expect(clusterOfOutputPath(FLUX_DIR)).toBe('');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PlacementPlan } from '../../src/model/plan.js';
-import { lockText } from '../../src/phases/6-emit/index.js';
+import { assembleOutput, LOCK_FILE, lockText, parseLock, sha256 } from '../../src/phases/6-emit/index.js';
 import { makeLock } from '../../src/phases/6-emit/lock.js';
 
 /** lockText writes the file list by hand (it is 100,000 lines at fleet scale): it must be exactly JSON.stringify's output. */
@@ -34,5 +34,15 @@ describe('lockText', () => {
         { path: 'a/b.yaml', hash: 'y' },
       ]),
     ).toThrow(/two objects render to a\/b.yaml/);
+  });
+
+  it("assembleOutput's hashes are the lock's list of files and the lock's own hash, in the tree's order", () => {
+    const file = (path: string, text: string) => ({ path, text, hash: `sha256:${sha256(text)}` });
+    const carried = [{ path: 'eu-1/shop/service.web.yaml', hash: 'sha256:carried' }];
+    const { tree, hashes } = assembleOutput('shop', plan, [file('na-1/kustomization.yaml', 'b'), file('_flux/na-1.yaml', 'a')], carried);
+    const lock = tree.get(LOCK_FILE)!;
+    expect(Object.fromEntries(hashes)).toEqual({ ...parseLock(lock)!.files, [LOCK_FILE]: `sha256:${sha256(lock)}` });
+    expect([...hashes.keys()]).toEqual(['_flux/na-1.yaml', 'eu-1/shop/service.web.yaml', LOCK_FILE, 'na-1/kustomization.yaml']);
+    for (const [path, text] of tree) expect(hashes.get(path), path).toBe(`sha256:${sha256(text)}`);
   });
 });

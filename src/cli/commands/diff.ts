@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { OutputTree } from '../../phases/6-emit/index.js';
 import { COMMENT_BUDGET, diffSides, formatDiff, hasChanges, type DiffFormat } from '../../report/diff/index.js';
 import { collectGarbage } from '../collect-garbage.js';
-import { type HeadOutput, headOfOutputFolder, headOfTree } from '../diff-head.js';
+import { type HeadOutput, headOfOutputFolder, headOfCompiled } from '../diff-head.js';
 import { readBase } from '../diff-base.js';
 import { withHelp } from '../help.js';
 import { EXIT, type Io } from '../io.js';
@@ -104,17 +104,24 @@ function readHead(spec: string, out: string, io: Io, reporter: Reporter, options
   if (typeof compiled === 'number') return compiled;
   collectGarbage(); // the compile's, before the output folder is read
 
-  const output = headOfTree(compiled.tree);
+  const output = headOfCompiled(compiled);
   const stale = compareTree(out, output.output(), readTree(out, cache?.stampsOfLastSynth()));
   const differing = stale.added.length + stale.changed.length + stale.stale.length + stale.conflicts.length;
   return { output, stateful: compiled.stateful, check: { upToDate: isClean(stale), differing } };
 }
 
-/** The compile of the head, of which only the tree and the stateful apps are kept: not its model of the fleet, which is garbage once this returns. */
-function compileHead(spec: string, out: string, io: Io, reporter: Reporter, options: DiffOptions, read: ReadSpecResult | undefined): { tree: OutputTree; stateful: string[] } | number {
+/** The compile of the head, of which only the output and the stateful apps are kept: not its model of the fleet, which is garbage once this returns. */
+function compileHead(
+  spec: string,
+  out: string,
+  io: Io,
+  reporter: Reporter,
+  options: DiffOptions,
+  read: ReadSpecResult | undefined,
+): { tree: OutputTree; hashes: ReadonlyMap<string, string>; stateful: string[] } | number {
   const compiled = compileSpec(spec, io, { outDir: out, reporter, ignoreLock: options.ignoreLock, read });
   if (typeof compiled === 'number') return EXIT.usage;
-  return { tree: compiled.tree!, stateful: compiled.fleet!.apps.filter((a) => a.stateful).map((a) => a.id) };
+  return { tree: compiled.tree!, hashes: compiled.hashes!, stateful: compiled.fleet!.apps.filter((a) => a.stateful).map((a) => a.id) };
 }
 
 /** The shortest report that still holds the comment marker, the header and the cut notice. */

@@ -119,7 +119,7 @@ function synth(spec: string, out: string, options: SynthOptions, { io, reporter,
   // the clusters whose files are all intact need not be rendered again when their inputs are unchanged.
   const disk = cache ? readTree(out, cache.stampsOfLastSynth()) : undefined;
   const previousRender = disk && cache?.previousRender(disk);
-  const result = compileSpec(spec, io, { outDir: out, read: cache?.spec, reporter, ignoreLock: options.ignoreLock, ...(previousRender ? { previousRender } : {}) });
+  const result = compileSpec(spec, io, { outDir: out, read: cache?.spec, lock: disk?.lock, reporter, ignoreLock: options.ignoreLock, ...(previousRender ? { previousRender } : {}) });
   if (typeof result === 'number') return result;
   if (!options.check) {
     const emptied = removesEveryApp(out, result.plan?.apps.length ?? 0, options);
@@ -129,7 +129,7 @@ function synth(spec: string, out: string, options: SynthOptions, { io, reporter,
     }
   }
   progress.step(options.check ? `comparing with ${out}/` : `writing ${out}/`);
-  const output = outputOfCompiled(result.tree!);
+  const output = outputOfCompiled({ tree: result.tree!, hashes: result.hashes! });
   const read = disk ?? readTree(out);
   const recorded = options.quiet || !result.renderInputs ? undefined : cache && { cache, renderInputs: result.renderInputs };
   return options.check ? check(io, reporter, out, output, read) : write(reporter, out, output, read, recorded);

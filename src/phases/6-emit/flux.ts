@@ -10,8 +10,11 @@ export const FLUX_DIR = '_flux';
 
 /** The cluster an output file belongs to: `<cluster>/…`, or its Flux entrypoint `_flux/<cluster>/…`; '' for the lock. */
 export function clusterOfOutputPath(path: string): string {
-  const [first, second] = path.split('/', 2);
-  return first === FLUX_DIR ? (second ?? '') : path.includes('/') ? first : '';
+  const slash = path.indexOf('/');
+  if (slash === -1) return '';
+  if (slash !== FLUX_DIR.length || !path.startsWith(FLUX_DIR)) return path.slice(0, slash);
+  const next = path.indexOf('/', slash + 1);
+  return path.slice(slash + 1, next === -1 ? path.length : next);
 }
 
 /** API groups whose objects need Istio's CRDs, and Calico's. */

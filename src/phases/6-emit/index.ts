@@ -84,17 +84,39 @@ function kustomizationText(resources: readonly string[]): string {
   return header() + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources, sortOptions: { order: 'fifo' } });
 }
 
+/** The output in memory: the tree, and the hash of every file its lock lists, and of the lock itself. */
+export interface AssembledOutput {
+  /** Path -> text, sorted by path; without the text of carried files. */
+  readonly tree: OutputTree;
+  /** Path -> `sha256:<hex>` of every file the lock lists (carried ones included) and of the lock, sorted by path: the lock's list, without parsing it back. */
+  readonly hashes: ReadonlyMap<string, string>;
+}
+
 /**
  * Every cluster's files (from emitClusters, in any order) and the lock that owns them, sorted by
  * path. `carried`: files an incremental compile kept from the previous output without rendering
  * them (path and hash): the lock lists them, the tree holds no text for them. `inputs`: what the
  * output was rendered from (specInputsHash), recorded in the lock.
  */
-export function assembleTree(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[], carried: readonly Pick<EmittedFile, 'path' | 'hash'>[] = [], inputs?: string): OutputTree {
-  return withLock(
-    [...files].sort(byPath).map((f) => [f.path, f.text]),
-    lockText(fleetName, plan, carried.length === 0 ? files : [...files, ...carried], inputs),
-  );
+export function assembleOutput(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[], carried: readonly Pick<EmittedFile, 'path' | 'hash'>[] = [], inputs?: string): AssembledOutput {
+  const sorted = [...files].sort(byPath);
+  const listed = carried.length === 0 ? sorted : mergedByPath(sorted, isSortedByPath(carried) ? carried : [...carried].sort(byPath));
+  const lock = lockText(fleetName, plan, listed, inputs);
+  return {
+    tree: withLock(
+      sorted.map((f) => [f.path, f.text]),
+      lock,
+    ),
+    hashes: withLock(
+      listed.map((f) => [f.path, f.hash]),
+      `sha256:${sha256(lock)}`,
+    ),
+  };
+}
+
+/** assembleOutput's tree. */
+export function assembleTree(...args: Parameters<typeof assembleOutput>): OutputTree {
+  return assembleOutput(...args).tree;
 }
 
 /** Entries sorted by path, with the lock's entry added in its place: a Map in the output's order. */
@@ -124,6 +146,17 @@ function quoted(text: string): string {
 }
 
 const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+/** Two lists sorted by path, as one (linear: the carried files of an incremental compile are most of the output). */
+function mergedByPath<T extends { path: string }>(a: readonly T[], b: readonly T[]): T[] {
+  const merged: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) merged.push(a[i].path <= b[j].path ? a[i++] : b[j++]);
+  for (; i < a.length; i++) merged.push(a[i]);
+  for (; j < b.length; j++) merged.push(b[j]);
+  return merged;
+}
 
 function isSortedByPath(files: readonly { path: string }[]): boolean {
   for (let i = 1; i < files.length; i++) if (files[i - 1].path > files[i].path) return false;

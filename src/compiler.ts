@@ -22,6 +22,12 @@ export interface CompileOptions {
   readonly renderOutput?: boolean;
   /** The placement recorded by the previous run (out/fleet.lock.json), for stable placement. */
   readonly previous?: PreviousPlacement;
+  /**
+   * Check the output on the mesh model (docs/mesh-model.md): default true, as `fleet synth` and
+   * `fleet validate` do. `fleet diff` turns it off: it compares outputs, and the check is the
+   * gate of `fleet synth --check` in CI, not of a review report.
+   */
+  readonly meshCheck?: boolean;
   /** Keep the mesh model of the output in the result (`fleet trace`). */
   readonly keepMeshModel?: boolean;
   /**
@@ -101,8 +107,9 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   // The mesh model check (docs/mesh-model.md): spec problems become diagnostics; a renderer defect throws (a bug in fleet).
   // The model knows Istio and Calico: a fleet with clusters outside the mesh or on other network policy is not checked by it,
   // and the model is only built when it is checked or asked for (`fleet trace`). It models the whole output: a compile
-  // that carries clusters over (incremental synth) does not check it; a compile without `previousRender` (CI's) does.
-  const checked = meshModelApplies(fleet) && carried.size === 0;
+  // that carries clusters over (incremental synth) does not check it; a compile without `previousRender` (CI's) does,
+  // unless told not to (`meshCheck: false`, `fleet diff`).
+  const checked = options.meshCheck !== false && meshModelApplies(fleet) && carried.size === 0;
   const mesh = checked || options.keepMeshModel ? new MeshModelBuilder(meshFactsOf(fleet, traffic)) : undefined;
   const patches = new PatchApplier(fleet, topology);
   const finish = { manifests: new AppManifestsAdder(topology, diagnostics), patches };

@@ -164,8 +164,8 @@ function readGitRef(ref: string, specPath: string, outDir: string, head: HeadOut
   // That ref's lock is the previous placement only if it is this fleet's (see output-owner.ts): compiled again without it otherwise.
   // Read as synth reads its own (the division where an override changed it), so the spec renders as synth rendered it there.
   const previous = previousOutputOf(lock ?? parseLock(lockText));
-  const first = compile(files, { previous: previous.placement, manifests });
-  const result = first.fleet && previous.fleet !== undefined && previous.fleet !== first.fleet.name ? compile(files, { manifests }) : first;
+  const first = compile(files, { previous: previous.placement, manifests, meshCheck: false });
+  const result = first.fleet && previous.fleet !== undefined && previous.fleet !== first.fleet.name ? compile(files, { manifests, meshCheck: false }) : first;
   const all = [...diagnostics, ...result.diagnostics];
   if (hasErrors(all) || !result.tree) {
     const errors = all.filter((d) => d.severity === 'error');

@@ -195,16 +195,28 @@ class Parser {
   }
 }
 
-const PARSED = new Map<string, SelectorNode>();
-
-/** The parsed selector; memoised by text (fleets repeat a few hundred distinct selectors many times). */
+/** The parsed selector (not memoised: a model parses through its SelectorMemo). */
 export function parseSelector(text: string): SelectorNode {
-  let node = PARSED.get(text);
-  if (!node) {
-    node = new Parser(tokenize(text), text).parse();
-    PARSED.set(text, node);
+  return new Parser(tokenize(text), text).parse();
+}
+
+/**
+ * Parsed selectors by text: fleets repeat a few hundred distinct selectors many times. One per mesh
+ * model (its ModelMemo), so the table lives exactly as long as the model. A selector that does not
+ * parse is not kept: it throws again at every use.
+ */
+export class SelectorMemo {
+  private readonly parsed = new Map<string, SelectorNode>();
+
+  parse(text: string): SelectorNode {
+    let node = this.parsed.get(text);
+    if (!node) this.parsed.set(text, (node = parseSelector(text)));
+    return node;
   }
-  return node;
+
+  selects(selector: string, labels: Labels): boolean {
+    return evaluate(this.parse(selector), labels);
+  }
 }
 
 export function evaluate(node: SelectorNode, labels: Labels): boolean {
@@ -239,7 +251,7 @@ export function evaluate(node: SelectorNode, labels: Labels): boolean {
   }
 }
 
-/** Parse and evaluate in one step (parsing memoised). */
+/** Parse and evaluate in one step. */
 export function selects(selector: string, labels: Labels): boolean {
   return evaluate(parseSelector(selector), labels);
 }

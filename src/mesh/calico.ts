@@ -1,5 +1,5 @@
-import { type Cidr, contains, maskOf, parseCidr } from './cidr.js';
-import { type Labels, namespaceSelects, parseSelector, type SelectorNode, selects } from './calico-selector.js';
+import { type Cidr, contains, maskOf } from './cidr.js';
+import { type Labels, namespaceSelects, type SelectorMemo, type SelectorNode } from './calico-selector.js';
 import { type CalicoEntity, type CalicoPolicy, type CalicoRule, type CalicoTier, type ClusterView, cmp, type NetworkSet } from './model.js';
 
 /**
@@ -84,6 +84,8 @@ export function calicoVerdict(view: ClusterView, endpoint: LocalWorkload, direct
  */
 export interface CalicoEndpoint {
   readonly view: ClusterView;
+  /** The tables of the view's model (its packet class ids). */
+  readonly memo: CalicoModelMemo;
   readonly endpoint: LocalWorkload;
   readonly direction: Direction;
   readonly tiers: readonly RuleTier[];
@@ -93,6 +95,8 @@ export interface CalicoEndpoint {
   readonly verdicts: Map<CalicoPeer, VerdictEntry>;
   /** The verdict when no tier denies (made once). */
   allowed?: CalicoVerdict;
+  /** Its (cluster, pod class) id (made once). */
+  endClass?: number;
 }
 
 interface VerdictEntry {
@@ -119,41 +123,36 @@ export function verdictAt(at: CalicoEndpoint, peer: CalicoPeer, protocol: 'TCP' 
  * would not fit).
  */
 export function packetClass(at: CalicoEndpoint, peer: CalicoPeer, protocol: 'TCP' | 'UDP', port: number): string {
-  return `${at.view.name}|${classId(at.endpoint)}|${classId(peer)}|${protocol}${port}`;
+  return `${at.view.name}|${classId(at.memo, at.endpoint)}|${classId(at.memo, peer)}|${protocol}${port}`;
 }
 
 export function packetClassKey(at: CalicoEndpoint, peer: CalicoPeer, protocol: 'TCP' | 'UDP', port: number): number | string {
-  const end = endClassId(at);
-  const other = classId(peer);
+  const end = (at.endClass ??= endClassId(at));
+  const other = classId(at.memo, peer);
   if (end >= 2 ** 20 || other >= 2 ** 16 || !Number.isInteger(port) || port < 0 || port >= 2 ** 16) return packetClass(at, peer, protocol, port);
   return ((end * 2 ** 16 + other) * 2 + (protocol === 'UDP' ? 1 : 0)) * 2 ** 16 + port;
 }
 
-/** The (cluster, pod class) of an endpoint as one number. */
+/** The (cluster, pod class) of an endpoint as one number (counted across the model's clusters). */
 function endClassId(at: CalicoEndpoint): number {
-  let byCluster = END_CLASS_IDS.get(at.view.name);
-  if (!byCluster) END_CLASS_IDS.set(at.view.name, (byCluster = new Map()));
-  const pod = classId(at.endpoint);
-  let id = byCluster.get(pod);
-  if (id === undefined) byCluster.set(pod, (id = END_CLASS_IDS_MADE++));
+  const byPod = cacheOf(at.view).endClassIds;
+  const pod = classId(at.memo, at.endpoint);
+  let id = byPod.get(pod);
+  if (id === undefined) byPod.set(pod, (id = at.memo.endClassIdsMade++));
   return id;
 }
-const END_CLASS_IDS = new Map<string, Map<number, number>>();
-let END_CLASS_IDS_MADE = 0;
 
 /** Peers that Calico cannot tell apart get one id: pods by namespace, service account and app; addresses by what they are. */
-function classId(peer: CalicoPeer): number {
-  let id = CLASS_IDS_BY_PEER.get(peer);
+function classId(memo: CalicoModelMemo, peer: CalicoPeer): number {
+  let id = memo.classIdsByPeer.get(peer);
   if (id === undefined) {
     const key = peer.kind === 'workload' ? `pod ${peer.namespace}/${peer.serviceAccount}/${peer.labels.app ?? peer.describe}` : peer.describe;
-    id = CLASS_IDS.get(key);
-    if (id === undefined) CLASS_IDS.set(key, (id = CLASS_IDS.size));
-    CLASS_IDS_BY_PEER.set(peer, id);
+    id = memo.classIds.get(key);
+    if (id === undefined) memo.classIds.set(key, (id = memo.classIds.size));
+    memo.classIdsByPeer.set(peer, id);
   }
   return id;
 }
-const CLASS_IDS_BY_PEER = new WeakMap<CalicoPeer, number>();
-const CLASS_IDS = new Map<string, number>();
 
 interface RuleTier {
   readonly tier: CalicoTier;
@@ -192,22 +191,64 @@ interface RuleTest {
 interface EntityMatcher {
   readonly entity: CalicoEntity;
   readonly policyNamespace: string | undefined;
+  /** The model's parsed selectors. */
+  readonly selectors: SelectorMemo;
   readonly matches: Map<Side, boolean>;
 }
 
+/**
+ * What this module remembers across the clusters of one model, in the model's ModelMemo: it dies
+ * with the model, and two models never share it (their ids would collide).
+ */
+export interface CalicoModelMemo {
+  readonly selectors: SelectorMemo;
+  /** classId's: by peer object, and by what Calico can tell apart of a peer. */
+  readonly classIdsByPeer: WeakMap<CalicoPeer, number>;
+  readonly classIds: Map<string, number>;
+  /** The next (cluster, pod class) id (endClassId). */
+  endClassIdsMade: number;
+  /** Sides by content (sideOf): one object for equal sides, in any of the model's clusters. */
+  readonly sides: Map<string, Side>;
+  readonly matchers: WeakMap<CalicoEntity, Map<string, EntityMatcher>>;
+  readonly namedPortsIds: WeakMap<NonNullable<LocalWorkload['namedPorts']>, number>;
+  namedPortsIdsMade: number;
+}
+
+function calicoModelMemo(view: ClusterView): CalicoModelMemo {
+  const memo = view.modelMemo;
+  return memo.memoised('calico', () => ({
+    selectors: memo.selectors,
+    classIdsByPeer: new WeakMap(),
+    classIds: new Map(),
+    endClassIdsMade: 0,
+    sides: new Map(),
+    matchers: new WeakMap(),
+    namedPortsIds: new WeakMap(),
+    namedPortsIdsMade: 1,
+  }));
+}
+
+/** What this module remembers for one cluster (dies with its view). */
 interface CalicoCache {
+  readonly model: CalicoModelMemo;
   readonly endpoints: WeakMap<LocalWorkload, Partial<Record<Direction, CalicoEndpoint>>>;
   /** By labels object, then direction, namespace, service account, name (and named ports at ingress). */
   readonly equalEndpoints: WeakMap<Labels, Map<string, CalicoEndpoint>>;
   readonly sides: Map<CalicoPeer, Side>;
   readonly setsHolding: Map<readonly Cidr[], Subject[]>;
   readonly tiers: Record<Direction, WeakMap<Labels, Map<string, SelectedTiers>>>;
+  /** The view's (pod class) -> (cluster, pod class) ids. */
+  readonly endClassIds: Map<number, number>;
 }
 
 const CACHES = new WeakMap<ClusterView, CalicoCache>();
 function cacheOf(view: ClusterView): CalicoCache {
   let cache = CACHES.get(view);
-  if (!cache) CACHES.set(view, (cache = { endpoints: new WeakMap(), equalEndpoints: new WeakMap(), sides: new Map(), setsHolding: new Map(), tiers: { Ingress: new WeakMap(), Egress: new WeakMap() } }));
+  if (!cache) {
+    const model = calicoModelMemo(view);
+    cache = { model, endpoints: new WeakMap(), equalEndpoints: new WeakMap(), sides: new Map(), setsHolding: new Map(), tiers: { Ingress: new WeakMap(), Egress: new WeakMap() }, endClassIds: new Map() };
+    CACHES.set(view, cache);
+  }
   return cache;
 }
 
@@ -224,63 +265,66 @@ export function calicoEndpoint(view: ClusterView, endpoint: LocalWorkload, direc
   if (!at) {
     let byKey = cache.equalEndpoints.get(endpoint.labels);
     if (!byKey) cache.equalEndpoints.set(endpoint.labels, (byKey = new Map()));
-    const key = `${direction}\0${endpoint.namespace}\0${endpoint.serviceAccount}\0${endpoint.describe}\0${direction === 'Ingress' ? namedPortsId(endpoint.namedPorts) : ''}`;
+    const key = `${direction}\0${endpoint.namespace}\0${endpoint.serviceAccount}\0${endpoint.describe}\0${direction === 'Ingress' ? namedPortsId(cache.model, endpoint.namedPorts) : ''}`;
     at = byKey.get(key);
-    if (!at) byKey.set(key, (at = { view, endpoint, direction, tiers: ruleTiers(tiersFor(view, endpoint, direction), direction), side: sideOf(view, endpoint), verdicts: new Map() }));
+    if (!at) byKey.set(key, (at = { view, memo: cache.model, endpoint, direction, tiers: ruleTiers(cache.model, tiersFor(view, endpoint, direction), direction), side: sideOf(view, endpoint), verdicts: new Map() }));
     byDirection[direction] = at;
   }
   return at;
 }
 
-function namedPortsId(ports: LocalWorkload['namedPorts']): number {
+function namedPortsId(memo: CalicoModelMemo, ports: LocalWorkload['namedPorts']): number {
   if (!ports) return 0;
-  let id = NAMED_PORTS_IDS.get(ports);
-  if (id === undefined) NAMED_PORTS_IDS.set(ports, (id = NAMED_PORTS_IDS_MADE++));
+  let id = memo.namedPortsIds.get(ports);
+  if (id === undefined) memo.namedPortsIds.set(ports, (id = memo.namedPortsIdsMade++));
   return id;
 }
-const NAMED_PORTS_IDS = new WeakMap<NonNullable<LocalWorkload['namedPorts']>, number>();
-let NAMED_PORTS_IDS_MADE = 1;
+
+/*
+ * The tables below are keyed by the model's own objects (policies, rules, entities: each builder
+ * reads its own, model.ts), so they die with the model and two models share no entry.
+ */
 
 /** The selected tiers with their policies' rules prepared (one per selection: endpoints with equal namespace and labels share it). */
-function ruleTiers(tiers: readonly { tier: CalicoTier; policies: readonly CalicoPolicy[] }[], direction: Direction): RuleTier[] {
+function ruleTiers(memo: CalicoModelMemo, tiers: readonly { tier: CalicoTier; policies: readonly CalicoPolicy[] }[], direction: Direction): RuleTier[] {
   let prepared = RULE_TIERS.get(tiers);
-  if (!prepared) RULE_TIERS.set(tiers, (prepared = tiers.map(({ tier, policies }) => ({ tier, policies: policies.map((policy) => ({ policy, rules: preparedRules(policy, direction) })) }))));
+  if (!prepared) RULE_TIERS.set(tiers, (prepared = tiers.map(({ tier, policies }) => ({ tier, policies: policies.map((policy) => ({ policy, rules: preparedRules(memo, policy, direction) })) }))));
   return prepared;
 }
 const RULE_TIERS = new WeakMap<readonly object[], RuleTier[]>();
 
-function preparedRules(policy: CalicoPolicy, direction: Direction): PreparedRule[] {
+function preparedRules(memo: CalicoModelMemo, policy: CalicoPolicy, direction: Direction): PreparedRule[] {
   let byDirection = PREPARED.get(policy);
   if (!byDirection) PREPARED.set(policy, (byDirection = {}));
-  return (byDirection[direction] ??= prepareRules(policy, direction));
+  return (byDirection[direction] ??= prepareRules(memo, policy, direction));
 }
 const PREPARED = new WeakMap<CalicoPolicy, Partial<Record<Direction, PreparedRule[]>>>();
 
-function prepareRules(policy: CalicoPolicy, direction: Direction): PreparedRule[] {
+function prepareRules(memo: CalicoModelMemo, policy: CalicoPolicy, direction: Direction): PreparedRule[] {
   const policyNamespace = policy.kind === 'NetworkPolicy' ? policy.namespace : undefined;
   const prepared: PreparedRule[] = [];
   const rules = direction === 'Ingress' ? policy.ingress : policy.egress;
   for (let index = 0; index < rules.length; index++) {
-    const test = ruleTest(rules[index], direction, policyNamespace);
+    const test = ruleTest(memo, rules[index], direction, policyNamespace);
     if (test) prepared.push({ index, test });
   }
   return prepared;
 }
 
 /** Undefined for a rule that never matches a packet here: a Log rule, one naming source ports (ephemeral), one for neither TCP nor UDP. */
-function ruleTest(rule: CalicoRule, direction: Direction, policyNamespace: string | undefined): RuleTest | undefined {
+function ruleTest(memo: CalicoModelMemo, rule: CalicoRule, direction: Direction, policyNamespace: string | undefined): RuleTest | undefined {
   // A rule is mostly in policies of one namespace: a short list per rule and direction.
-  const memo = RULE_TESTS[direction];
-  let known = memo.get(rule);
-  if (!known) memo.set(rule, (known = []));
+  const tests = RULE_TESTS[direction];
+  let known = tests.get(rule);
+  if (!known) tests.set(rule, (known = []));
   for (const [namespace, test] of known) if (namespace === policyNamespace) return test;
-  const test = makeRuleTest(rule, direction, policyNamespace);
+  const test = makeRuleTest(memo, rule, direction, policyNamespace);
   known.push([policyNamespace, test]);
   return test;
 }
 const RULE_TESTS: Record<Direction, WeakMap<CalicoRule, [string | undefined, RuleTest | undefined][]>> = { Ingress: new WeakMap(), Egress: new WeakMap() };
 
-function makeRuleTest(rule: CalicoRule, direction: Direction, policyNamespace: string | undefined): RuleTest | undefined {
+function makeRuleTest(memo: CalicoModelMemo, rule: CalicoRule, direction: Direction, policyNamespace: string | undefined): RuleTest | undefined {
   let test: RuleTest | undefined;
   const tcp = rule.action !== 'Log' && protocolAllows(rule, 'TCP');
   const udp = rule.action !== 'Log' && protocolAllows(rule, 'UDP');
@@ -293,8 +337,8 @@ function makeRuleTest(rule: CalicoRule, direction: Direction, policyNamespace: s
       udp,
       ports: rule.destination.ports && portSet(rule.destination.ports),
       notPorts: rule.destination.notPorts && portSet(rule.destination.notPorts),
-      own: entityMatcher(own, policyNamespace),
-      peer: entityMatcher(peer, policyNamespace),
+      own: entityMatcher(memo, own, policyNamespace),
+      peer: entityMatcher(memo, peer, policyNamespace),
     };
   }
   return test;
@@ -371,15 +415,16 @@ type SelectedTiers = { tier: CalicoTier; policies: CalicoPolicy[] }[];
 
 function findTiers(view: ClusterView, endpoint: LocalWorkload, direction: Direction): { tier: CalicoTier; policies: CalicoPolicy[] }[] {
   const namespace = { name: endpoint.namespace, labels: namespaceLabels(view, endpoint.namespace) };
+  const selectors = view.modelMemo.selectors;
   const byTier = new Map<string, IndexedPolicy[]>();
   // GlobalNetworkPolicies, then the NetworkPolicies of the endpoint's namespace (they select only there), each in the view's order.
-  const index = view.memoised('calico policy index', () => indexPolicies(view.calicoPolicies));
+  const index = view.memoised('calico policy index', () => indexPolicies(selectors, view.calicoPolicies));
   const groups = [index.get(''), endpoint.namespace === '' ? undefined : index.get(endpoint.namespace)];
   const consider = (candidates: readonly IndexedPolicy[] | undefined, offset: number) => {
     for (const { policy, position } of candidates ?? []) {
       if (!policy.types.has(direction) || !tierOf(view, policy.tier)) continue;
-      if (policy.namespaceSelector !== undefined && !namespaceSelects(parseSelector(policy.namespaceSelector), namespace)) continue;
-      if (!selects(policy.selector, endpoint.labels)) continue;
+      if (policy.namespaceSelector !== undefined && !namespaceSelects(selectors.parse(policy.namespaceSelector), namespace)) continue;
+      if (!selectors.selects(policy.selector, endpoint.labels)) continue;
       const list = byTier.get(policy.tier) ?? [];
       list.push({ policy, position: offset + position });
       byTier.set(policy.tier, list);
@@ -408,14 +453,14 @@ interface PolicyGroup {
 }
 
 /** The view's policies by namespace ('' for global ones), indexed by the label equality their selector requires. */
-function indexPolicies(policies: readonly CalicoPolicy[]): Map<string, PolicyGroup> {
+function indexPolicies(selectors: SelectorMemo, policies: readonly CalicoPolicy[]): Map<string, PolicyGroup> {
   const index = new Map<string, PolicyGroup>();
   for (let position = 0; position < policies.length; position++) {
     const policy = policies[position];
     const key = policy.namespace ?? '';
     let group = index.get(key);
     if (!group) index.set(key, (group = { unindexed: [], byLabel: new Map() }));
-    const required = requiredLabel(policy);
+    const required = requiredLabel(selectors, policy);
     if (!required) {
       group.unindexed.push({ position, policy });
       continue;
@@ -434,11 +479,11 @@ function indexPolicies(policies: readonly CalicoPolicy[]): Map<string, PolicyGro
  * operand of its `&&`). A policy with a selector that does not parse is left unindexed, so it is
  * evaluated (and reported) for every endpoint, as without the index.
  */
-function requiredLabel(policy: CalicoPolicy): { label: string; value: string } | undefined {
+function requiredLabel(selectors: SelectorMemo, policy: CalicoPolicy): { label: string; value: string } | undefined {
   let node: SelectorNode;
   try {
-    if (policy.namespaceSelector !== undefined) parseSelector(policy.namespaceSelector);
-    node = parseSelector(policy.selector);
+    if (policy.namespaceSelector !== undefined) selectors.parse(policy.namespaceSelector);
+    node = selectors.parse(policy.selector);
   } catch {
     return undefined;
   }
@@ -488,19 +533,18 @@ function protocolAllows(rule: CalicoRule, protocol: 'TCP' | 'UDP'): boolean {
   return true;
 }
 
-function entityMatcher(entity: CalicoEntity, policyNamespace: string | undefined): EntityMatcher {
-  let byNamespace = MATCHERS.get(entity);
-  if (!byNamespace) MATCHERS.set(entity, (byNamespace = new Map()));
+function entityMatcher(memo: CalicoModelMemo, entity: CalicoEntity, policyNamespace: string | undefined): EntityMatcher {
+  let byNamespace = memo.matchers.get(entity);
+  if (!byNamespace) memo.matchers.set(entity, (byNamespace = new Map()));
   let matcher = byNamespace.get(policyNamespace ?? '');
-  if (!matcher) byNamespace.set(policyNamespace ?? '', (matcher = { entity, policyNamespace, matches: new Map() }));
+  if (!matcher) byNamespace.set(policyNamespace ?? '', (matcher = { entity, policyNamespace, selectors: memo.selectors, matches: new Map() }));
   return matcher;
 }
-const MATCHERS = new WeakMap<CalicoEntity, Map<string, EntityMatcher>>();
 
 /** entityMatches, memoised per side. */
 function matches(matcher: EntityMatcher, side: Side): boolean {
   let hit = matcher.matches.get(side);
-  if (hit === undefined) matcher.matches.set(side, (hit = entityMatches(matcher.entity, matcher.policyNamespace, side)));
+  if (hit === undefined) matcher.matches.set(side, (hit = entityMatches(matcher, side)));
   return hit;
 }
 
@@ -517,7 +561,8 @@ function sameProtocol(named: string | number, protocol: 'TCP' | 'UDP'): boolean 
  * `serviceAccounts` adds the account's name. A rule with no selector field matches any address.
  * `nets` match the address; an address fleet cannot know matches no net.
  */
-function entityMatches(entity: CalicoEntity, policyNamespace: string | undefined, side: Side): boolean {
+function entityMatches(matcher: EntityMatcher, side: Side): boolean {
+  const { entity, selectors } = matcher;
   if (entity.nets) {
     const ranges = side.ranges;
     if (!ranges) return false;
@@ -534,29 +579,29 @@ function entityMatches(entity: CalicoEntity, policyNamespace: string | undefined
   if (positive) {
     let matched = false;
     for (const s of subjects) {
-      if (inScope(entity, policyNamespace, s) && (entity.selector === undefined || selects(entity.selector, s.labels)) && (entity.serviceAccounts === undefined || serviceAccountMatches(entity.serviceAccounts, s))) {
+      if (inScope(matcher, s) && (entity.selector === undefined || selectors.selects(entity.selector, s.labels)) && (entity.serviceAccounts === undefined || serviceAccountMatches(selectors, entity.serviceAccounts, s))) {
         matched = true;
         break;
       }
     }
     if (!matched) return false;
   }
-  if (entity.notSelector !== undefined) for (const s of subjects) if (inScope(entity, policyNamespace, s) && selects(entity.notSelector, s.labels)) return false;
+  if (entity.notSelector !== undefined) for (const s of subjects) if (inScope(matcher, s) && selectors.selects(entity.notSelector, s.labels)) return false;
   return true;
 }
 
 /** Whether a subject is in the entity's scope: its namespaceSelector, else the policy's own namespace (global policies: any). */
-function inScope(entity: CalicoEntity, policyNamespace: string | undefined, s: Subject): boolean {
+function inScope({ entity, policyNamespace, selectors }: EntityMatcher, s: Subject): boolean {
   return entity.namespaceSelector !== undefined
-    ? namespaceSelects(parseSelector(entity.namespaceSelector), { name: s.namespace, labels: s.namespaceLabels })
+    ? namespaceSelects(selectors.parse(entity.namespaceSelector), { name: s.namespace, labels: s.namespaceLabels })
     : policyNamespace === undefined || s.namespace === policyNamespace;
 }
 
-function serviceAccountMatches(accounts: NonNullable<CalicoEntity['serviceAccounts']>, subject: Subject): boolean {
+function serviceAccountMatches(selectors: SelectorMemo, accounts: NonNullable<CalicoEntity['serviceAccounts']>, subject: Subject): boolean {
   if (subject.serviceAccount === undefined) return false;
   if (accounts.names && !accounts.names.includes(subject.serviceAccount)) return false;
   // ServiceAccount labels are not rendered by fleet's selectors; an account selector sees none.
-  if (accounts.selector !== undefined && !selects(accounts.selector, {})) return false;
+  if (accounts.selector !== undefined && !selectors.selects(accounts.selector, {})) return false;
   return true;
 }
 
@@ -611,7 +656,7 @@ interface Subject {
 /**
  * A side of a packet as Calico's rules can see it: the address ranges it is in (for `nets`) and its
  * subjects. What entityMatches decides depends on nothing else, so sides with equal content are one
- * object, in any cluster: fleet repeats a few hundred across many clusters.
+ * object, in any cluster of the model: fleet repeats a few hundred across many clusters.
  */
 interface Side {
   readonly ranges?: readonly Cidr[];
@@ -626,16 +671,12 @@ function sideOf(view: ClusterView, peer: CalicoPeer): Side {
     const subjects = findSubjects(view, peer);
     // Range texts and subject keys (JSON) hold no line break.
     const key = `${ranges ? ranges.map((r) => r.text).join(',') : '-'}\n${subjects.map(subjectKey).join('\n')}`;
-    side = SIDES.get(key);
-    if (!side) {
-      if (SIDES.size > 100_000) SIDES.clear(); // a long-lived process compiles many fleets
-      SIDES.set(key, (side = { ranges, subjects }));
-    }
+    side = cache.model.sides.get(key);
+    if (!side) cache.model.sides.set(key, (side = { ranges, subjects }));
     cache.sides.set(peer, side);
   }
   return side;
 }
-const SIDES = new Map<string, Side>();
 
 function subjectKey(subject: Subject): string {
   let key = SUBJECT_KEYS.get(subject);
@@ -721,7 +762,7 @@ const SET_SUBJECTS = new WeakMap<NetworkSet, Subject>();
 function rangesOf(view: ClusterView, side: CalicoPeer): readonly Cidr[] | undefined {
   if (side.kind === 'address') return side.ranges;
   return view.memoised('pod ranges', () => {
-    const ranges = view.facts.podCIDRs.map((c) => parseCidr(c)).filter((c): c is Cidr => c !== undefined);
+    const ranges = view.facts.podCIDRs.map((c) => view.modelMemo.cidrs.parse(c)).filter((c): c is Cidr => c !== undefined);
     // A pod is in one of the ranges, which one is not known: only a net holding all of them surely holds it.
     return ranges.length > 0 ? ranges : undefined;
   });

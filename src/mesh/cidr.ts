@@ -8,11 +8,23 @@ export interface Cidr {
   readonly text: string;
 }
 
-const PARSED = new Map<string, Cidr | undefined>();
+/**
+ * Parsed ranges by text, one object per text (contains() memoises by identity). One per mesh model
+ * (its ModelMemo), so the table lives exactly as long as the model.
+ */
+export class CidrMemo {
+  private readonly parsed = new Map<string, Cidr | undefined>();
 
-/** `10.0.0.0/16`, `fd00::/48`, or a bare address (a /32 or /128); undefined when not an IP range. */
+  parse(text: string): Cidr | undefined {
+    if (this.parsed.has(text)) return this.parsed.get(text);
+    const cidr = parseCidr(text);
+    this.parsed.set(text, cidr);
+    return cidr;
+  }
+}
+
+/** `10.0.0.0/16`, `fd00::/48`, or a bare address (a /32 or /128); undefined when not an IP range. Not memoised: a model parses through its CidrMemo. */
 export function parseCidr(text: string): Cidr | undefined {
-  if (PARSED.has(text)) return PARSED.get(text);
   const [address, length] = text.split('/');
   const family = isIP(address);
   let cidr: Cidr | undefined;
@@ -24,13 +36,12 @@ export function parseCidr(text: string): Cidr | undefined {
       cidr = { family, base: value & maskOf(family, bits), bits, text };
     }
   }
-  PARSED.set(text, cidr);
   return cidr;
 }
 
 /** Whether every address of `inner` is in `outer`. */
 export function contains(outer: Cidr, inner: Cidr): boolean {
-  // Memoised (ranges are one object per text): Calico's matching asks for the same few pairs again and again.
+  // Memoised (a model's ranges are one object per text: CidrMemo): Calico's matching asks for the same few pairs again and again.
   let byInner = CONTAINS.get(outer);
   if (!byInner) CONTAINS.set(outer, (byInner = new WeakMap()));
   let result = byInner.get(inner);

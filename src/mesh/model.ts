@@ -3,8 +3,8 @@ import type { KubeObject, RenderedCluster } from '../model/manifest.js';
 import type { TrafficGraph } from '../model/traffic.js';
 import { inPlatformStage, PLATFORM_DIR } from '../phases/6-emit/index.js';
 import { DEFAULTS } from '../phases/3-resolve/index.js';
-import { type Cidr, parseCidr } from './cidr.js';
-import type { Labels } from './calico-selector.js';
+import { type Cidr, CidrMemo } from './cidr.js';
+import { type Labels, SelectorMemo } from './calico-selector.js';
 
 /**
  * The mesh model: what the clusters will hold once Flux has applied fleet's output, read back from
@@ -185,6 +185,26 @@ export interface AppliedObject extends ObjectRef {
   readonly tier?: string;
 }
 
+/**
+ * The memo tables of one model that span its clusters: the parsed ranges and selectors, and the
+ * tables of the rule modules (ids they hand out, objects they share across clusters). The builder
+ * makes one and hands it to every ClusterView and to the MeshModel, so it lives exactly as long as
+ * the model, and no two models share one: ids mean something only within their model. Tables of
+ * one cluster stay on its view (ClusterView.memoised); nothing is kept at module level.
+ */
+export class ModelMemo {
+  readonly cidrs = new CidrMemo();
+  readonly selectors = new SelectorMemo();
+  private readonly tables = new Map<string, unknown>();
+
+  memoised<T>(key: string, make: () => T): T {
+    if (this.tables.has(key)) return this.tables.get(key) as T;
+    const value = make();
+    this.tables.set(key, value);
+    return value;
+  }
+}
+
 /** Everything one cluster will hold. */
 export class ClusterView {
   readonly namespaces = new Map<string, Labels>();
@@ -201,10 +221,14 @@ export class ClusterView {
   /** Output folders of this cluster, each with its objects (emit's order). */
   readonly folders = new Map<string, AppliedObject[]>();
   readonly kustomizations: FluxKustomization[] = [];
-  /** Memo tables of the rule modules (keyed by their own keys). */
+  /** Memo tables of the rule modules for this cluster (keyed by their own keys). */
   readonly memo = new Map<string, unknown>();
 
-  constructor(readonly facts: MeshClusterFacts) {}
+  /** `modelMemo`: the tables of the model the view belongs to (a view made alone has its own). */
+  constructor(
+    readonly facts: MeshClusterFacts,
+    readonly modelMemo: ModelMemo = new ModelMemo(),
+  ) {}
 
   get name(): string {
     return this.facts.name;
@@ -236,11 +260,17 @@ export class MeshModel {
   readonly clusters: ReadonlyMap<string, ClusterView>;
   /** Service host -> clusters that hold the Service (sorted by name). */
   readonly serviceClusters = new Map<string, string[]>();
+  /** The memo tables its clusters share (MeshModelBuilder gives them one). */
+  readonly modelMemo: ModelMemo;
 
   constructor(
     readonly facts: MeshFacts,
     clusters: readonly ClusterView[],
   ) {
+    const memos = new Set(clusters.map((c) => c.modelMemo));
+    // Ids and shared objects of two memos would be mixed up in one model.
+    if (memos.size > 1) throw new Error('mesh model: its clusters must share one ModelMemo');
+    this.modelMemo = [...memos][0] ?? new ModelMemo();
     this.clusters = new Map([...clusters].sort((a, b) => cmp(a.name, b.name)).map((c) => [c.name, c]));
     for (const view of this.clusters.values()) {
       for (const service of view.services.values()) {
@@ -271,12 +301,8 @@ export class MeshModel {
     return this.memo('multi-network', () => [...this.clusters.values()].some((c) => c.facts.network !== '' && c.facts.eastWestGateway !== undefined));
   }
 
-  private readonly memos = new Map<string, unknown>();
   memo<T>(key: string, make: () => T): T {
-    if (this.memos.has(key)) return this.memos.get(key) as T;
-    const value = make();
-    this.memos.set(key, value);
-    return value;
+    return this.modelMemo.memoised(key, make);
   }
 }
 
@@ -287,6 +313,9 @@ export class MeshModel {
  */
 export class MeshModelBuilder {
   private readonly views = new Map<string, ClusterView>();
+  private readonly modelMemo = new ModelMemo();
+  /** Equal rules and entities are one object within the model (never across models: each builder interns its own). */
+  private readonly interner = new Interner(this.modelMemo.cidrs);
   private readonly folderOwner = new Map<string, string>();
   private readonly pendingFolders = new Map<string, AppliedObject[]>();
   private readonly read = new WeakMap<KubeObject, Reader>();
@@ -294,7 +323,7 @@ export class MeshModelBuilder {
   private readonly applied = new WeakMap<KubeObject, AppliedObject>();
 
   constructor(readonly facts: MeshFacts) {
-    for (const c of facts.clusters) this.views.set(c.name, new ClusterView(c));
+    for (const c of facts.clusters) this.views.set(c.name, new ClusterView(c, this.modelMemo));
   }
 
   /** A rendered folder: a cluster's (`<cluster>`, or any folder a Kustomization of `_flux/<cluster>` applies) or Flux entrypoints (`_flux/<cluster>`). */
@@ -361,7 +390,7 @@ export class MeshModelBuilder {
     view.folders.set(folder, applied);
     for (const object of objects) {
       let reader = this.read.get(object);
-      if (!reader) this.read.set(object, (reader = readerOf(object)));
+      if (!reader) this.read.set(object, (reader = readerOf(object, this.interner)));
       reader(view);
     }
   }
@@ -370,7 +399,7 @@ export class MeshModelBuilder {
 type Reader = (view: ClusterView) => void;
 
 /** What an object adds to a cluster's view; made once per object. */
-function readerOf(object: KubeObject): Reader {
+function readerOf(object: KubeObject, interner: Interner): Reader {
   const spec = (object.spec ?? {}) as Record<string, any>;
   const meta = object.metadata as Record<string, any>;
   const namespace = object.metadata.namespace;
@@ -444,11 +473,11 @@ function readerOf(object: KubeObject): Reader {
     }
     case 'projectcalico.org/GlobalNetworkPolicy':
     case 'projectcalico.org/NetworkPolicy': {
-      const policy = readCalicoPolicy(object.kind as CalicoPolicy['kind'], namespace, name, spec);
+      const policy = readCalicoPolicy(object.kind as CalicoPolicy['kind'], namespace, name, spec, interner);
       return (view) => view.calicoPolicies.push(policy);
     }
     case 'projectcalico.org/GlobalNetworkSet': {
-      const set: NetworkSet = { kind: 'GlobalNetworkSet', name, labels: { ...(meta.labels ?? {}) }, nets: (spec.nets ?? []).map(parseCidr).filter((c: Cidr | undefined): c is Cidr => c !== undefined) };
+      const set: NetworkSet = { kind: 'GlobalNetworkSet', name, labels: { ...(meta.labels ?? {}) }, nets: (spec.nets ?? []).map((net: string) => interner.cidrs.parse(net)).filter((c: Cidr | undefined): c is Cidr => c !== undefined) };
       return (view) => view.networkSets.push(set);
     }
     default:
@@ -461,11 +490,11 @@ function readerOf(object: KubeObject): Reader {
  * the rules present (ingress rules or none: Ingress; egress rules: Egress; both: both), as the
  * projectcalico.org/v3 NetworkPolicy reference documents for an omitted `types`.
  */
-function readCalicoPolicy(kind: CalicoPolicy['kind'], namespace: string | undefined, name: string, spec: Record<string, any>): CalicoPolicy {
-  const ingress = (spec.ingress ?? []).map(readRule);
-  const egress = (spec.egress ?? []).map(readRule);
+function readCalicoPolicy(kind: CalicoPolicy['kind'], namespace: string | undefined, name: string, spec: Record<string, any>, interner: Interner): CalicoPolicy {
+  const ingress = (spec.ingress ?? []).map((rule: any) => interner.rule(rule));
+  const egress = (spec.egress ?? []).map((rule: any) => interner.rule(rule));
   const declared: ('Ingress' | 'Egress')[] | undefined = spec.types;
-  const types = typeSet(declared ?? [...(ingress.length > 0 || egress.length === 0 ? ['Ingress' as const] : []), ...(egress.length > 0 ? ['Egress' as const] : [])]);
+  const types = interner.typeSet(declared ?? [...(ingress.length > 0 || egress.length === 0 ? ['Ingress' as const] : []), ...(egress.length > 0 ? ['Egress' as const] : [])]);
   return {
     kind,
     namespace: kind === 'NetworkPolicy' ? (namespace ?? 'default') : undefined,
@@ -480,65 +509,68 @@ function readCalicoPolicy(kind: CalicoPolicy['kind'], namespace: string | undefi
   };
 }
 
-/** One Set per list of types (policies share them). */
-function typeSet(types: readonly ('Ingress' | 'Egress')[]): ReadonlySet<'Ingress' | 'Egress'> {
-  const key = JSON.stringify(types);
-  let set = TYPE_SETS.get(key);
-  if (!set) TYPE_SETS.set(key, (set = new Set(types)));
-  return set;
-}
-const TYPE_SETS = new Map<string, ReadonlySet<'Ingress' | 'Egress'>>();
-
-/** Equal rules are one object too (fleet renders the same rule in many clusters' policies). */
-function readRule(rule: any): CalicoRule {
-  const source = readEntity(rule.source);
-  const destination = readEntity(rule.destination);
-  const trafficRule = rule.metadata?.annotations?.['fleet.io/traffic-rule'];
-  const byKey = interned(interned(interned(interned(interned(RULES, source), destination), rule.action), rule.protocol), rule.notProtocol);
-  let found = byKey.get(trafficRule) as CalicoRule | undefined;
-  if (!found) {
-    countInterned();
-    byKey.set(trafficRule, (found = { action: rule.action, protocol: rule.protocol, notProtocol: rule.notProtocol, source, destination, trafficRule }));
-  }
-  return found;
-}
-
-/**
- * Equal entities are one object (interned), so what is worked out for one holds for all: fleet
- * repeats a few peers in many policies. Equal in what makeEntity reads: the selectors as they are
- * (one map level each: no long key to build), the lists as a short JSON key.
- */
-function readEntity(entity: any): CalicoEntity {
-  if (!entity) return EMPTY_ENTITY;
-  const byKey = interned(interned(interned(ENTITIES, entity.selector), entity.notSelector), entity.namespaceSelector);
-  const key = entityListsKey(entity);
-  let found = byKey.get(key) as CalicoEntity | undefined;
-  if (!found) {
-    countInterned();
-    byKey.set(key, (found = makeEntity(entity)));
-  }
-  return found;
-}
-const EMPTY_ENTITY: CalicoEntity = {};
-
 /** Interning tables: a map level per field (Map keys compare strings by value, objects by identity). */
 type Interned = Map<unknown, unknown>;
-const ENTITIES: Interned = new Map();
-const RULES: Interned = new Map();
-let INTERNED = 0;
+
+/**
+ * Equal Calico rules, entities and type lists are one object (interned), so what is worked out for
+ * one holds for all: fleet renders the same rule in many clusters' policies and repeats a few peers
+ * in many rules. One per builder: the tables die with it, and two models share no object.
+ */
+class Interner {
+  private readonly entities: Interned = new Map();
+  private readonly rules: Interned = new Map();
+  private readonly typeSets = new Map<string, ReadonlySet<'Ingress' | 'Egress'>>();
+  private readonly emptyEntity: CalicoEntity = {};
+
+  constructor(readonly cidrs: CidrMemo) {}
+
+  rule(rule: any): CalicoRule {
+    const source = this.entity(rule.source);
+    const destination = this.entity(rule.destination);
+    const trafficRule = rule.metadata?.annotations?.['fleet.io/traffic-rule'];
+    const byKey = interned(interned(interned(interned(interned(this.rules, source), destination), rule.action), rule.protocol), rule.notProtocol);
+    let found = byKey.get(trafficRule) as CalicoRule | undefined;
+    if (!found) byKey.set(trafficRule, (found = { action: rule.action, protocol: rule.protocol, notProtocol: rule.notProtocol, source, destination, trafficRule }));
+    return found;
+  }
+
+  /** Equal in what makeEntity reads: the selectors as they are (one map level each: no long key to build), the lists as a short JSON key. */
+  entity(entity: any): CalicoEntity {
+    if (!entity) return this.emptyEntity;
+    const byKey = interned(interned(interned(this.entities, entity.selector), entity.notSelector), entity.namespaceSelector);
+    const key = entityListsKey(entity);
+    let found = byKey.get(key) as CalicoEntity | undefined;
+    if (!found) byKey.set(key, (found = this.makeEntity(entity)));
+    return found;
+  }
+
+  /** One Set per list of types. */
+  typeSet(types: readonly ('Ingress' | 'Egress')[]): ReadonlySet<'Ingress' | 'Egress'> {
+    const key = JSON.stringify(types);
+    let set = this.typeSets.get(key);
+    if (!set) this.typeSets.set(key, (set = new Set(types)));
+    return set;
+  }
+
+  private makeEntity(entity: any): CalicoEntity {
+    return {
+      nets: entity.nets?.map((net: string) => this.cidrs.parse(net)),
+      notNets: entity.notNets?.map((net: string) => this.cidrs.parse(net)),
+      selector: entity.selector,
+      notSelector: entity.notSelector,
+      namespaceSelector: entity.namespaceSelector,
+      serviceAccounts: entity.serviceAccounts,
+      ports: entity.ports,
+      notPorts: entity.notPorts,
+    };
+  }
+}
 
 function interned(table: Interned, key: unknown): Interned {
   let next = table.get(key) as Interned | undefined;
   if (!next) table.set(key, (next = new Map()));
   return next;
-}
-
-/** A long-lived process compiles many fleets: the tables start over now and then. */
-function countInterned(): void {
-  if (++INTERNED <= 200_000) return;
-  INTERNED = 0;
-  ENTITIES.clear();
-  RULES.clear();
 }
 
 /** An entity's lists as a key: its numeric ports alone (what fleet renders), else JSON where an absent list differs from every value. */
@@ -549,19 +581,6 @@ function entityListsKey(entity: any): string {
     if (Array.isArray(ports) && ports.every((p) => typeof p === 'number')) return `ports ${ports.join(',')}`;
   }
   return JSON.stringify([nets, notNets, serviceAccounts, ports, notPorts].map((v) => (v === undefined ? 0 : [v])));
-}
-
-function makeEntity(entity: any): CalicoEntity {
-  return {
-    nets: entity.nets?.map(parseCidr),
-    notNets: entity.notNets?.map(parseCidr),
-    selector: entity.selector,
-    notSelector: entity.notSelector,
-    namespaceSelector: entity.namespaceSelector,
-    serviceAccounts: entity.serviceAccounts,
-    ports: entity.ports,
-    notPorts: entity.notPorts,
-  };
 }
 
 function readKustomization(object: KubeObject, fluxPath: string | undefined): FluxKustomization {

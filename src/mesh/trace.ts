@@ -1,4 +1,4 @@
-import { parseCidr, type Cidr } from './cidr.js';
+import type { Cidr } from './cidr.js';
 import { type AddressPeer, type CalicoEndpoint, calicoEndpoint, calicoVerdict, type CalicoPeer, type LocalWorkload, packetClass, packetClassKey, verdictAt } from './calico.js';
 import { l7Verdict, type Peer, peerAuthenticationMode, principalOf } from './istio-security.js';
 import {
@@ -305,14 +305,16 @@ interface CallerContext {
   readonly plainKey: string;
 }
 
-const CONTEXTS = new WeakMap<MeshModel, Map<string, CallerContext>>();
-const CALLER_CONTEXTS = new WeakMap<MeshCaller, CallerContext>();
+/** The model's caller contexts, by caller object and by what tells callers apart (in the model's memo: a caller kept after its model keeps nothing alive). */
+interface CallerContexts {
+  readonly byCaller: WeakMap<MeshCaller, CallerContext>;
+  readonly byKey: Map<string, CallerContext>;
+}
 
 function contextOf(model: MeshModel, caller: MeshCaller): CallerContext {
-  let context = CALLER_CONTEXTS.get(caller);
-  if (context?.model === model) return context;
-  let byKey = CONTEXTS.get(model);
-  if (!byKey) CONTEXTS.set(model, (byKey = new Map()));
+  const { byCaller, byKey } = model.memo('trace caller contexts', (): CallerContexts => ({ byCaller: new WeakMap(), byKey: new Map() }));
+  let context = byCaller.get(caller);
+  if (context) return context;
   const labels = Object.keys(caller.labels)
     .sort()
     .map((k) => [k, caller.labels[k]]);
@@ -336,7 +338,7 @@ function contextOf(model: MeshModel, caller: MeshCaller): CallerContext {
     };
     byKey.set(key, context);
   }
-  CALLER_CONTEXTS.set(caller, context);
+  byCaller.set(caller, context);
   return context;
 }
 
@@ -699,7 +701,7 @@ export function podsOf(model: MeshModel, cluster: string): AddressPeer {
 function makePods(model: MeshModel, cluster: string): AddressPeer {
   const ranges = model
     .cluster(cluster)
-    .facts.podCIDRs.map((c) => parseCidr(c))
+    .facts.podCIDRs.map((c) => model.modelMemo.cidrs.parse(c))
     .filter((c): c is Cidr => c !== undefined);
   return {
     kind: 'address',
@@ -715,7 +717,7 @@ export function gatewayAddress(model: MeshModel, cluster: string): AddressPeer {
 
 function makeGatewayAddress(model: MeshModel, cluster: string): AddressPeer {
   const addresses = model.cluster(cluster).facts.eastWestGateway?.addresses ?? [];
-  const ranges = addresses.map((a) => parseCidr(a));
+  const ranges = addresses.map((a) => model.modelMemo.cidrs.parse(a));
   const known = ranges.length > 0 && ranges.every((r) => r !== undefined);
   return { kind: 'address', ranges: known ? (ranges as Cidr[]) : undefined, describe: `east-west gateway of ${cluster} (${addresses.join(', ')})` };
 }

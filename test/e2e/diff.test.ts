@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { fleetCli } from '../helpers/cli.js';
+import { fleetCli, fleetCliIn } from '../helpers/cli.js';
 
 /**
  * `fleet diff` end to end: the CLI (fleetCli, the program bin/fleet.js runs, in this process) in a
@@ -270,5 +270,24 @@ describe('fleet diff matches list entries by identity (issue 16 item 4)', () => 
       expect(removed.length).toBeGreaterThan(0);
       for (const line of removed) expect(line).toContain("fleet.io/cluster == 'sea-1'");
     });
+  });
+});
+
+describe('fleet diff does not run the mesh model check', () => {
+  it("compares a spec whose output synth checks with a warning, and prints no check of its own (that is `fleet synth --check`'s, in CI)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-diff-mesh-'));
+    scratch.push(dir);
+    const spec = readFileSync(join(ROOT, 'test/diagnostics/cases/cross-network-without-gateway/fleet-spec.yaml'), 'utf8');
+    writeFileSync(join(dir, 'fleet-spec.yaml'), spec);
+    const synth = await fleetCliIn(dir, {}, 'synth', 'fleet-spec.yaml');
+    expect(synth.code).toBe(0);
+    expect(synth.stderr).toContain('warning traffic_cross_network_without_gateway');
+    cpSync(join(dir, 'out'), join(dir, 'base'), { recursive: true });
+
+    writeFileSync(join(dir, 'fleet-spec.yaml'), spec.replace('api:1.0.0', 'api:1.1.0'));
+    const diff = await fleetCliIn(dir, {}, 'diff', 'fleet-spec.yaml', '--base', 'base', '--format', 'text');
+    expect(diff.code).toBe(1);
+    expect(diff.stdout).toContain('api:1.1.0');
+    expect(diff.stderr).not.toContain('traffic_cross_network_without_gateway');
   });
 });

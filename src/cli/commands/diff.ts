@@ -119,7 +119,7 @@ function compileHead(
   options: DiffOptions,
   read: ReadSpecResult | undefined,
 ): { tree: OutputTree; hashes: ReadonlyMap<string, string>; stateful: string[] } | number {
-  const compiled = compileSpec(spec, io, { outDir: out, reporter, ignoreLock: options.ignoreLock, read });
+  const compiled = compileSpec(spec, io, { outDir: out, reporter, ignoreLock: options.ignoreLock, read, meshCheck: false });
   if (typeof compiled === 'number') return EXIT.usage;
   return { tree: compiled.tree!, hashes: compiled.hashes!, stateful: compiled.fleet!.apps.filter((a) => a.stateful).map((a) => a.id) };
 }

@@ -256,15 +256,6 @@ export function selects(selector: string, labels: Labels): boolean {
   return evaluate(parseSelector(selector), labels);
 }
 
-/** Whether a selector is exactly `all()` / `global()` (their scoping meaning, see calico.ts). */
-export function isAll(selector: string): boolean {
-  return parseSelector(selector).op === 'all';
-}
-
-export function isGlobal(selector: string): boolean {
-  return parseSelector(selector).op === 'global';
-}
-
 /**
  * A namespaceSelector evaluated against an entity's namespace, as libcalico-go's
  * updateprocessors/rules.go getEndpointSelector rewrites it: `all()` becomes "is in some namespace"

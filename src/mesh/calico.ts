@@ -198,7 +198,9 @@ interface EntityMatcher {
 
 /**
  * What this module remembers across the clusters of one model, in the model's ModelMemo: it dies
- * with the model, and two models never share it (their ids would collide).
+ * with the model, and two models never share it (their ids would collide). The weak tables are
+ * keyed by the model's own objects (policies, rules, entities: each builder reads its own,
+ * model.ts) and by peers.
  */
 export interface CalicoModelMemo {
   readonly selectors: SelectorMemo;
@@ -209,23 +211,42 @@ export interface CalicoModelMemo {
   endClassIdsMade: number;
   /** Sides by content (sideOf): one object for equal sides, in any of the model's clusters. */
   readonly sides: Map<string, Side>;
-  readonly matchers: WeakMap<CalicoEntity, Map<string, EntityMatcher>>;
   readonly namedPortsIds: WeakMap<NonNullable<LocalWorkload['namedPorts']>, number>;
   namedPortsIdsMade: number;
+  readonly ruleTiers: WeakMap<readonly object[], RuleTier[]>;
+  readonly prepared: WeakMap<CalicoPolicy, Partial<Record<Direction, PreparedRule[]>>>;
+  readonly ruleTests: Record<Direction, WeakMap<CalicoRule, [string | undefined, RuleTest | undefined][]>>;
+  readonly matchers: WeakMap<CalicoEntity, Map<string, EntityMatcher>>;
+  readonly portSets: WeakMap<readonly (number | string)[], PortSet>;
+  readonly sortKeys: WeakMap<CalicoPolicy, string>;
+  readonly subjectKeys: WeakMap<Subject, string>;
+  readonly labelsKeys: WeakMap<Labels, string>;
+  readonly setSubjects: WeakMap<NetworkSet, Subject>;
 }
 
 function calicoModelMemo(view: ClusterView): CalicoModelMemo {
   const memo = view.modelMemo;
-  return memo.memoised('calico', () => ({
-    selectors: memo.selectors,
-    classIdsByPeer: new WeakMap(),
-    classIds: new Map(),
-    endClassIdsMade: 0,
-    sides: new Map(),
-    matchers: new WeakMap(),
-    namedPortsIds: new WeakMap(),
-    namedPortsIdsMade: 1,
-  }));
+  return memo.memoised(
+    'calico',
+    (): CalicoModelMemo => ({
+      selectors: memo.selectors,
+      classIdsByPeer: new WeakMap(),
+      classIds: new Map(),
+      endClassIdsMade: 0,
+      sides: new Map(),
+      namedPortsIds: new WeakMap(),
+      namedPortsIdsMade: 1,
+      ruleTiers: new WeakMap(),
+      prepared: new WeakMap(),
+      ruleTests: { Ingress: new WeakMap(), Egress: new WeakMap() },
+      matchers: new WeakMap(),
+      portSets: new WeakMap(),
+      sortKeys: new WeakMap(),
+      subjectKeys: new WeakMap(),
+      labelsKeys: new WeakMap(),
+      setSubjects: new WeakMap(),
+    }),
+  );
 }
 
 /** What this module remembers for one cluster (dies with its view). */
@@ -267,7 +288,12 @@ export function calicoEndpoint(view: ClusterView, endpoint: LocalWorkload, direc
     if (!byKey) cache.equalEndpoints.set(endpoint.labels, (byKey = new Map()));
     const key = `${direction}\0${endpoint.namespace}\0${endpoint.serviceAccount}\0${endpoint.describe}\0${direction === 'Ingress' ? namedPortsId(cache.model, endpoint.namedPorts) : ''}`;
     at = byKey.get(key);
-    if (!at) byKey.set(key, (at = { view, memo: cache.model, endpoint, direction, tiers: ruleTiers(cache.model, tiersFor(view, endpoint, direction), direction), side: sideOf(view, endpoint), verdicts: new Map() }));
+    if (!at) {
+      const tiers = ruleTiers(cache.model, tiersFor(view, endpoint, direction), direction);
+      // Every field from the start, the memoised ones unset: one object shape for the hot paths.
+      at = { view, memo: cache.model, endpoint, direction, tiers, side: sideOf(view, endpoint), verdicts: new Map(), allowed: undefined, endClass: undefined };
+      byKey.set(key, at);
+    }
     byDirection[direction] = at;
   }
   return at;
@@ -280,25 +306,18 @@ function namedPortsId(memo: CalicoModelMemo, ports: LocalWorkload['namedPorts'])
   return id;
 }
 
-/*
- * The tables below are keyed by the model's own objects (policies, rules, entities: each builder
- * reads its own, model.ts), so they die with the model and two models share no entry.
- */
-
 /** The selected tiers with their policies' rules prepared (one per selection: endpoints with equal namespace and labels share it). */
 function ruleTiers(memo: CalicoModelMemo, tiers: readonly { tier: CalicoTier; policies: readonly CalicoPolicy[] }[], direction: Direction): RuleTier[] {
-  let prepared = RULE_TIERS.get(tiers);
-  if (!prepared) RULE_TIERS.set(tiers, (prepared = tiers.map(({ tier, policies }) => ({ tier, policies: policies.map((policy) => ({ policy, rules: preparedRules(memo, policy, direction) })) }))));
+  let prepared = memo.ruleTiers.get(tiers);
+  if (!prepared) memo.ruleTiers.set(tiers, (prepared = tiers.map(({ tier, policies }) => ({ tier, policies: policies.map((policy) => ({ policy, rules: preparedRules(memo, policy, direction) })) }))));
   return prepared;
 }
-const RULE_TIERS = new WeakMap<readonly object[], RuleTier[]>();
 
 function preparedRules(memo: CalicoModelMemo, policy: CalicoPolicy, direction: Direction): PreparedRule[] {
-  let byDirection = PREPARED.get(policy);
-  if (!byDirection) PREPARED.set(policy, (byDirection = {}));
+  let byDirection = memo.prepared.get(policy);
+  if (!byDirection) memo.prepared.set(policy, (byDirection = {}));
   return (byDirection[direction] ??= prepareRules(memo, policy, direction));
 }
-const PREPARED = new WeakMap<CalicoPolicy, Partial<Record<Direction, PreparedRule[]>>>();
 
 function prepareRules(memo: CalicoModelMemo, policy: CalicoPolicy, direction: Direction): PreparedRule[] {
   const policyNamespace = policy.kind === 'NetworkPolicy' ? policy.namespace : undefined;
@@ -314,7 +333,7 @@ function prepareRules(memo: CalicoModelMemo, policy: CalicoPolicy, direction: Di
 /** Undefined for a rule that never matches a packet here: a Log rule, one naming source ports (ephemeral), one for neither TCP nor UDP. */
 function ruleTest(memo: CalicoModelMemo, rule: CalicoRule, direction: Direction, policyNamespace: string | undefined): RuleTest | undefined {
   // A rule is mostly in policies of one namespace: a short list per rule and direction.
-  const tests = RULE_TESTS[direction];
+  const tests = memo.ruleTests[direction];
   let known = tests.get(rule);
   if (!known) tests.set(rule, (known = []));
   for (const [namespace, test] of known) if (namespace === policyNamespace) return test;
@@ -322,7 +341,6 @@ function ruleTest(memo: CalicoModelMemo, rule: CalicoRule, direction: Direction,
   known.push([policyNamespace, test]);
   return test;
 }
-const RULE_TESTS: Record<Direction, WeakMap<CalicoRule, [string | undefined, RuleTest | undefined][]>> = { Ingress: new WeakMap(), Egress: new WeakMap() };
 
 function makeRuleTest(memo: CalicoModelMemo, rule: CalicoRule, direction: Direction, policyNamespace: string | undefined): RuleTest | undefined {
   let test: RuleTest | undefined;
@@ -335,8 +353,8 @@ function makeRuleTest(memo: CalicoModelMemo, rule: CalicoRule, direction: Direct
       rule,
       tcp,
       udp,
-      ports: rule.destination.ports && portSet(rule.destination.ports),
-      notPorts: rule.destination.notPorts && portSet(rule.destination.notPorts),
+      ports: rule.destination.ports && portSet(memo, rule.destination.ports),
+      notPorts: rule.destination.notPorts && portSet(memo, rule.destination.notPorts),
       own: entityMatcher(memo, own, policyNamespace),
       peer: entityMatcher(memo, peer, policyNamespace),
     };
@@ -405,7 +423,7 @@ function tiersFor(view: ClusterView, endpoint: LocalWorkload, direction: Directi
   if (!byNamespace) cache.tiers[direction].set(endpoint.labels, (byNamespace = new Map()));
   let tiers = byNamespace.get(endpoint.namespace);
   if (!tiers) {
-    tiers = view.memoised(`calico tiers ${direction} ${endpoint.namespace} ${labelsKey(endpoint.labels)}`, () => findTiers(view, endpoint, direction));
+    tiers = view.memoised(`calico tiers ${direction} ${endpoint.namespace} ${labelsKey(cache.model, endpoint.labels)}`, () => findTiers(view, endpoint, direction));
     byNamespace.set(endpoint.namespace, tiers);
   }
   return tiers;
@@ -415,7 +433,8 @@ type SelectedTiers = { tier: CalicoTier; policies: CalicoPolicy[] }[];
 
 function findTiers(view: ClusterView, endpoint: LocalWorkload, direction: Direction): { tier: CalicoTier; policies: CalicoPolicy[] }[] {
   const namespace = { name: endpoint.namespace, labels: namespaceLabels(view, endpoint.namespace) };
-  const selectors = view.modelMemo.selectors;
+  const memo = cacheOf(view).model;
+  const selectors = memo.selectors;
   const byTier = new Map<string, IndexedPolicy[]>();
   // GlobalNetworkPolicies, then the NetworkPolicies of the endpoint's namespace (they select only there), each in the view's order.
   const index = view.memoised('calico policy index', () => indexPolicies(selectors, view.calicoPolicies));
@@ -437,7 +456,7 @@ function findTiers(view: ClusterView, endpoint: LocalWorkload, direction: Direct
     for (const label in endpoint.labels) consider(group.byLabel.get(label)?.get(endpoint.labels[label]), g * view.calicoPolicies.length);
   }
   const tiers: { tier: CalicoTier; policies: CalicoPolicy[] }[] = [];
-  for (const [name, policies] of byTier) tiers.push({ tier: tierOf(view, name)!, policies: sortSmall(policies, (a, b) => policyOrder(a.policy, b.policy) || a.position - b.position).map((p) => p.policy) });
+  for (const [name, policies] of byTier) tiers.push({ tier: tierOf(view, name)!, policies: sortSmall(policies, (a, b) => policyOrder(memo, a.policy, b.policy) || a.position - b.position).map((p) => p.policy) });
   return sortSmall(tiers, (a, b) => orderOf(a.tier.order) - orderOf(b.tier.order) || cmp(a.tier.name, b.tier.name));
 }
 
@@ -502,17 +521,16 @@ function sortSmall<T>(list: T[], compare: (a: T, b: T) => number): T[] {
   return list;
 }
 
-function policyOrder(a: CalicoPolicy, b: CalicoPolicy): number {
+function policyOrder(memo: CalicoModelMemo, a: CalicoPolicy, b: CalicoPolicy): number {
   // PolKVLess: order, then "name/namespace/kind".
-  return orderOf(a.order) - orderOf(b.order) || cmp(sortKey(a), sortKey(b));
+  return orderOf(a.order) - orderOf(b.order) || cmp(sortKey(memo, a), sortKey(memo, b));
 }
 
-function sortKey(policy: CalicoPolicy): string {
-  let key = SORT_KEYS.get(policy);
-  if (key === undefined) SORT_KEYS.set(policy, (key = `${policy.name}/${policy.namespace ?? ''}/${policy.kind}`));
+function sortKey(memo: CalicoModelMemo, policy: CalicoPolicy): string {
+  let key = memo.sortKeys.get(policy);
+  if (key === undefined) memo.sortKeys.set(policy, (key = `${policy.name}/${policy.namespace ?? ''}/${policy.kind}`));
   return key;
 }
-const SORT_KEYS = new WeakMap<CalicoPolicy, string>();
 
 function orderOf(order: number | undefined): number {
   return order === undefined ? Number.POSITIVE_INFINITY : order;
@@ -612,13 +630,12 @@ interface PortSet {
   readonly names: readonly string[];
 }
 
-function portSet(ports: readonly (number | string)[]): PortSet {
-  let set = PORT_SETS.get(ports);
-  if (!set) PORT_SETS.set(ports, (set = makePortSet(ports)));
+/** By the list's identity: equal entities are one object across policies and clusters (model.ts). */
+function portSet(memo: CalicoModelMemo, ports: readonly (number | string)[]): PortSet {
+  let set = memo.portSets.get(ports);
+  if (!set) memo.portSets.set(ports, (set = makePortSet(ports)));
   return set;
 }
-/** By the list's identity: equal entities are one object across policies and clusters (model.ts). */
-const PORT_SETS = new WeakMap<readonly (number | string)[], PortSet>();
 
 function makePortSet(ports: readonly (number | string)[]): PortSet {
   const numbers = new Set<number>();
@@ -670,7 +687,7 @@ function sideOf(view: ClusterView, peer: CalicoPeer): Side {
     const ranges = rangesOf(view, peer);
     const subjects = findSubjects(view, peer);
     // Range texts and subject keys (JSON) hold no line break.
-    const key = `${ranges ? ranges.map((r) => r.text).join(',') : '-'}\n${subjects.map(subjectKey).join('\n')}`;
+    const key = `${ranges ? ranges.map((r) => r.text).join(',') : '-'}\n${subjects.map((subject) => subjectKey(cache.model, subject)).join('\n')}`;
     side = cache.model.sides.get(key);
     if (!side) cache.model.sides.set(key, (side = { ranges, subjects }));
     cache.sides.set(peer, side);
@@ -678,20 +695,22 @@ function sideOf(view: ClusterView, peer: CalicoPeer): Side {
   return side;
 }
 
-function subjectKey(subject: Subject): string {
-  let key = SUBJECT_KEYS.get(subject);
+function subjectKey(memo: CalicoModelMemo, subject: Subject): string {
+  let key = memo.subjectKeys.get(subject);
   // JSON values hold no line break.
   if (key === undefined)
-    SUBJECT_KEYS.set(subject, (key = `${JSON.stringify(subject.namespace ?? null)}\n${JSON.stringify(subject.serviceAccount ?? null)}\n${labelsKey(subject.labels)}\n${labelsKey(subject.namespaceLabels)}`));
+    memo.subjectKeys.set(
+      subject,
+      (key = `${JSON.stringify(subject.namespace ?? null)}\n${JSON.stringify(subject.serviceAccount ?? null)}\n${labelsKey(memo, subject.labels)}\n${labelsKey(memo, subject.namespaceLabels)}`),
+    );
   return key;
 }
-const SUBJECT_KEYS = new WeakMap<Subject, string>();
 
 /** A label set's content as one string (one per labels object). */
-function labelsKey(labels: Labels): string {
-  let key = LABELS_KEYS.get(labels);
+function labelsKey(memo: CalicoModelMemo, labels: Labels): string {
+  let key = memo.labelsKeys.get(labels);
   if (key === undefined)
-    LABELS_KEYS.set(
+    memo.labelsKeys.set(
       labels,
       (key = JSON.stringify(
         Object.keys(labels)
@@ -701,7 +720,6 @@ function labelsKey(labels: Labels): string {
     );
   return key;
 }
-const LABELS_KEYS = new WeakMap<Labels, string>();
 
 function findSubjects(view: ClusterView, side: CalicoPeer): Subject[] {
   const ranges = rangesOf(view, side);
@@ -727,7 +745,7 @@ function setsHolding(view: ClusterView, ranges: readonly Cidr[]): Subject[] {
       for (const [bits, byBase] of index.get(range.family) ?? []) if (bits <= range.bits) for (const p of byBase.get(range.base & maskOf(range.family, bits)) ?? []) holding.add(p);
       positions = positions === undefined ? [...holding] : positions.filter((p) => holding.has(p));
     }
-    found = (positions ?? view.networkSets.map((_, p) => p)).sort((a, b) => a - b).map((p) => setSubject(view.networkSets[p]));
+    found = (positions ?? view.networkSets.map((_, p) => p)).sort((a, b) => a - b).map((p) => setSubject(cache.model, view.networkSets[p]));
     cache.setsHolding.set(ranges, found);
   }
   return found;
@@ -751,12 +769,11 @@ function indexNets(sets: readonly NetworkSet[]): Map<4 | 6, Map<number, Map<bigi
 }
 
 /** A network set as a subject: its labels, no namespace (one object per set). */
-function setSubject(set: NetworkSet): Subject {
-  let subject = SET_SUBJECTS.get(set);
-  if (!subject) SET_SUBJECTS.set(set, (subject = { namespaceLabels: {}, labels: set.labels }));
+function setSubject(memo: CalicoModelMemo, set: NetworkSet): Subject {
+  let subject = memo.setSubjects.get(set);
+  if (!subject) memo.setSubjects.set(set, (subject = { namespaceLabels: {}, labels: set.labels }));
   return subject;
 }
-const SET_SUBJECTS = new WeakMap<NetworkSet, Subject>();
 
 /** The address ranges a side is known to be in: a local pod is in its cluster's pod CIDRs. */
 function rangesOf(view: ClusterView, side: CalicoPeer): readonly Cidr[] | undefined {

@@ -278,7 +278,7 @@ function checkPlatform(model: MeshModel, add: (f: MeshFinding) => void): void {
     if (!webhook.allowed) add({ kind: 'renderer', message: `${view.name}: the API server cannot reach istiod's webhooks (TCP 15017): ${webhook.text}` });
     for (const workload of view.workloads) {
       if (workload.replicas <= 0) continue;
-      const pod = workloadEndpoint(workload);
+      const pod = workloadEndpoint(model, workload);
       const key = `${pod.namespace}\0${JSON.stringify(pod.labels)}`;
       if (seen.has(key)) continue;
       seen.add(key);

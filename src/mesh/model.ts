@@ -190,7 +190,8 @@ export interface AppliedObject extends ObjectRef {
  * tables of the rule modules (ids they hand out, objects they share across clusters). The builder
  * makes one and hands it to every ClusterView and to the MeshModel, so it lives exactly as long as
  * the model, and no two models share one: ids mean something only within their model. Tables of
- * one cluster stay on its view (ClusterView.memoised); nothing is kept at module level.
+ * one cluster stay on its view (ClusterView.memoised). A module keeps no table of its own but weak
+ * ones keyed by the model's objects.
  */
 export class ModelMemo {
   readonly cidrs = new CidrMemo();
@@ -477,7 +478,12 @@ function readerOf(object: KubeObject, interner: Interner): Reader {
       return (view) => view.calicoPolicies.push(policy);
     }
     case 'projectcalico.org/GlobalNetworkSet': {
-      const set: NetworkSet = { kind: 'GlobalNetworkSet', name, labels: { ...(meta.labels ?? {}) }, nets: (spec.nets ?? []).map((net: string) => interner.cidrs.parse(net)).filter((c: Cidr | undefined): c is Cidr => c !== undefined) };
+      const set: NetworkSet = {
+        kind: 'GlobalNetworkSet',
+        name,
+        labels: { ...(meta.labels ?? {}) },
+        nets: (spec.nets ?? []).map((net: string) => interner.cidrs.parse(net)).filter((c: Cidr | undefined): c is Cidr => c !== undefined),
+      };
       return (view) => view.networkSets.push(set);
     }
     default:

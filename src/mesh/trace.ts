@@ -94,24 +94,61 @@ export const EAST_WEST_GATEWAY: LocalWorkload = {
   describe: 'istio-system/east-west gateway',
 };
 
+/**
+ * What this module remembers, per model (in its ModelMemo): it dies with the model, and two models
+ * share none of it (a caller kept after its model keeps nothing alive).
+ */
+interface TraceMemo {
+  readonly callerEndpoints: WeakMap<MeshCaller, LocalWorkload>;
+  readonly workloadEndpoints: WeakMap<Workload, LocalWorkload>;
+  /** Caller contexts by caller object, and by what tells callers apart (contextOf). */
+  readonly contextsByCaller: WeakMap<MeshCaller, CallerContext>;
+  readonly contexts: Map<string, CallerContext>;
+  readonly groupFacts: WeakMap<EndpointGroup, GroupFacts>;
+  /** Layouts by caller cluster, destination (host, port, subset) and DestinationRule. */
+  readonly layouts: Map<string, Map<string, Map<DestinationRule | undefined, DestinationLayout>>>;
+  readonly sortedGroups: WeakSet<EndpointGroup[]>;
+  /** `na-1 shop/web` by endpoint and cluster. */
+  readonly places: WeakMap<LocalWorkload, Map<string, string>>;
+  /** Address peers by kind and cluster. */
+  readonly addresses: Record<'pods' | 'gateway address', Map<string, AddressPeer>>;
+}
+
+function traceMemo(model: MeshModel): TraceMemo {
+  return model.memo(
+    'trace',
+    (): TraceMemo => ({
+      callerEndpoints: new WeakMap(),
+      workloadEndpoints: new WeakMap(),
+      contextsByCaller: new WeakMap(),
+      contexts: new Map(),
+      groupFacts: new WeakMap(),
+      layouts: new Map(),
+      sortedGroups: new WeakSet(),
+      places: new WeakMap(),
+      addresses: { pods: new Map(), 'gateway address': new Map() },
+    }),
+  );
+}
+
 /** The caller's pods as Calico sees them; one object per caller, so verdicts are memoised by identity. */
-export function callerEndpoint(caller: MeshCaller): LocalWorkload {
-  let endpoint = CALLER_ENDPOINTS.get(caller);
-  if (!endpoint) CALLER_ENDPOINTS.set(caller, (endpoint = { kind: 'workload', namespace: caller.namespace, labels: caller.labels, serviceAccount: caller.serviceAccount, describe: caller.describe }));
+export function callerEndpoint(model: MeshModel, caller: MeshCaller): LocalWorkload {
+  const endpoints = traceMemo(model).callerEndpoints;
+  let endpoint = endpoints.get(caller);
+  if (!endpoint) endpoints.set(caller, (endpoint = { kind: 'workload', namespace: caller.namespace, labels: caller.labels, serviceAccount: caller.serviceAccount, describe: caller.describe }));
   return endpoint;
 }
-const CALLER_ENDPOINTS = new WeakMap<MeshCaller, LocalWorkload>();
 
 /** A Deployment's pods as Calico sees them; one object per Deployment. */
-export function workloadEndpoint(workload: Workload): LocalWorkload {
-  let endpoint = WORKLOAD_ENDPOINTS.get(workload);
+export function workloadEndpoint(model: MeshModel, workload: Workload): LocalWorkload {
+  const endpoints = traceMemo(model).workloadEndpoints;
+  let endpoint = endpoints.get(workload);
   if (!endpoint) {
     endpoint = { kind: 'workload', namespace: workload.namespace, labels: workload.labels, serviceAccount: workload.serviceAccount, namedPorts: workload.ports, describe: `${workload.namespace}/${workload.name}` };
-    WORKLOAD_ENDPOINTS.set(workload, endpoint);
+    endpoints.set(workload, endpoint);
   }
   return endpoint;
 }
-const WORKLOAD_ENDPOINTS = new WeakMap<Workload, LocalWorkload>();
 
 /** The callers of an app: each Deployment of it with replicas, per cluster. */
 export function appCallers(model: MeshModel, namespace: string, name: string): MeshCaller[] {
@@ -305,14 +342,8 @@ interface CallerContext {
   readonly plainKey: string;
 }
 
-/** The model's caller contexts, by caller object and by what tells callers apart (in the model's memo: a caller kept after its model keeps nothing alive). */
-interface CallerContexts {
-  readonly byCaller: WeakMap<MeshCaller, CallerContext>;
-  readonly byKey: Map<string, CallerContext>;
-}
-
 function contextOf(model: MeshModel, caller: MeshCaller): CallerContext {
-  const { byCaller, byKey } = model.memo('trace caller contexts', (): CallerContexts => ({ byCaller: new WeakMap(), byKey: new Map() }));
+  const { contextsByCaller: byCaller, contexts: byKey } = traceMemo(model);
   let context = byCaller.get(caller);
   if (context) return context;
   const labels = Object.keys(caller.labels)
@@ -322,7 +353,7 @@ function contextOf(model: MeshModel, caller: MeshCaller): CallerContext {
   context = byKey.get(key);
   if (!context) {
     const view = model.cluster(caller.cluster);
-    const me = callerEndpoint(caller);
+    const me = callerEndpoint(model, caller);
     const principal = principalOf(model.facts.trustDomain, caller.namespace, caller.serviceAccount);
     context = {
       model,
@@ -359,13 +390,12 @@ interface GroupFacts {
   relays?: Map<string, RelayVerdicts>;
 }
 
-const GROUP_FACTS = new WeakMap<EndpointGroup, GroupFacts>();
-
 function factsOf(model: MeshModel, group: EndpointGroup): GroupFacts {
-  let facts = GROUP_FACTS.get(group);
+  const byGroup = traceMemo(model).groupFacts;
+  let facts = byGroup.get(group);
   if (!facts) {
     const view = model.cluster(group.cluster);
-    const target = workloadEndpoint(group.workload);
+    const target = workloadEndpoint(model, group.workload);
     facts = {
       view,
       target,
@@ -374,7 +404,7 @@ function factsOf(model: MeshModel, group: EndpointGroup): GroupFacts {
       sidecar: hasSidecar(model, group.workload),
       peerMode: peerAuthenticationMode(view, group.workload).mode,
     };
-    GROUP_FACTS.set(group, facts);
+    byGroup.set(group, facts);
   }
   return facts;
 }
@@ -424,13 +454,12 @@ type LayoutEntry =
       readonly servicePort: number;
     };
 
-const LAYOUTS = new WeakMap<ClusterView, Map<string, Map<DestinationRule | undefined, DestinationLayout>>>();
-
 function layoutOf(model: MeshModel, context: CallerContext, service: Service, subset: string | undefined, port: number): DestinationLayout {
   const view = context.view;
   const dr = destinationRuleFor(view, context.namespace, service);
-  let byKey = LAYOUTS.get(view);
-  if (!byKey) LAYOUTS.set(view, (byKey = new Map()));
+  const layouts = traceMemo(model).layouts;
+  let byKey = layouts.get(view.name);
+  if (!byKey) layouts.set(view.name, (byKey = new Map()));
   const key = subset === undefined ? `${service.host} ${port}` : `${service.host} ${port} ${subset}`;
   let byRule = byKey.get(key);
   if (!byRule) byKey.set(key, (byRule = new Map()));
@@ -447,7 +476,7 @@ function makeLayout(model: MeshModel, view: ClusterView, dr: DestinationRule | u
     subsetLabels = dr?.subsets.get(subset)?.labels;
     if (!subsetLabels) return { ...none, problem: `subset ${subset} is not defined by ${dr ? `DestinationRule ${dr.namespace}/${dr.name}` : 'any DestinationRule'} in ${view.name}: the route has no Envoy cluster (503)` };
   }
-  const groups = sortedGroups(endpointsOf(model, service, port, subsetLabels));
+  const groups = sortedGroups(model, endpointsOf(model, service, port, subsetLabels));
   if (groups.length === 0) return { ...none, problem: `no pod in any cluster matches ${service.namespace}/${service.name}${subset ? ` subset ${subset}` : ''} (503 no healthy upstream)` };
   const priorities = localityPriorities(dr, view.facts, groups);
   const steps: LayoutStep[] = groups.map((group, i) => {
@@ -517,14 +546,14 @@ function relayBlock(model: MeshModel, layout: DestinationLayout): RelayBlock | n
 }
 
 /** Endpoint groups in Istio's order for the trace (by cluster, then workload); each list is sorted once. */
-function sortedGroups(groups: EndpointGroup[]): EndpointGroup[] {
-  if (!SORTED.has(groups)) {
+function sortedGroups(model: MeshModel, groups: EndpointGroup[]): EndpointGroup[] {
+  const sorted = traceMemo(model).sortedGroups;
+  if (!sorted.has(groups)) {
     groups.sort((a, b) => cmp(a.cluster, b.cluster) || cmp(a.workload.name, b.workload.name));
-    SORTED.add(groups);
+    sorted.add(groups);
   }
   return groups;
 }
-const SORTED = new WeakSet<EndpointGroup[]>();
 
 interface Verdict {
   readonly allowed: boolean;
@@ -636,7 +665,7 @@ function endpointOutcome(context: CallerContext, entry: LayoutEntry): EndpointOu
 
 function endpointTrace(context: CallerContext, entry: LayoutEntry): EndpointTrace {
   const { group } = entry;
-  const target = workloadEndpoint(group.workload);
+  const target = workloadEndpoint(context.model, group.workload);
   const base = { cluster: group.cluster, workload: target.describe, replicas: group.workload.replicas, targetPort: group.targetPort, priority: entry.priority };
   if (entry.kind === 'dropped') {
     const text = `Istio drops the endpoint: ${entry.reason}`;
@@ -649,8 +678,8 @@ function endpointTrace(context: CallerContext, entry: LayoutEntry): EndpointTrac
   const ingressVerdict = verdictAt(facts.ingress, from, group.transport, group.targetPort);
   const l7Verdict = l7Of(context, entry);
   const hop = (step: Hop['step'], at: string, verdict: Verdict): Hop => ({ step, at, allowed: verdict.allowed, text: verdict.text });
-  const targetAt = placeOf(group.cluster, target);
-  const egress = hop('egress', placeOf(context.view.name, context.me), egressVerdict);
+  const targetAt = placeOf(context.model, group.cluster, target);
+  const egress = hop('egress', placeOf(context.model, context.view.name, context.me), egressVerdict);
   const ingress = hop('ingress', targetAt, ingressVerdict);
   const l7 = hop('l7', targetAt, l7Verdict);
   const classes = {
@@ -684,14 +713,14 @@ function firstDenied(hops: readonly Hop[]): Hop | undefined {
 }
 
 /** `na-1 shop/web`: made once per cluster and pod. */
-function placeOf(cluster: string, endpoint: LocalWorkload): string {
-  let byCluster = PLACES.get(endpoint);
-  if (!byCluster) PLACES.set(endpoint, (byCluster = new Map()));
+function placeOf(model: MeshModel, cluster: string, endpoint: LocalWorkload): string {
+  const places = traceMemo(model).places;
+  let byCluster = places.get(endpoint);
+  if (!byCluster) places.set(endpoint, (byCluster = new Map()));
   let text = byCluster.get(cluster);
   if (text === undefined) byCluster.set(cluster, (text = `${cluster} ${endpoint.describe}`));
   return text;
 }
-const PLACES = new WeakMap<LocalWorkload, Map<string, string>>();
 
 /** The pods of a cluster, as an address: its pod CIDRs (unknown without them). */
 export function podsOf(model: MeshModel, cluster: string): AddressPeer {
@@ -724,10 +753,8 @@ function makeGatewayAddress(model: MeshModel, cluster: string): AddressPeer {
 
 /** One address peer per cluster and kind (Calico's verdicts are memoised by peer). */
 function addressOf(model: MeshModel, what: 'pods' | 'gateway address', cluster: string, make: (model: MeshModel, cluster: string) => AddressPeer): AddressPeer {
-  let byCluster = ADDRESSES.get(model);
-  if (!byCluster) ADDRESSES.set(model, (byCluster = { pods: new Map(), 'gateway address': new Map() }));
-  let peer = byCluster[what].get(cluster);
-  if (!peer) byCluster[what].set(cluster, (peer = make(model, cluster)));
+  const byCluster = traceMemo(model).addresses[what];
+  let peer = byCluster.get(cluster);
+  if (!peer) byCluster.set(cluster, (peer = make(model, cluster)));
   return peer;
 }
-const ADDRESSES = new WeakMap<MeshModel, Record<'pods' | 'gateway address', Map<string, AddressPeer>>>();

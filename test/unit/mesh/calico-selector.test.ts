@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, namespaceSelects, parseSelector, selects, SelectorSyntaxError } from '../../../src/mesh/calico-selector.js';
+import { evaluate, namespaceSelects, parseSelector, SelectorMemo, selects, SelectorSyntaxError } from '../../../src/mesh/calico-selector.js';
 
 // Semantics of projectcalico/calico v3.32.0 libcalico-go/lib/selector/parser/ast.go (Evaluate) and
 // tokenizer/tokenizer.go; the cases mirror parser_test.go's.
@@ -33,8 +33,13 @@ describe('Calico selectors', () => {
     expect(selects('all()', {})).toBe(true);
   });
 
-  it('memoises parsing by text', () => {
-    expect(parseSelector("app == 'web'")).toBe(parseSelector("app == 'web'"));
+  it('a SelectorMemo memoises parsing by text, each memo (one per model) its own', () => {
+    const memo = new SelectorMemo();
+    expect(memo.parse("app == 'web'")).toBe(memo.parse("app == 'web'"));
+    expect(memo.parse("app == 'web'")).toEqual(parseSelector("app == 'web'"));
+    expect(new SelectorMemo().parse("app == 'web'")).not.toBe(memo.parse("app == 'web'"));
+    expect(memo.selects("app == 'web'", labels)).toBe(true);
+    expect(() => memo.parse('app web')).toThrow(SelectorSyntaxError);
   });
 
   it('rejects malformed selectors (tokenizer: "expected operator after label")', () => {

@@ -105,6 +105,7 @@ traffic:
     const first = checked(x);
     const between = checked(y);
     const again = checked(x);
+    expect(first.check.declaredCalls).toBeGreaterThan(0);
     expect(first.egress.length).toBeGreaterThan(0);
     expect(again.memo).not.toBe(first.memo);
     expect(again.memo).not.toBe(between.memo);

@@ -7,7 +7,9 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { fleetCliIn } from '../helpers/cli.js';
 
 /**
- * The synth cache through the CLI, in scratch copies of the default spec: fleetCli (the program
+ * The synth cache, and the incremental synth it makes possible (one file: both need the build id
+ * mocked below, and a file that mocks runs in a process of its own), through the CLI, in scratch
+ * copies of the default spec: fleetCli (the program
  * bin/fleet.js runs, in this process) for every case, and once the real binary (bin/fleet.js over
  * dist/, with the dist/build-id.json `npm run build` writes). The cache goes to a scratch
  * FLEET_CACHE_DIR, never into the repository.
@@ -201,6 +203,61 @@ describe('the synth cache', () => {
     mkdirSync(join(w.dir, 'node_modules'));
     expect((await fleet(w.dir, {}, 'synth')).code).toBe(0);
     expect(readdirSync(join(w.dir, 'node_modules/.cache/fleet'))).toEqual([w.cacheFile.split('/').pop()]);
+  });
+});
+
+/**
+ * Incremental synth, which the cache makes possible (it records each cluster's render inputs),
+ * through the CLI: after a change to one app, synth renders only the clusters whose render inputs
+ * changed and carries the others' files over, and the output is the one a clean synth writes. A
+ * carried cluster is one whose files are all as the last synth wrote them: one edited by hand is
+ * rendered and restored (carried, it could not be written: synth would fail).
+ * test/fuzz/incremental.test.ts holds the same over random fleets.
+ */
+describe('incremental synth', () => {
+  /** A scratch copy of the default spec as it is, with a cache folder of its own. */
+  function defaultSpec() {
+    const dir = tempDir('fleet-incremental-');
+    cpSync(join(ROOT, 'policies'), join(dir, 'policies'), { recursive: true });
+    return { dir, spec: join(dir, 'policies/fleet-spec.yaml'), env: { FLEET_CACHE_DIR: join(dir, 'cache') } };
+  }
+
+  /** Every file under `dir` with its text. */
+  function files(dir: string): Map<string, string> {
+    const found = new Map<string, string>();
+    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const path = join(entry.parentPath, entry.name);
+      found.set(path.slice(dir.length + 1), readFileSync(path, 'utf8'));
+    }
+    return found;
+  }
+
+  it('after a one-app change, writes what a clean synth writes, restoring a hand-edited cluster', async () => {
+    const w = defaultSpec();
+    expect((await fleet(w.dir, w.env, 'synth')).code).toBe(0);
+    const out = join(w.dir, 'out');
+    const before = files(out);
+    // A cluster the change below does not touch, edited by hand (header kept: still fleet's file).
+    const edited = join(out, 'sea-1/shop/service.web.yaml');
+    writeFileSync(edited, `${before.get('sea-1/shop/service.web.yaml')}# edited\n`);
+    const spec = readFileSync(w.spec, 'utf8');
+    expect(spec).toContain('image: ghcr.io/acme/orders-db:15.4');
+    writeFileSync(w.spec, spec.replace('image: ghcr.io/acme/orders-db:15.4', 'image: ghcr.io/acme/orders-db:15.5'));
+
+    const incremental = await fleet(w.dir, w.env, 'synth');
+    expect(incremental.code).toBe(0);
+    // The StatefulSet, the lock, and the edited file put back.
+    expect(incremental.stdout).toMatch(/: 3 file\(s\) written, 0 removed/);
+    expect((await fleet(w.dir, w.env, 'synth', '--out', 'clean', '--no-cache', 'policies')).code).toBe(0);
+    const after = files(out);
+    expect(after).toEqual(files(join(w.dir, 'clean')));
+    expect(
+      [...after]
+        .filter(([path, text]) => before.get(path) !== text)
+        .map(([path]) => path)
+        .sort(),
+    ).toEqual(['eu-1/payments/statefulset.orders-db.yaml', 'fleet.lock.json']);
   });
 });
 

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,23 @@ const commit = (message: string) => {
 };
 
 const fleet = (...args: string[]) => fleetCli(...args);
-const diff = (base: string, format: string) => fleet('diff', join(repo, 'policies'), '--base', base, '--format', format, '--max-length', '0');
+/**
+ * `fleet diff` against `base` in `format`, run once per head: its report is a function of the
+ * repository, the spec and out/ (the synth cache is off in this process; out/ is only ever
+ * written by synth here, so its lock stands for it), and the tests that read the same report
+ * share one run.
+ */
+const reports = new Map<string, ReturnType<typeof fleetCli>>();
+const diff = (base: string, format: string) => {
+  const head = createHash('sha256')
+    .update(readFileSync(SPEC()))
+    .update('\0')
+    .update(readFileSync(join(repo, 'out/fleet.lock.json')))
+    .digest('hex');
+  const key = `${base} ${format} ${head}`;
+  if (!reports.has(key)) reports.set(key, fleet('diff', join(repo, 'policies'), '--base', base, '--format', format, '--max-length', '0'));
+  return reports.get(key)!;
+};
 /** A report with the base's label taken out: the only line that names the ref. */
 const unlabelled = (report: string, base: string) => report.replaceAll(new RegExp(`${base.slice(0, 7)}[0-9a-f]*`, 'g'), 'BASE');
 
@@ -107,25 +124,6 @@ describe('fleet diff --base REF: the committed output, when it is current', () =
     await expectSameReports('catalog:3.3.0');
   });
 
-  it('gives that report too for replicas moved and a traffic rule added (placement from the locks, findings that look beyond the changed files)', async () => {
-    const head = readFileSync(SPEC(), 'utf8');
-    const moved = head
-      .replace('{ clusters: { matchLabels: { geo: na } }, weight: 2 }', '{ clusters: { matchLabels: { geo: na } }, weight: 5 }')
-      .replace('  - name: cart-to-checkout\n', '  - name: cart-to-catalog\n    from: [cart]\n    to: catalog\n    ports: [http]\n\n  - name: cart-to-checkout\n');
-    expect(moved).not.toBe(head);
-    writeFileSync(SPEC(), moved);
-    try {
-      expect((await fleet('synth', join(repo, 'policies'))).code).toBe(0);
-      const { stdout } = await diff(refs.current, 'markdown');
-      expect(stdout).toMatch(/^\| App \| .* \| Total \|$/m); // the placement table
-      expect(stdout).toContain('Wider access');
-      await expectSameReports('cart-to-catalog');
-    } finally {
-      writeFileSync(SPEC(), head);
-      expect((await fleet('synth', join(repo, 'policies'))).code).toBe(0);
-    }
-  });
-
   it('after a synth, reads the head from out/ (the synth cache knows it is what the spec renders) and reports the same', async () => {
     // The built CLI (dist/, as bin/fleet.js runs it): only a build has the id the synth cache keys on.
     const cacheDir = mkdtempSync(join(tmpdir(), 'fleet-diff-cache-'));
@@ -142,6 +140,25 @@ describe('fleet diff --base REF: the committed output, when it is current', () =
       }
     } finally {
       rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives that report too for replicas moved and a traffic rule added (placement from the locks, findings that look beyond the changed files)', async () => {
+    const head = readFileSync(SPEC(), 'utf8');
+    const moved = head
+      .replace('{ clusters: { matchLabels: { geo: na } }, weight: 2 }', '{ clusters: { matchLabels: { geo: na } }, weight: 5 }')
+      .replace('  - name: cart-to-checkout\n', '  - name: cart-to-catalog\n    from: [cart]\n    to: catalog\n    ports: [http]\n\n  - name: cart-to-checkout\n');
+    expect(moved).not.toBe(head);
+    writeFileSync(SPEC(), moved);
+    try {
+      expect((await fleet('synth', join(repo, 'policies'))).code).toBe(0);
+      const { stdout } = await diff(refs.current, 'markdown');
+      expect(stdout).toMatch(/^\| App \| .* \| Total \|$/m); // the placement table
+      expect(stdout).toContain('Wider access');
+      await expectSameReports('cart-to-catalog');
+    } finally {
+      writeFileSync(SPEC(), head);
+      expect((await fleet('synth', join(repo, 'policies'))).code).toBe(0);
     }
   });
 

@@ -71,10 +71,13 @@ describe('the Markdown report', () => {
 });
 
 describe('the size budget', () => {
-  // 300 clusters, each with its own 20 changed objects and a policy that opens up: far over a comment.
+  // 300 clusters, each with its own 10 changed Deployments and a policy that opens up: far over a comment (14 times
+  // its budget). The number of clusters is what overflows every level but those that cut lists to their first
+  // entries: the others list each changed cluster and the attention it needs.
   const names = clusters(300);
+  const apps = 10;
   const objects = (replicas: number, extraRule: boolean) => (cluster: string) => [
-    ...Array.from({ length: 20 }, (_, i) => deployment(`app-${i}`, replicas + Number(cluster.slice(2)), { image: `example.com/app-${i}:${replicas}.0.0-${cluster}` })),
+    ...Array.from({ length: apps }, (_, i) => deployment(`app-${i}`, replicas + Number(cluster.slice(2)), { image: `example.com/app-${i}:${replicas}.0.0-${cluster}` })),
     calicoPolicy(
       'web-ingress',
       { ingress: [{ action: 'Allow', source: { selector: "app == 'lb'" } }, ...(extraRule ? [{ action: 'Allow', source: { nets: [`10.${Number(cluster.slice(2)) % 250}.0.0/16`] } }] : [])] },
@@ -82,8 +85,8 @@ describe('the size budget', () => {
     ),
   ];
   const diff = diffTrees(
-    tree({ objects: everywhere(names, objects(1, false)), placement: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`shop/app-${i}`, Object.fromEntries(names.map((c) => [c, 1]))])) }),
-    tree({ objects: everywhere(names, objects(2, true)), placement: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`shop/app-${i}`, Object.fromEntries(names.map((c) => [c, 2]))])) }),
+    tree({ objects: everywhere(names, objects(1, false)), placement: Object.fromEntries(Array.from({ length: apps }, (_, i) => [`shop/app-${i}`, Object.fromEntries(names.map((c) => [c, 1]))])) }),
+    tree({ objects: everywhere(names, objects(2, true)), placement: Object.fromEntries(Array.from({ length: apps }, (_, i) => [`shop/app-${i}`, Object.fromEntries(names.map((c) => [c, 2]))])) }),
   );
 
   it('without a limit, the report is far larger than a GitHub comment', () => {
@@ -95,7 +98,7 @@ describe('the size budget', () => {
     expect(text.length).toBeLessThanOrEqual(COMMENT_BUDGET);
     expect(COMMENT_BUDGET).toBeLessThan(65_536);
     expect(text).toMatch(/> ✂️ \*\*Shortened\*\* to fit a GitHub comment \(65,000 characters\): per-cluster details are cut, and each table and list shows its first \d+ entries\./);
-    expect(text).toContain('**300 clusters changed** · 0 added, 6300 changed, 0 removed · placement of 20 apps changed');
+    expect(text).toContain('**300 clusters changed** · 0 added, 3300 changed, 0 removed · placement of 10 apps changed');
     expect(text).toContain('### ⚠️ Needs attention');
     expect(text).toMatch(/_… and \d+ more changed clusters \(cut\)\._/);
     expect(text).not.toContain('<details>');

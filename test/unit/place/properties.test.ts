@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CompileResult } from '../../../src/compiler.js';
 import type { App } from '../../../src/model/fleet.js';
 import type { AppPlacement } from '../../../src/model/plan.js';
@@ -14,6 +14,21 @@ import { fleetArb, shuffled } from '../../helpers/random-fleet.js';
  * shared helpers cannot hide from them.
  */
 const RUNS = { seed: 42, numRuns: 200 };
+
+/**
+ * The placement of a fleet with no previous one, compiled once per fleet and read by every
+ * property: they all draw the same 200 fleets (same seed, fleetArb drawn first). compile() is
+ * pure, and the property that checks it (the same spec gives the same plan) compiles again
+ * instead of reading this.
+ */
+const placements = new Map<string, CompileResult>();
+afterAll(() => placements.clear());
+function placed(parts: FleetParts): CompileResult {
+  const key = JSON.stringify(parts);
+  let result = placements.get(key);
+  if (!result) placements.set(key, (result = placeFleet(parts)));
+  return result;
+}
 
 const planOf = (result: CompileResult) => result.plan?.apps ?? [];
 const ruleOf = (result: CompileResult, placement: AppPlacement): PlacementRuleSpec => result.fleet!.apps.find((a) => a.name === placement.name)!.placementRule;
@@ -39,7 +54,7 @@ describe('placement properties over random fleets', () => {
   it('replica sums are exact; affinity, taints, min/max and spread are never violated', () => {
     fc.assert(
       fc.property(fleetArb, (parts) => {
-        const result = placeFleet(parts);
+        const result = placed(parts);
         const byName = new Map(parts.clusters.map((c) => [c.name, c]));
         for (const placement of planOf(result)) {
           const rule = ruleOf(result, placement);
@@ -78,9 +93,9 @@ describe('placement properties over random fleets', () => {
   it('every app is either placed or reported, and nothing throws', () => {
     fc.assert(
       fc.property(fleetArb, (parts) => {
-        const result = placeFleet(parts);
-        const placed = new Set(planOf(result).map((p) => p.name));
-        const unplaced = parts.apps.filter((a) => !placed.has(a.name));
+        const result = placed(parts);
+        const placedApps = new Set(planOf(result).map((p) => p.name));
+        const unplaced = parts.apps.filter((a) => !placedApps.has(a.name));
         if (unplaced.length) expect(errorCodes(result).length).toBeGreaterThan(0);
         // Placement errors, and the one spread contradiction validation catches before placement.
         for (const code of errorCodes(result)) expect(code).toMatch(/^placement_|^spec_invalid_range$/);
@@ -101,7 +116,7 @@ describe('placement properties over random fleets', () => {
             ...(rule.replicas?.weights ? { replicas: { ...rule.replicas, weights: shuffled(rule.replicas.weights, seed + 4) } } : {}),
           })),
         };
-        const once = placeFleet(parts);
+        const once = placed(parts);
         expect(placeFleet(parts).plan).toEqual(once.plan);
         const other = placeFleet(reordered);
         // `spread` in the plan follows the order the constraints are written in; what they choose does not.
@@ -118,7 +133,7 @@ describe('placement properties over random fleets', () => {
     const staticRule = (rule: PlacementRuleSpec) => rule.replicas?.strategy === 'Divided' && !rule.replicas.dynamic && !(rule.spread && rule.replicas.max !== undefined);
     fc.assert(
       fc.property(fleetArb, fc.integer({ min: 1, max: 7 }), (parts, raise) => {
-        const before = placeFleet(parts);
+        const before = placed(parts);
         const raised = placeFleet({ ...parts, apps: parts.apps.map((a) => ({ ...a, replicas: (a.replicas ?? 1) + raise })) });
         for (const placement of planOf(before)) {
           if (!staticRule(ruleOf(before, placement))) continue;
@@ -134,7 +149,7 @@ describe('placement properties over random fleets', () => {
   it('placing again with the plan as the previous placement changes nothing (idempotent)', () => {
     fc.assert(
       fc.property(fleetArb, (parts) => {
-        const first = placeFleet(parts);
+        const first = placed(parts);
         const again = placeFleet(parts, previousOf(first));
         expect(planOf(again).map((p) => [p.name, p.clusters])).toEqual(planOf(first).map((p) => [p.name, p.clusters]));
       }),
@@ -146,7 +161,7 @@ describe('placement properties over random fleets', () => {
     const change = fc.record({ cluster: fc.nat(), kind: fc.constantFrom('taint', 'relabel', 'remove', 'replicas'), replicas: fc.integer({ min: 0, max: 20 }) });
     fc.assert(
       fc.property(fleetArb, change, (parts, { cluster, kind, replicas }) => {
-        const first = placeFleet(parts);
+        const first = placed(parts);
         const target = parts.clusters[cluster % parts.clusters.length].name;
         const clusters =
           kind === 'remove' && parts.clusters.length > 1

@@ -3,7 +3,7 @@ import { hash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GENERATED_MARK, LOCK_FILE } from '../../src/phases/6-emit/index.js';
+import { checkLock, GENERATED_MARK, LOCK_FILE } from '../../src/phases/6-emit/index.js';
 import { readTreeState } from '../../src/cli/synth-cache.js';
 import { compareTree, fileStamp, leftoversOf, readTree, type Stamps, writeTree } from '../../src/cli/output-folder.js';
 import { OutputFolderError } from '../../src/cli/output-errors.js';
@@ -97,6 +97,24 @@ describe('writing the output tree', async () => {
 
     writeFileSync(join(out, LOCK_FILE), readFileSync(join(out, LOCK_FILE), 'utf8')); // same bytes, new stamp
     expect(readTree(out, stamps).hashes.get('a/two.yaml')).toBe(real('a/two.yaml'));
+  });
+
+  it('hands over the lock, checked, only when it kept its stamp and is sound: the compile then need not read it again', async () => {
+    const out = outDir();
+    await writeTree(out, tree({ 'a/one.yaml': '1\n' }));
+    const stampsNow = () => new Map(['a/one.yaml', LOCK_FILE].map((path) => [path, fileStamp(lstatSync(join(out, path)))]));
+    const stamps = stampsNow();
+    const text = readFileSync(join(out, LOCK_FILE), 'utf8');
+    expect(readTree(out, stamps).lock).toEqual(checkLock(text));
+    expect(readTree(out).lock, "without the last synth's stamps nothing vouches for it").toBeUndefined();
+
+    writeFileSync(join(out, LOCK_FILE), text); // same bytes, new stamp
+    expect(readTree(out, stamps).lock).toBeUndefined();
+
+    await writeTree(out, tree({ 'a/one.yaml': '2\n' }, 'sha256:x')); // a lock checkLock refuses (its hashes are not sha256)
+    const flawed = readTree(out, stampsNow());
+    expect(flawed.lock).toBeUndefined();
+    expect(flawed.hashes.get('a/one.yaml'), "its hashes are still the lock's word, as before").toBe('sha256:x');
   });
 
   it('stages only the cluster folders that change, and keeps the others untouched', async () => {

@@ -24,7 +24,7 @@ import { readSpecFiles, type ReadSpecResult } from './spec-files.js';
  * cache that cannot be read is a miss, and one that cannot be written is skipped.
  */
 
-const CACHE_FORMAT = 3;
+const CACHE_FORMAT = 4;
 
 /** dist/build-id.json, written by scripts/build-id.mjs. Resolved from this module, so running from src/ (tests, tsx) finds none and never uses the cache. */
 const BUILD_ID_FILE = new URL('../build-id.json', import.meta.url);
@@ -46,6 +46,12 @@ interface CacheRecord extends SynthSummary {
   readonly renderInputs: Readonly<Record<string, string>>;
   /** One `path \t stamp` line per file under the output folder (see Stamps), in no particular order. */
   readonly tree: string;
+  /**
+   * One `path \t stamp` line per folder under the output folder, itself as `.` (see readFolderStates).
+   * While every folder keeps its stamp, no entry was added to, removed from or renamed in any of
+   * them, so the files under the output folder are exactly those `tree` lists.
+   */
+  readonly folders: string;
 }
 
 export interface CacheLocationOptions {
@@ -129,17 +135,83 @@ export function readTreeState(root: string): TreeState {
   return { entries, newestChange };
 }
 
+/** The stamp of every folder under an output folder, and how many files each holds (see readFolderStates). */
+export interface FolderStates {
+  /** One `path \t stamp` line per folder, the root as `.`, `/`-separated paths. */
+  readonly text: string;
+  /** Folder (as in `text`) -> how many entries that are not folders (files, links) it holds. */
+  readonly fileCounts: ReadonlyMap<string, number>;
+  /** The latest ctime of any folder. */
+  readonly newestChange: number;
+}
+
 /**
- * True when the recorded tree (a record's `tree`: lines, in any order) and the current one's
- * entries (see readTreeState) hold the same files with the same size, times and inode: no file was
- * edited, added, removed or replaced. Compared as sets, with no sorting: the current entries are
- * of distinct paths, so as many of them as there are lines, each one among the lines, are the same set.
+ * The stamp (fileStamp: size, times, inode) of every folder under `root`, each taken before its
+ * entries are listed: adding, removing or renaming an entry sets its folder's mtime and ctime, so a
+ * folder that still has its stamp still has the entries counted here. Throws when `root` is missing.
  */
-export function sameTreeState(recorded: string, current: readonly string[]): boolean {
-  const lines = recorded === '' ? [] : recorded.split('\n');
-  if (lines.length !== current.length) return false;
-  const set = new Set(lines);
-  return current.every((entry) => set.has(entry));
+export function readFolderStates(root: string): FolderStates {
+  const lines: string[] = [];
+  const fileCounts = new Map<string, number>();
+  let newestChange = 0;
+  const walk = (folder: string, path: string) => {
+    const stats = lstatSync(folder);
+    lines.push(`${path}\t${fileStamp(stats)}`);
+    if (stats.ctimeMs > newestChange) newestChange = stats.ctimeMs;
+    let files = 0;
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(`${folder}/${entry.name}`, path === '.' ? entry.name : `${path}/${entry.name}`);
+      else files++;
+    }
+    fileCounts.set(path, files);
+  };
+  walk(root, '.');
+  return { text: lines.join('\n'), fileCounts, newestChange };
+}
+
+/**
+ * True when the output folder is as a record saw it: every folder it lists keeps its stamp (so
+ * no entry came, went or was renamed anywhere, see readFolderStates) and every file it lists keeps
+ * its stamp (so none was edited or replaced). One lstat per folder and file; nothing is listed.
+ */
+export function isUnchanged(root: string, state: Pick<CacheRecord, 'tree' | 'folders'>): boolean {
+  const stampOf = (path: string) => {
+    const stats = lstatSync(path === '.' ? root : `${root}/${path}`, { throwIfNoEntry: false });
+    return stats && fileStamp(stats);
+  };
+  return state.folders !== '' && everyLine(state.folders, (path, stamp) => stampOf(path) === stamp) && everyLine(state.tree, (path, stamp) => stampOf(path) === stamp);
+}
+
+/** Whether `test` holds for the two strings of every `a \t b` line of `text` (stops at the first that does not). */
+function everyLine(text: string, test: (a: string, b: string) => boolean): boolean {
+  for (let start = 0; start < text.length; ) {
+    const tab = text.indexOf('\t', start);
+    if (tab === -1) return false;
+    const end = text.indexOf('\n', tab);
+    const stop = end === -1 ? text.length : end;
+    if (!test(text.slice(start, tab), text.slice(tab + 1, stop))) return false;
+    start = stop + 1;
+  }
+  return true;
+}
+
+/**
+ * Whether the files of `recorded` (`path \t stamp` lines, distinct paths) are as many in each folder
+ * as the folders hold. With every recorded file there (a lookup lstats each one), equal counts are
+ * the same files: no file came between the write that stamped them and the folders' stamps.
+ */
+function countsMatch(recorded: string, folders: FolderStates): boolean {
+  const counts = new Map<string, number>();
+  const fits = everyLine(recorded, (path) => {
+    const slash = path.lastIndexOf('/');
+    const folder = slash === -1 ? '.' : path.slice(0, slash);
+    counts.set(folder, (counts.get(folder) ?? 0) + 1);
+    return true;
+  });
+  if (!fits) return false;
+  for (const [folder, count] of folders.fileCounts) if ((counts.get(folder) ?? 0) !== count) return false;
+  for (const folder of counts.keys()) if (!folders.fileCounts.has(folder)) return false;
+  return true;
 }
 
 /**
@@ -173,10 +245,11 @@ export function parseCacheRecord(text: string): CacheRecord | undefined {
     typeof value.warnings === 'string' &&
     Number.isInteger(value.clusters) &&
     Number.isInteger(value.files) &&
+    typeof value.folders === 'string' &&
     value.treeLength === tree.length;
   if (!valid) return undefined;
-  const { format, key, build, renderInputs, warnings, clusters, files } = value as CacheRecord;
-  return { format, key, build, renderInputs, warnings, clusters, files, tree };
+  const { format, key, build, renderInputs, warnings, clusters, files, folders } = value as CacheRecord;
+  return { format, key, build, renderInputs, warnings, clusters, files, tree, folders };
 }
 
 /** One synth's use of the cache: look up before compiling; on a miss, watch what the compile prints and record after writing. */
@@ -218,7 +291,7 @@ export class SynthCache {
       this.previous = record;
       if (record === undefined || record.key !== this.key) return undefined;
       if (leftoversOf(this.out).length > 0) return undefined; // an interrupted write to repair
-      return sameTreeState(record.tree, readTreeState(this.out).entries) ? record : undefined;
+      return isUnchanged(this.out, record) ? record : undefined;
     } catch {
       return undefined;
     }
@@ -290,10 +363,12 @@ export class SynthCache {
         return;
       }
       const state = stamps ? stamps.lines() : walkedLines(readTreeState(this.out));
+      const folders = readFolderStates(this.out);
       // Every recorded change time must be before `clock`: any later edit then stamps a ctime at or
       // after it, so it can never look like the recorded entry. A file changed since (an edit while
-      // we record) could be edited again within the same tick unseen: keep no cache this time.
-      if (state.newestChange >= clock) {
+      // we record) could be edited again within the same tick unseen: keep no cache this time. Nor
+      // when a file came or went between the write and the folders' stamps: they would vouch for it.
+      if (Math.max(state.newestChange, folders.newestChange) >= clock || !countsMatch(state.text, folders)) {
         removeQuietly(temp);
         return;
       }
@@ -305,6 +380,7 @@ export class SynthCache {
         warnings: this.warnings,
         ...counts,
         tree: state.text,
+        folders: folders.text,
       };
       writeFileSync(temp, cacheFileText(record));
       renameSync(temp, this.file);

@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cacheFileFor, cacheKey, fleetBuildId, openSynthCache, parseCacheRecord, readTreeState, sameTreeState } from '../../src/cli/synth-cache.js';
+import { cacheFileFor, cacheKey, fleetBuildId, isUnchanged, openSynthCache, parseCacheRecord, readFolderStates, readTreeState } from '../../src/cli/synth-cache.js';
 import type { SpecFile } from '../../src/phases/1-load/index.js';
 import { compileSpec } from '../../src/cli/load-spec.js';
+import { fileStamp, Stamps } from '../../src/cli/output-folder.js';
 
 const scratch: string[] = [];
 function tempDir(): string {
@@ -71,8 +72,8 @@ describe('cacheKey', () => {
 });
 
 describe('tree state', () => {
-  /** Entries as a cache record holds them. */
-  const recorded = (entries: readonly string[]) => entries.join('\n');
+  /** The state of the folder as a cache record holds it: every file's stamp and every folder's. */
+  const stateOf = (root: string) => ({ tree: readTreeState(root).entries.join('\n'), folders: readFolderStates(root).text });
 
   function tree(): string {
     const root = join(tempDir(), 'out');
@@ -83,61 +84,74 @@ describe('tree state', () => {
     return root;
   }
 
-  it('lists every file, with `/` paths, and is stable while nothing changes', () => {
+  it('lists every file and folder, with `/` paths, and is unchanged while nothing changes', () => {
     const root = tree();
-    const state = readTreeState(root);
-    expect(state.entries.map((e) => e.split('\t')[0]).sort()).toEqual(['fleet.lock.json', 'na-1/kustomization.yaml', 'na-1/shop/deployment.web.yaml']);
-    expect(sameTreeState(recorded(state.entries), readTreeState(root).entries)).toBe(true);
+    expect(
+      readTreeState(root)
+        .entries.map((e) => e.split('\t')[0])
+        .sort(),
+    ).toEqual(['fleet.lock.json', 'na-1/kustomization.yaml', 'na-1/shop/deployment.web.yaml']);
+    const folders = readFolderStates(root);
+    expect(folders.text.split('\n').map((line) => line.split('\t')[0])).toEqual(['.', 'na-1', 'na-1/shop']);
+    expect(Object.fromEntries(folders.fileCounts)).toEqual({ '.': 1, 'na-1': 1, 'na-1/shop': 1 });
+    expect(isUnchanged(root, stateOf(root))).toBe(true);
   });
 
   it('sees a same-size edit', async () => {
     const root = tree();
-    const before = readTreeState(root).entries;
+    const before = stateOf(root);
     await nextTick();
     writeFileSync(join(root, 'na-1/shop/deployment.web.yaml'), 'image: web:1.0.1\n');
-    expect(sameTreeState(recorded(before), readTreeState(root).entries)).toBe(false);
+    expect(isUnchanged(root, before)).toBe(false);
   });
 
   it('sees a same-size edit that puts the old modification time back (the change time still moves)', async () => {
     const root = tree();
     const file = join(root, 'na-1/shop/deployment.web.yaml');
     utimesSync(file, 1_000_000, 1_000_000); // whole seconds, so the same times can be put back exactly
-    const before = readTreeState(root).entries;
+    const before = stateOf(root);
     await nextTick();
     writeFileSync(file, 'image: web:1.0.1\n');
     utimesSync(file, 1_000_000, 1_000_000); // as `touch -r` or a tool that keeps times would
-    const after = readTreeState(root).entries;
-    const fields = (entries: string[]) => entries.find((e) => e.startsWith('na-1/shop/'))!.split('\t');
+    const fields = (state: { tree: string }) =>
+      state.tree
+        .split('\n')
+        .find((e) => e.startsWith('na-1/shop/'))!
+        .split('\t');
+    const after = stateOf(root);
     expect(fields(after)[2]).toBe(fields(before)[2]); // the same size and modification time...
     expect(fields(after)[1]).toBe(fields(before)[1]);
-    expect(sameTreeState(recorded(before), after)).toBe(false); // ...but not the same change time
+    expect(isUnchanged(root, before)).toBe(false); // ...but not the same change time
   });
 
-  it('sees a deleted file and an added file', () => {
+  it('sees a file deleted, added (in any folder), renamed or replaced by a folder, and a folder added', async () => {
+    const changes: ((root: string) => void)[] = [
+      (root) => rmSync(join(root, 'na-1/kustomization.yaml')),
+      (root) => writeFileSync(join(root, 'na-1/README.md'), 'notes\n'),
+      (root) => writeFileSync(join(root, 'na-1/shop/README.md'), 'notes\n'),
+      (root) => writeFileSync(join(root, 'notes.md'), 'notes\n'),
+      (root) => renameSync(join(root, 'na-1/shop/deployment.web.yaml'), join(root, 'na-1/shop/deployment.api.yaml')),
+      (root) => mkdirSync(join(root, 'na-1/shop/empty')),
+      (root) => {
+        rmSync(join(root, 'na-1/kustomization.yaml'));
+        mkdirSync(join(root, 'na-1/kustomization.yaml'));
+      },
+    ];
+    for (const [i, change] of changes.entries()) {
+      const root = tree();
+      const before = stateOf(root);
+      await nextTick();
+      change(root);
+      expect(isUnchanged(root, before), `change ${i}`).toBe(false);
+    }
+  });
+
+  it('without the folders, vouches for nothing; a line without a stamp is no match', () => {
     const root = tree();
-    const before = readTreeState(root).entries;
-    rmSync(join(root, 'na-1/kustomization.yaml'));
-    expect(sameTreeState(recorded(before), readTreeState(root).entries)).toBe(false);
-
-    const root2 = tree();
-    const before2 = readTreeState(root2).entries;
-    writeFileSync(join(root2, 'na-1/README.md'), 'notes\n');
-    expect(sameTreeState(recorded(before2), readTreeState(root2).entries)).toBe(false);
-  });
-
-  it('compares entries exactly', () => {
-    const a = 'x.yaml\t10\t1000.5\t1000.5\t7';
-    expect(sameTreeState(a, ['x.yaml\t10\t1000.5\t1000.5\t7'])).toBe(true);
-    expect(sameTreeState(a, ['x.yaml\t10\t1000.5\t1000.6\t7'])).toBe(false); // ctime
-    expect(sameTreeState(a, ['x.yaml\t10\t1000.5\t1000.5\t8'])).toBe(false); // replaced by another inode
-    expect(sameTreeState(a, [])).toBe(false);
-    expect(sameTreeState('', [])).toBe(true);
-  });
-
-  it('compares as sets: in any order, and a repeated line does not stand for a missing file', () => {
-    expect(sameTreeState('a\t1\t1\t1\t1\nb\t1\t1\t1\t2', ['b\t1\t1\t1\t2', 'a\t1\t1\t1\t1'])).toBe(true);
-    expect(sameTreeState('a\t1\t1\t1\t1\na\t1\t1\t1\t1', ['a\t1\t1\t1\t1', 'b\t1\t1\t1\t2'])).toBe(false);
-    expect(sameTreeState('a\t1\t1\t1\t1\nb\t1\t1\t1\t2', ['a\t1\t1\t1\t1'])).toBe(false);
+    const state = stateOf(root);
+    expect(isUnchanged(root, { ...state, folders: '' })).toBe(false);
+    expect(isUnchanged(root, { ...state, tree: `${state.tree}\nna-1/gone.yaml\t1\t1\t1\t1` })).toBe(false);
+    expect(isUnchanged(root, { ...state, tree: `${state.tree}\nno-tab` })).toBe(false);
   });
 });
 
@@ -189,7 +203,17 @@ describe('SynthCache', () => {
   it('a recorded run is a hit, with its warnings and counts, until the spec or the output folder changes', async () => {
     const { cwd, open } = project();
     synth(open(), 'fleet-spec.yaml:1:1: warning x\n');
-    expect(open()!.lookup()).toEqual({ format: 3, key: expect.any(String), build: expect.any(String), renderInputs: {}, warnings: 'fleet-spec.yaml:1:1: warning x\n', clusters: 1, files: 2, tree: expect.any(String) });
+    expect(open()!.lookup()).toEqual({
+      format: 4,
+      key: expect.any(String),
+      build: expect.any(String),
+      renderInputs: {},
+      warnings: 'fleet-spec.yaml:1:1: warning x\n',
+      clusters: 1,
+      files: 2,
+      tree: expect.any(String),
+      folders: expect.any(String),
+    });
 
     await nextTick();
     writeFileSync(join(cwd, 'out/fleet.lock.json'), '{ }\n');
@@ -199,6 +223,20 @@ describe('SynthCache', () => {
 
     writeFileSync(join(cwd, 'fleet-spec.yaml'), 'apiVersion: fleet/v1alpha2\n');
     expect(open()!.lookup()).toBeUndefined();
+  });
+
+  it('records nothing when a file came between the write and the record: the folders would vouch for a file the stamps do not list', () => {
+    const { cwd, open } = project();
+    const cache = open()!;
+    expect(cache.lookup()).toBeUndefined();
+    const written = Stamps.fromMap(new Map(['fleet.lock.json', 'na-1/kustomization.yaml'].map((path) => [path, fileStamp(lstatSync(join(cwd, 'out', path)))])));
+    writeFileSync(join(cwd, 'out/na-1/README.md'), 'added after the write\n');
+    cache.record({ clusters: 1, files: 2 }, new Map(), written);
+    expect(open()!.lookup()).toBeUndefined();
+    const again = open()!;
+    expect(again.lookup()).toBeUndefined();
+    again.record({ clusters: 1, files: 3 }, new Map()); // walked: every file
+    expect(open()!.lookup()).toBeDefined();
   });
 
   it('records the output folder as it is right after the write (waits out the file clock tick), so the next run hits', () => {
@@ -247,6 +285,8 @@ describe('SynthCache', () => {
       withHeader({ renderInputs: { a: 1 } }),
       withHeader({ build: 7 }),
       withHeader({ format: 2 }),
+      withHeader({ format: 3 }),
+      withHeader({ folders: undefined }),
       olderFormat,
     ]) {
       writeFileSync(file, bad);

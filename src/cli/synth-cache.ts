@@ -291,7 +291,9 @@ export class SynthCache {
       this.previous = record;
       if (record === undefined || record.key !== this.key) return undefined;
       if (leftoversOf(this.out).length > 0) return undefined; // an interrupted write to repair
-      return isUnchanged(this.out, record) ? record : undefined;
+      // The shorter of the absolute and the relative path: one lstat per file, and the kernel walks every component of each.
+      const near = relative(process.cwd(), this.out) || '.';
+      return isUnchanged(near.length < this.out.length ? near : this.out, record) ? record : undefined;
     } catch {
       return undefined;
     }

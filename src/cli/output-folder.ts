@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { type Dirent, type Stats, chmodSync, constants, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { checkLock, GENERATED_MARK, isLockProblem, type Lock, LOCK_FILE, parseLock, type OutputTree } from '../phases/6-emit/index.js';
 import { flush, flushAll, makeFolders } from './durable.js';
@@ -228,6 +228,7 @@ export function fileStamp(stats: Stats): string {
 export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, string>): DiskTree {
   const hashes = new Map<string, string>();
   const handWritten = new Set<string>();
+  const at = under(outDir);
   const listed = listTree(outDir);
   // With the last synth's stamps, every file's stamp is taken (before it is read, if it is), so the
   // next record of the cache needs no walk of its own.
@@ -237,7 +238,7 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
     let stamp = stamps?.get(path);
     if (stamp === undefined) {
       try {
-        stamp = fileStamp(lstatSync(join(outDir, path)));
+        stamp = fileStamp(lstatSync(at(path)));
       } catch {
         stamp = '';
         unstamped = true;
@@ -271,7 +272,7 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
     }
     let bytes: Buffer;
     try {
-      bytes = readFileSync(join(outDir, path));
+      bytes = readFileSync(at(path));
     } catch {
       // Unreadable (gone meanwhile, no permission): not fleet's, and kept as it is.
       hashes.set(path, '');
@@ -642,10 +643,11 @@ interface TreeListing {
  */
 function listTree(root: string, only?: ReadonlySet<string>): TreeListing {
   const listing: TreeListing = { files: [], special: new Set(), folders: new Set(), emptyFolders: new Set() };
+  const at = under(root);
   const walk = (prefix: string) => {
     let entries: Dirent[];
     try {
-      entries = readdirSync(join(root, prefix), { withFileTypes: true });
+      entries = readdirSync(at(prefix), { withFileTypes: true });
     } catch (error) {
       if (prefix === '' && (error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
@@ -665,6 +667,19 @@ function listTree(root: string, only?: ReadonlySet<string>): TreeListing {
   };
   walk('');
   return listing;
+}
+
+/**
+ * How a walk names `path` (relative, normalized, `/`-separated, '' for the root itself) under
+ * `root` in its system calls: from the shorter of `root`'s absolute and working-directory-relative
+ * forms, since the kernel resolves every component of every path, and by concatenation (join would
+ * normalize each of 100,000 paths again).
+ */
+export function under(root: string): (path: string) => string {
+  const absolute = resolve(root);
+  const near = relative(process.cwd(), absolute) || '.';
+  const base = near.length < absolute.length ? near : absolute;
+  return (path) => (path === '' ? base : `${base}/${path}`);
 }
 
 /** Every folder under `root`, and `root` itself: what a flush of a freshly staged tree covers. */

@@ -5,7 +5,7 @@ import type { SpecFile } from '../phases/1-load/index.js';
 import type { PreviousRender } from '../compiler.js';
 import { clusterOfOutputPath } from '../phases/6-emit/flux.js';
 import { LOCK_FILE } from '../phases/6-emit/index.js';
-import { type DiskTree, fileStamp, forEachLine, leftoversOf, type Stamps } from './output-folder.js';
+import { type DiskTree, fileStamp, forEachLine, leftoversOf, type Stamps, under } from './output-folder.js';
 import { SCHEMA_URL } from '../phases/2-validate/schema.js';
 import type { Io } from './io.js';
 import { readSpecFiles, type ReadSpecResult } from './spec-files.js';
@@ -175,8 +175,9 @@ export function readFolderStates(root: string): FolderStates {
  * its stamp (so none was edited or replaced). One lstat per folder and file; nothing is listed.
  */
 export function isUnchanged(root: string, state: Pick<CacheRecord, 'tree' | 'folders'>): boolean {
+  const at = under(root);
   const stampOf = (path: string) => {
-    const stats = lstatSync(path === '.' ? root : `${root}/${path}`, { throwIfNoEntry: false });
+    const stats = lstatSync(at(path === '.' ? '' : path), { throwIfNoEntry: false });
     return stats && fileStamp(stats);
   };
   return state.folders !== '' && everyLine(state.folders, (path, stamp) => stampOf(path) === stamp) && everyLine(state.tree, (path, stamp) => stampOf(path) === stamp);
@@ -291,9 +292,7 @@ export class SynthCache {
       this.previous = record;
       if (record === undefined || record.key !== this.key) return undefined;
       if (leftoversOf(this.out).length > 0) return undefined; // an interrupted write to repair
-      // The shorter of the absolute and the relative path: one lstat per file, and the kernel walks every component of each.
-      const near = relative(process.cwd(), this.out) || '.';
-      return isUnchanged(near.length < this.out.length ? near : this.out, record) ? record : undefined;
+      return isUnchanged(this.out, record) ? record : undefined;
     } catch {
       return undefined;
     }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkLock, GENERATED_MARK, LOCK_FILE } from '../../src/phases/6-emit/index.js';
 import { readTreeState } from '../../src/cli/synth-cache.js';
-import { compareTree, fileStamp, leftoversOf, readTree, type Stamps, writeTree } from '../../src/cli/output-folder.js';
+import { compareTree, fileStamp, leftoversOf, readTree, type Stamps, under, writeTree } from '../../src/cli/output-folder.js';
 import { OutputFolderError } from '../../src/cli/output-errors.js';
 
 const folders: string[] = [];
@@ -315,5 +315,16 @@ describe('what the user owns in a staged folder', () => {
     writeFileSync(join(out, 'a/one.yaml'), 'hand-written\n');
     expect(writeTree(out, tree({ 'a/one.yaml': '2\n' })).conflicts).toEqual(['a/one.yaml']);
     expect(readFileSync(join(out, 'a/one.yaml'), 'utf8')).toBe('hand-written\n');
+  });
+});
+
+describe('under', () => {
+  it('names paths from the shorter of the absolute and the working-directory-relative root, by concatenation', () => {
+    const cwd = process.cwd();
+    expect(under('out')('a/b.yaml')).toBe('out/a/b.yaml');
+    expect(under(join(cwd, 'out'))('a/b.yaml')).toBe('out/a/b.yaml');
+    expect(under(cwd)('a.yaml')).toBe('./a.yaml');
+    expect(under('/x')('a.yaml')).toBe('/x/a.yaml');
+    expect(under('out/')('')).toBe('out');
   });
 });

@@ -2,7 +2,7 @@ import type { PreviousPlacement } from '../model/plan.js';
 import type { Lock } from '../phases/6-emit/index.js';
 import { compile, type CompileOptions, type CompileResult } from '../compiler.js';
 import { EXIT, type Io } from './io.js';
-import { previousOutputOf, readCheckedLock } from './lock-check.js';
+import { type LockDiagnostic, previousOutputOf, readCheckedLock } from './lock-check.js';
 import { otherFleetsOutput, readPreviousOutput, type PreviousOutput } from './output-owner.js';
 import { outputFolderProblem } from './output-location.js';
 import { Reporter } from './reporter.js';
@@ -49,14 +49,13 @@ export function compileSpec(specPath: string | undefined, io: Io, options: Compi
   if (note) reporter.note(note);
 
   // A lock that is there but flawed stops every command (see lock-check.ts), unless `--ignore-lock` says to start afresh.
-  const { lock, flaw } = checked ? { lock: checked, flaw: undefined } : readCheckedLock(outDir);
-  if (flaw && !ignoreLock) {
-    reporter.diagnostics([flaw.diagnostic], new Map(flaw.source ? [flaw.source] : []));
+  const locked = previousOutputIn(outDir, checked);
+  if ('diagnostic' in locked && !ignoreLock) {
+    reporter.diagnostics([locked.diagnostic], new Map(locked.source ? [locked.source] : []));
     return EXIT.specErrors;
   }
-  const locked = previousOutputOf(lock);
   // `--ignore-lock` forgets the placement; whose folder it is still counts.
-  const previous: PreviousOutput = ignoreLock ? { ...locked, placement: new Map() } : locked;
+  const previous: PreviousOutput = 'diagnostic' in locked ? { placement: new Map() } : ignoreLock ? { ...locked, placement: new Map() } : locked;
   const result = compile(read.files, { manifests: read.manifests, ...compileOptions, previous: compileOptions.previous ?? previous.placement });
   // Compiled with that lock's placement before the fleet's name was known: when the lock is
   // another fleet's, the result is discarded unseen and only the refusal is reported.
@@ -64,6 +63,16 @@ export function compileSpec(specPath: string | undefined, io: Io, options: Compi
   const diagnostics = refused ? [...read.diagnostics, refused] : [...read.diagnostics, ...result.diagnostics];
   reporter.diagnostics(diagnostics, sources);
   return diagnostics.some((d) => d.severity === 'error') ? EXIT.specErrors : result;
+}
+
+/**
+ * What the output folder's lock says of the previous run (read and checked now, or as `checked`),
+ * or why it cannot be used. Only the placement and the fleet's name are kept: at fleet scale the
+ * lock's list of files is most of it, and it must not stay alive through the compile.
+ */
+function previousOutputIn(outDir: string, checked: Lock | undefined): PreviousOutput | LockDiagnostic {
+  const { lock, flaw } = checked ? { lock: checked, flaw: undefined } : readCheckedLock(outDir);
+  return flaw ?? previousOutputOf(lock);
 }
 
 /** The placement recorded in `<outDir>/fleet.lock.json`, whichever fleet's it is; empty when there is none. */

@@ -27,6 +27,11 @@ describe('lockText', () => {
     });
   }
 
+  it("is JSON.stringify's text for more files than one piece of its list holds", () => {
+    const files = Array.from({ length: 10_001 }, (_, i) => ({ path: `c-${i % 7}/shop/deployment.app-${i}.yaml`, hash: `sha256:${i}` }));
+    expect(lockText('shop', plan, files)).toBe(reference(files));
+  });
+
   it('refuses two files at one path', () => {
     expect(() =>
       lockText('shop', plan, [

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { KubeObject, Manifest, RenderedCluster } from '../../model/manifest.js';
 import type { PlacementPlan } from '../../model/plan.js';
 import { header, inPlatformStage, manifestPath, PLATFORM_DIR } from './layout.js';
@@ -101,8 +101,11 @@ export interface AssembledOutput {
 export function assembleOutput(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[], carried: readonly Pick<EmittedFile, 'path' | 'hash'>[] = [], inputs?: string): AssembledOutput {
   const sorted = [...files].sort(byPath);
   const listed = carried.length === 0 ? sorted : mergedByPath(sorted, isSortedByPath(carried) ? carried : [...carried].sort(byPath));
-  const lock = lockText(fleetName, plan, listed, inputs);
-  return { tree: withLock(sorted, (f) => f.text, lock), hashes: withLock(listed, (f) => f.hash, `sha256:${sha256(lock)}`) };
+  // The lock as a string of its pieces, hashed piece by piece: not copied whole until it is written.
+  const pieces = lockPieces(fleetName, plan, listed, inputs);
+  const lock = pieces.reduce((text, piece) => text + piece, '');
+  const lockHash = pieces.reduce((digest, piece) => digest.update(piece), createHash('sha256')).digest('hex');
+  return { tree: withLock(sorted, (f) => f.text, lock), hashes: withLock(listed, (f) => f.hash, `sha256:${lockHash}`) };
 }
 
 /** assembleOutput's tree. */
@@ -130,6 +133,15 @@ export function withLock<F extends { readonly path: string }, T>(sorted: readonl
 
 /** The lock's text: what the output was rendered from, the placement, and every file (from emitClusters, in any order) with its hash. */
 export function lockText(fleetName: string, plan: PlacementPlan, files: readonly Pick<EmittedFile, 'path' | 'hash'>[], inputs?: string): string {
+  return lockPieces(fleetName, plan, files, inputs).join('');
+}
+
+/**
+ * lockText in pieces, in order: at fleet scale the lock is tens of megabytes, and made of pieces it
+ * is neither one array of a line per file (400,000 more strings alive at once) nor copied whole to
+ * be hashed (see assembleOutput).
+ */
+function lockPieces(fleetName: string, plan: PlacementPlan, files: readonly Pick<EmittedFile, 'path' | 'hash'>[], inputs?: string): string[] {
   const sorted = isSortedByPath(files) ? files : [...files].sort(byPath);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].path === sorted[i - 1].path) throw new Error(`two objects render to ${sorted[i].path}`); // names are validated unique upstream
@@ -137,18 +149,17 @@ export function lockText(fleetName: string, plan: PlacementPlan, files: readonly
   // JSON.stringify(lock, null, 2), with the file list (one line per file: 100,000 at fleet scale)
   // written directly, which is several times quicker than stringifying it as an object.
   const text = JSON.stringify(makeLock(fleetName, plan, {}, inputs), null, 2);
-  if (sorted.length === 0) return `${text}\n`;
-  // In pieces: one array of a line per file would be 400,000 more strings alive at once at fleet scale.
-  const pieces: string[] = [];
+  if (sorted.length === 0) return [`${text}\n`];
+  const pieces = [`${text.slice(0, -'{}\n}'.length)}{\n`];
   for (let start = 0; start < sorted.length; start += LOCK_PIECE) {
-    pieces.push(
-      sorted
-        .slice(start, start + LOCK_PIECE)
-        .map((f) => `    ${quoted(f.path)}: ${quoted(f.hash)}`)
-        .join(',\n'),
-    );
+    const lines = sorted
+      .slice(start, start + LOCK_PIECE)
+      .map((f) => `    ${quoted(f.path)}: ${quoted(f.hash)}`)
+      .join(',\n');
+    pieces.push(start === 0 ? lines : `,\n${lines}`);
   }
-  return `${text.slice(0, -'{}\n}'.length)}{\n${pieces.join(',\n')}\n  }\n}\n`;
+  pieces.push('\n  }\n}\n');
+  return pieces;
 }
 
 /** Files per piece of the lock's list (see lockText). */

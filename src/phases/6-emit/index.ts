@@ -117,7 +117,7 @@ export function assembleTree(...args: Parameters<typeof assembleOutput>): Output
  * A Map in the output's order (by path) of each file's `value`, with the lock's entry in its place.
  * Filled entry by entry: at fleet scale an array of pairs to build it from would be 400,000 more objects.
  */
-export function withLock<F extends { readonly path: string }, T>(sorted: readonly F[], value: (file: F) => T, lock: T): Map<string, T> {
+function withLock<F extends { readonly path: string }, T>(sorted: readonly F[], value: (file: F) => T, lock: T): Map<string, T> {
   const map = new Map<string, T>();
   let locked = false;
   for (const file of sorted) {
@@ -162,7 +162,7 @@ function lockPieces(fleetName: string, plan: PlacementPlan, files: readonly Pick
   return pieces;
 }
 
-/** Files per piece of the lock's list (see lockText). */
+/** Files per piece of the lock's list (see lockPieces). */
 const LOCK_PIECE = 4096;
 
 /** JSON.stringify(text), without its call for the plain strings paths and hashes are. */

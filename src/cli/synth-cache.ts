@@ -13,8 +13,8 @@ import { readSpecFiles, type ReadSpecResult } from './spec-files.js';
 /**
  * The incremental fast path of `fleet synth` (like `tsc --incremental`): after a successful synth,
  * remember what went in (fleet's build, the spec, the output folder's path), each cluster's render
- * inputs (see src/phases/5-render/render-inputs.ts) and the state of every file under the output
- * folder (size, times, inode). When the next synth finds all of that the same, compiling would
+ * inputs (see src/phases/5-render/render-inputs.ts) and the state of every file and folder under
+ * the output folder (size, times, inode). When the next synth finds all of that the same, compiling would
  * write nothing, so it prints what the last run printed and stops. When only the spec changed, the
  * compile renders only the clusters whose render inputs changed and carries the others' files
  * over (previousRender), for the clusters whose files are still as that synth wrote them.

@@ -116,13 +116,23 @@ export interface StampLines {
 
 /** Calls `each` with the two strings of every `a \t b` line of `text` (StampLines' text: path and stamp). */
 export function forEachLine(text: string, each: (a: string, b: string) => void): void {
+  everyLine(text, (a, b) => {
+    each(a, b);
+    return true;
+  });
+}
+
+/** Whether `test` holds for the two strings of every `a \t b` line of `text`: stops at the first that does not, or that has no tab. */
+export function everyLine(text: string, test: (a: string, b: string) => boolean): boolean {
   for (let start = 0; start < text.length; ) {
     const tab = text.indexOf('\t', start);
+    if (tab === -1) return false;
     const end = text.indexOf('\n', tab);
     const stop = end === -1 ? text.length : end;
-    each(text.slice(start, tab), text.slice(tab + 1, stop));
+    if (!test(text.slice(start, tab), text.slice(tab + 1, stop))) return false;
     start = stop + 1;
   }
+  return true;
 }
 
 /** The ctime in a fileStamp: size \t mtime \t ctime \t ino. */

@@ -5,7 +5,7 @@ import type { SpecFile } from '../phases/1-load/index.js';
 import type { PreviousRender } from '../compiler.js';
 import { clusterOfOutputPath } from '../phases/6-emit/flux.js';
 import { LOCK_FILE } from '../phases/6-emit/index.js';
-import { type DiskTree, fileStamp, forEachLine, leftoversOf, type Stamps, under } from './output-folder.js';
+import { type DiskTree, everyLine, fileStamp, forEachLine, leftoversOf, type Stamps, under } from './output-folder.js';
 import { SCHEMA_URL } from '../phases/2-validate/schema.js';
 import type { Io } from './io.js';
 import { readSpecFiles, type ReadSpecResult } from './spec-files.js';
@@ -47,7 +47,7 @@ interface CacheRecord extends SynthSummary {
   /** One `path \t stamp` line per file under the output folder (see Stamps), in no particular order. */
   readonly tree: string;
   /**
-   * One `path \t stamp` line per folder under the output folder, itself as `.` (see readFolderStates).
+   * One `path \t stamp` line per folder under the output folder, itself as `.` (see readTreeState).
    * While every folder keeps its stamp, no entry was added to, removed from or renamed in any of
    * them, so the files under the output folder are exactly those `tree` lists.
    */
@@ -105,73 +105,54 @@ export function cacheKey(buildId: string, spec: readonly SpecFile[], outDir: str
 }
 
 export interface TreeState {
-  /** `path \t size \t mtimeMs \t ctimeMs \t ino` per file (anything not a folder, links included), `/`-separated paths, in no particular order. */
+  /** `path \t size \t mtimeMs \t ctimeMs \t ino` per file (anything not a folder, links included), `/`-separated paths; empty when the walk was asked not to stamp files. */
   readonly entries: string[];
-  /** The latest ctime of any file: every change to a file sets its ctime to the clock's time, and nothing else can. */
-  readonly newestChange: number;
-}
-
-/**
- * The state of every file under `root` from lstat, without reading any file: a plain synchronous
- * walk (lstat is a cached metadata lookup; batches through the thread pool cost more in hand-offs
- * than they save). Throws when `root` is missing.
- */
-export function readTreeState(root: string): TreeState {
-  const entries: string[] = [];
-  let newestChange = 0;
-  const walk = (folder: string, prefix: string) => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      const path = `${folder}/${entry.name}`;
-      if (entry.isDirectory()) {
-        walk(path, `${prefix}${entry.name}/`);
-        continue;
-      }
-      const stats = lstatSync(path);
-      entries.push(`${prefix}${entry.name}\t${fileStamp(stats)}`);
-      if (stats.ctimeMs > newestChange) newestChange = stats.ctimeMs;
-    }
-  };
-  walk(root, '');
-  return { entries, newestChange };
-}
-
-/** The stamp of every folder under an output folder, and how many files each holds (see readFolderStates). */
-export interface FolderStates {
-  /** One `path \t stamp` line per folder, the root as `.`, `/`-separated paths. */
-  readonly text: string;
-  /** Folder (as in `text`) -> how many entries that are not folders (files, links) it holds. */
+  /** One `path \t stamp` line per folder, the root as `.`: the record's `folders`. */
+  readonly folders: string;
+  /** Folder (as in `folders`) -> how many entries that are not folders (files, links) it holds. */
   readonly fileCounts: ReadonlyMap<string, number>;
-  /** The latest ctime of any folder. */
+  /** The latest ctime of any folder or stamped file: every change sets its ctime to the clock's time, and nothing else can. */
   readonly newestChange: number;
 }
 
 /**
- * The stamp (fileStamp: size, times, inode) of every folder under `root`, each taken before its
- * entries are listed: adding, removing or renaming an entry sets its folder's mtime and ctime, so a
- * folder that still has its stamp still has the entries counted here. Throws when `root` is missing.
+ * The state of every folder under `root` and, unless `files` is false, of every file, from lstat,
+ * without reading any file: a plain synchronous walk (lstat is a cached metadata lookup; batches
+ * through the thread pool cost more in hand-offs than they save). Each folder is stamped before
+ * its entries are listed: adding, removing or renaming an entry sets its folder's mtime and ctime,
+ * so a folder that still has its stamp still has the entries counted here. Throws when `root` is missing.
  */
-export function readFolderStates(root: string): FolderStates {
-  const lines: string[] = [];
+export function readTreeState(root: string, { files = true } = {}): TreeState {
+  const entries: string[] = [];
+  const folders: string[] = [];
   const fileCounts = new Map<string, number>();
   let newestChange = 0;
-  const walk = (folder: string, path: string) => {
-    const stats = lstatSync(folder);
-    lines.push(`${path}\t${fileStamp(stats)}`);
+  const stamp = (path: string) => {
+    const stats = lstatSync(path);
     if (stats.ctimeMs > newestChange) newestChange = stats.ctimeMs;
-    let files = 0;
+    return fileStamp(stats);
+  };
+  const walk = (folder: string, path: string) => {
+    folders.push(`${path}\t${stamp(folder)}`);
+    let count = 0;
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      if (entry.isDirectory()) walk(`${folder}/${entry.name}`, path === '.' ? entry.name : `${path}/${entry.name}`);
-      else files++;
+      const child = path === '.' ? entry.name : `${path}/${entry.name}`;
+      if (entry.isDirectory()) {
+        walk(`${folder}/${entry.name}`, child);
+        continue;
+      }
+      count++;
+      if (files) entries.push(`${child}\t${stamp(`${folder}/${entry.name}`)}`);
     }
-    fileCounts.set(path, files);
+    fileCounts.set(path, count);
   };
   walk(root, '.');
-  return { text: lines.join('\n'), fileCounts, newestChange };
+  return { entries, folders: folders.join('\n'), fileCounts, newestChange };
 }
 
 /**
  * True when the output folder is as a record saw it: every folder it lists keeps its stamp (so
- * no entry came, went or was renamed anywhere, see readFolderStates) and every file it lists keeps
+ * no entry came, went or was renamed anywhere, see readTreeState) and every file it lists keeps
  * its stamp (so none was edited or replaced). One lstat per folder and file; nothing is listed.
  */
 export function isUnchanged(root: string, state: Pick<CacheRecord, 'tree' | 'folders'>): boolean {
@@ -183,25 +164,12 @@ export function isUnchanged(root: string, state: Pick<CacheRecord, 'tree' | 'fol
   return state.folders !== '' && everyLine(state.folders, (path, stamp) => stampOf(path) === stamp) && everyLine(state.tree, (path, stamp) => stampOf(path) === stamp);
 }
 
-/** Whether `test` holds for the two strings of every `a \t b` line of `text` (stops at the first that does not). */
-function everyLine(text: string, test: (a: string, b: string) => boolean): boolean {
-  for (let start = 0; start < text.length; ) {
-    const tab = text.indexOf('\t', start);
-    if (tab === -1) return false;
-    const end = text.indexOf('\n', tab);
-    const stop = end === -1 ? text.length : end;
-    if (!test(text.slice(start, tab), text.slice(tab + 1, stop))) return false;
-    start = stop + 1;
-  }
-  return true;
-}
-
 /**
  * Whether the files of `recorded` (`path \t stamp` lines, distinct paths) are as many in each folder
  * as the folders hold. With every recorded file there (a lookup lstats each one), equal counts are
  * the same files: no file came between the write that stamped them and the folders' stamps.
  */
-function countsMatch(recorded: string, folders: FolderStates): boolean {
+function countsMatch(recorded: string, folders: TreeState): boolean {
   const counts = new Map<string, number>();
   const fits = everyLine(recorded, (path) => {
     const slash = path.lastIndexOf('/');
@@ -363,13 +331,14 @@ export class SynthCache {
         removeQuietly(temp);
         return;
       }
-      const state = stamps ? stamps.lines() : walkedLines(readTreeState(this.out));
-      const folders = readFolderStates(this.out);
+      // The files' stamps as the write took them, else from this walk, which stamps the folders either way.
+      const walked = readTreeState(this.out, { files: !stamps });
+      const files = stamps ? stamps.lines() : { text: walked.entries.join('\n'), newestChange: walked.newestChange };
       // Every recorded change time must be before `clock`: any later edit then stamps a ctime at or
       // after it, so it can never look like the recorded entry. A file changed since (an edit while
       // we record) could be edited again within the same tick unseen: keep no cache this time. Nor
       // when a file came or went between the write and the folders' stamps: they would vouch for it.
-      if (Math.max(state.newestChange, folders.newestChange) >= clock || !countsMatch(state.text, folders)) {
+      if (Math.max(files.newestChange, walked.newestChange) >= clock || !countsMatch(files.text, walked)) {
         removeQuietly(temp);
         return;
       }
@@ -380,8 +349,8 @@ export class SynthCache {
         renderInputs: Object.fromEntries(renderInputs),
         warnings: this.warnings,
         ...counts,
-        tree: state.text,
-        folders: folders.text,
+        tree: files.text,
+        folders: walked.folders,
       };
       writeFileSync(temp, cacheFileText(record));
       renameSync(temp, this.file);
@@ -391,8 +360,6 @@ export class SynthCache {
     }
   }
 }
-
-const walkedLines = ({ entries, newestChange }: TreeState) => ({ text: entries.join('\n'), newestChange });
 
 /** The cache for one `fleet synth` run, or undefined when there is none (see cacheFileFor). */
 export function openSynthCache(specPath: string, outDir: string, { enabled = true, cwd = process.cwd(), env = process.env, buildId }: Partial<CacheLocationOptions> & { buildId?: string } = {}): SynthCache | undefined {

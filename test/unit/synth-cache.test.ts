@@ -2,7 +2,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cacheFileFor, cacheKey, fleetBuildId, isUnchanged, openSynthCache, parseCacheRecord, readFolderStates, readTreeState } from '../../src/cli/synth-cache.js';
+import { cacheFileFor, cacheKey, fleetBuildId, isUnchanged, openSynthCache, parseCacheRecord, readTreeState } from '../../src/cli/synth-cache.js';
 import type { SpecFile } from '../../src/phases/1-load/index.js';
 import { compileSpec } from '../../src/cli/load-spec.js';
 import { fileStamp, Stamps } from '../../src/cli/output-folder.js';
@@ -73,7 +73,10 @@ describe('cacheKey', () => {
 
 describe('tree state', () => {
   /** The state of the folder as a cache record holds it: every file's stamp and every folder's. */
-  const stateOf = (root: string) => ({ tree: readTreeState(root).entries.join('\n'), folders: readFolderStates(root).text });
+  const stateOf = (root: string) => {
+    const state = readTreeState(root);
+    return { tree: state.entries.join('\n'), folders: state.folders };
+  };
 
   function tree(): string {
     const root = join(tempDir(), 'out');
@@ -91,8 +94,9 @@ describe('tree state', () => {
         .entries.map((e) => e.split('\t')[0])
         .sort(),
     ).toEqual(['fleet.lock.json', 'na-1/kustomization.yaml', 'na-1/shop/deployment.web.yaml']);
-    const folders = readFolderStates(root);
-    expect(folders.text.split('\n').map((line) => line.split('\t')[0])).toEqual(['.', 'na-1', 'na-1/shop']);
+    const folders = readTreeState(root, { files: false });
+    expect(folders.entries).toEqual([]);
+    expect(folders.folders.split('\n').map((line) => line.split('\t')[0])).toEqual(['.', 'na-1', 'na-1/shop']);
     expect(Object.fromEntries(folders.fileCounts)).toEqual({ '.': 1, 'na-1': 1, 'na-1/shop': 1 });
     expect(isUnchanged(root, stateOf(root))).toBe(true);
   });

@@ -1,9 +1,10 @@
 import { hash } from 'node:crypto';
 import { type Dirent, type Stats, chmodSync, constants, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { checkLock, GENERATED_MARK, isLockProblem, type Lock, LOCK_FILE, parseLock, type OutputTree } from '../phases/6-emit/index.js';
+import { checkLock, GENERATED_MARK, isLockProblem, type Lock, LOCK_FILE, type LockProblem, parseLock, type OutputTree } from '../phases/6-emit/index.js';
 import { flush, flushAll, makeFolders } from './durable.js';
+import { fileStamp, forEachLine, type StampCheck, under } from './file-stamps.js';
 import { markOutputState } from './guard.js';
 import { OutputFolderError } from './output-errors.js';
 import { outputFolderKindProblem } from './output-sanity.js';
@@ -114,27 +115,6 @@ export interface StampLines {
   readonly newestChange: number;
 }
 
-/** Calls `each` with the two strings of every `a \t b` line of `text` (StampLines' text: path and stamp). */
-export function forEachLine(text: string, each: (a: string, b: string) => void): void {
-  everyLine(text, (a, b) => {
-    each(a, b);
-    return true;
-  });
-}
-
-/** Whether `test` holds for the two strings of every `a \t b` line of `text`: stops at the first that does not, or that has no tab. */
-export function everyLine(text: string, test: (a: string, b: string) => boolean): boolean {
-  for (let start = 0; start < text.length; ) {
-    const tab = text.indexOf('\t', start);
-    if (tab === -1) return false;
-    const end = text.indexOf('\n', tab);
-    const stop = end === -1 ? text.length : end;
-    if (!test(text.slice(start, tab), text.slice(tab + 1, stop))) return false;
-    start = stop + 1;
-  }
-  return true;
-}
-
 /** The ctime in a fileStamp: size \t mtime \t ctime \t ino. */
 function changeTimeOf(stamp: string): number {
   return Number(stamp.slice(stamp.indexOf('\t', stamp.indexOf('\t') + 1) + 1, stamp.lastIndexOf('\t')));
@@ -219,12 +199,32 @@ export interface DiskTree {
   readonly lock?: Lock;
 }
 
+/** The output folder's lock as the last synth left it (see readLastLock). */
+export interface LastLock {
+  readonly text: string;
+  readonly checked: Lock | LockProblem;
+}
+
 /**
- * A file's identity on disk without reading it: size, modification and change times, inode. Two
- * equal stamps of a path mean nobody wrote to it in between (see src/cli/synth-cache.ts).
+ * The output folder's lock, read and checked (checkLock), when its stamp is still `recorded`
+ * (the last synth's): then its hashes stand for the files that kept their stamps too.
  */
-export function fileStamp(stats: Stats): string {
-  return `${stats.size}\t${stats.mtimeMs}\t${stats.ctimeMs}\t${stats.ino}`;
+export function readLastLock(outDir: string, recorded: string | undefined): LastLock | undefined {
+  if (recorded === undefined) return undefined;
+  const path = join(outDir, LOCK_FILE);
+  const stats = lstatSync(path, { throwIfNoEntry: false });
+  if (!stats?.isFile() || fileStamp(stats) !== recorded) return undefined;
+  const text = readTextOrUndefined(path);
+  return text === undefined ? undefined : { text, checked: checkLock(text) };
+}
+
+/** The last synth's record of the output folder, checked against it (file-stamps.ts' checkStamps), and its lock if read already. */
+export interface CheckedRecord {
+  /** Every folder the last synth left (`.`: the output folder). */
+  readonly folders: readonly string[];
+  readonly check: StampCheck;
+  /** The lock as readLastLock read it; used when the check found it unchanged. */
+  readonly lock?: LastLock;
 }
 
 /**
@@ -232,14 +232,18 @@ export function fileStamp(stats: Stats): string {
  * the stamps of every file right after the last synth wrote them (from the synth cache), saves
  * reading the files fleet owns that still have their stamp: their hash is the one in the lock,
  * itself unchanged. A one-app change then reads a handful of files instead of every one.
+ * With `checked` (those stamps checked already), nothing is stamped again, and only the top-level
+ * entries (cluster folders) where a file or folder changed are listed: the others hold what the
+ * record lists.
  * Only regular files are read: a symbolic link, FIFO or device is never opened (it could hang the
  * read, or lead outside the folder) and counts as hand-written.
  */
-export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, string>): DiskTree {
+export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, string>, checked?: CheckedRecord): DiskTree {
   const hashes = new Map<string, string>();
   const handWritten = new Set<string>();
   const at = under(outDir);
-  const listed = listTree(outDir);
+  const changed = checked && unchangedSince ? new Set(checked.check.changedFiles) : undefined;
+  const listed = changed ? listRecorded(outDir, unchangedSince!, checked!) : listTree(outDir);
   // With the last synth's stamps, every file's stamp is taken (before it is read, if it is), so the
   // next record of the cache needs no walk of its own.
   const stamps = unchangedSince && new Map<string, string>();
@@ -247,11 +251,14 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
   const stampOf = (path: string) => {
     let stamp = stamps?.get(path);
     if (stamp === undefined) {
-      try {
-        stamp = fileStamp(lstatSync(at(path)));
-      } catch {
-        stamp = '';
-        unstamped = true;
+      stamp = changed && !changed.has(path) ? unchangedSince!.get(path) : undefined;
+      if (stamp === undefined) {
+        try {
+          stamp = fileStamp(lstatSync(at(path)));
+        } catch {
+          stamp = '';
+          unstamped = true;
+        }
       }
       stamps?.set(path, stamp);
     }
@@ -263,10 +270,10 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
   };
   // The lock's hashes stand for the files only while the lock itself is as the last synth left it.
   // It is checked as the previous placement is (checkLock), so that the compile need not read it again.
-  const lastLock = unchangedSince && unchanged(LOCK_FILE) ? readTextOrUndefined(join(outDir, LOCK_FILE)) : undefined;
-  const checkedLock = lastLock === undefined ? undefined : checkLock(lastLock);
-  const soundLock = checkedLock && !isLockProblem(checkedLock) ? checkedLock : undefined;
-  const lockedHashes = soundLock ? soundLock.files : parseLock(lastLock)?.files;
+  const lockKept = unchangedSince !== undefined && unchanged(LOCK_FILE);
+  const lastLock = !lockKept ? undefined : (checked?.lock ?? readLastLock(outDir, unchangedSince.get(LOCK_FILE)));
+  const soundLock = lastLock && !isLockProblem(lastLock.checked) ? lastLock.checked : undefined;
+  const lockedHashes = soundLock ? soundLock.files : parseLock(lastLock?.text)?.files;
   let lock: string | undefined;
   for (const path of listed.files) {
     if (stamps) stampOf(path);
@@ -648,6 +655,41 @@ interface TreeListing {
 }
 
 /**
+ * Lists `root` as the last synth's record and its check (readTree's `checked`) tell: the top-level
+ * entries where a recorded file or folder changed, and any the record does not know (when the
+ * output folder itself changed), are listed; every other entry holds what the record lists.
+ */
+function listRecorded(root: string, files: ReadonlyMap<string, string>, { folders, check }: CheckedRecord): TreeListing {
+  const listed = new Set<string>();
+  for (const path of check.changedFiles) listed.add(topLevel(path));
+  for (const folder of check.changedFolders) if (folder !== '.') listed.add(topLevel(folder));
+  if (check.changedFolders.includes('.')) {
+    const recorded = new Set<string>();
+    for (const path of files.keys()) recorded.add(topLevel(path));
+    for (const folder of folders) recorded.add(topLevel(folder));
+    for (const name of namesIn(root)) if (!recorded.has(name)) listed.add(name);
+  }
+  const listing = listed.size > 0 ? listTree(root, listed) : { files: [], special: new Set<string>(), folders: new Set<string>(), emptyFolders: new Set<string>() };
+  const special = new Set(check.special);
+  for (const path of files.keys()) {
+    if (listed.has(topLevel(path))) continue;
+    listing.files.push(path);
+    if (special.has(path)) listing.special.add(path);
+  }
+  for (const folder of folders) if (folder !== '.' && !listed.has(topLevel(folder))) listing.folders.add(folder);
+  return listing;
+}
+
+/** The names in a folder; none when it is gone. */
+function namesIn(folder: string): string[] {
+  try {
+    return readdirSync(folder);
+  } catch {
+    return [];
+  }
+}
+
+/**
  * Lists `root` (nothing when it does not exist), or with `only` just those of its top-level
  * entries. A link to a folder is an entry of its own, not walked into.
  */
@@ -677,19 +719,6 @@ function listTree(root: string, only?: ReadonlySet<string>): TreeListing {
   };
   walk('');
   return listing;
-}
-
-/**
- * How a walk names `path` (relative, normalized, `/`-separated, '' for the root itself) under
- * `root` in its system calls: from the shorter of `root`'s absolute and working-directory-relative
- * forms, since the kernel resolves every component of every path, and by concatenation (join would
- * normalize each of 100,000 paths again).
- */
-export function under(root: string): (path: string) => string {
-  const absolute = resolve(root);
-  const near = relative(process.cwd(), absolute) || '.';
-  const base = near.length < absolute.length ? near : absolute;
-  return (path) => (path === '' ? base : `${base}/${path}`);
 }
 
 /** Every folder under `root`, and `root` itself: what a flush of a freshly staged tree covers. */

@@ -4,10 +4,12 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { SpecFile } from '../phases/1-load/index.js';
 import type { PreviousRender } from '../compiler.js';
 import { clusterOfOutputPath } from '../phases/6-emit/flux.js';
-import { LOCK_FILE } from '../phases/6-emit/index.js';
-import { type DiskTree, everyLine, fileStamp, forEachLine, leftoversOf, type Stamps, under } from './output-folder.js';
+import { type Lock, LOCK_FILE } from '../phases/6-emit/index.js';
+import { everyLine, fileStamp, forEachLine, type RecordedStamps, under } from './file-stamps.js';
+import { type DiskTree, leftoversOf, type Stamps } from './output-folder.js';
 import { SCHEMA_URL } from '../phases/2-validate/schema.js';
 import type { Io } from './io.js';
+import { startStampCheck } from './stamp-check.js';
 import { readSpecFiles, type ReadSpecResult } from './spec-files.js';
 
 /**
@@ -164,6 +166,25 @@ export function isUnchanged(root: string, state: Pick<CacheRecord, 'tree' | 'fol
   return state.folders !== '' && everyLine(state.folders, (path, stamp) => stampOf(path) === stamp) && everyLine(state.tree, (path, stamp) => stampOf(path) === stamp);
 }
 
+/** Below this many bytes of recorded stamps (some 5,000 files), a thread costs more to start than it saves. */
+const PARALLEL_CHECK_BYTES = 256 * 1024;
+
+/**
+ * isUnchanged, with the second half of the files checked on a thread of their own (stamp-check.ts)
+ * while this one checks the rest: the lstat of every file is most of a cache hit.
+ */
+export function isUnchangedInParallel(root: string, state: Pick<CacheRecord, 'tree' | 'folders'>): boolean {
+  const middle = state.tree.length < PARALLEL_CHECK_BYTES ? -1 : state.tree.indexOf('\n', state.tree.length >> 1);
+  if (middle === -1) return isUnchanged(root, state);
+  const there = startStampCheck(root, { tree: state.tree.slice(middle + 1), folders: '' });
+  if (!isUnchanged(root, { tree: state.tree.slice(0, middle), folders: state.folders })) {
+    there.stop();
+    return false;
+  }
+  const found = there.result();
+  return found.changedFiles.length === 0 && found.changedFolders.length === 0;
+}
+
 /**
  * Whether the files of `recorded` (`path \t stamp` lines, distinct paths) are as many in each folder
  * as the folders hold. With every recorded file there (a lookup lstats each one), equal counts are
@@ -260,7 +281,7 @@ export class SynthCache {
       this.previous = record;
       if (record === undefined || record.key !== this.key) return undefined;
       if (leftoversOf(this.out).length > 0) return undefined; // an interrupted write to repair
-      return isUnchanged(this.out, record) ? record : undefined;
+      return isUnchangedInParallel(this.out, record) ? record : undefined;
     } catch {
       return undefined;
     }
@@ -278,6 +299,31 @@ export class SynthCache {
       this.lastStamps = stamps;
     }
     return this.lastStamps;
+  }
+
+  /** On a miss, the stamps the last synth recorded of every file and folder under the output folder, to check (file-stamps.ts). */
+  recordedStamps(): RecordedStamps | undefined {
+    return this.previous && { tree: this.previous.tree, folders: this.previous.folders };
+  }
+
+  /** On a miss, every folder the last synth recorded under the output folder (`.`: the output folder itself). */
+  recordedFolders(): string[] {
+    const folders: string[] = [];
+    if (this.previous) forEachLine(this.previous.folders, (path) => folders.push(path));
+    return folders;
+  }
+
+  /**
+   * On a miss, what the last synth rendered if every file it wrote is still as it left it, before
+   * that is checked: each cluster's render inputs, and the files `lock` lists (the lock as it left
+   * it, see readLastLock). Undefined when the last synth was another build of fleet's. A compile
+   * given this must be confirmed by previousRender once the stamps are checked (see synth.ts).
+   */
+  renderIfIntact(lock: Lock): PreviousRender | undefined {
+    const record = this.previous;
+    if (!record || this.buildId === undefined || record.build !== this.buildId) return undefined;
+    const inputs = new Map(Object.entries(record.renderInputs));
+    return inputs.size === 0 ? undefined : { inputs, files: lock.files };
   }
 
   /**

@@ -86,6 +86,17 @@ function snapshot(dir: string): Map<string, string> {
   return files;
 }
 
+/** Every file under `dir` with its text. */
+function files(dir: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    found.set(path.slice(dir.length + 1), readFileSync(path, 'utf8'));
+  }
+  return found;
+}
+
 /** The recorded run's identity: changes whenever a synth records (misses), not on a hit. */
 const recording = (file: string) => statSync(file).ino;
 
@@ -222,17 +233,6 @@ describe('incremental synth', () => {
     return { dir, spec: join(dir, 'policies/fleet-spec.yaml'), env: { FLEET_CACHE_DIR: join(dir, 'cache') } };
   }
 
-  /** Every file under `dir` with its text. */
-  function files(dir: string): Map<string, string> {
-    const found = new Map<string, string>();
-    for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-      if (!entry.isFile()) continue;
-      const path = join(entry.parentPath, entry.name);
-      found.set(path.slice(dir.length + 1), readFileSync(path, 'utf8'));
-    }
-    return found;
-  }
-
   it('after a one-app change, writes what a clean synth writes, restoring a hand-edited cluster', async () => {
     const w = defaultSpec();
     expect((await fleet(w.dir, w.env, 'synth')).code).toBe(0);
@@ -271,5 +271,28 @@ describe('the synth cache of bin/fleet.js', () => {
     const hit = binary(w.dir, w.env, 'synth');
     expect(hit).toEqual(compiled);
     expect(recording(w.cacheFile)).toBe(recorded);
+  });
+
+  it('after a one-app change, writes what a clean synth writes and prints what it prints, also when a carried cluster was edited by hand', () => {
+    const w = workspace();
+    const out = join(w.dir, 'out');
+    expect(binary(w.dir, w.env, 'synth').code).toBe(0);
+    const before = files(out);
+    expect(readFileSync(w.spec, 'utf8')).toContain('image: ghcr.io/acme/orders-db:15.4');
+    for (const [from, to] of [
+      ['orders-db:15.4', 'orders-db:15.5'],
+      ['orders-db:15.5', 'orders-db:15.6'],
+    ]) {
+      writeFileSync(w.spec, readFileSync(w.spec, 'utf8').replace(from, to));
+      // The second time, a cluster the change does not touch was edited by hand: the compile that assumed it intact is dropped.
+      if (from.endsWith('15.5')) writeFileSync(join(out, 'sea-1/shop/service.web.yaml'), `${before.get('sea-1/shop/service.web.yaml')}# edited\n`);
+      const incremental = binary(w.dir, w.env, 'synth');
+      const clean = binary(w.dir, w.env, 'synth', '--out', `clean-${to}`, '--no-cache', 'policies');
+      expect(incremental.code).toBe(0);
+      expect(incremental.stderr).toBe(clean.stderr);
+      expect(incremental.stderr).toContain('nobody-to-web'); // the spec's warning, printed once
+      expect(incremental.stdout).toMatch(from.endsWith('15.5') ? /: 3 file\(s\) written, 0 removed/ : /: 2 file\(s\) written, 0 removed/);
+      expect(files(out)).toEqual(files(join(w.dir, `clean-${to}`)));
+    }
   });
 });

@@ -1,11 +1,12 @@
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cacheFileFor, cacheKey, fleetBuildId, isUnchanged, openSynthCache, parseCacheRecord, readTreeState } from '../../src/cli/synth-cache.js';
+import { cacheFileFor, cacheKey, fleetBuildId, isUnchanged, isUnchangedInParallel, openSynthCache, parseCacheRecord, readTreeState } from '../../src/cli/synth-cache.js';
 import type { SpecFile } from '../../src/phases/1-load/index.js';
 import { compileSpec } from '../../src/cli/load-spec.js';
-import { fileStamp, Stamps } from '../../src/cli/output-folder.js';
+import { checkStamps, fileStamp } from '../../src/cli/file-stamps.js';
+import { readTree, Stamps } from '../../src/cli/output-folder.js';
 
 const scratch: string[] = [];
 function tempDir(): string {
@@ -147,6 +148,52 @@ describe('tree state', () => {
       await nextTick();
       change(root);
       expect(isUnchanged(root, before), `change ${i}`).toBe(false);
+    }
+  });
+
+  it('checkStamps names what changed; readTree given its check reads what a full walk reads', async () => {
+    const changes: [string, (root: string) => void, Partial<ReturnType<typeof checkStamps>>][] = [
+      ['nothing', () => {}, {}],
+      ['an edit', (root) => writeFileSync(join(root, 'na-1/shop/deployment.web.yaml'), 'image: web:1.0.1\n'), { changedFiles: ['na-1/shop/deployment.web.yaml'] }],
+      ['a file added', (root) => writeFileSync(join(root, 'na-1/shop/README.md'), 'notes\n'), { changedFolders: ['na-1/shop'] }],
+      ['a file removed', (root) => rmSync(join(root, 'na-1/kustomization.yaml')), { changedFiles: ['na-1/kustomization.yaml'], changedFolders: ['na-1'] }],
+      ['a cluster removed', (root) => rmSync(join(root, 'eu-1'), { recursive: true }), { changedFiles: ['eu-1/alias.yaml', 'eu-1/kustomization.yaml'], changedFolders: ['.', 'eu-1'] }],
+      ['a cluster added', (root) => mkdirSync(join(root, 'ap-1/shop'), { recursive: true }), { changedFolders: ['.'] }],
+      ['a file added at the top', (root) => writeFileSync(join(root, 'notes.md'), 'notes\n'), { changedFolders: ['.'] }],
+      ['a link added', (root) => symlinkSync('../eu-1', join(root, 'na-1/shop/link')), { changedFolders: ['na-1/shop'] }],
+    ];
+    for (const [what, change, found] of changes) {
+      const root = tree();
+      mkdirSync(join(root, 'eu-1'));
+      writeFileSync(join(root, 'eu-1/kustomization.yaml'), 'resources: []\n');
+      symlinkSync('kustomization.yaml', join(root, 'eu-1/alias.yaml'));
+      const before = stateOf(root);
+      await nextTick();
+      change(root);
+      const check = checkStamps(root, before);
+      const sorted = ({ changedFiles, changedFolders, special }: typeof check) => ({ changedFiles: [...changedFiles].sort(), changedFolders: [...changedFolders].sort(), special: [...special].sort() });
+      expect(sorted(check), what).toEqual({ changedFiles: [], changedFolders: [], special: ['eu-1/alias.yaml'].filter(() => what !== 'a cluster removed'), ...found });
+      const stamps = new Map(before.tree.split('\n').map((line) => [line.slice(0, line.indexOf('\t')), line.slice(line.indexOf('\t') + 1)]));
+      const folders = before.folders.split('\n').map((line) => line.slice(0, line.indexOf('\t')));
+      expect(readTree(root, stamps, { folders, check }), what).toEqual(readTree(root, stamps));
+    }
+  });
+
+  it('checked on two threads, sees a change in either half of a large record', async () => {
+    const root = join(tempDir(), 'out');
+    const names = Array.from({ length: 4000 }, (_, i) => `c${String(i % 40).padStart(2, '0')}/deployment.app-${i}.yaml`);
+    for (let i = 0; i < 40; i++) mkdirSync(join(root, `c${String(i).padStart(2, '0')}`), { recursive: true });
+    for (const name of names) writeFileSync(join(root, name), 'kind: Deployment\n');
+    const before = stateOf(root);
+    expect(before.tree.length).toBeGreaterThan(256 * 1024); // large enough to be split
+    expect(isUnchangedInParallel(root, before)).toBe(true);
+    const lines = before.tree.split('\n');
+    for (const line of [lines[1], lines[lines.length - 2]]) {
+      const path = line.slice(0, line.indexOf('\t'));
+      await nextTick();
+      writeFileSync(join(root, path), 'kind: StatefulSet\n');
+      expect(isUnchangedInParallel(root, before), path).toBe(false);
+      expect(isUnchangedInParallel(root, stateOf(root)), path).toBe(true);
     }
   });
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkLock, GENERATED_MARK, LOCK_FILE } from '../../src/phases/6-emit/index.js';
 import { readTreeState } from '../../src/cli/synth-cache.js';
-import { compareTree, fileStamp, leftoversOf, readTree, type Stamps, under, writeTree } from '../../src/cli/output-folder.js';
+import { fileStamp, under } from '../../src/cli/file-stamps.js';
+import { compareTree, leftoversOf, readTree, type Stamps, writeTree } from '../../src/cli/output-folder.js';
 import { OutputFolderError } from '../../src/cli/output-errors.js';
 
 const folders: string[] = [];

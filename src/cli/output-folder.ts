@@ -207,15 +207,25 @@ export interface LastLock {
 
 /**
  * The output folder's lock, read and checked (checkLock), when its stamp is still `recorded`
- * (the last synth's): then its hashes stand for the files that kept their stamps too.
+ * (the last synth's): then its hashes stand for the files that kept their stamps too. `written`:
+ * the last synth was this very build of fleet, so the lock's bytes are those it wrote, a lock by
+ * construction: it is parsed, not checked again (a lock that does not even parse is checked).
  */
-export function readLastLock(outDir: string, recorded: string | undefined): LastLock | undefined {
+export function readLastLock(outDir: string, recorded: string | undefined, { written = false } = {}): LastLock | undefined {
   if (recorded === undefined) return undefined;
   const path = join(outDir, LOCK_FILE);
   const stats = lstatSync(path, { throwIfNoEntry: false });
   if (!stats?.isFile() || fileStamp(stats) !== recorded) return undefined;
   const text = readTextOrUndefined(path);
-  return text === undefined ? undefined : { text, checked: checkLock(text) };
+  if (text === undefined) return undefined;
+  if (written) {
+    try {
+      return { text, checked: JSON.parse(text) as Lock };
+    } catch {
+      // Not what fleet writes after all: checked, and the flaw reported.
+    }
+  }
+  return { text, checked: checkLock(text) };
 }
 
 /** The last synth's record of the output folder, checked against it (file-stamps.ts' checkStamps), and its lock if read already. */

@@ -301,6 +301,11 @@ export class SynthCache {
     return this.lastStamps;
   }
 
+  /** Whether the last synth was this build of fleet: what it wrote is what this build would write from the same inputs. */
+  lastSynthWasThisBuild(): boolean {
+    return this.previous !== undefined && this.buildId !== undefined && this.previous.build === this.buildId;
+  }
+
   /** On a miss, the stamps the last synth recorded of every file and folder under the output folder, to check (file-stamps.ts). */
   recordedStamps(): RecordedStamps | undefined {
     return this.previous && { tree: this.previous.tree, folders: this.previous.folders };
@@ -321,7 +326,7 @@ export class SynthCache {
    */
   renderIfIntact(lock: Lock): PreviousRender | undefined {
     const record = this.previous;
-    if (!record || this.buildId === undefined || record.build !== this.buildId) return undefined;
+    if (!record || !this.lastSynthWasThisBuild()) return undefined;
     const inputs = new Map(Object.entries(record.renderInputs));
     return inputs.size === 0 ? undefined : { inputs, files: lock.files };
   }

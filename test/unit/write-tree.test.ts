@@ -3,10 +3,10 @@ import { hash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkLock, GENERATED_MARK, LOCK_FILE } from '../../src/phases/6-emit/index.js';
+import { checkLock, GENERATED_MARK, isLockProblem, LOCK_FILE } from '../../src/phases/6-emit/index.js';
 import { readTreeState } from '../../src/cli/synth-cache.js';
 import { fileStamp, under } from '../../src/cli/file-stamps.js';
-import { compareTree, leftoversOf, readTree, type Stamps, writeTree } from '../../src/cli/output-folder.js';
+import { compareTree, leftoversOf, readLastLock, readTree, type Stamps, writeTree } from '../../src/cli/output-folder.js';
 import { OutputFolderError } from '../../src/cli/output-errors.js';
 
 const folders: string[] = [];
@@ -116,6 +116,22 @@ describe('writing the output tree', async () => {
     const flawed = readTree(out, stampsNow());
     expect(flawed.lock).toBeUndefined();
     expect(flawed.hashes.get('a/one.yaml'), "its hashes are still the lock's word, as before").toBe('sha256:x');
+  });
+
+  it('readLastLock: only a lock that kept its stamp; parsed unchecked when this build wrote it, checked when it does not even parse', async () => {
+    const out = outDir();
+    await writeTree(out, tree({ 'a/one.yaml': '1\n' }));
+    const stamp = () => fileStamp(lstatSync(join(out, LOCK_FILE)));
+    const text = readFileSync(join(out, LOCK_FILE), 'utf8');
+    expect(readLastLock(out, stamp())).toEqual({ text, checked: checkLock(text) });
+    expect(readLastLock(out, stamp(), { written: true })).toEqual({ text, checked: checkLock(text) });
+    expect(readLastLock(out, undefined)).toBeUndefined();
+    expect(readLastLock(out, `${stamp()}0`)).toBeUndefined();
+
+    writeFileSync(join(out, LOCK_FILE), `${text.slice(0, 20)}\n<<<<<<< HEAD\n`); // cut short and conflicted: not JSON
+    const flawed = readLastLock(out, stamp(), { written: true })!;
+    expect(isLockProblem(flawed.checked)).toBe(true);
+    expect(flawed.checked).toEqual(checkLock(flawed.text));
   });
 
   it('stages only the cluster folders that change, and keeps the others untouched', async () => {

@@ -189,7 +189,7 @@ export interface DiskTree {
   readonly handWritten: ReadonlySet<string>;
   /** Files that the folder's lock does not list (fleet owns the lock and what it lists). Usually few. */
   readonly unowned: ReadonlySet<string>;
-  /** The hashes the folder's lock records for the files it lists (empty without a lock). */
+  /** The hashes the folder's lock records for the files it lists (empty without a lock): the parsed lock's own object, read with Object.hasOwn. */
   readonly locked: Readonly<Record<string, string>>;
   /** Every folder below the output folder, relative to it. */
   readonly folders: ReadonlySet<string>;
@@ -197,6 +197,11 @@ export interface DiskTree {
   readonly stamps?: ReadonlyMap<string, string>;
   /** The folder's lock as checkLock reads it, when read with the last synth's stamps, unchanged since, and sound. */
   readonly lock?: Lock;
+  /**
+   * Top-level entries left out of all the above (readTree's `checked.skip`): as the last synth
+   * left them, and the output's files there are those it wrote. Their files' stamps as recorded.
+   */
+  readonly skipped?: { readonly entries: ReadonlySet<string>; readonly stamps: StampLines };
 }
 
 /** The output folder's lock as the last synth left it (see readLastLock). */
@@ -230,11 +235,19 @@ export function readLastLock(outDir: string, recorded: string | undefined, { wri
 
 /** The last synth's record of the output folder, checked against it (file-stamps.ts' checkStamps), and its lock if read already. */
 export interface CheckedRecord {
+  /** Every file's stamp as the last synth recorded it (`path \t stamp` lines). */
+  readonly files: string;
   /** Every folder the last synth left (`.`: the output folder). */
   readonly folders: readonly string[];
   readonly check: StampCheck;
   /** The lock as readLastLock read it; used when the check found it unchanged. */
   readonly lock?: LastLock;
+  /**
+   * Top-level entries (cluster folders) where the check found nothing changed and whose files the
+   * output carries over as the lock lists them: there is nothing to compare or write in them, so
+   * they are left out of what is read (DiskTree.skipped).
+   */
+  readonly skip?: ReadonlySet<string>;
 }
 
 /**
@@ -253,7 +266,8 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
   const handWritten = new Set<string>();
   const at = under(outDir);
   const changed = checked && unchangedSince ? new Set(checked.check.changedFiles) : undefined;
-  const listed = changed ? listRecorded(outDir, unchangedSince!, checked!) : listTree(outDir);
+  const skip = changed && checked?.skip?.size ? checked.skip : undefined;
+  const listed = changed ? listRecorded(outDir, unchangedSince!, checked!, skip) : listTree(outDir);
   // With the last synth's stamps, every file's stamp is taken (before it is read, if it is), so the
   // next record of the cache needs no walk of its own.
   const stamps = unchangedSince && new Map<string, string>();
@@ -311,20 +325,52 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
     if (path === LOCK_FILE) lock = bytes.toString('utf8');
   }
   // The lock is parsed once: its hashes as read before the walk when its stamp is the last synth's, else the bytes read now.
-  const locked: Record<string, string> = Object.assign(Object.create(null), lockedHashes ?? parseLock(lock)?.files ?? {});
+  // As parsed, not copied (100,000 entries at fleet scale): read it with Object.hasOwn (a path may be `__proto__`).
+  const locked: Readonly<Record<string, string>> = lockedHashes ?? parseLock(lock)?.files ?? {};
   const unowned = new Set([...hashes.keys()].filter((path) => path !== LOCK_FILE && !Object.hasOwn(locked, path)));
   // Another fleet's output folder below this one is its fleet's, header or not.
   const nested = [...unowned].filter((path) => path.endsWith(`/${LOCK_FILE}`)).map((path) => path.slice(0, -LOCK_FILE.length));
   if (nested.length > 0) for (const path of unowned) if (nested.some((folder) => path.startsWith(folder))) handWritten.add(path);
   // A file that could not be stamped (gone while read) leaves the stamps incomplete: none at all.
-  return { hashes, handWritten, unowned, locked, folders: listed.folders, ...(stamps && !unstamped ? { stamps } : {}), ...(soundLock ? { lock: soundLock } : {}) };
+  const skipped = skip && { entries: skip, stamps: linesUnder(checked!.files, skip) };
+  return { hashes, handWritten, unowned, locked, folders: listed.folders, ...(stamps && !unstamped ? { stamps } : {}), ...(soundLock ? { lock: soundLock } : {}), ...(skipped ? { skipped } : {}) };
+}
+
+/**
+ * The `path \t stamp` lines of `text` whose path is in one of `entries` (top-level names), as
+ * StampLines. A record lists a folder's files together, so runs of lines are kept whole. Their
+ * change time is taken as 0: they are a record's, whose every change time was before its write, and
+ * the check found them unchanged since.
+ */
+function linesUnder(text: string, entries: ReadonlySet<string>): StampLines {
+  const runs: string[] = [];
+  let count = 0;
+  let runStart = -1;
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf('\n', start);
+    const stop = end === -1 ? text.length : end;
+    const slash = text.indexOf('/', start);
+    const inside = slash !== -1 && slash < stop && entries.has(text.slice(start, slash));
+    if (inside) {
+      count++;
+      if (runStart === -1) runStart = start;
+    } else if (runStart !== -1) {
+      runs.push(text.slice(runStart, start - 1));
+      runStart = -1;
+    }
+    start = stop + 1;
+  }
+  if (runStart !== -1) runs.push(text.slice(runStart).replace(/\n$/, ''));
+  return { text: runs.join('\n'), count, newestChange: 0 };
 }
 
 /** How `outDir` (as read into `disk`) differs from `tree`. Reads only: `fleet synth --check` uses it. */
 export function compareTree(outDir: string, tree: OutputTree | Output, disk: DiskTree = readTree(outDir)): TreeDifference {
   const { hashes } = tree instanceof Map ? outputOf(tree) : (tree as Output);
   const difference: TreeDifference = { changed: [], added: [], stale: [], conflicts: [], clashes: [] };
+  const skipped = skippedIn(disk);
   for (const [path, wanted] of hashes) {
+    if (skipped(path)) continue;
     const current = disk.hashes.get(path);
     if (current === undefined) difference.added.push(path);
     // A file without fleet's header is never overwritten, even one the lock lists (a lock edited by hand).
@@ -336,7 +382,7 @@ export function compareTree(outDir: string, tree: OutputTree | Output, disk: Dis
   // list are fleet's too: left by a `git checkout` of an older out/, or a lock deleted by hand.
   for (const [path, current] of disk.hashes) {
     if (hashes.has(path) || disk.handWritten.has(path) || !isTopLevelName(topLevel(path))) continue;
-    if (disk.unowned.has(path) || disk.locked[path] === current) difference.stale.push(path);
+    if (disk.unowned.has(path) || (Object.hasOwn(disk.locked, path) && disk.locked[path] === current)) difference.stale.push(path);
   }
   difference.stale.sort();
   difference.clashes.push(...pathClashes(hashes, disk, new Set(difference.stale)));
@@ -350,7 +396,9 @@ export function compareTree(outDir: string, tree: OutputTree | Output, disk: Dis
  */
 function pathClashes(rendered: ReadonlyMap<string, string>, disk: DiskTree, stale: ReadonlySet<string>): string[] {
   const clashes = new Set<string>();
+  const skipped = skippedIn(disk);
   for (const path of rendered.keys()) {
+    if (skipped(path)) continue;
     if (disk.folders.has(path)) clashes.add(path);
     for (let slash = path.indexOf('/'); slash !== -1; slash = path.indexOf('/', slash + 1)) {
       const folder = path.slice(0, slash);
@@ -358,6 +406,26 @@ function pathClashes(rendered: ReadonlyMap<string, string>, disk: DiskTree, stal
     }
   }
   return [...clashes].sort();
+}
+
+/** Whether a path is in one of the entries the reading of `disk` skipped (DiskTree.skipped). */
+function skippedIn(disk: DiskTree): (path: string) => boolean {
+  const entries = disk.skipped?.entries;
+  if (!entries) return () => false;
+  const entryOf = lastEntry();
+  return (path) => entries.has(entryOf(path));
+}
+
+/** topLevel for paths that come grouped by entry: the entry's name is sliced once per run, not once per path. */
+function lastEntry(): (path: string) => string {
+  let last = '';
+  let prefix = '\0';
+  return (path) => {
+    if (path.startsWith(prefix)) return last;
+    last = topLevel(path);
+    prefix = path.length > last.length ? `${last}/` : '\0';
+    return last;
+  };
 }
 
 export function isClean(difference: TreeDifference): boolean {
@@ -372,6 +440,8 @@ export interface WriteResult extends TreeDifference {
   readonly stamps?: Stamps;
   /** What repairing an interrupted run found and left alone or discarded (present only when there is something to say). */
   readonly warnings?: readonly Diagnostic[];
+  /** Top-level entries the write neither read nor touched (DiskTree.skipped): their folders are as the last synth left them. */
+  readonly untouched?: ReadonlySet<string>;
 }
 
 /**
@@ -390,7 +460,7 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
   const read = recovery.changed || disk === undefined ? readTree(outDir) : disk;
   const difference = compareTree(outDir, output, read);
   if (difference.conflicts.length + difference.clashes.length > 0) return { ...difference, ...warned };
-  if (isClean(difference)) return { ...difference, stamps: stamp && read.stamps ? Stamps.fromMap(read.stamps) : undefined, ...warned };
+  if (isClean(difference)) return { ...difference, stamps: stamp && read.stamps ? withSkipped(Stamps.fromMap(read.stamps), read) : undefined, ...warned, ...untouched(read) };
 
   const { staging, old } = runFolders(outDir);
   const stale = new Set(difference.stale);
@@ -466,7 +536,18 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
   const written = staged.toMap();
   const stamps = new Map([...kept, ...written]);
   for (const path of [...linked, ...[...written.keys()].filter((p) => !p.includes('/'))]) stamps.set(path, fileStamp(lstatSync(join(outDir, path))));
-  return { ...difference, stamps: Stamps.fromMap(stamps), ...warned };
+  return { ...difference, stamps: withSkipped(Stamps.fromMap(stamps), read), ...warned, ...untouched(read) };
+}
+
+/** `stamps` and those of the entries the reading of `disk` skipped (untouched by the write). */
+function withSkipped(stamps: Stamps, disk: DiskTree): Stamps {
+  if (disk.skipped) stamps.addLines(disk.skipped.stamps);
+  return stamps;
+}
+
+/** The entries the reading of `disk` skipped, for WriteResult.untouched. */
+function untouched(disk: DiskTree): { untouched?: ReadonlySet<string> } {
+  return disk.skipped ? { untouched: disk.skipped.entries } : {};
 }
 
 /**
@@ -669,7 +750,7 @@ interface TreeListing {
  * entries where a recorded file or folder changed, and any the record does not know (when the
  * output folder itself changed), are listed; every other entry holds what the record lists.
  */
-function listRecorded(root: string, files: ReadonlyMap<string, string>, { folders, check }: CheckedRecord): TreeListing {
+function listRecorded(root: string, files: ReadonlyMap<string, string>, { folders, check }: CheckedRecord, skip: ReadonlySet<string> | undefined): TreeListing {
   const listed = new Set<string>();
   for (const path of check.changedFiles) listed.add(topLevel(path));
   for (const folder of check.changedFolders) if (folder !== '.') listed.add(topLevel(folder));
@@ -681,12 +762,14 @@ function listRecorded(root: string, files: ReadonlyMap<string, string>, { folder
   }
   const listing = listed.size > 0 ? listTree(root, listed) : { files: [], special: new Set<string>(), folders: new Set<string>(), emptyFolders: new Set<string>() };
   const special = new Set(check.special);
+  const entryOf = lastEntry();
   for (const path of files.keys()) {
-    if (listed.has(topLevel(path))) continue;
+    const entry = entryOf(path);
+    if (listed.has(entry) || skip?.has(entry)) continue;
     listing.files.push(path);
     if (special.has(path)) listing.special.add(path);
   }
-  for (const folder of folders) if (folder !== '.' && !listed.has(topLevel(folder))) listing.folders.add(folder);
+  for (const folder of folders) if (folder !== '.' && !listed.has(topLevel(folder)) && !skip?.has(topLevel(folder))) listing.folders.add(folder);
   return listing;
 }
 

@@ -3,10 +3,10 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { SpecFile } from '../phases/1-load/index.js';
 import type { PreviousRender } from '../compiler.js';
-import { clusterOfOutputPath } from '../phases/6-emit/flux.js';
+import { clusterOfOutputPath, FLUX_DIR } from '../phases/6-emit/flux.js';
 import { type Lock, LOCK_FILE } from '../phases/6-emit/index.js';
-import { everyLine, fileStamp, forEachLine, type RecordedStamps, under } from './file-stamps.js';
-import { type DiskTree, leftoversOf, type Stamps } from './output-folder.js';
+import { everyLine, fileStamp, forEachLine, type RecordedStamps, type StampCheck, under } from './file-stamps.js';
+import { leftoversOf, type Stamps } from './output-folder.js';
 import { SCHEMA_URL } from '../phases/2-validate/schema.js';
 import type { Io } from './io.js';
 import { startStampCheck } from './stamp-check.js';
@@ -122,9 +122,10 @@ export interface TreeState {
  * without reading any file: a plain synchronous walk (lstat is a cached metadata lookup; batches
  * through the thread pool cost more in hand-offs than they save). Each folder is stamped before
  * its entries are listed: adding, removing or renaming an entry sets its folder's mtime and ctime,
- * so a folder that still has its stamp still has the entries counted here. Throws when `root` is missing.
+ * so a folder that still has its stamp still has the entries counted here. `skip`: top-level
+ * folders not walked (nor stamped). Throws when `root` is missing.
  */
-export function readTreeState(root: string, { files = true } = {}): TreeState {
+export function readTreeState(root: string, { files = true, skip }: { files?: boolean; skip?: ReadonlySet<string> } = {}): TreeState {
   const entries: string[] = [];
   const folders: string[] = [];
   const fileCounts = new Map<string, number>();
@@ -140,7 +141,7 @@ export function readTreeState(root: string, { files = true } = {}): TreeState {
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
       const child = path === '.' ? entry.name : `${path}/${entry.name}`;
       if (entry.isDirectory()) {
-        walk(`${folder}/${entry.name}`, child);
+        if (path !== '.' || !skip?.has(entry.name)) walk(`${folder}/${entry.name}`, child);
         continue;
       }
       count++;
@@ -188,12 +189,14 @@ export function isUnchangedInParallel(root: string, state: Pick<CacheRecord, 'tr
 /**
  * Whether the files of `recorded` (`path \t stamp` lines, distinct paths) are as many in each folder
  * as the folders hold. With every recorded file there (a lookup lstats each one), equal counts are
- * the same files: no file came between the write that stamped them and the folders' stamps.
+ * the same files: no file came between the write that stamped them and the folders' stamps. Files
+ * under `skipped` top-level folders (not walked) are not counted.
  */
-function countsMatch(recorded: string, folders: TreeState): boolean {
+function countsMatch(recorded: string, folders: TreeState, skipped?: ReadonlySet<string>): boolean {
   const counts = new Map<string, number>();
   const fits = everyLine(recorded, (path) => {
     const slash = path.lastIndexOf('/');
+    if (skipped && slash !== -1 && skipped.has(path.slice(0, path.indexOf('/')))) return true;
     const folder = slash === -1 ? '.' : path.slice(0, slash);
     counts.set(folder, (counts.get(folder) ?? 0) + 1);
     return true;
@@ -202,6 +205,16 @@ function countsMatch(recorded: string, folders: TreeState): boolean {
   for (const [folder, count] of folders.fileCounts) if ((counts.get(folder) ?? 0) !== count) return false;
   for (const folder of counts.keys()) if (!folders.fileCounts.has(folder)) return false;
   return true;
+}
+
+/** The `path \t stamp` lines of folders under one of `entries` (top-level names). */
+function foldersUnder(folders: string, entries: ReadonlySet<string>): string {
+  const kept: string[] = [];
+  forEachLine(folders, (path, stamp) => {
+    const slash = path.indexOf('/');
+    if (entries.has(slash === -1 ? path : path.slice(0, slash))) kept.push(`${path}\t${stamp}`);
+  });
+  return kept.join('\n');
 }
 
 /**
@@ -333,22 +346,18 @@ export class SynthCache {
 
   /**
    * On a miss, what the last synth rendered, for an incremental compile: each cluster's render
-   * inputs, for the clusters whose files are all as that synth wrote them (`disk`, read with its
-   * stamps, holds the lock's hash for them), and the files its lock lists. Undefined when the last
-   * synth was another build of fleet's, or its lock is no longer the one it wrote.
+   * inputs, for the clusters none of whose files and folders changed since that synth (`check`,
+   * of the stamps it recorded), and the files its lock lists (`lock`: that lock, unchanged and
+   * sound, see readLastLock). Undefined when the last synth was another build of fleet's, or its
+   * lock changed.
    */
-  previousRender(disk: DiskTree): PreviousRender | undefined {
+  previousRender(lock: Lock | undefined, check: StampCheck): PreviousRender | undefined {
     const record = this.previous;
-    if (!record || this.buildId === undefined || record.build !== this.buildId) return undefined;
-    const lockStamp = this.stampsOfLastSynth()?.get(LOCK_FILE);
-    if (lockStamp === undefined || disk.stamps?.get(LOCK_FILE) !== lockStamp) return undefined;
-    const intact = new Map(Object.keys(record.renderInputs).map((cluster) => [cluster, true]));
-    for (const [path, hash] of Object.entries(disk.locked)) {
-      const cluster = clusterOfOutputPath(path);
-      if (intact.get(cluster) && disk.hashes.get(path) !== hash) intact.set(cluster, false);
-    }
-    const inputs = new Map(Object.entries(record.renderInputs).filter(([cluster]) => intact.get(cluster)));
-    return inputs.size === 0 ? undefined : { inputs, files: disk.locked };
+    if (!record || !lock || !this.lastSynthWasThisBuild() || check.changedFiles.includes(LOCK_FILE)) return undefined;
+    const touched = touchedClusters(check);
+    if (touched === 'all') return undefined;
+    const inputs = new Map(Object.entries(record.renderInputs).filter(([cluster]) => !touched.has(cluster)));
+    return inputs.size === 0 ? undefined : { inputs, files: lock.files };
   }
 
   /** `io`, also keeping what is printed to stderr: the compile's diagnostics, which a hit prints again. */
@@ -372,7 +381,7 @@ export class SynthCache {
    * file's stamp, as the write knew them) or else a walk of the folder. Never throws: a cache that
    * cannot be written is skipped.
    */
-  record(counts: { clusters: number; files: number }, renderInputs: ReadonlyMap<string, string>, stamps?: Stamps): void {
+  record(counts: { clusters: number; files: number }, renderInputs: ReadonlyMap<string, string>, stamps?: Stamps, untouched?: ReadonlySet<string>): void {
     if (this.key === undefined || this.buildId === undefined) return;
     const temp = `${this.file}.${process.pid}.tmp`;
     try {
@@ -383,13 +392,15 @@ export class SynthCache {
         return;
       }
       // The files' stamps as the write took them, else from this walk, which stamps the folders either way.
-      const walked = readTreeState(this.out, { files: !stamps });
+      // Folders the write left alone, whose stamps the lookup found as the last record has them, keep those stamps.
+      const kept = stamps && untouched?.size && this.previous ? untouched : undefined;
+      const walked = readTreeState(this.out, { files: !stamps, skip: kept });
       const files = stamps ? stamps.lines() : { text: walked.entries.join('\n'), newestChange: walked.newestChange };
       // Every recorded change time must be before `clock`: any later edit then stamps a ctime at or
       // after it, so it can never look like the recorded entry. A file changed since (an edit while
       // we record) could be edited again within the same tick unseen: keep no cache this time. Nor
       // when a file came or went between the write and the folders' stamps: they would vouch for it.
-      if (Math.max(files.newestChange, walked.newestChange) >= clock || !countsMatch(files.text, walked)) {
+      if (Math.max(files.newestChange, walked.newestChange) >= clock || !countsMatch(files.text, walked, kept)) {
         removeQuietly(temp);
         return;
       }
@@ -401,7 +412,7 @@ export class SynthCache {
         warnings: this.warnings,
         ...counts,
         tree: files.text,
-        folders: walked.folders,
+        folders: kept ? `${walked.folders}\n${foldersUnder(this.previous!.folders, kept)}` : walked.folders,
       };
       writeFileSync(temp, cacheFileText(record));
       renameSync(temp, this.file);
@@ -410,6 +421,21 @@ export class SynthCache {
       removeQuietly(temp);
     }
   }
+}
+
+/**
+ * The clusters whose files a stamp check found changed (a file of theirs, or a folder in their
+ * folder or their Flux entrypoints' folder), or 'all' when `_flux` itself changed (an
+ * entrypoint's folder came or went: whose cannot be told from the folder's stamp).
+ */
+function touchedClusters(check: StampCheck): Set<string> | 'all' {
+  const touched = new Set<string>();
+  for (const path of check.changedFiles) touched.add(clusterOfOutputPath(path));
+  for (const folder of check.changedFolders) {
+    if (folder === FLUX_DIR) return 'all';
+    if (folder !== '.') touched.add(clusterOfOutputPath(`${folder}/`));
+  }
+  return touched;
 }
 
 /** The cache for one `fleet synth` run, or undefined when there is none (see cacheFileFor). */

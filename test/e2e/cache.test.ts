@@ -293,6 +293,15 @@ describe('the synth cache of bin/fleet.js', () => {
       expect(incremental.stderr).toContain('nobody-to-web'); // the spec's warning, printed once
       expect(incremental.stdout).toMatch(from.endsWith('15.5') ? /: 3 file\(s\) written, 0 removed/ : /: 2 file\(s\) written, 0 removed/);
       expect(files(out)).toEqual(files(join(w.dir, `clean-${to}`)));
+      // What the incremental synth recorded (the stamps of the clusters it carried over, kept) makes the next synth a hit.
+      const recorded = recording(w.cacheFile);
+      expect(binary(w.dir, w.env, 'synth').stdout).toMatch(/: 0 file\(s\) written, 0 removed/);
+      expect(recording(w.cacheFile)).toBe(recorded);
     }
+    // A file added since in a folder of a cluster carried over (whose folders' stamps were kept) is a miss.
+    writeFileSync(join(out, 'na-1/shop/notes.txt'), 'mine\n');
+    const recorded = recording(w.cacheFile);
+    expect(binary(w.dir, w.env, 'synth').code).toBe(0);
+    expect(recording(w.cacheFile)).not.toBe(recorded);
   });
 });

@@ -150,23 +150,31 @@ function synth(spec: string, out: string, options: SynthOptions, { io, reporter,
  * (a file edited by hand in the output folder), the assumption is dropped and the spec compiled
  * again on what the check found; nothing of the first compile is printed.
  */
-function compileAgainstLastSynth(spec: string, io: Io, out: string, cache: SynthCache, reporter: Reporter, options: CompileSpecOptions): { result: CompileResult | number; disk: DiskTree } {
+function compileAgainstLastSynth(spec: string, io: Io, out: string, cache: SynthCache, reporter: Reporter, options: CompileSpecOptions): { result: CompileResult | number; disk?: DiskTree } {
   const recorded = cache.recordedStamps();
-  const pending = recorded && startStampCheck(out, recorded);
   const stamps = cache.stampsOfLastSynth();
-  const lastLock = recorded && readLastLock(out, stamps?.get(LOCK_FILE), { written: cache.lastSynthWasThisBuild() });
+  if (!recorded || !stamps) {
+    const result = compileSpec(spec, io, options);
+    return { result, disk: typeof result === 'number' ? undefined : readTree(out) };
+  }
+  const pending = startStampCheck(out, recorded);
+  const lastLock = readLastLock(out, stamps.get(LOCK_FILE), { written: cache.lastSynthWasThisBuild() });
   const lock = lastLock && !isLockProblem(lastLock.checked) ? lastLock.checked : undefined;
   const assumed = lock && cache.renderIfIntact(lock);
   const held = assumed ? new HeldOutput(io, reporter) : undefined;
-  const first = compileSpec(spec, io, { ...options, lock, ...(held ? { reporter: held.reporter, previousRender: assumed } : {}) });
-  const disk = readTree(out, stamps, pending && { folders: cache.recordedFolders(), check: pending.result(), lock: lastLock });
-  const previousRender = cache.previousRender(disk);
-  if (!held) return { result: first, disk };
-  if (carriesOnly(first, assumed!, previousRender)) {
-    held.release(cache);
-    return { result: first, disk };
+  let result = compileSpec(spec, io, { ...options, lock, ...(held ? { reporter: held.reporter, previousRender: assumed } : {}) });
+  const check = pending.result();
+  const intact = cache.previousRender(lock, check);
+  if (held) {
+    if (carriesOnly(result, assumed!, intact)) held.release(cache);
+    else result = compileSpec(spec, io, { ...options, lock: check.changedFiles.includes(LOCK_FILE) ? undefined : lock, ...(intact ? { previousRender: intact } : {}) });
   }
-  return { result: compileSpec(spec, io, { ...options, lock: disk.lock, ...(previousRender ? { previousRender } : {}) }), disk };
+  if (typeof result === 'number') return { result };
+  // The clusters carried over were found intact: nothing in their folders needs reading or comparing.
+  const skip = new Set<string>();
+  for (const path of result.carried?.keys() ?? []) skip.add(clusterOfOutputPath(path));
+  skip.delete('');
+  return { result, disk: readTree(out, stamps, { files: recorded.tree, folders: cache.recordedFolders(), check, lock: lastLock, skip }) };
 }
 
 /**
@@ -255,7 +263,7 @@ function write(reporter: Reporter, out: string, output: Output, disk: DiskTree, 
   const written = difference.changed.length + difference.added.length;
   const clusters = clusterCount(output);
   reporter.result(rendered(out, clusters, written, difference.stale.length, files - written));
-  recorded?.cache.record({ clusters, files }, recorded.renderInputs, difference.stamps);
+  recorded?.cache.record({ clusters, files }, recorded.renderInputs, difference.stamps, difference.untouched);
   return EXIT.ok;
 }
 

@@ -6,10 +6,13 @@ import { checkStamps, type RecordedStamps, type StampCheck } from './file-stamps
 /**
  * The check of the last synth's stamps (file-stamps.ts' checkStamps), started on a thread of its
  * own so that its lstat of every file runs while this thread compiles: an incremental synth needs
- * the answer only once the compile is done. `result()` blocks until then. Where no thread can
- * run it (fleet run from its TypeScript sources, a thread that fails), `result()` checks here.
+ * the answer only once the compile is done. `result()` blocks until then. For a small record, or
+ * where no thread can run it (fleet run from its TypeScript sources, a thread that fails),
+ * `result()` checks on the calling thread.
  */
 export interface PendingStampCheck {
+  /** Whether the check runs on a thread of its own (else `result()` checks on the calling thread). */
+  readonly onThread: boolean;
   result(): StampCheck;
   /** The result is not wanted: the thread stops. */
   stop(): void;
@@ -27,9 +30,12 @@ export interface StampCheckJob extends RecordedStamps {
 /** How long a thread may take to start (after the compile that ran meanwhile) before the check runs here instead. */
 const START_TIMEOUT_MS = 5000;
 
+/** Below this many bytes of recorded stamps (some 5,000 files), a thread costs more to start than it saves. */
+export const THREAD_WORTH_BYTES = 256 * 1024;
+
 export function startStampCheck(root: string, recorded: RecordedStamps): PendingStampCheck {
-  const here = { result: () => checkStamps(root, recorded), stop: () => {} };
-  if (!existsSync(fileURLToPath(WORKER))) return here;
+  const here = { onThread: false, result: () => checkStamps(root, recorded), stop: () => {} };
+  if (recorded.tree.length + recorded.folders.length < THREAD_WORTH_BYTES || !existsSync(fileURLToPath(WORKER))) return here;
   const signal = new Int32Array(new SharedArrayBuffer(8));
   const { port1, port2 } = new MessageChannel();
   let worker: Worker;
@@ -41,6 +47,7 @@ export function startStampCheck(root: string, recorded: RecordedStamps): Pending
   worker.unref();
   worker.on('error', () => {}); // seen as signal[0] never becoming 1: checked here instead
   return {
+    onThread: true,
     result() {
       while (Atomics.load(signal, 0) === 0) {
         if (Atomics.wait(signal, 0, 0, START_TIMEOUT_MS) === 'timed-out' && Atomics.load(signal, 1) === 0) break;

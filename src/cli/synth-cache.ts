@@ -9,7 +9,7 @@ import { everyLine, fileStamp, forEachLine, type RecordedStamps, type StampCheck
 import { leftoversOf, type Stamps } from './output-folder.js';
 import { SCHEMA_URL } from '../phases/2-validate/schema.js';
 import type { Io } from './io.js';
-import { startStampCheck } from './stamp-check.js';
+import { startStampCheck, THREAD_WORTH_BYTES } from './stamp-check.js';
 import { readSpecFiles, type ReadSpecResult } from './spec-files.js';
 
 /**
@@ -167,15 +167,12 @@ export function isUnchanged(root: string, state: Pick<CacheRecord, 'tree' | 'fol
   return state.folders !== '' && everyLine(state.folders, (path, stamp) => stampOf(path) === stamp) && everyLine(state.tree, (path, stamp) => stampOf(path) === stamp);
 }
 
-/** Below this many bytes of recorded stamps (some 5,000 files), a thread costs more to start than it saves. */
-const PARALLEL_CHECK_BYTES = 256 * 1024;
-
 /**
  * isUnchanged, with the second half of the files checked on a thread of their own (stamp-check.ts)
  * while this one checks the rest: the lstat of every file is most of a cache hit.
  */
 export function isUnchangedInParallel(root: string, state: Pick<CacheRecord, 'tree' | 'folders'>): boolean {
-  const middle = state.tree.length < PARALLEL_CHECK_BYTES ? -1 : state.tree.indexOf('\n', state.tree.length >> 1);
+  const middle = state.tree.length < 2 * THREAD_WORTH_BYTES ? -1 : state.tree.indexOf('\n', state.tree.length >> 1);
   if (middle === -1) return isUnchanged(root, state);
   const there = startStampCheck(root, { tree: state.tree.slice(middle + 1), folders: '' });
   if (!isUnchanged(root, { tree: state.tree.slice(0, middle), folders: state.folders })) {

@@ -261,6 +261,32 @@ describe('incremental synth', () => {
   });
 });
 
+describe('the stamp check on a thread of its own (dist/)', () => {
+  it('finds what checkStamps finds, for a record large enough to be worth a thread', async () => {
+    const { startStampCheck, THREAD_WORTH_BYTES } = (await import(join(ROOT, 'dist/cli/stamp-check.js'))) as typeof import('../../src/cli/stamp-check.js');
+    const { checkStamps } = await import('../../src/cli/file-stamps.js');
+    const { readTreeState } = await import('../../src/cli/synth-cache.js');
+    const root = join(tempDir('fleet-stamp-thread-'), 'out');
+    for (let i = 0; i < 3000; i++) {
+      const folder = join(root, `c${i % 30}`, 'shop');
+      if (i < 30) mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, `deployment.an-app-with-a-long-enough-name-${i}.yaml`), 'kind: Deployment\n');
+    }
+    const state = readTreeState(root);
+    const recorded = { tree: state.entries.join('\n'), folders: state.folders };
+    expect(recorded.tree.length).toBeGreaterThan(THREAD_WORTH_BYTES);
+    await new Promise((resolve) => setTimeout(resolve, 30)); // the clock moves on: an edit gets new times
+    writeFileSync(join(root, 'c7/shop/deployment.an-app-with-a-long-enough-name-7.yaml'), 'kind: StatefulSet\n');
+    rmSync(join(root, 'c8/shop/deployment.an-app-with-a-long-enough-name-8.yaml'));
+    const pending = startStampCheck(root, recorded);
+    expect(pending.onThread).toBe(true);
+    const found = pending.result();
+    expect(found).toEqual(checkStamps(root, recorded));
+    expect([...found.changedFiles].sort()).toEqual(['c7/shop/deployment.an-app-with-a-long-enough-name-7.yaml', 'c8/shop/deployment.an-app-with-a-long-enough-name-8.yaml']);
+    expect(found.changedFolders).toEqual(['c8/shop']);
+  });
+});
+
 describe('the synth cache of bin/fleet.js', () => {
   it('is keyed by the build in dist/: a second synth is a hit, as in-process runs are', () => {
     const w = workspace();

@@ -7,6 +7,7 @@ import type { SpecFile } from '../../src/phases/1-load/index.js';
 import { compileSpec } from '../../src/cli/load-spec.js';
 import { checkStamps, fileStamp } from '../../src/cli/file-stamps.js';
 import { readTree, Stamps } from '../../src/cli/output-folder.js';
+import { THREAD_WORTH_BYTES } from '../../src/cli/stamp-check.js';
 
 const scratch: string[] = [];
 function tempDir(): string {
@@ -181,11 +182,11 @@ describe('tree state', () => {
 
   it('checked on two threads, sees a change in either half of a large record', async () => {
     const root = join(tempDir(), 'out');
-    const names = Array.from({ length: 4000 }, (_, i) => `c${String(i % 40).padStart(2, '0')}/deployment.app-${i}.yaml`);
+    const names = Array.from({ length: 4000 }, (_, i) => `c${String(i % 40).padStart(2, '0')}/deployment.${'an-app-with-a-long-name-'.repeat(3)}${i}.yaml`);
     for (let i = 0; i < 40; i++) mkdirSync(join(root, `c${String(i).padStart(2, '0')}`), { recursive: true });
     for (const name of names) writeFileSync(join(root, name), 'kind: Deployment\n');
     const before = stateOf(root);
-    expect(before.tree.length).toBeGreaterThan(256 * 1024); // large enough to be split
+    expect(before.tree.length).toBeGreaterThan(2 * THREAD_WORTH_BYTES); // large enough to be split
     expect(isUnchangedInParallel(root, before)).toBe(true);
     const lines = before.tree.split('\n');
     for (const line of [lines[1], lines[lines.length - 2]]) {

@@ -299,7 +299,7 @@ describe('the synth cache of bin/fleet.js', () => {
     expect(recording(w.cacheFile)).toBe(recorded);
   });
 
-  it('after a one-app change, writes what a clean synth writes and prints what it prints, also when a carried cluster was edited by hand', () => {
+  it('after a one-app change, writes what a clean synth writes and prints what it prints, also when a carried cluster was edited by hand', async () => {
     const w = workspace();
     const out = join(w.dir, 'out');
     expect(binary(w.dir, w.env, 'synth').code).toBe(0);
@@ -313,20 +313,19 @@ describe('the synth cache of bin/fleet.js', () => {
       // The second time, a cluster the change does not touch was edited by hand: the compile that assumed it intact is dropped.
       if (from.endsWith('15.5')) writeFileSync(join(out, 'sea-1/shop/service.web.yaml'), `${before.get('sea-1/shop/service.web.yaml')}# edited\n`);
       const incremental = binary(w.dir, w.env, 'synth');
-      const clean = binary(w.dir, w.env, 'synth', '--out', `clean-${to}`, '--no-cache', 'policies');
+      const clean = await fleet(w.dir, w.env, 'synth', '--out', `clean-${to}`, '--no-cache', 'policies'); // in this process: quicker
       expect(incremental.code).toBe(0);
       expect(incremental.stderr).toBe(clean.stderr);
       expect(incremental.stderr).toContain('nobody-to-web'); // the spec's warning, printed once
       expect(incremental.stdout).toMatch(from.endsWith('15.5') ? /: 3 file\(s\) written, 0 removed/ : /: 2 file\(s\) written, 0 removed/);
       expect(files(out)).toEqual(files(join(w.dir, `clean-${to}`)));
-      // What the incremental synth recorded (the stamps of the clusters it carried over, kept) makes the next synth a hit.
-      const recorded = recording(w.cacheFile);
-      expect(binary(w.dir, w.env, 'synth').stdout).toMatch(/: 0 file\(s\) written, 0 removed/);
-      expect(recording(w.cacheFile)).toBe(recorded);
     }
-    // A file added since in a folder of a cluster carried over (whose folders' stamps were kept) is a miss.
-    writeFileSync(join(out, 'na-1/shop/notes.txt'), 'mine\n');
+    // What the incremental synth recorded (the stamps of the clusters it carried over, kept) makes the next synth a hit...
     const recorded = recording(w.cacheFile);
+    expect(binary(w.dir, w.env, 'synth').stdout).toMatch(/: 0 file\(s\) written, 0 removed/);
+    expect(recording(w.cacheFile)).toBe(recorded);
+    // ...and a file added since in a folder of a cluster it carried over (whose folders' stamps were kept) a miss.
+    writeFileSync(join(out, 'na-1/shop/notes.txt'), 'mine\n');
     expect(binary(w.dir, w.env, 'synth').code).toBe(0);
     expect(recording(w.cacheFile)).not.toBe(recorded);
   });

@@ -300,15 +300,37 @@ export class SynthCache {
   /**
    * On a miss, the stamp (see fileStamp) of every file under the output folder as the last synth
    * left it, whatever its spec was: reading the previous output can skip the files that kept it.
+   * `except`: not those under these top-level entries (a fleet's worth of entries is not made for
+   * the few that are read).
    */
-  stampsOfLastSynth(): ReadonlyMap<string, string> | undefined {
+  stampsOfLastSynth(except?: ReadonlySet<string>): ReadonlyMap<string, string> | undefined {
     if (!this.previous) return undefined;
+    if (except?.size) {
+      const stamps = new Map<string, string>();
+      forEachLine(this.previous.tree, (path, stamp) => {
+        const slash = path.indexOf('/');
+        if (slash === -1 || !except.has(path.slice(0, slash))) stamps.set(path, stamp);
+      });
+      return stamps;
+    }
     if (!this.lastStamps) {
       const stamps = new Map<string, string>();
       forEachLine(this.previous.tree, (path, stamp) => stamps.set(path, stamp));
       this.lastStamps = stamps;
     }
     return this.lastStamps;
+  }
+
+  /** On a miss, the stamp the last synth recorded of one file, found without making stampsOfLastSynth's map. */
+  recordedStamp(path: string): string | undefined {
+    const tree = this.previous?.tree;
+    if (tree === undefined) return undefined;
+    const key = `${path}\t`;
+    const line = tree.startsWith(key) ? 0 : tree.indexOf(`\n${key}`);
+    if (line === -1) return undefined;
+    const start = line === 0 && tree.startsWith(key) ? key.length : line + 1 + key.length;
+    const end = tree.indexOf('\n', start);
+    return tree.slice(start, end === -1 ? tree.length : end);
   }
 
   /** Whether the last synth was this build of fleet: what it wrote is what this build would write from the same inputs. */

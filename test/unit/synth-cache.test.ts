@@ -277,6 +277,22 @@ describe('SynthCache', () => {
     expect(open()!.lookup()).toBeUndefined();
   });
 
+  it("on a miss, gives the last synth's stamps: one file's without the map, and the map without some top-level entries", async () => {
+    const { cwd, open } = project();
+    mkdirSync(join(cwd, 'out/na-2'));
+    writeFileSync(join(cwd, 'out/na-2/kustomization.yaml'), 'resources: []\n');
+    synth(open());
+    writeFileSync(join(cwd, 'fleet-spec.yaml'), 'apiVersion: fleet/v1alpha2\n');
+    const cache = open()!;
+    expect(cache.lookup()).toBeUndefined();
+    const all = cache.stampsOfLastSynth()!;
+    expect([...all.keys()].sort()).toEqual(['fleet.lock.json', 'na-1/kustomization.yaml', 'na-2/kustomization.yaml']);
+    for (const path of all.keys()) expect(cache.recordedStamp(path), path).toBe(all.get(path));
+    expect(cache.recordedStamp('kustomization.yaml')).toBeUndefined(); // a suffix of a recorded path is not one
+    expect(cache.recordedStamp('na-1')).toBeUndefined();
+    expect([...cache.stampsOfLastSynth(new Set(['na-1']))!.keys()].sort()).toEqual(['fleet.lock.json', 'na-2/kustomization.yaml']);
+  });
+
   it('records nothing when a file came between the write and the record: the folders would vouch for a file the stamps do not list', () => {
     const { cwd, open } = project();
     const cache = open()!;

@@ -152,13 +152,12 @@ function synth(spec: string, out: string, options: SynthOptions, { io, reporter,
  */
 function compileAgainstLastSynth(spec: string, io: Io, out: string, cache: SynthCache, reporter: Reporter, options: CompileSpecOptions): { result: CompileResult | number; disk?: DiskTree } {
   const recorded = cache.recordedStamps();
-  const stamps = cache.stampsOfLastSynth();
-  if (!recorded || !stamps) {
+  if (!recorded) {
     const result = compileSpec(spec, io, options);
     return { result, disk: typeof result === 'number' ? undefined : readTree(out) };
   }
   const pending = startStampCheck(out, recorded);
-  const lastLock = readLastLock(out, stamps.get(LOCK_FILE), { written: cache.lastSynthWasThisBuild() });
+  const lastLock = readLastLock(out, cache.recordedStamp(LOCK_FILE), { written: cache.lastSynthWasThisBuild() });
   const lock = lastLock && !isLockProblem(lastLock.checked) ? lastLock.checked : undefined;
   const assumed = lock && cache.renderIfIntact(lock);
   const held = assumed ? new HeldOutput(io, reporter) : undefined;
@@ -174,7 +173,7 @@ function compileAgainstLastSynth(spec: string, io: Io, out: string, cache: Synth
   const skip = new Set<string>();
   for (const path of result.carried?.keys() ?? []) skip.add(clusterOfOutputPath(path));
   skip.delete('');
-  return { result, disk: readTree(out, stamps, { files: recorded.tree, folders: cache.recordedFolders(), check, lock: lastLock, skip }) };
+  return { result, disk: readTree(out, cache.stampsOfLastSynth(skip), { files: recorded.tree, folders: cache.recordedFolders(), check, lock: lastLock, skip }) };
 }
 
 /**

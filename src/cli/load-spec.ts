@@ -1,5 +1,5 @@
 import type { PreviousPlacement } from '../model/plan.js';
-import type { Lock } from '../phases/6-emit/index.js';
+import type { LockSummary } from '../phases/6-emit/index.js';
 import { compile, type CompileOptions, type CompileResult } from '../compiler.js';
 import { EXIT, type Io } from './io.js';
 import { type LockDiagnostic, previousOutputOf, readCheckedLock } from './lock-check.js';
@@ -16,7 +16,7 @@ export interface CompileSpecOptions extends CompileOptions {
   /** Where diagnostics go; text on `io`'s stderr when not given. */
   readonly reporter?: Reporter;
   /** The output folder's lock, when the caller has read and checked it already (readCheckedLock's `lock`). */
-  readonly lock?: Lock;
+  readonly lock?: LockSummary;
   /** `--ignore-lock`: place afresh, without the output folder's lock as the previous placement (a lock that cannot be read is then no error). */
   readonly ignoreLock?: boolean;
 }
@@ -70,7 +70,7 @@ export function compileSpec(specPath: string | undefined, io: Io, options: Compi
  * or why it cannot be used. Only the placement and the fleet's name are kept: at fleet scale the
  * lock's list of files is most of it, and it must not stay alive through the compile.
  */
-function previousOutputIn(outDir: string, checked: Lock | undefined): PreviousOutput | LockDiagnostic {
+function previousOutputIn(outDir: string, checked: LockSummary | undefined): PreviousOutput | LockDiagnostic {
   const { lock, flaw } = checked ? { lock: checked, flaw: undefined } : readCheckedLock(outDir);
   return flaw ?? previousOutputOf(lock);
 }

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Diagnostic, Position } from '../diagnostics/diagnostic.js';
-import { checkLock, isLockProblem, LOCK_FILE, type Lock } from '../phases/6-emit/index.js';
+import { checkLockSummary, isLockProblem, LOCK_FILE, type LockSummary } from '../phases/6-emit/index.js';
 import type { PreviousOutput } from './output-owner.js';
 
 /** A lock that exists but cannot be used, as a located diagnostic, with the lock's text for the code frame. */
@@ -12,8 +12,9 @@ export interface LockDiagnostic {
 }
 
 /**
- * `<outDir>/fleet.lock.json`, checked: `lock` when it is sound, `flaw` when it cannot be used as
- * the previous placement, neither when there is none. A lock that is there but flawed (not a regular file, cut short, with
+ * `<outDir>/fleet.lock.json`, checked: `lock` (all of it but its list of files, see
+ * checkLockSummary) when it is sound, `flaw` when it cannot be used as the previous placement,
+ * neither when there is none. A lock that is there but flawed (not a regular file, cut short, with
  * merge-conflict markers, values fleet never writes) is an error, never "no previous placement":
  * that would move stateful apps and orphan their files (see checkLock). The way out is named:
  * restore the lock from git, or start afresh with `--ignore-lock`, explicitly.
@@ -21,7 +22,7 @@ export interface LockDiagnostic {
  * A regular file is checked for before reading, so a FIFO or device planted as the lock cannot
  * hang or flood the command. Errors the machine raises (no permission) are thrown (exit 4).
  */
-export function readCheckedLock(outDir: string): { readonly lock?: Lock; readonly flaw?: LockDiagnostic } {
+export function readCheckedLock(outDir: string): { readonly lock?: LockSummary; readonly flaw?: LockDiagnostic } {
   const path = join(outDir, LOCK_FILE);
   let isFile: boolean;
   try {
@@ -36,14 +37,14 @@ export function readCheckedLock(outDir: string): { readonly lock?: Lock; readonl
   }
   if (!isFile) return { flaw: { diagnostic: unusable(path, 'it is not a regular file', { line: 1, col: 1 }, [0, 0]) } };
   const text = readFileSync(path, 'utf8');
-  const checked = checkLock(text);
+  const checked = checkLockSummary(text);
   if (!isLockProblem(checked)) return { lock: checked };
   const start = positionAt(text, checked.offset);
   return { flaw: { diagnostic: unusable(path, checked.message, start, [checked.offset, Math.min(checked.offset + 1, text.length)]), source: [path, text] } };
 }
 
 /** What a sound lock says of the previous run: whose output it is and where each app ran (see output-owner.ts). */
-export function previousOutputOf(lock: Pick<Lock, 'fleet' | 'placement'> | undefined): PreviousOutput {
+export function previousOutputOf(lock: Pick<LockSummary, 'fleet' | 'placement'> | undefined): PreviousOutput {
   if (!lock) return { placement: new Map() };
   return { fleet: lock.fleet, placement: new Map(lock.placement.map((p) => [`${p.namespace}/${p.name}`, p.divided ?? p.clusters])) };
 }

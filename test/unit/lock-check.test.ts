@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readCheckedLock } from '../../src/cli/lock-check.js';
-import { checkLock, isLockProblem } from '../../src/phases/6-emit/lock.js';
+import { checkLock, checkLockSummary, isLockProblem } from '../../src/phases/6-emit/lock.js';
 
 const folders: string[] = [];
 afterEach(() => {
@@ -16,8 +16,17 @@ const HASH = `sha256:${'a'.repeat(64)}`;
 const lockText = (placement: unknown = [{ namespace: 'payments', name: 'orders-db', clusters: { 'eu-1': 3 } }], files: unknown = { 'eu-1/kustomization.yaml': HASH }) =>
   `${JSON.stringify({ generator: 'fleet', lockVersion: 1, fleet: 'shop', placement, files }, null, 2)}\n`;
 
-/** `line:col` of a problem's offset. */
+/** checkLock's verdict without the list of files: what checkLockSummary must give for every text. */
+function summaryOf(text: string) {
+  const checked = checkLock(text);
+  if (isLockProblem(checked)) return checked;
+  const { files: _, ...summary } = checked;
+  return summary;
+}
+
+/** `line:col` of a problem's offset (checkLockSummary agreeing with checkLock on the text). */
 function where(text: string): string {
+  expect(checkLockSummary(text)).toEqual(summaryOf(text));
   const checked = checkLock(text);
   if (!isLockProblem(checked)) return 'sound';
   const before = text.slice(0, checked.offset).split('\n');
@@ -52,6 +61,29 @@ describe('checking a lock', () => {
       ),
     ).toMatch(/^\d+:\d+ `placement\[1\].name` is not a name/);
     expect(where('{"generator":"other"}')).toMatch(/this is not a fleet lock/);
+  });
+
+  it('checks all but the list of files without parsing the list, and agrees with checkLock on every text', () => {
+    const files = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`c${i % 7}/shop/deployment.app-${i}.yaml`, `sha256:${i.toString(16).padStart(64, '0')}`]));
+    const sound = lockText(undefined, files);
+    const parse = vi.spyOn(JSON, 'parse');
+    expect(checkLockSummary(sound)).toEqual({ generator: 'fleet', lockVersion: 1, fleet: 'shop', placement: [{ namespace: 'payments', name: 'orders-db', clusters: { 'eu-1': 3 } }] });
+    expect(parse.mock.calls.map(([text]) => String(text).length < 1000)).toEqual([true]); // the list is tested, never parsed
+    parse.mockRestore();
+    const variants = [
+      sound,
+      lockText(undefined, {}),
+      lockText(undefined, { ...files, 'c1/odd "name".yaml': HASH, 'c1/back\\slash.yaml': HASH }), // escaped: read whole
+      sound.replace('"c3/shop/deployment.app-3.yaml": "sha256:', '"c3/shop/deployment.app-3.yaml": "sha257:'), // a flawed hash in the list
+      sound.replace(`${'0'.repeat(61)}1f4"`, `${'0'.repeat(61)}1F4"`), // upper-case hex: not what fleet writes
+      `${sound}\n`,
+      sound.slice(0, -3),
+      sound.replace('"lockVersion": 1', '"lockVersion": 2'),
+      sound.replace('"fleet": "shop",', '"fleet": "shop",\n  "files": {},'), // a second list of files before the last
+      sound.replace('    "c0/shop/deployment.app-0.yaml"', '<<<<<<< HEAD\n    "c0/shop/deployment.app-0.yaml"'),
+    ];
+    for (const [i, text] of variants.entries()) expect(checkLockSummary(text), `variant ${i}`).toEqual(summaryOf(text));
+    expect(isLockProblem(checkLockSummary(variants[3]))).toBe(true);
   });
 
   it('reads the lock of an output folder: sound, absent, or flawed with a located diagnostic', () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GENERATED_MARK, LOCK_FILE, lockWithoutFiles, parseLock } from '../phases/6-emit/index.js';
 import type { DiffSide } from '../report/diff/index.js';
+import { collectGarbage } from './collect-garbage.js';
 import type { HeadOutput } from './diff-head.js';
 import type { Git } from './git.js';
 
@@ -38,6 +39,9 @@ export function committedOutputSides(git: Git, commit: string, out: string, lock
     else unlisted.push([path, blob]);
   }
   if (ids.size !== Object.keys(listed).length + 1) return undefined;
+  // git's listing (tens of megabytes at fleet scale) and the lock's parsed list are garbage now, on
+  // top of the head held whole: collected before the head's ids and the differing blobs are made.
+  collectGarbage();
   // Files the lock does not list are fleet's only when they carry its header: read them to see (there are few, if any).
   // The lock is read for its placement only (lockPlacement): its list of files, nearly all of it, is not kept.
   const texts = new Map<string, string>([[LOCK_FILE, lockWithoutFiles(lockText)]]);

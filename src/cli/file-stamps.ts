@@ -69,21 +69,29 @@ export interface StampCheck {
   readonly special: readonly string[];
 }
 
-/** One lstat per recorded folder and file under `root`; nothing is listed or read. */
-export function checkStamps(root: string, recorded: RecordedStamps): StampCheck {
+/**
+ * The lstat of a recorded path under `root` (`.`: `root` itself), without following a link;
+ * undefined when it is gone, or a folder on its way was replaced by a file.
+ */
+export function statsUnder(root: string): (path: string) => Stats | undefined {
   const at = under(root);
-  const statsOf = (path: string) => {
+  return (path) => {
     try {
-      return lstatSync(at(path), { throwIfNoEntry: false });
+      return lstatSync(at(path === '.' ? '' : path), { throwIfNoEntry: false });
     } catch {
-      return undefined; // a folder on the way replaced by a file
+      return undefined;
     }
   };
+}
+
+/** One lstat per recorded folder and file under `root`; nothing is listed or read. */
+export function checkStamps(root: string, recorded: RecordedStamps): StampCheck {
+  const statsOf = statsUnder(root);
   const changedFiles: string[] = [];
   const changedFolders: string[] = [];
   const special: string[] = [];
   forEachLine(recorded.folders, (path, stamp) => {
-    const stats = statsOf(path === '.' ? '' : path);
+    const stats = statsOf(path);
     if (!stats || fileStamp(stats) !== stamp) changedFolders.push(path);
   });
   forEachLine(recorded.tree, (path, stamp) => {
@@ -92,4 +100,38 @@ export function checkStamps(root: string, recorded: RecordedStamps): StampCheck 
     else if (!stats.isFile()) special.push(path);
   });
   return { changedFiles, changedFolders, special };
+}
+
+/** The top-level entry (cluster folder, `_flux`, the lock) a recorded path is in, or is. */
+export function entryOf(path: string): string {
+  const slash = path.indexOf('/');
+  return slash === -1 ? path : path.slice(0, slash);
+}
+
+/**
+ * The `path \t stamp` lines of `text` whose path is in (or is) one of `entries` (top-level
+ * names), in their order, and how many. A record lists a folder's files together, so runs of
+ * lines are kept whole rather than copied line by line.
+ */
+export function linesUnder(text: string, entries: ReadonlySet<string>): { text: string; count: number } {
+  const runs: string[] = [];
+  let count = 0;
+  let runStart = -1;
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf('\n', start);
+    const stop = end === -1 ? text.length : end;
+    const slash = text.indexOf('/', start);
+    const tab = text.indexOf('\t', start);
+    const name = slash !== -1 && slash < tab ? slash : tab;
+    if (name !== -1 && name < stop && entries.has(text.slice(start, name))) {
+      count++;
+      if (runStart === -1) runStart = start;
+    } else if (runStart !== -1) {
+      runs.push(text.slice(runStart, start - 1));
+      runStart = -1;
+    }
+    start = stop + 1;
+  }
+  if (runStart !== -1) runs.push(text.slice(runStart, text.endsWith('\n') ? -1 : text.length));
+  return { text: runs.join('\n'), count };
 }

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { checkLock, GENERATED_MARK, isLockProblem, type Lock, LOCK_FILE, type LockProblem, parseLock, type OutputTree } from '../phases/6-emit/index.js';
 import { flush, flushAll, makeFolders } from './durable.js';
-import { fileStamp, forEachLine, type StampCheck, under } from './file-stamps.js';
+import { entryOf, fileStamp, forEachLine, linesUnder, type StampCheck, under } from './file-stamps.js';
 import { markOutputState } from './guard.js';
 import { OutputFolderError } from './output-errors.js';
 import { outputFolderKindProblem } from './output-sanity.js';
@@ -52,9 +52,9 @@ export interface Output {
 
 /**
  * The stamps (see fileStamp) of files under the output folder, as written or read: what the synth
- * cache records. Kept as `path \t stamp` lines in no particular order, the form the cache records:
- * each thread hands over its own as one string (see StampLines), so a first synth of 100,000 files
- * builds no map of them and sorts nothing. Each path is added once.
+ * cache records. Kept as `path \t stamp` lines in no particular order, the form the cache records
+ * (see StampLines), so a first synth of 100,000 files builds no map of them and sorts nothing.
+ * Each path is added once.
  */
 export class Stamps {
   private readonly parts: string[] = [];
@@ -83,7 +83,7 @@ export class Stamps {
     if (ctime > this.newest) this.newest = ctime;
   }
 
-  /** Adds stamps taken elsewhere (another thread's), none of them of a path added already. */
+  /** Adds stamps taken elsewhere (a record's lines), none of them of a path added already. */
   addLines(lines: StampLines): void {
     if (lines.count === 0) return;
     this.parts.push(lines.text);
@@ -91,7 +91,7 @@ export class Stamps {
     if (lines.newestChange > this.newest) this.newest = lines.newestChange;
   }
 
-  /** The stamps as plain data: to send to another thread, or to record. */
+  /** The stamps as plain data, to record. */
   lines(): StampLines {
     if (this.parts.length > 1) this.parts.splice(0, this.parts.length, this.parts.join('\n')); // joined once
     return { text: this.parts[0] ?? '', count: this.count, newestChange: this.newest };
@@ -332,36 +332,10 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
   const nested = [...unowned].filter((path) => path.endsWith(`/${LOCK_FILE}`)).map((path) => path.slice(0, -LOCK_FILE.length));
   if (nested.length > 0) for (const path of unowned) if (nested.some((folder) => path.startsWith(folder))) handWritten.add(path);
   // A file that could not be stamped (gone while read) leaves the stamps incomplete: none at all.
-  const skipped = skip && { entries: skip, stamps: linesUnder(checked!.files, skip) };
+  // Their change times are taken as 0: they are a record's, whose every change time was before its
+  // write, and the check found them unchanged since.
+  const skipped = skip && { entries: skip, stamps: { ...linesUnder(checked!.files, skip), newestChange: 0 } };
   return { hashes, handWritten, unowned, locked, folders: listed.folders, ...(stamps && !unstamped ? { stamps } : {}), ...(soundLock ? { lock: soundLock } : {}), ...(skipped ? { skipped } : {}) };
-}
-
-/**
- * The `path \t stamp` lines of `text` whose path is in one of `entries` (top-level names), as
- * StampLines. A record lists a folder's files together, so runs of lines are kept whole. Their
- * change time is taken as 0: they are a record's, whose every change time was before its write, and
- * the check found them unchanged since.
- */
-function linesUnder(text: string, entries: ReadonlySet<string>): StampLines {
-  const runs: string[] = [];
-  let count = 0;
-  let runStart = -1;
-  for (let start = 0; start < text.length; ) {
-    const end = text.indexOf('\n', start);
-    const stop = end === -1 ? text.length : end;
-    const slash = text.indexOf('/', start);
-    const inside = slash !== -1 && slash < stop && entries.has(text.slice(start, slash));
-    if (inside) {
-      count++;
-      if (runStart === -1) runStart = start;
-    } else if (runStart !== -1) {
-      runs.push(text.slice(runStart, start - 1));
-      runStart = -1;
-    }
-    start = stop + 1;
-  }
-  if (runStart !== -1) runs.push(text.slice(runStart).replace(/\n$/, ''));
-  return { text: runs.join('\n'), count, newestChange: 0 };
 }
 
 /** How `outDir` (as read into `disk`) differs from `tree`. Reads only: `fleet synth --check` uses it. */
@@ -381,7 +355,7 @@ export function compareTree(outDir: string, tree: OutputTree | Output, disk: Dis
   // file without the header, whatever a lock says). Files with the header that the lock does not
   // list are fleet's too: left by a `git checkout` of an older out/, or a lock deleted by hand.
   for (const [path, current] of disk.hashes) {
-    if (hashes.has(path) || disk.handWritten.has(path) || !isTopLevelName(topLevel(path))) continue;
+    if (hashes.has(path) || disk.handWritten.has(path) || !isTopLevelName(entryOf(path))) continue;
     if (disk.unowned.has(path) || (Object.hasOwn(disk.locked, path) && disk.locked[path] === current)) difference.stale.push(path);
   }
   difference.stale.sort();
@@ -412,17 +386,17 @@ function pathClashes(rendered: ReadonlyMap<string, string>, disk: DiskTree, stal
 function skippedIn(disk: DiskTree): (path: string) => boolean {
   const entries = disk.skipped?.entries;
   if (!entries) return () => false;
-  const entryOf = lastEntry();
-  return (path) => entries.has(entryOf(path));
+  const entryOfGrouped = lastEntry();
+  return (path) => entries.has(entryOfGrouped(path));
 }
 
-/** topLevel for paths that come grouped by entry: the entry's name is sliced once per run, not once per path. */
+/** entryOf for paths that come grouped by entry: the entry's name is sliced once per run, not once per path. */
 function lastEntry(): (path: string) => string {
   let last = '';
   let prefix = '\0';
   return (path) => {
     if (path.startsWith(prefix)) return last;
-    last = topLevel(path);
+    last = entryOf(path);
     prefix = path.length > last.length ? `${last}/` : '\0';
     return last;
   };
@@ -466,7 +440,7 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
   const stale = new Set(difference.stale);
   const rewrite = [...difference.changed, ...difference.added];
   const staged = stamp ? new Stamps() : undefined;
-  const entries = new Set([...rewrite, ...difference.stale].map(topLevel));
+  const entries = new Set([...rewrite, ...difference.stale].map(entryOf));
   const linked: string[] = [];
   // Files outside the staged entries keep the stamp they were read with; when one has none, the stamps are incomplete.
   const kept: Map<string, string> | undefined = stamp && read.stamps ? new Map() : undefined;
@@ -496,7 +470,7 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
     const rewritten = new Set(rewrite);
     const folders = new Set<string>();
     if (kept) {
-      for (const [path, stamp] of read.stamps!) if (!entries.has(topLevel(path))) kept.set(path, stamp);
+      for (const [path, stamp] of read.stamps!) if (!entries.has(entryOf(path))) kept.set(path, stamp);
     }
     const now = listTree(outDir, entries);
     for (const path of now.files) {
@@ -557,7 +531,7 @@ function untouched(disk: DiskTree): { untouched?: ReadonlySet<string> } {
  * set last, deepest first, so a read-only folder is filled before it becomes read-only.
  */
 function keepFolders(outDir: string, staging: string, listed: TreeListing, entries: ReadonlySet<string>): void {
-  const inEntries = [...listed.folders].filter((folder) => entries.has(topLevel(folder)));
+  const inEntries = [...listed.folders].filter((folder) => entries.has(entryOf(folder)));
   for (const folder of inEntries) if (listed.emptyFolders.has(folder)) makeFolders(join(staging, folder));
   for (const folder of inEntries.sort((a, b) => b.length - a.length)) {
     const target = join(staging, folder);
@@ -571,12 +545,6 @@ function keepFolders(outDir: string, staging: string, listed: TreeListing, entri
 /** This run's staging and set-aside folders, beside the output folder, named with its pid. */
 function runFolders(outDir: string, pid: number | string = process.pid): { staging: string; old: string } {
   return { staging: `${outDir}.fleet-staging-${pid}`, old: `${outDir}.fleet-old-${pid}` };
-}
-
-/** The top-level entry of the output folder a path is in: its cluster folder, `_flux`, or the file itself. */
-function topLevel(path: string): string {
-  const slash = path.indexOf('/');
-  return slash === -1 ? path : path.slice(0, slash);
 }
 
 /**
@@ -752,24 +720,24 @@ interface TreeListing {
  */
 function listRecorded(root: string, files: ReadonlyMap<string, string>, { folders, check }: CheckedRecord, skip: ReadonlySet<string> | undefined): TreeListing {
   const listed = new Set<string>();
-  for (const path of check.changedFiles) listed.add(topLevel(path));
-  for (const folder of check.changedFolders) if (folder !== '.') listed.add(topLevel(folder));
+  for (const path of check.changedFiles) listed.add(entryOf(path));
+  for (const folder of check.changedFolders) if (folder !== '.') listed.add(entryOf(folder));
   if (check.changedFolders.includes('.')) {
     const recorded = new Set<string>();
-    for (const path of files.keys()) recorded.add(topLevel(path));
-    for (const folder of folders) recorded.add(topLevel(folder));
+    for (const path of files.keys()) recorded.add(entryOf(path));
+    for (const folder of folders) recorded.add(entryOf(folder));
     for (const name of namesIn(root)) if (!recorded.has(name)) listed.add(name);
   }
   const listing = listed.size > 0 ? listTree(root, listed) : { files: [], special: new Set<string>(), folders: new Set<string>(), emptyFolders: new Set<string>() };
   const special = new Set(check.special);
-  const entryOf = lastEntry();
+  const entryOfGrouped = lastEntry();
   for (const path of files.keys()) {
-    const entry = entryOf(path);
+    const entry = entryOfGrouped(path);
     if (listed.has(entry) || skip?.has(entry)) continue;
     listing.files.push(path);
     if (special.has(path)) listing.special.add(path);
   }
-  for (const folder of folders) if (folder !== '.' && !listed.has(topLevel(folder)) && !skip?.has(topLevel(folder))) listing.folders.add(folder);
+  for (const folder of folders) if (folder !== '.' && !listed.has(entryOf(folder)) && !skip?.has(entryOf(folder))) listing.folders.add(folder);
   return listing;
 }
 

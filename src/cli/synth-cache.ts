@@ -5,7 +5,7 @@ import type { SpecFile } from '../phases/1-load/index.js';
 import type { PreviousRender } from '../compiler.js';
 import { clusterOfOutputPath, FLUX_DIR } from '../phases/6-emit/flux.js';
 import { type Lock, LOCK_FILE } from '../phases/6-emit/index.js';
-import { everyLine, fileStamp, forEachLine, type RecordedStamps, type StampCheck, under } from './file-stamps.js';
+import { entryOf, everyLine, fileStamp, forEachLine, linesUnder, type RecordedStamps, type StampCheck, statsUnder } from './file-stamps.js';
 import { leftoversOf, type Stamps } from './output-folder.js';
 import { SCHEMA_URL } from '../phases/2-validate/schema.js';
 import type { Io } from './io.js';
@@ -159,12 +159,12 @@ export function readTreeState(root: string, { files = true, skip }: { files?: bo
  * its stamp (so none was edited or replaced). One lstat per folder and file; nothing is listed.
  */
 export function isUnchanged(root: string, state: Pick<CacheRecord, 'tree' | 'folders'>): boolean {
-  const at = under(root);
-  const stampOf = (path: string) => {
-    const stats = lstatSync(at(path === '.' ? '' : path), { throwIfNoEntry: false });
-    return stats && fileStamp(stats);
+  const statsOf = statsUnder(root);
+  const kept = (path: string, stamp: string) => {
+    const stats = statsOf(path);
+    return stats !== undefined && fileStamp(stats) === stamp;
   };
-  return state.folders !== '' && everyLine(state.folders, (path, stamp) => stampOf(path) === stamp) && everyLine(state.tree, (path, stamp) => stampOf(path) === stamp);
+  return state.folders !== '' && everyLine(state.folders, kept) && everyLine(state.tree, kept);
 }
 
 /**
@@ -192,8 +192,8 @@ export function isUnchangedInParallel(root: string, state: Pick<CacheRecord, 'tr
 function countsMatch(recorded: string, folders: TreeState, skipped?: ReadonlySet<string>): boolean {
   const counts = new Map<string, number>();
   const fits = everyLine(recorded, (path) => {
+    if (skipped?.has(entryOf(path))) return true;
     const slash = path.lastIndexOf('/');
-    if (skipped && slash !== -1 && skipped.has(path.slice(0, path.indexOf('/')))) return true;
     const folder = slash === -1 ? '.' : path.slice(0, slash);
     counts.set(folder, (counts.get(folder) ?? 0) + 1);
     return true;
@@ -202,16 +202,6 @@ function countsMatch(recorded: string, folders: TreeState, skipped?: ReadonlySet
   for (const [folder, count] of folders.fileCounts) if ((counts.get(folder) ?? 0) !== count) return false;
   for (const folder of counts.keys()) if (!folders.fileCounts.has(folder)) return false;
   return true;
-}
-
-/** The `path \t stamp` lines of folders under one of `entries` (top-level names). */
-function foldersUnder(folders: string, entries: ReadonlySet<string>): string {
-  const kept: string[] = [];
-  forEachLine(folders, (path, stamp) => {
-    const slash = path.indexOf('/');
-    if (entries.has(slash === -1 ? path : path.slice(0, slash))) kept.push(`${path}\t${stamp}`);
-  });
-  return kept.join('\n');
 }
 
 /**
@@ -308,8 +298,7 @@ export class SynthCache {
     if (except?.size) {
       const stamps = new Map<string, string>();
       forEachLine(this.previous.tree, (path, stamp) => {
-        const slash = path.indexOf('/');
-        if (slash === -1 || !except.has(path.slice(0, slash))) stamps.set(path, stamp);
+        if (!except.has(entryOf(path))) stamps.set(path, stamp);
       });
       return stamps;
     }
@@ -354,7 +343,7 @@ export class SynthCache {
    * On a miss, what the last synth rendered if every file it wrote is still as it left it, before
    * that is checked: each cluster's render inputs, and the files `lock` lists (the lock as it left
    * it, see readLastLock). Undefined when the last synth was another build of fleet's. A compile
-   * given this must be confirmed by previousRender once the stamps are checked (see synth.ts).
+   * given this must be confirmed by previousRender once the stamps are checked (see incremental-compile.ts).
    */
   renderIfIntact(lock: Lock): PreviousRender | undefined {
     const record = this.previous;
@@ -431,7 +420,7 @@ export class SynthCache {
         warnings: this.warnings,
         ...counts,
         tree: files.text,
-        folders: kept ? `${walked.folders}\n${foldersUnder(this.previous!.folders, kept)}` : walked.folders,
+        folders: kept ? `${walked.folders}\n${linesUnder(this.previous!.folders, kept).text}` : walked.folders,
       };
       writeFileSync(temp, cacheFileText(record));
       renameSync(temp, this.file);

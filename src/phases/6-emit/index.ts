@@ -30,7 +30,7 @@ export function emit(fleetName: string, clusters: readonly RenderedCluster[], pl
 
 /**
  * The files of some clusters. Each cluster's files depend on that cluster alone, so clusters can
- * be serialized on separate threads and their files put together with assembleTree.
+ * be serialized one at a time and their files put together with assembleOutput.
  */
 export function emitClusters(clusters: readonly RenderedCluster[]): EmittedFile[] {
   return new ClusterEmitter().emit(clusters);

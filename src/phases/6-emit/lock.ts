@@ -64,16 +64,8 @@ export type LockSummary = Omit<Lock, 'files'>;
  */
 export function lockSummary(text: string | undefined): LockSummary | undefined {
   if (text === undefined) return undefined;
-  // JSON strings hold no raw line break: this is the top-level key.
-  const files = text.indexOf('\n  "files": ');
-  if (files !== -1) {
-    try {
-      const rest = JSON.parse(`${text.slice(0, files).replace(/,\s*$/, '')}\n}`) as Partial<Lock> | null;
-      if (rest?.generator === 'fleet') return { ...rest, placement: Array.isArray(rest.placement) ? rest.placement : [] } as LockSummary;
-    } catch {
-      // Not the layout fleet writes: read it whole.
-    }
-  }
+  const rest = beforeFileList(text)?.rest as Partial<Lock> | null | undefined;
+  if (rest?.generator === 'fleet') return { ...rest, placement: Array.isArray(rest.placement) ? rest.placement : [] } as LockSummary;
   const lock = parseLock(text);
   if (!lock) return undefined;
   const { files: _, ...summary } = lock;
@@ -129,14 +121,10 @@ export function checkLock(text: string): Lock | LockProblem {
  * checkLock does; a lock laid out otherwise, or flawed, gets checkLock's verdict, message and place.
  */
 export function checkLockSummary(text: string): LockSummary | LockProblem {
-  const files = text.indexOf(FILES_KEY);
-  if (files !== -1 && !CONFLICT_MARKER.test(text) && fileLinesAreFleets(text, files + FILES_KEY.length)) {
-    try {
-      const rest = JSON.parse(`${text.slice(0, files).replace(/,\s*$/, '')}\n}`) as unknown;
-      if (isRecord(rest) && !Object.hasOwn(rest, 'files') && !lockShapeProblem({ ...rest, files: {} })) return rest as unknown as LockSummary;
-    } catch {
-      // Not the layout fleet writes after all: checked whole below.
-    }
+  const before = CONFLICT_MARKER.test(text) ? undefined : beforeFileList(text);
+  if (before && text.startsWith('{\n', before.list) && fileLinesAreFleets(text, before.list + 2)) {
+    const { rest } = before;
+    if (isRecord(rest) && !Object.hasOwn(rest, 'files') && !lockShapeProblem({ ...rest, files: {} })) return rest as unknown as LockSummary;
   }
   const checked = checkLock(text);
   if (isLockProblem(checked)) return checked;
@@ -144,8 +132,23 @@ export function checkLockSummary(text: string): LockSummary | LockProblem {
   return summary;
 }
 
-/** The list of files as lockPieces opens it (JSON strings hold no raw line break: this is the top-level key). */
-const FILES_KEY = '\n  "files": {\n';
+/**
+ * Everything of a lock's text but its list of files, parsed (`rest`), and where the list's value
+ * starts (`list`), when the list is where lockPieces writes it: the last top-level key, at two
+ * spaces' indent (JSON strings hold no raw line break, so this is that key). Undefined for a text
+ * laid out otherwise.
+ */
+function beforeFileList(text: string): { rest: unknown; list: number } | undefined {
+  const files = text.indexOf(FILES_KEY);
+  if (files === -1) return undefined;
+  try {
+    return { rest: JSON.parse(`${text.slice(0, files).replace(/,\s*$/, '')}\n}`), list: files + FILES_KEY.length };
+  } catch {
+    return undefined;
+  }
+}
+
+const FILES_KEY = '\n  "files": ';
 const CONFLICT_MARKER = /^(<{7}|={7}|>{7})(?: |$)/m;
 /** One line of the list as lockPieces writes it, and after the last one the end of the lock. */
 const FILE_LINE = /    "[^"\\\u0000-\u001f]*": "sha256:[0-9a-f]{64}"(?:,\n|\n  \}\n\}\n)/y;

@@ -15,7 +15,8 @@ import { OutputVerifier } from './phases/6-emit/verify.js';
 import { type ManifestFolder, withAppManifests } from './phases/3-resolve/app-manifests.js';
 import { AppManifestsAdder } from './phases/5-render/app-manifests.js';
 import { PatchApplier } from './phases/5-render/patches/apply.js';
-import { checkMesh, type MeshCheckResult, meshFactsOf, type MeshModel, MeshModelBuilder, reportMeshFindings } from './mesh/index.js';
+import { checkMesh, type MeshCheckResult, type MeshFacts, meshFactsOf, type MeshModel, MeshModelBuilder, reportMeshFindings } from './mesh/index.js';
+import type { TrafficGraph } from './model/traffic.js';
 
 export interface CompileOptions {
   /** Stop after placement and its checks (`fleet validate`, `fleet plan`): nothing is rendered. */
@@ -110,15 +111,13 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   // that carries clusters over (incremental synth) does not check it; a compile without `previousRender` (CI's) does,
   // unless told not to (`meshCheck: false`, `fleet diff`).
   const checked = options.meshCheck !== false && meshModelApplies(fleet) && carried.size === 0;
-  const mesh = checked || options.keepMeshModel ? new MeshModelBuilder(meshFactsOf(fleet, traffic)) : undefined;
   const patches = new PatchApplier(fleet, topology);
   const finish = { manifests: new AppManifestsAdder(topology, diagnostics), patches };
   const carriedClusters = new Set([...carried.keys()].map(clusterOfOutputPath));
-  const emitted = renderAndEmit(fleet, topology, fileOf, mesh, finish, (cluster) => !carriedClusters.has(cluster));
+  const meshModel = checked || options.keepMeshModel ? { facts: meshFactsOf(fleet, traffic), traffic, checked, keep: options.keepMeshModel === true } : undefined;
+  const { emitted, mesh } = renderEmitAndCheck(fleet, topology, fileOf, meshModel, finish, (cluster) => !carriedClusters.has(cluster));
   patches.report(loaded.sourceMap, diagnostics);
-  const model = mesh?.build();
-  const check = model && checked ? checkMesh(model, traffic) : { findings: [], declaredCalls: 0, undeclaredPairs: 0 };
-  reportMeshFindings(check, loaded.sourceMap, diagnostics);
+  reportMeshFindings(mesh?.check ?? NOTHING_CHECKED, loaded.sourceMap, diagnostics);
   if (diagnostics.hasErrors()) return done({ fleet, plan });
   const carriedHashes = [...carried].map(([path, hash]) => ({ path, hash }));
   const output = assembleOutput(fleet.name, plan, emitted, carriedHashes, specInputsHash(files, options.manifests ?? []));
@@ -129,7 +128,7 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
     hashes: output.hashes,
     carried,
     renderInputs,
-    ...(options.keepMeshModel && model ? { mesh: { model, check } } : {}),
+    ...(mesh?.model ? { mesh: { model: mesh.model, check: mesh.check } } : {}),
   });
 }
 
@@ -145,6 +144,37 @@ function carriedFiles(previous: PreviousRender | undefined, inputs: ReadonlyMap<
   if (unchanged.size === 0) return carried;
   for (const [path, hash] of Object.entries(previous.files)) if (unchanged.has(clusterOfOutputPath(path))) carried.set(path, hash);
   return carried;
+}
+
+const NOTHING_CHECKED: MeshCheckResult = { findings: [], declaredCalls: 0, undeclaredPairs: 0 };
+
+/** What to do with the mesh model of the output: build it from these facts, check it against the traffic graph, keep it. */
+interface MeshModelRequest {
+  readonly facts: MeshFacts;
+  readonly traffic: TrafficGraph;
+  readonly checked: boolean;
+  readonly keep: boolean;
+}
+
+/**
+ * Renders and emits (renderAndEmit), and builds and checks the mesh model of what was rendered.
+ * The model and the check's tables are most of the heap at fleet scale: they die when this
+ * returns (unless kept), before the caller builds the lock on top of the output.
+ */
+function renderEmitAndCheck(
+  fleet: ResolvedFleet,
+  topology: Topology,
+  fileOf: (specObject: object) => string,
+  request: MeshModelRequest | undefined,
+  finish: { readonly manifests: AppManifestsAdder; readonly patches: PatchApplier },
+  rendersCluster: (cluster: string) => boolean,
+): { emitted: EmittedFile[]; mesh?: { check: MeshCheckResult; model?: MeshModel } } {
+  const builder = request && new MeshModelBuilder(request.facts);
+  const emitted = renderAndEmit(fleet, topology, fileOf, builder, finish, rendersCluster);
+  if (!request || !builder) return { emitted };
+  const model = builder.build();
+  const check = request.checked ? checkMesh(model, request.traffic) : NOTHING_CHECKED;
+  return { emitted, mesh: { check, ...(request.keep ? { model } : {}) } };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GENERATED_MARK, LOCK_FILE, lockWithoutFiles, parseLock } from '../phases/6-emit/index.js';
 import type { DiffSide } from '../report/diff/index.js';
-import { collectGarbage } from './collect-garbage.js';
+import { collectGarbage } from './memory.js';
 import type { HeadOutput } from './diff-head.js';
 import type { Git } from './git.js';
 

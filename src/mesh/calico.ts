@@ -399,17 +399,37 @@ function decide(at: CalicoEndpoint, peer: CalicoPeer, protocol: 'TCP' | 'UDP', p
 }
 
 function ruleVerdict(policy: CalicoPolicy, tier: CalicoTier, r: PreparedRule): CalicoVerdict {
-  const { rule } = r.test;
-  const allowed = rule.action === 'Allow';
-  const ref = { kind: policy.kind, namespace: policy.namespace, name: policy.name, tier: tier.name };
-  const why = rule.trafficRule ? `, traffic rule ${rule.trafficRule}` : '';
-  return {
-    allowed,
-    policy: ref,
-    rule: r.index + 1,
-    trafficRule: rule.trafficRule,
-    text: `${allowed ? 'allowed' : 'denied'} by ${policy.kind} ${refName(policy)} rule ${r.index + 1} (tier ${tier.name}${why})`,
-  };
+  return new RuleVerdict(policy, tier.name, r.index + 1, r.test.rule);
+}
+
+/**
+ * A rule's verdict, memoised on the rule for every endpoint it decides. A check memoises hundreds
+ * of thousands of them at fleet scale and reads the words of few (those it reports), so `policy`
+ * and `text` are made when read.
+ */
+class RuleVerdict implements CalicoVerdict {
+  readonly allowed: boolean;
+  readonly trafficRule?: string;
+
+  constructor(
+    private readonly decidedBy: CalicoPolicy,
+    private readonly tier: string,
+    readonly rule: number,
+    calicoRule: CalicoRule,
+  ) {
+    this.allowed = calicoRule.action === 'Allow';
+    this.trafficRule = calicoRule.trafficRule;
+  }
+
+  get policy(): NonNullable<CalicoVerdict['policy']> {
+    const { kind, namespace, name } = this.decidedBy;
+    return { kind, namespace, name, tier: this.tier };
+  }
+
+  get text(): string {
+    const why = this.trafficRule ? `, traffic rule ${this.trafficRule}` : '';
+    return `${this.allowed ? 'allowed' : 'denied'} by ${this.decidedBy.kind} ${refName(this.decidedBy)} rule ${this.rule} (tier ${this.tier}${why})`;
+  }
 }
 
 /**

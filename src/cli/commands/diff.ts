@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { OutputTree } from '../../phases/6-emit/index.js';
 import { COMMENT_BUDGET, diffSides, formatDiff, hasChanges, type DiffFormat } from '../../report/diff/index.js';
-import { collectGarbage } from '../collect-garbage.js';
+import { collectGarbage } from '../memory.js';
 import { type HeadOutput, headOfOutputFolder, headOfCompiled } from '../diff-head.js';
 import { readBase } from '../diff-base.js';
 import { withHelp } from '../help.js';

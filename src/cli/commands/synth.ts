@@ -5,7 +5,7 @@ import { LOCK_FILE } from '../../phases/6-emit/index.js';
 import { compareTree, isClean, outputOfCompiled, readTree, writeTree, type DiskTree, type Output } from '../output-folder.js';
 import { COMMON_EXIT_CODES, OUT_OPTION_HELP, QUIET_OPTION_HELP, withHelp } from '../help.js';
 import { EXIT, type Io } from '../io.js';
-import { collectGarbage } from '../collect-garbage.js';
+import { collectGarbage } from '../memory.js';
 import { compileSpec } from '../load-spec.js';
 import { compileAgainstLastSynth } from '../incremental-compile.js';
 import { IGNORE_LOCK_HELP, readCheckedLock } from '../lock-check.js';

@@ -135,21 +135,24 @@ export function packetClassKey(at: CalicoEndpoint, peer: CalicoPeer, protocol: '
 
 /** The (cluster, pod class) of an endpoint as one number (counted across the model's clusters). */
 function endClassId(at: CalicoEndpoint): number {
-  const byPod = cacheOf(at.view).endClassIds;
+  const { ids } = at.memo;
+  let byPod = ids.endClassIds.get(at.view);
+  if (!byPod) ids.endClassIds.set(at.view, (byPod = new Map()));
   const pod = classId(at.memo, at.endpoint);
   let id = byPod.get(pod);
-  if (id === undefined) byPod.set(pod, (id = at.memo.endClassIdsMade++));
+  if (id === undefined) byPod.set(pod, (id = ids.endClassIdsMade++));
   return id;
 }
 
 /** Peers that Calico cannot tell apart get one id: pods by namespace, service account and app; addresses by what they are. */
 function classId(memo: CalicoModelMemo, peer: CalicoPeer): number {
-  let id = memo.classIdsByPeer.get(peer);
+  const { ids } = memo;
+  let id = ids.classIdsByPeer.get(peer);
   if (id === undefined) {
     const key = peer.kind === 'workload' ? `pod ${peer.namespace}/${peer.serviceAccount}/${peer.labels.app ?? peer.describe}` : peer.describe;
-    id = memo.classIds.get(key);
-    if (id === undefined) memo.classIds.set(key, (id = memo.classIds.size));
-    memo.classIdsByPeer.set(peer, id);
+    id = ids.classIds.get(key);
+    if (id === undefined) ids.classIds.set(key, (id = ids.classIds.size));
+    ids.classIdsByPeer.set(peer, id);
   }
   return id;
 }
@@ -200,15 +203,12 @@ interface EntityMatcher {
  * What this module remembers across the clusters of one model, in the model's ModelMemo: it dies
  * with the model, and two models never share it (their ids would collide). The weak tables are
  * keyed by the model's own objects (policies, rules, entities: each builder reads its own,
- * model.ts) and by peers.
+ * model.ts) and by peers. A scratch table (ModelMemo), but for the ids: packet classes are
+ * compared across a forget(), so they keep their ids as long as the model.
  */
 export interface CalicoModelMemo {
+  readonly ids: CalicoIds;
   readonly selectors: SelectorMemo;
-  /** classId's: by peer object, and by what Calico can tell apart of a peer. */
-  readonly classIdsByPeer: WeakMap<CalicoPeer, number>;
-  readonly classIds: Map<string, number>;
-  /** The next (cluster, pod class) id (endClassId). */
-  endClassIdsMade: number;
   /** Sides by content (sideOf): one object for equal sides, in any of the model's clusters. */
   readonly sides: Map<string, Side>;
   readonly namedPortsIds: WeakMap<NonNullable<LocalWorkload['namedPorts']>, number>;
@@ -224,15 +224,23 @@ export interface CalicoModelMemo {
   readonly setSubjects: WeakMap<NetworkSet, Subject>;
 }
 
+/** The ids of packet classes (packetClassKey), for the model's life. */
+interface CalicoIds {
+  /** classId's: by peer object, and by what Calico can tell apart of a peer. */
+  readonly classIdsByPeer: WeakMap<CalicoPeer, number>;
+  readonly classIds: Map<string, number>;
+  /** Each view's (pod class) -> (cluster, pod class) ids, and the next one (endClassId). */
+  readonly endClassIds: WeakMap<ClusterView, Map<number, number>>;
+  endClassIdsMade: number;
+}
+
 function calicoModelMemo(view: ClusterView): CalicoModelMemo {
   const memo = view.modelMemo;
-  return memo.memoised(
+  return memo.scratch(
     'calico',
     (): CalicoModelMemo => ({
+      ids: memo.memoised('calico ids', (): CalicoIds => ({ classIdsByPeer: new WeakMap(), classIds: new Map(), endClassIds: new WeakMap(), endClassIdsMade: 0 })),
       selectors: memo.selectors,
-      classIdsByPeer: new WeakMap(),
-      classIds: new Map(),
-      endClassIdsMade: 0,
       sides: new Map(),
       namedPortsIds: new WeakMap(),
       namedPortsIdsMade: 1,
@@ -249,7 +257,7 @@ function calicoModelMemo(view: ClusterView): CalicoModelMemo {
   );
 }
 
-/** What this module remembers for one cluster (dies with its view). */
+/** What this module remembers for one cluster: a scratch table of its view. */
 interface CalicoCache {
   readonly model: CalicoModelMemo;
   readonly endpoints: WeakMap<LocalWorkload, Partial<Record<Direction, CalicoEndpoint>>>;
@@ -258,19 +266,13 @@ interface CalicoCache {
   readonly sides: Map<CalicoPeer, Side>;
   readonly setsHolding: Map<readonly Cidr[], Subject[]>;
   readonly tiers: Record<Direction, WeakMap<Labels, Map<string, SelectedTiers>>>;
-  /** The view's (pod class) -> (cluster, pod class) ids. */
-  readonly endClassIds: Map<number, number>;
 }
 
-const CACHES = new WeakMap<ClusterView, CalicoCache>();
 function cacheOf(view: ClusterView): CalicoCache {
-  let cache = CACHES.get(view);
-  if (!cache) {
-    const model = calicoModelMemo(view);
-    cache = { model, endpoints: new WeakMap(), equalEndpoints: new WeakMap(), sides: new Map(), setsHolding: new Map(), tiers: { Ingress: new WeakMap(), Egress: new WeakMap() }, endClassIds: new Map() };
-    CACHES.set(view, cache);
-  }
-  return cache;
+  return view.scratch(
+    'calico',
+    (): CalicoCache => ({ model: calicoModelMemo(view), endpoints: new WeakMap(), equalEndpoints: new WeakMap(), sides: new Map(), setsHolding: new Map(), tiers: { Ingress: new WeakMap(), Egress: new WeakMap() } }),
+  );
 }
 
 /**
@@ -443,7 +445,7 @@ function tiersFor(view: ClusterView, endpoint: LocalWorkload, direction: Directi
   if (!byNamespace) cache.tiers[direction].set(endpoint.labels, (byNamespace = new Map()));
   let tiers = byNamespace.get(endpoint.namespace);
   if (!tiers) {
-    tiers = view.memoised(`calico tiers ${direction} ${endpoint.namespace} ${labelsKey(cache.model, endpoint.labels)}`, () => findTiers(view, endpoint, direction));
+    tiers = view.scratch(`calico tiers ${direction} ${endpoint.namespace} ${labelsKey(cache.model, endpoint.labels)}`, () => findTiers(view, endpoint, direction));
     byNamespace.set(endpoint.namespace, tiers);
   }
   return tiers;
@@ -556,11 +558,18 @@ function orderOf(order: number | undefined): number {
   return order === undefined ? Number.POSITIVE_INFINITY : order;
 }
 
-/** A namespace's labels as Calico sees them: the Namespace's own, plus `projectcalico.org/name` (NamespaceToProfile). */
+/**
+ * A namespace's labels as Calico sees them: the Namespace's own, plus `projectcalico.org/name`
+ * (NamespaceToProfile). One object for every cluster whose Namespace has the same labels object
+ * (fleet renders a namespace alike across clusters once, and the model reads it once).
+ */
 export function namespaceLabels(view: ClusterView, namespace: string): Labels {
-  const memo = view.memoised('calico namespace labels', () => new Map<string, Labels>());
-  let labels = memo.get(namespace);
-  if (!labels) memo.set(namespace, (labels = { ...(view.namespaces.get(namespace) ?? { 'kubernetes.io/metadata.name': namespace }), 'projectcalico.org/name': namespace }));
+  const memo = view.modelMemo.memoised('calico namespace labels', () => ({ byOwn: new WeakMap<Labels, Map<string, Labels>>(), unlabelled: new Map<string, Labels>() }));
+  const own = view.namespaces.get(namespace);
+  let byName = own ? memo.byOwn.get(own) : memo.unlabelled;
+  if (!byName) memo.byOwn.set(own!, (byName = new Map()));
+  let labels = byName.get(namespace);
+  if (!labels) byName.set(namespace, (labels = { ...(own ?? { 'kubernetes.io/metadata.name': namespace }), 'projectcalico.org/name': namespace }));
   return labels;
 }
 

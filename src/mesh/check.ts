@@ -49,6 +49,13 @@ export interface MeshCheckOptions {
    * clusters: one on each network first, then an even stride (deterministic).
    */
   readonly declaredCalls?: number;
+  /**
+   * Calls checked between two forget()s of the model's scratch tables (ModelMemo; default 1,000).
+   * What the check works out about a call (verdicts by peer, layouts, sides) is seldom asked again
+   * a thousand calls later, and kept it would grow with the fleet: dropped as the check goes, the
+   * check's memory is that of a thousand calls. The findings are the same for any value.
+   */
+  readonly forgetEvery?: number;
 }
 
 export interface MeshCheckResult {
@@ -59,6 +66,7 @@ export interface MeshCheckResult {
 }
 
 export function checkMesh(model: MeshModel, graph: TrafficGraph, options: MeshCheckOptions = {}): MeshCheckResult {
+  const checked = forgetting(model, options.forgetEvery ?? 1000);
   const findings = new Map<string, MeshFinding>();
   const add = (finding: MeshFinding) => findings.set(`${finding.kind}\0${finding.code ?? ''}\0${finding.message}`, finding);
   // What Calico sees of the declared calls at each end.
@@ -92,6 +100,7 @@ export function checkMesh(model: MeshModel, graph: TrafficGraph, options: MeshCh
           continue;
         }
         declaredCalls++;
+        checked();
         // The verdicts in brief; the call is traced hop by hop only when something is to be reported (the same verdicts, named).
         const summary = summarizeCall(model, caller, service, port, declaredClasses);
         if (mayFindDeclared(edge, summary)) judgeDeclared(model, edge, caller, service, traceCall(model, caller, service, port), add);
@@ -101,6 +110,7 @@ export function checkMesh(model: MeshModel, graph: TrafficGraph, options: MeshCh
 
   const sample = undeclaredSample(model, declared, options.undeclaredPairs ?? 400, traced);
   for (const { caller, service, port, label } of sample) {
+    checked();
     // Calico could tell the packet from every declared one: a class at either end that no declared call has.
     const distinct = (e: EndpointOutcome) => !declaredClasses.egress.has(e.egressClass!) || !declaredClasses.ingress.has(e.ingressClass!);
     const outcomes = endpointsOf(callOutcome(model, caller, service, port));
@@ -116,7 +126,7 @@ export function checkMesh(model: MeshModel, graph: TrafficGraph, options: MeshCh
     }
   }
 
-  checkPlatform(model, add);
+  checkPlatform(model, add, checked);
   for (const view of model.clusters.values()) {
     for (const problem of applyPlan(
       view,
@@ -125,6 +135,7 @@ export function checkMesh(model: MeshModel, graph: TrafficGraph, options: MeshCh
       add({ kind: 'renderer', message: problem.message });
   }
 
+  model.forget();
   const sorted = [...findings.values()].sort((a, b) => cmp(a.kind, b.kind) || cmp(a.message, b.message));
   return { findings: sorted, declaredCalls, undeclaredPairs: sample.length };
 }
@@ -271,7 +282,7 @@ const KUBE_DNS: LocalWorkload = { kind: 'workload', namespace: 'kube-system', la
 const ISTIOD: LocalWorkload = { kind: 'workload', namespace: 'istio-system', labels: { app: 'istiod', istio: 'pilot' }, serviceAccount: 'istiod', describe: 'istio-system/istiod' };
 
 /** DNS (UDP and TCP 53) and istiod (TCP 15012) from every workload of a managed namespace; webhooks (15017) to istiod from anywhere. */
-function checkPlatform(model: MeshModel, add: (f: MeshFinding) => void): void {
+function checkPlatform(model: MeshModel, add: (f: MeshFinding) => void, checked: () => void): void {
   for (const view of model.clusters.values()) {
     const seen = new Set<string>();
     const webhook = calicoVerdict(view, ISTIOD, 'Ingress', { kind: 'address', describe: 'the API server' }, 'TCP', 15017);
@@ -282,6 +293,7 @@ function checkPlatform(model: MeshModel, add: (f: MeshFinding) => void): void {
       const key = `${pod.namespace}\0${JSON.stringify(pod.labels)}`;
       if (seen.has(key)) continue;
       seen.add(key);
+      checked();
       const checks: [string, ReturnType<typeof calicoVerdict>][] = [
         ['DNS over UDP 53', calicoVerdict(view, pod, 'Egress', KUBE_DNS, 'UDP', 53)],
         ['DNS over TCP 53', calicoVerdict(view, pod, 'Egress', KUBE_DNS, 'TCP', 53)],
@@ -292,6 +304,16 @@ function checkPlatform(model: MeshModel, add: (f: MeshFinding) => void): void {
       for (const [what, verdict] of checks) if (!verdict.allowed) add({ kind: 'renderer', message: `${view.name}: ${pod.describe} cannot reach ${what}: ${verdict.text}` });
     }
   }
+}
+
+/** A function to call after each call checked: every `every` calls, the model forgets its scratch tables. */
+function forgetting(model: MeshModel, every: number): () => void {
+  let calls = 0;
+  return () => {
+    if (++calls < every) return;
+    calls = 0;
+    model.forget();
+  };
 }
 
 function hostOf(namespace: string, name: string): string {

@@ -192,18 +192,46 @@ export interface AppliedObject extends ObjectRef {
  * the model, and no two models share one: ids mean something only within their model. Tables of
  * one cluster stay on its view (ClusterView.memoised). A module keeps no table of its own but weak
  * ones keyed by the model's objects.
+ *
+ * Two lifetimes. `memoised` tables are about the model's own objects (an index of a cluster's
+ * policies, the ids of packet classes): they are bounded by the model's size and kept as long as
+ * it. `scratch` tables are about calls (verdicts by peer, the layouts and traces of calls): they
+ * grow with every call asked about, so a caller that asks about many (the check, at fleet scale)
+ * drops them now and then with forget(), and they are made again when next asked for. Nothing
+ * that a scratch table holds may be kept across a forget() where its identity matters.
  */
 export class ModelMemo {
   readonly cidrs = new CidrMemo();
   readonly selectors = new SelectorMemo();
   private readonly tables = new Map<string, unknown>();
+  private readonly scratchTables: Map<string, unknown>[] = [];
+  private readonly ownScratch = this.scratchTable();
 
   memoised<T>(key: string, make: () => T): T {
-    if (this.tables.has(key)) return this.tables.get(key) as T;
-    const value = make();
-    this.tables.set(key, value);
-    return value;
+    return memoisedIn(this.tables, key, make);
   }
+
+  scratch<T>(key: string, make: () => T): T {
+    return memoisedIn(this.ownScratch, key, make);
+  }
+
+  /** A table forget() empties (each ClusterView's scratch tables). */
+  scratchTable(): Map<string, unknown> {
+    const table = new Map<string, unknown>();
+    this.scratchTables.push(table);
+    return table;
+  }
+
+  /** Drops every scratch table of the model and of its views. */
+  forget(): void {
+    for (const table of this.scratchTables) table.clear();
+  }
+}
+
+function memoisedIn<T>(table: Map<string, unknown>, key: string, make: () => T): T {
+  let value = table.get(key) as T | undefined;
+  if (value === undefined && !table.has(key)) table.set(key, (value = make()));
+  return value as T;
 }
 
 /** Everything one cluster will hold. */
@@ -222,14 +250,18 @@ export class ClusterView {
   /** Output folders of this cluster, each with its objects (emit's order). */
   readonly folders = new Map<string, AppliedObject[]>();
   readonly kustomizations: FluxKustomization[] = [];
-  /** Memo tables of the rule modules for this cluster (keyed by their own keys). */
+  /** Memo tables of the rule modules for this cluster (keyed by their own keys), kept as long as the model. */
   readonly memo = new Map<string, unknown>();
+  /** Its scratch tables (see ModelMemo): the model's forget() empties them. */
+  private readonly scratchTables: Map<string, unknown>;
 
   /** `modelMemo`: the tables of the model the view belongs to (a view made alone has its own). */
   constructor(
     readonly facts: MeshClusterFacts,
     readonly modelMemo: ModelMemo = new ModelMemo(),
-  ) {}
+  ) {
+    this.scratchTables = modelMemo.scratchTable();
+  }
 
   get name(): string {
     return this.facts.name;
@@ -249,10 +281,12 @@ export class ClusterView {
   }
 
   memoised<T>(key: string, make: () => T): T {
-    if (this.memo.has(key)) return this.memo.get(key) as T;
-    const value = make();
-    this.memo.set(key, value);
-    return value;
+    return memoisedIn(this.memo, key, make);
+  }
+
+  /** A table about calls in this cluster, until the model's forget() (see ModelMemo). */
+  scratch<T>(key: string, make: () => T): T {
+    return memoisedIn(this.scratchTables, key, make);
   }
 }
 
@@ -304,6 +338,16 @@ export class MeshModel {
 
   memo<T>(key: string, make: () => T): T {
     return this.modelMemo.memoised(key, make);
+  }
+
+  /** A table about calls, until forget() (see ModelMemo). */
+  scratch<T>(key: string, make: () => T): T {
+    return this.modelMemo.scratch(key, make);
+  }
+
+  /** Drops every table about calls (see ModelMemo): what is asked next is worked out again. */
+  forget(): void {
+    this.modelMemo.forget();
   }
 }
 

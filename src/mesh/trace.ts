@@ -95,8 +95,9 @@ export const EAST_WEST_GATEWAY: LocalWorkload = {
 };
 
 /**
- * What this module remembers, per model (in its ModelMemo): it dies with the model, and two models
- * share none of it (a caller kept after its model keeps nothing alive).
+ * What this module remembers, per model (a scratch table of its ModelMemo): it dies with the model
+ * or at its forget(), and two models share none of it (a caller kept after its model keeps nothing
+ * alive).
  */
 interface TraceMemo {
   readonly callerEndpoints: WeakMap<MeshCaller, LocalWorkload>;
@@ -115,7 +116,7 @@ interface TraceMemo {
 }
 
 function traceMemo(model: MeshModel): TraceMemo {
-  return model.memo(
+  return model.scratch(
     'trace',
     (): TraceMemo => ({
       callerEndpoints: new WeakMap(),

@@ -34,7 +34,9 @@ export function manifestPath(cluster: string, object: KubeObject): string {
   const folder = inPlatformStage(object) ? PLATFORM_DIR : (object.metadata.namespace ?? CLUSTER_SCOPED_DIR);
   const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
   const kind = `${group === 'projectcalico.org' ? 'calico-' : ''}${object.kind.toLowerCase()}`;
-  return `${cluster}/${folder}/${kind}.${object.metadata.name}.yaml`;
+  // Joined, not a template: a template of many parts is a rope of them in V8, several times the
+  // size of the flat string join makes, and the output keeps one path per file.
+  return [cluster, '/', folder, '/', kind, '.', object.metadata.name, '.yaml'].join('');
 }
 
 /** The first line of every file fleet writes; fleet only ever overwrites or deletes files that start with it. */

@@ -12,13 +12,13 @@ import { runInNewContext } from 'node:vm';
  * collects again, a multiple it picks from its own speed, up to 4 (V8 heap-controller.cc,
  * `MemoryController::GrowingFactor`; `--heap-growing-percent` overrides it). A compile of a large
  * fleet keeps most of what it makes (the output, the plan, the mesh check's tables), so the
- * default lets the heap reach twice and more what is live. Growing by at most about a third of
- * it bounds the peak near 1.35 times the live set, at the cost of more full collections, which
- * hardly show beside the compile's own work. Called once, when the CLI starts.
+ * default lets the heap reach twice and more what is live. Growing by at most a fifth of it
+ * bounds the peak near 1.2 times the live set, at the cost of more full collections, which hardly
+ * show beside the compile's own work. Called once, when the CLI starts.
  */
 export function boundHeapGrowth(): void {
   try {
-    setFlagsFromString('--heap-growing-percent=35');
+    setFlagsFromString('--heap-growing-percent=20');
   } catch {
     // Only ever a saving of memory.
   }

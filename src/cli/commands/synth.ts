@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { FLUX_DIR } from '../../phases/6-emit/flux.js';
 import { LOCK_FILE } from '../../phases/6-emit/index.js';
-import { compareTree, isClean, outputOfCompiled, readTree, writeTree, type DiskTree, type Output } from '../output-folder.js';
+import { compareTree, isClean, outputOfCompiled, readTree, writeTree, type DiskTree, type Output, type WriteResult } from '../output-folder.js';
 import { COMMON_EXIT_CODES, OUT_OPTION_HELP, QUIET_OPTION_HELP, withHelp } from '../help.js';
 import { EXIT, type Io } from '../io.js';
 import { collectGarbage } from '../memory.js';
@@ -71,7 +71,13 @@ export function synthCommand(io: Io, setExit: (code: number) => void): Command {
         const reporter = new Reporter(io, { format: options.format, quiet: options.quiet, plainCopy: cache && ((text) => cache.keepPrinted(text)) });
         const progress = progressFor(io, options.quiet === true);
         try {
-          setExit(synth(spec, out, options, { io, reporter, progress, cache }));
+          const { code, record } = synth(spec, out, options, { io, reporter, progress, cache });
+          if (record) {
+            // The output is garbage now, most of the heap at fleet scale: collected before the record builds its text.
+            collectGarbage();
+            record();
+          }
+          setExit(code);
         } finally {
           progress.done();
           reporter.finish();
@@ -104,7 +110,13 @@ interface Printers {
   readonly cache?: SynthCache;
 }
 
-function synth(spec: string, out: string, options: SynthOptions, { io, reporter, progress, cache }: Printers): number {
+/** The exit code, and the synth cache's record of a written output, to make once synth has returned and its output is garbage. */
+interface SynthOutcome {
+  readonly code: number;
+  readonly record?: () => void;
+}
+
+function synth(spec: string, out: string, options: SynthOptions, { io, reporter, progress, cache }: Printers): SynthOutcome {
   // Nothing changed since the last synth (fleet, the spec, every file in out/): replay what it printed.
   progress.step(`reading ${spec}`);
   const hit = cache?.lookup();
@@ -113,13 +125,13 @@ function synth(spec: string, out: string, options: SynthOptions, { io, reporter,
     if (note) reporter.note(note);
     reporter.replay(hit.warnings);
     reporter.result(options.check ? upToDate(out, hit.clusters, hit.files) : rendered(out, hit.clusters, 0, 0, hit.files));
-    return EXIT.ok;
+    return { code: EXIT.ok };
   }
   const specBytes = cache?.spec?.files.reduce((sum, f) => sum + f.text.length, 0) ?? 0;
   progress.step(`compiling ${spec}`, { long: specBytes >= LONG_SPEC_BYTES });
   const compileOptions = { outDir: out, read: cache?.spec, reporter, ignoreLock: options.ignoreLock };
   const { result, disk } = cache ? compileAgainstLastSynth(spec, io, out, cache, reporter, compileOptions) : { result: compileSpec(spec, io, compileOptions), disk: undefined };
-  if (typeof result === 'number') return result;
+  if (typeof result === 'number') return { code: result };
   // Most of the heap is now the compile's garbage (the mesh check's tables): collected before the
   // write builds its own tables, so that the peak is the compile's, not the sum.
   collectGarbage();
@@ -127,14 +139,14 @@ function synth(spec: string, out: string, options: SynthOptions, { io, reporter,
     const emptied = removesEveryApp(out, result.plan?.apps.length ?? 0, options);
     if (emptied) {
       reporter.diagnostics([emptied]);
-      if (emptied.severity === 'error') return EXIT.specErrors;
+      if (emptied.severity === 'error') return { code: EXIT.specErrors };
     }
   }
   progress.step(options.check ? `comparing with ${out}/` : `writing ${out}/`);
   const output = outputOfCompiled({ tree: result.tree!, hashes: result.hashes! });
   const read = disk ?? readTree(out);
   const recorded = options.quiet || !result.renderInputs ? undefined : cache && { cache, renderInputs: result.renderInputs };
-  return options.check ? check(io, reporter, out, output, read) : write(reporter, out, output, read, recorded);
+  return options.check ? { code: check(io, reporter, out, output, read) } : write(reporter, out, output, read, recorded);
 }
 
 /**
@@ -172,26 +184,39 @@ function check(io: Io, reporter: Reporter, out: string, output: Output, disk: Di
   return EXIT.specErrors;
 }
 
-/** Writes the output folder; `recorded`: record this run in the cache with its render inputs (not given with `--quiet`, which would record nothing to print again). */
-function write(reporter: Reporter, out: string, output: Output, disk: DiskTree, recorded: { cache: SynthCache; renderInputs: ReadonlyMap<string, string> } | undefined): number {
+/**
+ * Writes the output folder; `recorded`: record this run in the cache with its render inputs (not
+ * given with `--quiet`, which would record nothing to print again), once the caller is done with
+ * the output (SynthOutcome.record).
+ */
+function write(reporter: Reporter, out: string, output: Output, disk: DiskTree, recorded: CacheRecordInputs | undefined): SynthOutcome {
   const difference = writeTree(out, output, disk, { stamp: recorded !== undefined });
   if (difference.warnings) reporter.diagnostics(difference.warnings);
   if (difference.clashes.length > 0) {
     reporter.diagnostics(difference.clashes.map((path) => inTheWay(out, path, output)));
     reporter.note('nothing was written\n');
-    return EXIT.usage;
+    return { code: EXIT.usage };
   }
   if (difference.conflicts.length > 0) {
     reporter.diagnostics(difference.conflicts.map((path) => wouldOverwrite(out, path)));
     reporter.note('nothing was written\n');
-    return EXIT.specErrors;
+    return { code: EXIT.specErrors };
   }
   const files = output.hashes.size;
   const written = difference.changed.length + difference.added.length;
   const clusters = clusterCount(output);
   reporter.result(rendered(out, clusters, written, difference.stale.length, files - written));
-  recorded?.cache.record({ clusters, files }, recorded.renderInputs, difference.stamps, difference.untouched);
-  return EXIT.ok;
+  return { code: EXIT.ok, record: recorded && recordLater(recorded, { clusters, files }, difference) };
+}
+
+interface CacheRecordInputs {
+  readonly cache: SynthCache;
+  readonly renderInputs: ReadonlyMap<string, string>;
+}
+
+/** The cache record of a write, made when called. A function of its own, so that what it keeps alive is its arguments, not the output. */
+function recordLater(recorded: CacheRecordInputs, counts: { clusters: number; files: number }, { stamps, untouched }: Pick<WriteResult, 'stamps' | 'untouched'>): () => void {
+  return () => recorded.cache.record(counts, recorded.renderInputs, stamps, untouched);
 }
 
 /** A file in the output folder that fleet would have to overwrite although it did not write it (it lacks fleet's header). */

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * Making writes survive a power loss, in the order the output folder's swap needs (see
@@ -37,17 +37,17 @@ export function flush(path: string): void {
 const MANY_FILES = 64;
 
 /**
- * Flushes files just written and the folders that hold them. Many files at once are flushed with
- * one syncfs(2) of their file system (`sync -f`, GNU coreutils 8.24 and BusyBox); where that
- * is not available, file by file.
+ * Flushes files just written under `dir` (paths relative to it) and the folders that hold them.
+ * Many files at once are flushed with one syncfs(2) of their file system (`sync -f`, GNU
+ * coreutils 8.24 and BusyBox); where that is not available, file by file.
  */
-export function flushAll(files: readonly string[], folders: readonly string[]): void {
+export function flushAll(dir: string, files: readonly string[], folders: readonly string[]): void {
   if (!enabled() || files.length + folders.length === 0) return;
   if (files.length >= MANY_FILES && process.platform === 'linux') {
-    const synced = spawnSync('sync', ['-f', folders[0] ?? files[0]], { stdio: 'ignore' });
+    const synced = spawnSync('sync', ['-f', folders[0] ?? join(dir, files[0])], { stdio: 'ignore' });
     if (synced.status === 0) return;
   }
-  for (const file of files) flush(file);
+  for (const file of files) flush(join(dir, file));
   for (const folder of folders) flush(folder);
 }
 

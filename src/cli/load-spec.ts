@@ -5,6 +5,7 @@ import { EXIT, type Io } from './io.js';
 import { type LockDiagnostic, previousOutputOf, readCheckedLock } from './lock-check.js';
 import { otherFleetsOutput, readPreviousOutput, type PreviousOutput } from './output-owner.js';
 import { outputFolderProblem } from './output-location.js';
+import { boundHeapGrowth } from './memory.js';
 import { Reporter } from './reporter.js';
 import { DEFAULT_SPEC, readSpecFiles, skippedNote, type ReadSpecResult } from './spec-files.js';
 
@@ -56,6 +57,7 @@ export function compileSpec(specPath: string | undefined, io: Io, options: Compi
   }
   // `--ignore-lock` forgets the placement; whose folder it is still counts.
   const previous: PreviousOutput = 'diagnostic' in locked ? { placement: new Map() } : ignoreLock ? { ...locked, placement: new Map() } : locked;
+  boundHeapGrowth(read.files.reduce((bytes, file) => bytes + file.text.length, 0));
   const result = compile(read.files, { manifests: read.manifests, ...compileOptions, previous: compileOptions.previous ?? previous.placement });
   // Compiled with that lock's placement before the fleet's name was known: when the lock is
   // another fleet's, the result is discarded unseen and only the refusal is reported.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GENERATED_MARK, LOCK_FILE, lockWithoutFiles, parseLock } from '../phases/6-emit/index.js';
+import { GENERATED_MARK, LOCK_FILE, lockedPaths, lockWithoutFiles } from '../phases/6-emit/index.js';
 import type { DiffSide } from '../report/diff/index.js';
 import { collectGarbage } from './memory.js';
 import type { HeadOutput } from './diff-head.js';
@@ -30,16 +30,16 @@ const MAX_LISTING_BYTES = 1024 * 1024 * 1024;
 export function committedOutputSides(git: Git, commit: string, out: string, lockText: string, head: HeadOutput): Sides | undefined {
   const committed = listBlobs(git, commit, out);
   const lockBlob = committed.get(LOCK_FILE);
-  const listed = parseLock(lockText)?.files;
+  const listed = lockedPaths(lockText);
   if (!lockBlob || !listed) return undefined;
   const ids = new Map<string, string>();
   const unlisted: [string, Blob][] = [];
   for (const [path, blob] of committed) {
-    if (path === LOCK_FILE || Object.hasOwn(listed, path)) ids.set(path, blob.id);
+    if (path === LOCK_FILE || listed.has(path)) ids.set(path, blob.id);
     else unlisted.push([path, blob]);
   }
-  if (ids.size !== Object.keys(listed).length + 1) return undefined;
-  // git's listing (tens of megabytes at fleet scale) and the lock's parsed list are garbage now, on
+  if (ids.size !== listed.size + 1) return undefined;
+  // git's listing (tens of megabytes at fleet scale) and the lock's paths are garbage now, on
   // top of the head held whole: collected before the head's ids and the differing blobs are made.
   collectGarbage();
   // Files the lock does not list are fleet's only when they carry its header: read them to see (there are few, if any).

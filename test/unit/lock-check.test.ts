@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readCheckedLock } from '../../src/cli/lock-check.js';
-import { checkLock, checkLockSummary, isLockProblem } from '../../src/phases/6-emit/lock.js';
+import { checkLock, checkLockSummary, isLockProblem, lockedPaths, parseLock } from '../../src/phases/6-emit/lock.js';
 
 const folders: string[] = [];
 afterEach(() => {
@@ -84,6 +84,19 @@ describe('checking a lock', () => {
     ];
     for (const [i, text] of variants.entries()) expect(checkLockSummary(text), `variant ${i}`).toEqual(summaryOf(text));
     expect(isLockProblem(checkLockSummary(variants[3]))).toBe(true);
+
+    // The paths it lists: parseLock's keys, on the same texts and on locks it does not take.
+    const parsedPaths = (text: string) => {
+      const files = parseLock(text)?.files;
+      return files && new Set(Object.keys(files));
+    };
+    const others = [lockText(undefined, { ...files, 'c2/shop/deployment.app-2.yaml': HASH }), sound.replace('"generator": "fleet"', '"generator": "other"'), '{}', 'not json'];
+    for (const [i, text] of [...variants, ...others].entries()) expect(lockedPaths(text), `text ${i}`).toEqual(parsedPaths(text));
+    expect(lockedPaths(sound)?.size).toBe(500);
+    const parseOfList = vi.spyOn(JSON, 'parse');
+    lockedPaths(sound);
+    expect(parseOfList.mock.calls.map(([text]) => String(text).length < 1000)).toEqual([true]); // the list is read by line, never parsed
+    parseOfList.mockRestore();
   });
 
   it('reads the lock of an output folder: sound, absent, or flawed with a located diagnostic', () => {

@@ -7,7 +7,7 @@ import { toYaml } from './yaml.js';
 
 export { CLUSTER_SCOPED_DIR, GENERATED_MARK, inPlatformStage, manifestPath, PLATFORM_DIR } from './layout.js';
 export { specInputsHash } from './inputs.js';
-export { checkLock, checkLockSummary, isLockProblem, LOCK_FILE, lockPlacement, lockSummary, lockWithoutFiles, parseLock, type Lock, type LockProblem, type LockSummary } from './lock.js';
+export { checkLock, checkLockSummary, isLockProblem, LOCK_FILE, lockedPaths, lockPlacement, lockSummary, lockWithoutFiles, parseLock, type Lock, type LockProblem, type LockSummary } from './lock.js';
 export { toYaml } from './yaml.js';
 
 /** The output tree as data: path relative to the output folder -> file bytes (UTF-8 text). Sorted by path. */

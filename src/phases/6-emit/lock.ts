@@ -53,6 +53,35 @@ export function parseLock(text: string | undefined): Lock | undefined {
   }
 }
 
+/**
+ * The paths a lock lists, as parseLock reads them (undefined when it is not a fleet lock), without
+ * parsing the list: in the layout fleet writes (lockPieces: one `"path": "<hash>"` line per file,
+ * FILE_LINE, whose paths need no escape), each path is taken from its line, and nothing is made of
+ * the hashes. At fleet scale the parsed list is an object of 400,000 keys and as many hashes; a
+ * command that only asks which files the lock owns needs the paths. A lock laid out otherwise is
+ * parsed.
+ */
+export function lockedPaths(text: string | undefined): ReadonlySet<string> | undefined {
+  if (text === undefined) return undefined;
+  const before = CONFLICT_MARKER.test(text) ? undefined : beforeFileList(text);
+  const rest = before?.rest;
+  if (before && isRecord(rest) && rest.generator === 'fleet' && !Object.hasOwn(rest, 'files') && text.startsWith('{\n', before.list)) {
+    const paths = new Set<string>();
+    let at = before.list + 2;
+    for (; at < text.length; at = FILE_LINE.lastIndex) {
+      FILE_LINE.lastIndex = at;
+      if (!FILE_LINE.test(text)) break;
+      const start = at + LINE_INDENT.length + 1;
+      paths.add(text.slice(start, text.indexOf('"', start)));
+    }
+    if (at >= text.length && text.endsWith('\n  }\n}\n')) return paths;
+  }
+  const files = parseLock(text)?.files;
+  return files && new Set(Object.keys(files));
+}
+
+const LINE_INDENT = '    ';
+
 /** A lock without its list of files: what it says of the run that wrote it. */
 export type LockSummary = Omit<Lock, 'files'>;
 

@@ -114,8 +114,8 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   const patches = new PatchApplier(fleet, topology);
   const finish = { manifests: new AppManifestsAdder(topology, diagnostics), patches };
   const carriedClusters = new Set([...carried.keys()].map(clusterOfOutputPath));
-  const meshModel = checked || options.keepMeshModel ? { facts: meshFactsOf(fleet, traffic), traffic, checked, keep: options.keepMeshModel === true } : undefined;
-  const { emitted, mesh } = renderEmitAndCheck(fleet, topology, fileOf, meshModel, finish, (cluster) => !carriedClusters.has(cluster));
+  const meshRequest = checked || options.keepMeshModel ? { facts: meshFactsOf(fleet, traffic), traffic, checked, keep: options.keepMeshModel === true } : undefined;
+  const { emitted, mesh } = renderEmitAndCheck(fleet, topology, fileOf, meshRequest, finish, (cluster) => !carriedClusters.has(cluster));
   patches.report(loaded.sourceMap, diagnostics);
   reportMeshFindings(mesh?.check ?? NOTHING_CHECKED, loaded.sourceMap, diagnostics);
   if (diagnostics.hasErrors()) return done({ fleet, plan });

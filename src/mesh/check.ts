@@ -66,7 +66,7 @@ export interface MeshCheckResult {
 }
 
 export function checkMesh(model: MeshModel, graph: TrafficGraph, options: MeshCheckOptions = {}): MeshCheckResult {
-  const checked = forgetting(model, options.forgetEvery ?? 1000);
+  const afterEachCall = forgetting(model, options.forgetEvery ?? 1000);
   const findings = new Map<string, MeshFinding>();
   const add = (finding: MeshFinding) => findings.set(`${finding.kind}\0${finding.code ?? ''}\0${finding.message}`, finding);
   // What Calico sees of the declared calls at each end.
@@ -100,7 +100,7 @@ export function checkMesh(model: MeshModel, graph: TrafficGraph, options: MeshCh
           continue;
         }
         declaredCalls++;
-        checked();
+        afterEachCall();
         // The verdicts in brief; the call is traced hop by hop only when something is to be reported (the same verdicts, named).
         const summary = summarizeCall(model, caller, service, port, declaredClasses);
         if (mayFindDeclared(edge, summary)) judgeDeclared(model, edge, caller, service, traceCall(model, caller, service, port), add);
@@ -110,7 +110,7 @@ export function checkMesh(model: MeshModel, graph: TrafficGraph, options: MeshCh
 
   const sample = undeclaredSample(model, declared, options.undeclaredPairs ?? 400, traced);
   for (const { caller, service, port, label } of sample) {
-    checked();
+    afterEachCall();
     // Calico could tell the packet from every declared one: a class at either end that no declared call has.
     const distinct = (e: EndpointOutcome) => !declaredClasses.egress.has(e.egressClass!) || !declaredClasses.ingress.has(e.ingressClass!);
     const outcomes = endpointsOf(callOutcome(model, caller, service, port));
@@ -126,7 +126,7 @@ export function checkMesh(model: MeshModel, graph: TrafficGraph, options: MeshCh
     }
   }
 
-  checkPlatform(model, add, checked);
+  checkPlatform(model, add, afterEachCall);
   for (const view of model.clusters.values()) {
     for (const problem of applyPlan(
       view,
@@ -282,7 +282,7 @@ const KUBE_DNS: LocalWorkload = { kind: 'workload', namespace: 'kube-system', la
 const ISTIOD: LocalWorkload = { kind: 'workload', namespace: 'istio-system', labels: { app: 'istiod', istio: 'pilot' }, serviceAccount: 'istiod', describe: 'istio-system/istiod' };
 
 /** DNS (UDP and TCP 53) and istiod (TCP 15012) from every workload of a managed namespace; webhooks (15017) to istiod from anywhere. */
-function checkPlatform(model: MeshModel, add: (f: MeshFinding) => void, checked: () => void): void {
+function checkPlatform(model: MeshModel, add: (f: MeshFinding) => void, afterEachCall: () => void): void {
   for (const view of model.clusters.values()) {
     const seen = new Set<string>();
     const webhook = calicoVerdict(view, ISTIOD, 'Ingress', { kind: 'address', describe: 'the API server' }, 'TCP', 15017);
@@ -293,7 +293,7 @@ function checkPlatform(model: MeshModel, add: (f: MeshFinding) => void, checked:
       const key = `${pod.namespace}\0${JSON.stringify(pod.labels)}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      checked();
+      afterEachCall();
       const checks: [string, ReturnType<typeof calicoVerdict>][] = [
         ['DNS over UDP 53', calicoVerdict(view, pod, 'Egress', KUBE_DNS, 'UDP', 53)],
         ['DNS over TCP 53', calicoVerdict(view, pod, 'Egress', KUBE_DNS, 'TCP', 53)],

@@ -157,9 +157,11 @@ interface MeshModelRequest {
 }
 
 /**
- * Renders and emits (renderAndEmit), and builds and checks the mesh model of what was rendered.
- * The model and the check's tables are most of the heap at fleet scale: they die when this
- * returns (unless kept), before the caller builds the lock on top of the output.
+ * Render and emit, one cluster at a time: each cluster is checked and serialized as soon as it is
+ * rendered, so its objects die young. The check is of fleet's own output: a problem is a bug in
+ * fleet. With `request`, the mesh model is built from what was rendered and checked: the model
+ * and the check's tables are most of the heap at fleet scale, and die when this returns (unless
+ * kept), before the caller builds the lock on top of the output.
  */
 function renderEmitAndCheck(
   fleet: ResolvedFleet,
@@ -170,25 +172,6 @@ function renderEmitAndCheck(
   rendersCluster: (cluster: string) => boolean,
 ): { emitted: EmittedFile[]; mesh?: { check: MeshCheckResult; model?: MeshModel } } {
   const builder = request && new MeshModelBuilder(request.facts);
-  const emitted = renderAndEmit(fleet, topology, fileOf, builder, finish, rendersCluster);
-  if (!request || !builder) return { emitted };
-  const model = builder.build();
-  const check = request.checked ? checkMesh(model, request.traffic) : NOTHING_CHECKED;
-  return { emitted, mesh: { check, ...(request.keep ? { model } : {}) } };
-}
-
-/**
- * Render and emit, one cluster at a time: each cluster is checked and serialized as soon as it is
- * rendered, so its objects die young. The check is of fleet's own output: a problem is a bug in fleet.
- */
-function renderAndEmit(
-  fleet: ResolvedFleet,
-  topology: Topology,
-  fileOf: (specObject: object) => string,
-  mesh: MeshModelBuilder | undefined,
-  finish: { readonly manifests: AppManifestsAdder; readonly patches: PatchApplier },
-  rendersCluster: (cluster: string) => boolean,
-): EmittedFile[] {
   const verifier = new OutputVerifier();
   const emitter = new ClusterEmitter();
   const emitted: EmittedFile[] = [];
@@ -199,11 +182,14 @@ function renderAndEmit(
     const cluster = finish.patches.apply(finish.manifests.add(rendered));
     const folders = flux ? [cluster, ...fluxEntrypoints(flux.settings, fleet.name, [cluster], flux.source)] : [cluster];
     // Entrypoints first: the model learns which folders each Flux Kustomization applies. It models fleet's own rendering.
-    if (mesh) for (const folder of [...(cluster === rendered ? folders : [rendered, ...folders.slice(1)])].reverse()) mesh.add(folder);
+    if (builder) for (const folder of [...(cluster === rendered ? folders : [rendered, ...folders.slice(1)])].reverse()) builder.add(folder);
     emitted.push(...emitter.emit(folders));
   }
   verifier.finish();
-  return emitted;
+  if (!request || !builder) return { emitted };
+  const model = builder.build();
+  const check = request.checked ? checkMesh(model, request.traffic) : NOTHING_CHECKED;
+  return { emitted, mesh: { check, ...(request.keep ? { model } : {}) } };
 }
 
 /** Whether the mesh model (src/mesh, Istio and Calico only) describes every cluster: each runs Istio and Calico policy. */

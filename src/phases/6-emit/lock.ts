@@ -63,24 +63,14 @@ export function parseLock(text: string | undefined): Lock | undefined {
  */
 export function lockedPaths(text: string | undefined): ReadonlySet<string> | undefined {
   if (text === undefined) return undefined;
-  const before = CONFLICT_MARKER.test(text) ? undefined : beforeFileList(text);
-  const rest = before?.rest;
-  if (before && isRecord(rest) && rest.generator === 'fleet' && !Object.hasOwn(rest, 'files') && text.startsWith('{\n', before.list)) {
+  const layout = fleetLayout(text);
+  if (layout && layout.rest.generator === 'fleet') {
     const paths = new Set<string>();
-    let at = before.list + 2;
-    for (; at < text.length; at = FILE_LINE.lastIndex) {
-      FILE_LINE.lastIndex = at;
-      if (!FILE_LINE.test(text)) break;
-      const start = at + LINE_INDENT.length + 1;
-      paths.add(text.slice(start, text.indexOf('"', start)));
-    }
-    if (at >= text.length && text.endsWith('\n  }\n}\n')) return paths;
+    if (fileLinesAreFleets(text, layout.lines, (path) => paths.add(path))) return paths;
   }
   const files = parseLock(text)?.files;
   return files && new Set(Object.keys(files));
 }
-
-const LINE_INDENT = '    ';
 
 /** A lock without its list of files: what it says of the run that wrote it. */
 export type LockSummary = Omit<Lock, 'files'>;
@@ -150,11 +140,8 @@ export function checkLock(text: string): Lock | LockProblem {
  * checkLock does; a lock laid out otherwise, or flawed, gets checkLock's verdict, message and place.
  */
 export function checkLockSummary(text: string): LockSummary | LockProblem {
-  const before = CONFLICT_MARKER.test(text) ? undefined : beforeFileList(text);
-  if (before && text.startsWith('{\n', before.list) && fileLinesAreFleets(text, before.list + 2)) {
-    const { rest } = before;
-    if (isRecord(rest) && !Object.hasOwn(rest, 'files') && !lockShapeProblem({ ...rest, files: {} })) return rest as unknown as LockSummary;
-  }
+  const layout = fleetLayout(text);
+  if (layout && fileLinesAreFleets(text, layout.lines) && !lockShapeProblem({ ...layout.rest, files: {} })) return layout.rest as unknown as LockSummary;
   const checked = checkLock(text);
   if (isLockProblem(checked)) return checked;
   const { files: _, ...summary } = checked;
@@ -177,19 +164,34 @@ function beforeFileList(text: string): { rest: unknown; list: number } | undefin
   }
 }
 
+/**
+ * A lock's text in the layout lockPieces writes, up to its list of files: no merge-conflict marker,
+ * everything before the list parsed (`rest`, without a `files` key of its own), and where the
+ * list's lines start (`lines`). Whether those lines are fleet's is fileLinesAreFleets' to say.
+ */
+function fleetLayout(text: string): { rest: Record<string, unknown>; lines: number } | undefined {
+  const before = CONFLICT_MARKER.test(text) ? undefined : beforeFileList(text);
+  if (!before || !text.startsWith('{\n', before.list) || !isRecord(before.rest) || Object.hasOwn(before.rest, 'files')) return undefined;
+  return { rest: before.rest, lines: before.list + 2 };
+}
+
 const FILES_KEY = '\n  "files": ';
 const CONFLICT_MARKER = /^(<{7}|={7}|>{7})(?: |$)/m;
 /** One line of the list as lockPieces writes it, and after the last one the end of the lock. */
 const FILE_LINE = /    "[^"\\\u0000-\u001f]*": "sha256:[0-9a-f]{64}"(?:,\n|\n  \}\n\}\n)/y;
 
-/** Whether the text from `start` is lines of FILE_LINE up to the lock's end. */
-function fileLinesAreFleets(text: string, start: number): boolean {
+/** Whether the text from `start` is lines of FILE_LINE up to the lock's end; `each` is given each line's path (which needs no escape there). */
+function fileLinesAreFleets(text: string, start: number, each?: (path: string) => void): boolean {
   for (let at = start; at < text.length; at = FILE_LINE.lastIndex) {
     FILE_LINE.lastIndex = at;
     if (!FILE_LINE.test(text)) return false;
+    if (each) each(text.slice(at + PATH_AT, text.indexOf('"', at + PATH_AT)));
   }
   return text.endsWith('\n  }\n}\n');
 }
+
+/** Where a FILE_LINE's path starts: after its indent and opening quote. */
+const PATH_AT = '    "'.length;
 
 /** True for what checkLock returns when the lock is flawed. */
 export function isLockProblem(checked: Lock | LockSummary | LockProblem): checked is LockProblem {

@@ -132,8 +132,9 @@ function synth(spec: string, out: string, options: SynthOptions, { io, reporter,
   const compileOptions = { outDir: out, read: cache?.spec, reporter, ignoreLock: options.ignoreLock };
   const { result, disk } = cache ? compileAgainstLastSynth(spec, io, out, cache, reporter, compileOptions) : { result: compileSpec(spec, io, compileOptions), disk: undefined };
   if (typeof result === 'number') return { code: result };
-  // Most of the heap is now the compile's garbage (the mesh check's tables): collected before the
-  // write builds its own tables, so that the peak is the compile's, not the sum.
+  // Much of the heap is now the compile's garbage (the mesh model, what the check worked out, the
+  // lock's pieces): collected before the write builds its own tables, so that the peak is the
+  // compile's, not the sum.
   collectGarbage();
   if (!options.check) {
     const emptied = removesEveryApp(out, result.plan?.apps.length ?? 0, options);

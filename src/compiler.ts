@@ -8,9 +8,9 @@ import { place } from './phases/4-place/index.js';
 import { Topology } from './phases/4-place/topology.js';
 import { checkPlacement } from './phases/check/index.js';
 import { renderClusters } from './phases/5-render/index.js';
-import { clusterOfOutputPath, fluxEntrypoints } from './phases/6-emit/flux.js';
+import { FLUX_DIR, clusterOfOutputPath, fluxEntrypoints } from './phases/6-emit/flux.js';
 import { carriable, renderInputsOf } from './phases/5-render/render-inputs.js';
-import { assembleOutput, ClusterEmitter, type EmittedFile, type OutputTree, specInputsHash } from './phases/6-emit/index.js';
+import { assembleOutput, ClusterEmitter, type EmittedFile, type LockedFiles, type LockLines, type OutputTree, specInputsHash } from './phases/6-emit/index.js';
 import { OutputVerifier } from './phases/6-emit/verify.js';
 import { type ManifestFolder, withAppManifests } from './phases/3-resolve/app-manifests.js';
 import { AppManifestsAdder } from './phases/5-render/app-manifests.js';
@@ -40,16 +40,19 @@ export interface CompileOptions {
   /**
    * What an earlier compile of this fleet rendered, for incremental synth: a cluster whose render
    * inputs are unchanged (CompileResult.renderInputs) is not rendered again, and its files are
-   * carried over with the hashes its lock lists (CompileResult.carried). The caller vouches that
-   * those files are still as written (synth checks them on disk).
+   * carried over as its lock lists them (CompileResult.carried). The caller vouches that those
+   * files are still as written (synth checks them on disk).
    */
   readonly previousRender?: PreviousRender;
 }
 
-/** The render of an earlier compile: each cluster's render inputs, and the hash of every file it wrote (its lock's `files`). */
+/**
+ * The render of an earlier compile: each cluster's render inputs, and every file it wrote with its
+ * hash (its lock's `files`, as `LockedFiles.of(lockText)` reads them).
+ */
 export interface PreviousRender {
   readonly inputs: ReadonlyMap<string, string>;
-  readonly files: Readonly<Record<string, string>>;
+  readonly files: LockedFiles;
 }
 
 export type { ManifestFolder } from './phases/3-resolve/app-manifests.js';
@@ -66,10 +69,14 @@ export interface CompileResult {
    * it lists every file.
    */
   readonly tree?: OutputTree;
-  /** With `tree`: the sha256 (`sha256:<hex>`) of every file of the output, carried ones included, and of the lock; sorted by path. */
+  /** With `tree`: the sha256 (`sha256:<hex>`) of every file of `tree`, the lock included; sorted by path. */
   readonly hashes?: ReadonlyMap<string, string>;
-  /** With `previousRender`: the files carried over unrendered, path -> the hash the lock lists. Empty otherwise. */
-  readonly carried?: ReadonlyMap<string, string>;
+  /**
+   * With `previousRender`: the groups of files carried over unrendered (their cluster's folder,
+   * `eu-1/`, and its Flux entrypoints' folder, `_flux/eu-1/`), each with how many files it holds.
+   * The lock lists their files as the previous lock did; `tree` and `hashes` do not. Empty otherwise.
+   */
+  readonly carried?: ReadonlyMap<string, number>;
   /** Each rendered or carried cluster's render inputs (see renderInputsOf): what a later compile's `previousRender.inputs` is. */
   readonly renderInputs?: ReadonlyMap<string, string>;
   /** With `keepMeshModel`: what the clusters will do with the output (src/mesh, docs/mesh-model.md), and what its check found besides errors. */
@@ -104,7 +111,7 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
 
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
   const renderInputs = renderInputsOf(fleet, topology, fileOf);
-  const carried = options.keepMeshModel ? new Map<string, string>() : carriedFiles(options.previousRender, renderInputs, topology);
+  const carried = options.keepMeshModel ? new Map<string, LockLines>() : carriedFiles(options.previousRender, renderInputs, topology);
   // The mesh model check (docs/mesh-model.md): spec problems become diagnostics; a renderer defect throws (a bug in fleet).
   // The model knows Istio and Calico: a fleet with clusters outside the mesh or on other network policy is not checked by it,
   // and the model is only built when it is checked or asked for (`fleet trace`). It models the whole output: a compile
@@ -119,14 +126,13 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   patches.report(loaded.sourceMap, diagnostics);
   reportMeshFindings(mesh?.check ?? NOTHING_CHECKED, loaded.sourceMap, diagnostics);
   if (diagnostics.hasErrors()) return done({ fleet, plan });
-  const carriedHashes = [...carried].map(([path, hash]) => ({ path, hash }));
-  const output = assembleOutput(fleet.name, plan, emitted, carriedHashes, specInputsHash(files, options.manifests ?? []));
+  const output = assembleOutput(fleet.name, plan, emitted, carried, specInputsHash(files, options.manifests ?? []));
   return done({
     fleet,
     plan,
     tree: output.tree,
     hashes: output.hashes,
-    carried,
+    carried: new Map([...carried].map(([group, lines]) => [group, lines.count])),
     renderInputs,
     ...(mesh?.model ? { mesh: { model: mesh.model, check: mesh.check } } : {}),
   });
@@ -135,14 +141,19 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
 /**
  * The files of the clusters an incremental compile does not render again: those whose render
  * inputs are what `previous` rendered them from, that may be carried (see carriable), and whose
- * files the previous lock lists. Path -> hash.
+ * files the previous lock lists. Their groups (lockGroupOf: the cluster's folder, its Flux
+ * entrypoints' folder) -> their lines in that lock.
  */
-function carriedFiles(previous: PreviousRender | undefined, inputs: ReadonlyMap<string, string>, topology: Topology): Map<string, string> {
-  const carried = new Map<string, string>();
+function carriedFiles(previous: PreviousRender | undefined, inputs: ReadonlyMap<string, string>, topology: Topology): Map<string, LockLines> {
+  const carried = new Map<string, LockLines>();
   if (!previous) return carried;
-  const unchanged = new Set([...inputs].filter(([cluster, digest]) => previous.inputs.get(cluster) === digest && carriable(topology, cluster)).map(([cluster]) => cluster));
-  if (unchanged.size === 0) return carried;
-  for (const [path, hash] of Object.entries(previous.files)) if (unchanged.has(clusterOfOutputPath(path))) carried.set(path, hash);
+  for (const [cluster, digest] of inputs) {
+    if (previous.inputs.get(cluster) !== digest || !carriable(topology, cluster)) continue;
+    for (const group of [`${cluster}/`, `${FLUX_DIR}/${cluster}/`]) {
+      const lines = previous.files.lines(group);
+      if (lines) carried.set(group, lines);
+    }
+  }
   return carried;
 }
 

@@ -2,7 +2,8 @@ import { hash } from 'node:crypto';
 import { type Dirent, type Stats, chmodSync, constants, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { checkLock, GENERATED_MARK, isLockProblem, type Lock, LOCK_FILE, type LockProblem, parseLock, type OutputTree } from '../phases/6-emit/index.js';
+import { GENERATED_MARK, type GroupedLock, isLockProblem, LOCK_FILE, lockGroupOf, type LockProblem, parseLock, readGroupedLock, type OutputTree } from '../phases/6-emit/index.js';
+import { clusterOfOutputPath } from '../phases/6-emit/flux.js';
 import { flush, flushAll, makeFolders } from './durable.js';
 import { entryOf, fileStamp, forEachLine, linesUnder, type StampCheck, under } from './file-stamps.js';
 import { markOutputState } from './guard.js';
@@ -44,8 +45,14 @@ export interface TreeDifference {
  * What synth writes: every file's hash, and a way to write any of the files into a folder.
  */
 export interface Output {
-  /** Path relative to the output folder -> `sha256:<hex>` of its bytes; every file, the lock included. */
+  /** Path relative to the output folder -> `sha256:<hex>` of its bytes; every file but those carried, the lock included. */
   readonly hashes: ReadonlyMap<string, string>;
+  /**
+   * The groups of files (lockGroupOf: `eu-1/`, `_flux/eu-1/`) an incremental compile carried over
+   * as they are in the folder (CompileResult.carried), with how many files each holds: the lock
+   * lists them, `hashes` does not, and nothing in them is written or removed.
+   */
+  readonly carried: ReadonlyMap<string, number>;
   /** Writes these files (paths of `hashes`) under `dir`, creating folders as needed; with `stamps`, records each one's stamp there. */
   write(dir: string, paths: readonly string[], stamps?: Stamps): void;
 }
@@ -141,14 +148,15 @@ export function outputOf(tree: OutputTree): Output {
   return withHashes(tree, new Map([...tree].map(([path, text]) => [path, sha256(text)])));
 }
 
-/** The output compile() made: its `hashes` list every file of it (its lock's list), so nothing is hashed again. */
-export function outputOfCompiled({ tree, hashes }: { readonly tree: OutputTree; readonly hashes: ReadonlyMap<string, string> }): Output {
-  return withHashes(tree, hashes);
+/** The output compile() made: its `hashes` list every file of its tree, so nothing is hashed again. */
+export function outputOfCompiled({ tree, hashes, carried }: { readonly tree: OutputTree; readonly hashes: ReadonlyMap<string, string>; readonly carried?: ReadonlyMap<string, number> }): Output {
+  return withHashes(tree, hashes, carried);
 }
 
-function withHashes(tree: OutputTree, hashes: ReadonlyMap<string, string>): Output {
+function withHashes(tree: OutputTree, hashes: ReadonlyMap<string, string>, carried: ReadonlyMap<string, number> = new Map()): Output {
   return {
     hashes,
+    carried,
     // One file's text at a time: a list of every [path, text] pair would be 400,000 more arrays at fleet scale.
     write: (dir, paths, stamps) => writeFiles(dir, textsOf(tree, paths), stamps),
   };
@@ -203,14 +211,14 @@ export interface DiskTree {
   readonly handWritten: ReadonlySet<string>;
   /** Files that the folder's lock does not list (fleet owns the lock and what it lists). Usually few. */
   readonly unowned: ReadonlySet<string>;
-  /** The hashes the folder's lock records for the files it lists (empty without a lock): the parsed lock's own object, read with Object.hasOwn. */
-  readonly locked: Readonly<Record<string, string>>;
+  /** The hashes the folder's lock records for the files it lists (empty without a lock), but those of skipped clusters. */
+  readonly locked: ReadonlyMap<string, string>;
   /** Every folder below the output folder, relative to it. */
   readonly folders: ReadonlySet<string>;
   /** Every file's stamp (path -> fileStamp) as read, when read with the last synth's stamps (for the synth cache's next record). */
   readonly stamps?: ReadonlyMap<string, string>;
-  /** The folder's lock as checkLock reads it, when read with the last synth's stamps, unchanged since, and sound. */
-  readonly lock?: Lock;
+  /** The folder's lock as readGroupedLock reads it, when read with the last synth's stamps, unchanged since, and sound. */
+  readonly lock?: GroupedLock;
   /**
    * Top-level entries left out of all the above (readTree's `checked.skip`): as the last synth
    * left them, and the output's files there are those it wrote. Their files' stamps as recorded.
@@ -221,14 +229,14 @@ export interface DiskTree {
 /** The output folder's lock as the last synth left it (see readLastLock). */
 export interface LastLock {
   readonly text: string;
-  readonly checked: Lock | LockProblem;
+  readonly checked: GroupedLock | LockProblem;
 }
 
 /**
- * The output folder's lock, read and checked (checkLock), when its stamp is still `recorded`
+ * The output folder's lock, read and checked (readGroupedLock), when its stamp is still `recorded`
  * (the last synth's): then its hashes stand for the files that kept their stamps too. `written`:
  * the last synth was this very build of fleet, so the lock's bytes are those it wrote, a lock by
- * construction: it is parsed, not checked again (a lock that does not even parse is checked).
+ * construction: only what precedes its list is parsed, and the list is cut into groups, not parsed.
  */
 export function readLastLock(outDir: string, recorded: string | undefined, { written = false } = {}): LastLock | undefined {
   if (recorded === undefined) return undefined;
@@ -237,14 +245,7 @@ export function readLastLock(outDir: string, recorded: string | undefined, { wri
   if (!stats?.isFile() || fileStamp(stats) !== recorded) return undefined;
   const text = readTextOrUndefined(path);
   if (text === undefined) return undefined;
-  if (written) {
-    try {
-      return { text, checked: JSON.parse(text) as Lock };
-    } catch {
-      // Not what fleet writes after all: checked, and the flaw reported.
-    }
-  }
-  return { text, checked: checkLock(text) };
+  return { text, checked: readGroupedLock(text, { written }) };
 }
 
 /** The last synth's record of the output folder, checked against it (file-stamps.ts' checkStamps), and its lock if read already. */
@@ -311,16 +312,20 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
   const lockKept = unchangedSince !== undefined && unchanged(LOCK_FILE);
   const lastLock = !lockKept ? undefined : (checked?.lock ?? readLastLock(outDir, unchangedSince.get(LOCK_FILE)));
   const soundLock = lastLock && !isLockProblem(lastLock.checked) ? lastLock.checked : undefined;
-  const lockedHashes = soundLock ? soundLock.files : parseLock(lastLock?.text)?.files;
+  // Of the lock's list, only the groups of files read here are parsed: not those of the clusters skipped.
+  const skipped = (group: string) => skip?.has(clusterOfOutputPath(group)) === true;
+  const lockedHashes = soundLock ? soundLock.files.hashes(skipped) : hashesOf(parseLock(lastLock?.text)?.files);
   let lock: string | undefined;
   for (const path of listed.files) {
     if (stamps) stampOf(path);
+    // A skipped cluster's Flux entrypoints (in `_flux`, which is listed): stamped, as the record keeps them, and not read.
+    if (skip && skipped(lockGroupOf(path))) continue;
     if (listed.special.has(path)) {
       hashes.set(path, '');
       handWritten.add(path);
       continue;
     }
-    const locked = lockedHashes && Object.hasOwn(lockedHashes, path) ? lockedHashes[path] : undefined;
+    const locked = lockedHashes?.get(path);
     if (locked !== undefined && unchanged(path)) {
       hashes.set(path, locked);
       continue;
@@ -339,22 +344,27 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
     if (path === LOCK_FILE) lock = bytes.toString('utf8');
   }
   // The lock is parsed once: its hashes as read before the walk when its stamp is the last synth's, else the bytes read now.
-  // As parsed, not copied (100,000 entries at fleet scale): read it with Object.hasOwn (a path may be `__proto__`).
-  const locked: Readonly<Record<string, string>> = lockedHashes ?? parseLock(lock)?.files ?? {};
-  const unowned = new Set([...hashes.keys()].filter((path) => path !== LOCK_FILE && !Object.hasOwn(locked, path)));
+  const locked = lockedHashes ?? hashesOf(parseLock(lock)?.files) ?? new Map<string, string>();
+  const unowned = new Set([...hashes.keys()].filter((path) => path !== LOCK_FILE && !locked.has(path)));
   // Another fleet's output folder below this one is its fleet's, header or not.
   const nested = [...unowned].filter((path) => path.endsWith(`/${LOCK_FILE}`)).map((path) => path.slice(0, -LOCK_FILE.length));
   if (nested.length > 0) for (const path of unowned) if (nested.some((folder) => path.startsWith(folder))) handWritten.add(path);
   // A file that could not be stamped (gone while read) leaves the stamps incomplete: none at all.
   // Their change times are taken as 0: they are a record's, whose every change time was before its
   // write, and the check found them unchanged since.
-  const skipped = skip && { entries: skip, stamps: { ...linesUnder(checked!.files, skip), newestChange: 0 } };
-  return { hashes, handWritten, unowned, locked, folders: listed.folders, ...(stamps && !unstamped ? { stamps } : {}), ...(soundLock ? { lock: soundLock } : {}), ...(skipped ? { skipped } : {}) };
+  const skippedEntries = skip && { entries: skip, stamps: { ...linesUnder(checked!.files, skip), newestChange: 0 } };
+  return { hashes, handWritten, unowned, locked, folders: listed.folders, ...(stamps && !unstamped ? { stamps } : {}), ...(soundLock ? { lock: soundLock } : {}), ...(skippedEntries ? { skipped: skippedEntries } : {}) };
+}
+
+/** A parsed lock's list as a map (undefined without one): read with Object.entries, as a path may be `__proto__`. */
+function hashesOf(files: Readonly<Record<string, string>> | undefined): Map<string, string> | undefined {
+  return files && new Map(Object.entries(files));
 }
 
 /** How `outDir` (as read into `disk`) differs from `tree`. Reads only: `fleet synth --check` uses it. */
 export function compareTree(outDir: string, tree: OutputTree | Output, disk: DiskTree = readTree(outDir)): TreeDifference {
-  const { hashes } = tree instanceof Map ? outputOf(tree) : (tree as Output);
+  const output = tree instanceof Map ? outputOf(tree) : (tree as Output);
+  const { hashes } = output;
   const difference: TreeDifference = { changed: [], added: [], stale: [], conflicts: [], clashes: [] };
   const skipped = skippedIn(disk);
   for (const [path, wanted] of hashes) {
@@ -368,9 +378,10 @@ export function compareTree(outDir: string, tree: OutputTree | Output, disk: Dis
   // when the lock lists it, still has the bytes the lock records (an edited one is kept, as is any
   // file without the header, whatever a lock says). Files with the header that the lock does not
   // list are fleet's too: left by a `git checkout` of an older out/, or a lock deleted by hand.
+  const carried = (path: string) => output.carried.size > 0 && output.carried.has(lockGroupOf(path));
   for (const [path, current] of disk.hashes) {
-    if (hashes.has(path) || disk.handWritten.has(path) || !isTopLevelName(entryOf(path))) continue;
-    if (disk.unowned.has(path) || (Object.hasOwn(disk.locked, path) && disk.locked[path] === current)) difference.stale.push(path);
+    if (hashes.has(path) || carried(path) || disk.handWritten.has(path) || !isTopLevelName(entryOf(path))) continue;
+    if (disk.unowned.has(path) || disk.locked.get(path) === current) difference.stale.push(path);
   }
   difference.stale.sort();
   difference.clashes.push(...pathClashes(hashes, disk, new Set(difference.stale)));

@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { SpecFile } from '../phases/1-load/index.js';
 import type { PreviousRender } from '../compiler.js';
 import { clusterOfOutputPath, FLUX_DIR } from '../phases/6-emit/flux.js';
-import { type Lock, LOCK_FILE } from '../phases/6-emit/index.js';
+import { type GroupedLock, LOCK_FILE } from '../phases/6-emit/index.js';
 import { entryOf, everyLine, fileStamp, forEachLine, linesUnder, type RecordedStamps, type StampCheck, statsUnder } from './file-stamps.js';
 import { leftoversOf, type Stamps } from './output-folder.js';
 import { SCHEMA_URL } from '../phases/2-validate/schema.js';
@@ -345,7 +345,7 @@ export class SynthCache {
    * it, see readLastLock). Undefined when the last synth was another build of fleet's. A compile
    * given this must be confirmed by previousRender once the stamps are checked (see incremental-compile.ts).
    */
-  renderIfIntact(lock: Lock): PreviousRender | undefined {
+  renderIfIntact(lock: GroupedLock): PreviousRender | undefined {
     const record = this.previous;
     if (!record || !this.lastSynthWasThisBuild()) return undefined;
     const inputs = new Map(Object.entries(record.renderInputs));
@@ -359,7 +359,7 @@ export class SynthCache {
    * sound, see readLastLock). Undefined when the last synth was another build of fleet's, or its
    * lock changed.
    */
-  previousRender(lock: Lock | undefined, check: StampCheck): PreviousRender | undefined {
+  previousRender(lock: GroupedLock | undefined, check: StampCheck): PreviousRender | undefined {
     const record = this.previous;
     if (!record || !lock || !this.lastSynthWasThisBuild() || check.changedFiles.includes(LOCK_FILE)) return undefined;
     const touched = touchedClusters(check);

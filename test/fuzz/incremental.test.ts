@@ -4,7 +4,7 @@ import { expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { CompileResult, PreviousRender } from '../../src/compiler.js';
 import type { PreviousPlacement } from '../../src/model/plan.js';
-import { LOCK_FILE, parseLock } from '../../src/phases/6-emit/index.js';
+import { LOCK_FILE, LockedFiles, lockGroupOf, parseLock } from '../../src/phases/6-emit/index.js';
 import { toYaml } from '../../src/phases/6-emit/yaml.js';
 import { compileText } from '../helpers/spec.js';
 import { fleetSpecs } from './arbitraries.js';
@@ -78,12 +78,13 @@ function compilable(text: string): string {
 
 const sha256 = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
-/** What synth passes on: the lock's placement, and the render (inputs and file hashes). */
+/** What synth passes on: the lock's placement, and the render (inputs, and the lock's list of files as synth reads it). */
 function previousOf(result: CompileResult): { placement: PreviousPlacement; render: PreviousRender } {
-  const lock = parseLock(result.tree!.get(LOCK_FILE))!;
+  const text = result.tree!.get(LOCK_FILE)!;
+  const lock = parseLock(text)!;
   return {
     placement: new Map(lock.placement.map((p) => [`${p.namespace}/${p.name}`, p.divided ?? p.clusters])),
-    render: { inputs: result.renderInputs!, files: lock.files },
+    render: { inputs: result.renderInputs!, files: LockedFiles.of(text)! },
   };
 }
 
@@ -104,19 +105,22 @@ it('an incremental compile gives the output of a clean compile, carrying only un
       seen.compared++;
 
       expect(incremental.tree.get(LOCK_FILE), 'the lock lists every file, carried or rendered').toBe(clean.tree.get(LOCK_FILE));
-      expect([...incremental.hashes!], "the hashes are the lock's list and the lock's own").toEqual([...clean.hashes!]);
+      expect([...incremental.hashes!], 'the hashes are those of the files rendered, and of the lock').toEqual([...clean.hashes!].filter(([path]) => incremental.tree!.has(path)));
       for (const path of incremental.tree.keys()) expect(clean.tree.has(path), `${path} is rendered`).toBe(true);
+      const carried = new Map<string, number>();
       for (const [path, text] of clean.tree) {
         if (incremental.tree.has(path)) {
           expect(incremental.tree.get(path), path).toBe(text);
           seen.rendered++;
         } else {
-          // Carried: the previous output held exactly these bytes.
-          expect(incremental.carried?.get(path), `${path} is carried`).toBe(sha256(text));
+          // Carried: the previous output held exactly these bytes, and the lock lists them so.
           expect(before.tree.get(path), `${path} is carried unchanged`).toBe(text);
+          expect(parseLock(incremental.tree.get(LOCK_FILE))!.files[path], `${path} is listed`).toBe(sha256(text));
+          carried.set(lockGroupOf(path), (carried.get(lockGroupOf(path)) ?? 0) + 1);
           seen.carried++;
         }
       }
+      expect([...incremental.carried!].sort(), 'the groups carried, with their files').toEqual([...carried].sort());
       expect([...incremental.renderInputs!]).toEqual([...clean.renderInputs!]);
     }),
     { seed: 1919, numRuns: 60 },
@@ -134,5 +138,7 @@ it('a spec compiled again without change carries every cluster over', () => {
   const again = compileText(text, { previous: previous.placement, previousRender: previous.render });
   expect([...again.tree!.keys()]).toEqual([LOCK_FILE]);
   expect(again.tree!.get(LOCK_FILE)).toBe(first.tree!.get(LOCK_FILE));
-  expect(again.carried!.size).toBe(first.tree!.size - 1);
+  const clusters = new Set([...first.tree!.keys()].filter((path) => path !== LOCK_FILE).map(lockGroupOf));
+  expect([...again.carried!.keys()].sort()).toEqual([...clusters].sort());
+  expect([...again.carried!.values()].reduce((sum, count) => sum + count, 0)).toBe(first.tree!.size - 1);
 });

@@ -63,6 +63,7 @@ describe('a write the machine refuses', () => {
     const full = outputOf(tree('2'));
     const failing: Output = {
       hashes: full.hashes,
+      carried: full.carried,
       write: (dir) => {
         throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', path: join(dir, 'a/one.yaml') });
       },

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PlacementPlan } from '../../src/model/plan.js';
-import { assembleOutput, LOCK_FILE, lockText, parseLock, sha256 } from '../../src/phases/6-emit/index.js';
+import { assembleOutput, LOCK_FILE, LockedFiles, lockGroupOf, type LockLines, lockText, parseLock, readGroupedLock, sha256 } from '../../src/phases/6-emit/index.js';
 import { makeLock } from '../../src/phases/6-emit/lock.js';
 
 /** lockText writes the file list by hand (it is 100,000 lines at fleet scale): it must be exactly JSON.stringify's output. */
@@ -41,13 +42,100 @@ describe('lockText', () => {
     ).toThrow(/two objects render to a\/b.yaml/);
   });
 
-  it("assembleOutput's hashes are the lock's list of files and the lock's own hash, in the tree's order", () => {
+  it("assembleOutput's hashes are those of its tree, and the lock lists the carried groups' lines in their place", () => {
     const file = (path: string, text: string) => ({ path, text, hash: `sha256:${sha256(text)}` });
-    const carried = [{ path: 'eu-1/shop/service.web.yaml', hash: 'sha256:carried' }];
-    const { tree, hashes } = assembleOutput('shop', plan, [file('na-1/kustomization.yaml', 'b'), file('_flux/na-1.yaml', 'a')], carried);
+    const carried = new Map<string, LockLines>([['eu-1/', { text: '    "eu-1/shop/service.web.yaml": "sha256:carried",\n    "eu-1/zz.yaml": "sha256:z"', count: 2 }]]);
+    const { tree, hashes } = assembleOutput('shop', plan, [file('na-1/kustomization.yaml', 'b'), file('_flux/na-1.yaml', 'a'), file('eu/x.yaml', 'c')], carried);
     const lock = tree.get(LOCK_FILE)!;
-    expect(Object.fromEntries(hashes)).toEqual({ ...parseLock(lock)!.files, [LOCK_FILE]: `sha256:${sha256(lock)}` });
-    expect([...hashes.keys()]).toEqual(['_flux/na-1.yaml', 'eu-1/shop/service.web.yaml', LOCK_FILE, 'na-1/kustomization.yaml']);
+    expect(parseLock(lock)!.files).toEqual({
+      '_flux/na-1.yaml': hashes.get('_flux/na-1.yaml'),
+      'eu/x.yaml': hashes.get('eu/x.yaml'),
+      'eu-1/shop/service.web.yaml': 'sha256:carried',
+      'eu-1/zz.yaml': 'sha256:z',
+      'na-1/kustomization.yaml': hashes.get('na-1/kustomization.yaml'),
+    });
+    expect(lock, 'the lock of every file listed').toBe(
+      lockText(
+        'shop',
+        plan,
+        Object.entries(parseLock(lock)!.files).map(([path, hash]) => ({ path, hash })),
+      ),
+    );
+    expect([...hashes.keys()]).toEqual(['_flux/na-1.yaml', 'eu/x.yaml', LOCK_FILE, 'na-1/kustomization.yaml']);
     for (const [path, text] of tree) expect(hashes.get(path), path).toBe(`sha256:${sha256(text)}`);
+  });
+});
+
+describe('LockedFiles', () => {
+  const plan = { apps: [] } as unknown as PlacementPlan;
+
+  it('groups a path by its cluster folder, its Flux entrypoints folder, or itself at the top', () => {
+    expect(lockGroupOf('eu-1/shop/deployment.web.yaml')).toBe('eu-1/');
+    expect(lockGroupOf('eu-1/kustomization.yaml')).toBe('eu-1/');
+    expect(lockGroupOf('_flux/eu-1/kustomization.yaml')).toBe('_flux/eu-1/');
+    expect(lockGroupOf('_flux/eu-1.yaml')).toBe('_flux/eu-1.yaml');
+    expect(lockGroupOf('README.md')).toBe('README.md');
+  });
+
+  /** Paths like fleet's: cluster folders whose names start one another (a, a-b, ab), Flux entrypoints, files at the top. */
+  const paths = fc.uniqueArray(
+    fc
+      .tuple(fc.constantFrom('a', 'a-b', 'ab', 'b', '_flux/a', '_flux/a-b', '_flux/ab'), fc.constantFrom('', 'shop/', 'shop/x/', '_platform/'), fc.constantFrom('k.yaml', 'k.yaml2', 'svc.a.yaml', 'a'))
+      .map(([folder, sub, name]) => `${folder}/${sub}${name}`),
+    { maxLength: 40 },
+  );
+  const top = fc.uniqueArray(fc.constantFrom('a.yaml', 'a', 'ab.yaml', 'z'), { maxLength: 2 });
+  const hashOf = (path: string) => `sha256:${sha256(path)}`;
+
+  it("reads a lock's list by group: each group's lines are its files' lines, and the hashes are the list's", () => {
+    fc.assert(
+      fc.property(paths, top, (folderPaths, topPaths) => {
+        const all = [...folderPaths, ...topPaths.filter((name) => !folderPaths.some((path) => path.startsWith(`${name}/`)))];
+        const files = all.map((path) => ({ path, hash: hashOf(path) }));
+        const text = lockText('shop', plan, files);
+        const parsed = parseLock(text)!.files;
+        for (const grouped of [LockedFiles.of(text), LockedFiles.fromList(parsed)]) {
+          expect(grouped).toBeDefined();
+          expect(Object.fromEntries(grouped!.hashes())).toEqual(parsed);
+          for (const group of new Set(all.map(lockGroupOf))) {
+            const members = all.filter((path) => lockGroupOf(path) === group).sort();
+            expect(grouped!.lines(group), group).toEqual({ text: members.map((path) => `    "${path}": "${hashOf(path)}"`).join(',\n'), count: members.length });
+            expect([...grouped!.hashes((other) => other !== group).keys()].sort()).toEqual(members);
+          }
+        }
+      }),
+      { seed: 8, numRuns: 300 },
+    );
+  });
+
+  it('carried groups and rendered files make the lock a clean render makes, in any split', () => {
+    fc.assert(
+      fc.property(paths, fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), (all, carriedSplit) => {
+        const files = all.map((path) => ({ path, text: path, hash: hashOf(path) }));
+        const full = lockText('shop', plan, files);
+        const grouped = LockedFiles.of(full)!;
+        const groups = [...new Set(all.map(lockGroupOf))].sort();
+        const carried = new Map(groups.filter((_, i) => carriedSplit[i]).map((group) => [group, grouped.lines(group)!]));
+        const rendered = files.filter((file) => !carried.has(lockGroupOf(file.path)));
+        expect(assembleOutput('shop', plan, rendered, carried).tree.get(LOCK_FILE)).toBe(full);
+      }),
+      { seed: 9, numRuns: 300 },
+    );
+  });
+
+  it('reads a lock fleet wrote without checking it, and checks one it did not; a lock laid out otherwise is parsed', () => {
+    const files = [
+      { path: 'eu-1/a.yaml', hash: hashOf('a') },
+      { path: '_flux/eu-1/k.yaml', hash: hashOf('k') },
+    ];
+    const text = lockText('shop', plan, files);
+    for (const written of [true, false]) {
+      const lock = readGroupedLock(text, { written });
+      expect('files' in lock && Object.fromEntries(lock.files.hashes())).toEqual(parseLock(text)!.files);
+    }
+    const reformatted = `${JSON.stringify(JSON.parse(text))}\n`;
+    const lock = readGroupedLock(reformatted, { written: true });
+    expect('files' in lock && lock.files.lines('eu-1/')).toEqual({ text: `    "eu-1/a.yaml": "${hashOf('a')}"`, count: 1 });
+    expect(readGroupedLock(text.replace(hashOf('a'), 'sha256:short'))).toMatchObject({ message: expect.stringContaining('sha256:short') });
   });
 });

@@ -144,7 +144,7 @@ function synth(spec: string, out: string, options: SynthOptions, { io, reporter,
     }
   }
   progress.step(options.check ? `comparing with ${out}/` : `writing ${out}/`);
-  const output = outputOfCompiled({ tree: result.tree!, hashes: result.hashes! });
+  const output = outputOfCompiled({ tree: result.tree!, hashes: result.hashes!, carried: result.carried });
   const read = disk ?? readTree(out);
   const recorded = options.quiet || !result.renderInputs ? undefined : cache && { cache, renderInputs: result.renderInputs };
   return options.check ? { code: check(io, reporter, out, output, read) } : write(reporter, out, output, read, recorded);
@@ -171,7 +171,7 @@ function removesEveryApp(out: string, apps: number, options: SynthOptions): Diag
 function check(io: Io, reporter: Reporter, out: string, output: Output, disk: DiskTree): number {
   const difference = compareTree(out, output, disk);
   if (isClean(difference)) {
-    reporter.result(upToDate(out, clusterCount(output), output.hashes.size));
+    reporter.result(upToDate(out, clusterCount(output), fileCount(output)));
     return EXIT.ok;
   }
   const lines = [
@@ -203,7 +203,7 @@ function write(reporter: Reporter, out: string, output: Output, disk: DiskTree, 
     reporter.note('nothing was written\n');
     return { code: EXIT.specErrors };
   }
-  const files = output.hashes.size;
+  const files = fileCount(output);
   const written = difference.changed.length + difference.added.length;
   const clusters = clusterCount(output);
   reporter.result(rendered(out, clusters, written, difference.stale.length, files - written));
@@ -245,9 +245,17 @@ function inTheWay(out: string, path: string, output: Output): Diagnostic {
   };
 }
 
+/** Files in the output: those it lists, and those it carries over. */
+function fileCount(output: Output): number {
+  let files = output.hashes.size;
+  for (const count of output.carried.values()) files += count;
+  return files;
+}
+
 /** Cluster folders in the output (Flux entrypoints and the lock are not clusters). */
 function clusterCount(output: Output): number {
   const folders = new Set<string>();
+  for (const group of output.carried.keys()) folders.add(group.slice(0, group.indexOf('/')));
   let last = '';
   for (const path of output.hashes.keys()) {
     const slash = path.indexOf('/');

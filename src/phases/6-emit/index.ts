@@ -2,12 +2,30 @@ import { createHash, hash } from 'node:crypto';
 import type { KubeObject, Manifest, RenderedCluster } from '../../model/manifest.js';
 import type { PlacementPlan } from '../../model/plan.js';
 import { header, inPlatformStage, manifestPath, PLATFORM_DIR } from './layout.js';
-import { LOCK_FILE, makeLock } from './lock.js';
+import { LINE_SEPARATOR, LOCK_FILE, lockLine, type LockLines, makeLock } from './lock.js';
 import { toYaml } from './yaml.js';
 
 export { CLUSTER_SCOPED_DIR, GENERATED_MARK, inPlatformStage, manifestPath, PLATFORM_DIR } from './layout.js';
 export { specInputsHash } from './inputs.js';
-export { checkLock, checkLockSummary, isLockProblem, LOCK_FILE, lockedPaths, lockPlacement, lockSummary, lockWithoutFiles, parseLock, type Lock, type LockProblem, type LockSummary } from './lock.js';
+export {
+  checkLock,
+  checkLockSummary,
+  type GroupedLock,
+  isLockProblem,
+  LOCK_FILE,
+  LockedFiles,
+  lockedPaths,
+  lockGroupOf,
+  type LockLines,
+  readGroupedLock,
+  lockPlacement,
+  lockSummary,
+  lockWithoutFiles,
+  parseLock,
+  type Lock,
+  type LockProblem,
+  type LockSummary,
+} from './lock.js';
 export { toYaml } from './yaml.js';
 
 /** The output tree as data: path relative to the output folder -> file bytes (UTF-8 text). Sorted by path. */
@@ -84,28 +102,28 @@ function kustomizationText(resources: readonly string[]): string {
   return header() + toYaml({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources, sortOptions: { order: 'fifo' } });
 }
 
-/** The output in memory: the tree, and the hash of every file its lock lists, and of the lock itself. */
+/** The output in memory: the tree, and the hash of every file in it. */
 export interface AssembledOutput {
-  /** Path -> text, sorted by path; without the text of carried files. */
+  /** Path -> text, sorted by path; the lock lists these files and those carried (see assembleOutput). */
   readonly tree: OutputTree;
-  /** Path -> `sha256:<hex>` of every file the lock lists (carried ones included) and of the lock, sorted by path: the lock's list, without parsing it back. */
+  /** Path -> `sha256:<hex>` of every file of `tree`, the lock included, sorted by path: the lock's list but the carried groups, without parsing it back. */
   readonly hashes: ReadonlyMap<string, string>;
 }
 
 /**
  * Every cluster's files (from emitClusters, in any order) and the lock that owns them, sorted by
- * path. `carried`: files an incremental compile kept from the previous output without rendering
- * them (path and hash): the lock lists them, the tree holds no text for them. `inputs`: what the
- * output was rendered from (specInputsHash), recorded in the lock.
+ * path. `carried`: the groups of files (lockGroupOf: a cluster's folder, its Flux entrypoints) that
+ * an incremental compile kept from the previous output without rendering them, with their lines
+ * in the previous lock: the new lock lists them as those lines, and neither the tree nor the
+ * hashes hold them. `inputs`: what the output was rendered from (specInputsHash), recorded in the lock.
  */
-export function assembleOutput(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[], carried: readonly Pick<EmittedFile, 'path' | 'hash'>[] = [], inputs?: string): AssembledOutput {
+export function assembleOutput(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[], carried: ReadonlyMap<string, LockLines> = new Map(), inputs?: string): AssembledOutput {
   const sorted = [...files].sort(byPath);
-  const listed = carried.length === 0 ? sorted : mergedByPath(sorted, isSortedByPath(carried) ? carried : [...carried].sort(byPath));
   // The lock as a string of its pieces, hashed piece by piece: not copied whole until it is written.
-  const pieces = lockPieces(fleetName, plan, listed, inputs);
+  const pieces = lockPieces(fleetName, plan, sorted, inputs, carried);
   const lock = pieces.reduce((text, piece) => text + piece, '');
   const lockHash = pieces.reduce((digest, piece) => digest.update(piece), createHash('sha256')).digest('hex');
-  return { tree: withLock(sorted, (f) => f.text, lock), hashes: withLock(listed, (f) => f.hash, `sha256:${lockHash}`) };
+  return { tree: withLock(sorted, (f) => f.text, lock), hashes: withLock(sorted, (f) => f.hash, `sha256:${lockHash}`) };
 }
 
 /** assembleOutput's tree. */
@@ -139,9 +157,11 @@ export function lockText(fleetName: string, plan: PlacementPlan, files: readonly
 /**
  * lockText in pieces, in order: at fleet scale the lock is tens of megabytes, and made of pieces it
  * is neither one array of a line per file (400,000 more strings alive at once) nor copied whole to
- * be hashed (see assembleOutput).
+ * be hashed (see assembleOutput). The lines of `carried` groups (see assembleOutput) are pieces as
+ * they are, in their place: no path of `files` is in a carried group, so a group goes before the
+ * first path that sorts after its name.
  */
-function lockPieces(fleetName: string, plan: PlacementPlan, files: readonly Pick<EmittedFile, 'path' | 'hash'>[], inputs?: string): string[] {
+function lockPieces(fleetName: string, plan: PlacementPlan, files: readonly Pick<EmittedFile, 'path' | 'hash'>[], inputs?: string, carried: ReadonlyMap<string, LockLines> = new Map()): string[] {
   const sorted = isSortedByPath(files) ? files : [...files].sort(byPath);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].path === sorted[i - 1].path) throw new Error(`two objects render to ${sorted[i].path}`); // names are validated unique upstream
@@ -149,15 +169,25 @@ function lockPieces(fleetName: string, plan: PlacementPlan, files: readonly Pick
   // JSON.stringify(lock, null, 2), with the file list (one line per file: 100,000 at fleet scale)
   // written directly, which is several times quicker than stringifying it as an object.
   const text = JSON.stringify(makeLock(fleetName, plan, {}, inputs), null, 2);
-  if (sorted.length === 0) return [`${text}\n`];
+  if (sorted.length === 0 && carried.size === 0) return [`${text}\n`];
   const pieces = [`${text.slice(0, -'{}\n}'.length)}{\n`];
-  for (let start = 0; start < sorted.length; start += LOCK_PIECE) {
-    const lines = sorted
-      .slice(start, start + LOCK_PIECE)
-      .map((f) => `    ${quoted(f.path)}: ${quoted(f.hash)}`)
-      .join(',\n');
-    pieces.push(start === 0 ? lines : `,\n${lines}`);
+  const add = (lines: string) => pieces.push(pieces.length === 1 ? lines : `${LINE_SEPARATOR}${lines}`);
+  const groups = [...carried.keys()].sort();
+  let group = 0;
+  for (let start = 0; start < sorted.length; ) {
+    for (; group < groups.length && groups[group] < sorted[start].path; group++) add(carried.get(groups[group])!.text);
+    const next = groups[group];
+    let end = start + 1;
+    while (end < sorted.length && end - start < LOCK_PIECE && (next === undefined || sorted[end].path < next)) end++;
+    add(
+      sorted
+        .slice(start, end)
+        .map((f) => lockLine(f.path, f.hash))
+        .join(LINE_SEPARATOR),
+    );
+    start = end;
   }
+  for (; group < groups.length; group++) add(carried.get(groups[group])!.text);
   pieces.push('\n  }\n}\n');
   return pieces;
 }
@@ -165,23 +195,7 @@ function lockPieces(fleetName: string, plan: PlacementPlan, files: readonly Pick
 /** Files per piece of the lock's list (see lockPieces). */
 const LOCK_PIECE = 4096;
 
-/** JSON.stringify(text), without its call for the plain strings paths and hashes are. */
-function quoted(text: string): string {
-  return /["\\\u0000-\u001f\ud800-\udfff]/.test(text) ? JSON.stringify(text) : `"${text}"`;
-}
-
 const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-
-/** Two lists sorted by path, as one (linear: the carried files of an incremental compile are most of the output). */
-function mergedByPath<T extends { path: string }>(a: readonly T[], b: readonly T[]): T[] {
-  const merged: T[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) merged.push(a[i].path <= b[j].path ? a[i++] : b[j++]);
-  for (; i < a.length; i++) merged.push(a[i]);
-  for (; j < b.length; j++) merged.push(b[j]);
-  return merged;
-}
 
 function isSortedByPath(files: readonly { path: string }[]): boolean {
   for (let i = 1; i < files.length; i++) if (files[i - 1].path > files[i].path) return false;

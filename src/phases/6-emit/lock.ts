@@ -1,4 +1,5 @@
 import type { PlacementPlan } from '../../model/plan.js';
+import { FLUX_DIR } from './flux.js';
 
 /** `out/fleet.lock.json`: what fleet placed and which files it owns. No timestamps, ever. */
 export const LOCK_FILE = 'fleet.lock.json';
@@ -71,6 +72,118 @@ export function lockedPaths(text: string | undefined): ReadonlySet<string> | und
   const files = parseLock(text)?.files;
   return files && new Set(Object.keys(files));
 }
+
+/**
+ * The lines of a lock's list of files (`    "<path>": "sha256:<hex>"`, joined by `,\n` as the lock
+ * holds them), for one group of files: see lockGroupOf.
+ */
+export interface LockLines {
+  readonly text: string;
+  /** How many lines (files). */
+  readonly count: number;
+}
+
+/**
+ * The group a path of the output belongs to in the lock's list: the folder of its cluster
+ * (`eu-1/`) or of its cluster's Flux entrypoints (`_flux/eu-1/`), with the slash; a path outside
+ * any (a file at the top) is a group of its own. No group's name starts another's, and every path
+ * of a group starts with its name, so groups sort as their paths do: the list, sorted by path,
+ * holds each group's lines together, and in the order of the groups' names.
+ */
+export function lockGroupOf(path: string): string {
+  const slash = path.indexOf('/');
+  if (slash === -1) return path;
+  if (slash !== FLUX_DIR.length || !path.startsWith(FLUX_DIR)) return path.slice(0, slash + 1);
+  const next = path.indexOf('/', slash + 1);
+  return next === -1 ? path : path.slice(0, next + 1);
+}
+
+/**
+ * A lock's list of files by group (lockGroupOf), as lines of text: an incremental compile carries
+ * the lines of the clusters it does not render again into the new lock as they are, and a command
+ * parses only the groups it looks into (hashes). At fleet scale the list is 100,000 lines, and a
+ * one-app change renders a dozen clusters of a hundred.
+ */
+export class LockedFiles {
+  private constructor(private readonly groups: ReadonlyMap<string, LockLines>) {}
+
+  /**
+   * The list of a lock's text in the layout fleet writes (see fleetLayout), cut into its groups'
+   * lines without reading the hashes; undefined for a text laid out otherwise. Takes the list's
+   * lines to be FILE_LINEs: for a lock this build did not write, checkLockSummary says so first.
+   */
+  static of(text: string, layout: FleetLayout | undefined = fleetLayout(text)): LockedFiles | undefined {
+    if (!layout) return text.endsWith(EMPTY_LIST) && beforeFileList(text) ? new LockedFiles(new Map()) : undefined;
+    if (!text.endsWith(LIST_END)) return undefined;
+    const groups = new Map<string, LockLines>();
+    const end = text.length - LIST_END.length;
+    let group = '';
+    // What every line of `group` starts with after its indent: a folder's name, or a file's path and its closing quote.
+    let lineStart = '';
+    let start = layout.lines;
+    let count = 0;
+    for (let at = layout.lines; at < end; at = text.indexOf('\n', at) + 1) {
+      if (count > 0 && text.startsWith(lineStart, at + PATH_AT)) {
+        count++;
+        continue;
+      }
+      if (count > 0) groups.set(group, { text: text.slice(start, at - LINE_SEPARATOR.length), count });
+      group = lockGroupOf(text.slice(at + PATH_AT, text.indexOf('"', at + PATH_AT)));
+      lineStart = group.endsWith('/') ? group : `${group}"`;
+      start = at;
+      count = 1;
+    }
+    if (count > 0) groups.set(group, { text: text.slice(start, end), count });
+    return new LockedFiles(groups);
+  }
+
+  /** The same from a list parsed (a lock laid out otherwise). */
+  static fromList(files: Readonly<Record<string, string>>): LockedFiles {
+    const lines = new Map<string, string[]>();
+    for (const path of Object.keys(files).sort()) {
+      const group = lockGroupOf(path);
+      let groupLines = lines.get(group);
+      if (!groupLines) lines.set(group, (groupLines = []));
+      groupLines.push(lockLine(path, files[path]));
+    }
+    return new LockedFiles(new Map([...lines].map(([group, list]) => [group, { text: list.join(LINE_SEPARATOR), count: list.length }])));
+  }
+
+  /** A group's lines (lockGroupOf: `eu-1/`, `_flux/eu-1/`), undefined when the list has none. */
+  lines(group: string): LockLines | undefined {
+    return this.groups.get(group);
+  }
+
+  /** Path -> hash of every file the list holds but those of the groups `except` names, parsed now. */
+  hashes(except: (group: string) => boolean = () => false): Map<string, string> {
+    const hashes = new Map<string, string>();
+    for (const [group, lines] of this.groups) {
+      if (except(group)) continue;
+      for (const line of lines.text.split(LINE_SEPARATOR)) {
+        // A line of FILE_LINE, or one lockLine escaped (a path with a quote, a backslash or a control character).
+        const entry = line.includes('\\') ? (Object.entries(JSON.parse(`{${line}}`))[0] as [string, string]) : [line.slice(PATH_AT, line.indexOf('"', PATH_AT)), line.slice(-HASH_LENGTH - 1, -1)];
+        hashes.set(entry[0], entry[1]);
+      }
+    }
+    return hashes;
+  }
+}
+
+/** One line of a lock's list of files, as lockPieces writes it. */
+export function lockLine(path: string, fileHash: string): string {
+  return `    ${quoted(path)}: ${quoted(fileHash)}`;
+}
+
+/** JSON.stringify(text), without its call for the plain strings paths and hashes are. */
+function quoted(text: string): string {
+  return /["\\\u0000-\u001f\ud800-\udfff]/.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
+/** What separates the lines of a lock's list, and what follows the last one. */
+export const LINE_SEPARATOR = ',\n';
+const LIST_END = '\n  }\n}\n';
+/** `sha256:` and 64 hex digits. */
+const HASH_LENGTH = 71;
 
 /** A lock without its list of files: what it says of the run that wrote it. */
 export type LockSummary = Omit<Lock, 'files'>;
@@ -148,6 +261,27 @@ export function checkLockSummary(text: string): LockSummary | LockProblem {
   return summary;
 }
 
+/** A lock, checked, with its list of files by group (LockedFiles) rather than parsed. */
+export interface GroupedLock extends LockSummary {
+  readonly files: LockedFiles;
+}
+
+/**
+ * A lock's text as checkLockSummary checks it, its list read by group (LockedFiles). `written`:
+ * this very build wrote it, so it is a lock by construction: only what comes before the list is
+ * parsed, unchecked (a text not laid out as fleet writes is checked after all).
+ */
+export function readGroupedLock(text: string, { written = false } = {}): GroupedLock | LockProblem {
+  if (written) {
+    const layout = fleetLayout(text);
+    const files = layout && LockedFiles.of(text, layout);
+    if (layout && files && layout.rest.generator === 'fleet') return { ...(layout.rest as unknown as LockSummary), files };
+  }
+  const checked = checkLockSummary(text);
+  if (isLockProblem(checked)) return checked;
+  return { ...checked, files: LockedFiles.of(text) ?? LockedFiles.fromList(parseLock(text)?.files ?? {}) };
+}
+
 /**
  * Everything of a lock's text but its list of files, parsed (`rest`), and where the list's value
  * starts (`list`), when the list is where lockPieces writes it: the last top-level key, at two
@@ -164,18 +298,25 @@ function beforeFileList(text: string): { rest: unknown; list: number } | undefin
   }
 }
 
+interface FleetLayout {
+  readonly rest: Record<string, unknown>;
+  readonly lines: number;
+}
+
 /**
  * A lock's text in the layout lockPieces writes, up to its list of files: no merge-conflict marker,
  * everything before the list parsed (`rest`, without a `files` key of its own), and where the
  * list's lines start (`lines`). Whether those lines are fleet's is fileLinesAreFleets' to say.
  */
-function fleetLayout(text: string): { rest: Record<string, unknown>; lines: number } | undefined {
+function fleetLayout(text: string): FleetLayout | undefined {
   const before = CONFLICT_MARKER.test(text) ? undefined : beforeFileList(text);
   if (!before || !text.startsWith('{\n', before.list) || !isRecord(before.rest) || Object.hasOwn(before.rest, 'files')) return undefined;
   return { rest: before.rest, lines: before.list + 2 };
 }
 
 const FILES_KEY = '\n  "files": ';
+/** How a lock with no files ends. */
+const EMPTY_LIST = `${FILES_KEY}{}\n}\n`;
 const CONFLICT_MARKER = /^(<{7}|={7}|>{7})(?: |$)/m;
 /** One line of the list as lockPieces writes it, and after the last one the end of the lock. */
 const FILE_LINE = /    "[^"\\\u0000-\u001f]*": "sha256:[0-9a-f]{64}"(?:,\n|\n  \}\n\}\n)/y;
@@ -194,7 +335,7 @@ function fileLinesAreFleets(text: string, start: number, each?: (path: string) =
 const PATH_AT = '    "'.length;
 
 /** True for what checkLock returns when the lock is flawed. */
-export function isLockProblem(checked: Lock | LockSummary | LockProblem): checked is LockProblem {
+export function isLockProblem(checked: Lock | LockSummary | GroupedLock | LockProblem): checked is LockProblem {
   return 'offset' in checked && 'message' in checked;
 }
 

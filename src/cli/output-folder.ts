@@ -10,6 +10,7 @@ import { markOutputState } from './guard.js';
 import { OutputFolderError } from './output-errors.js';
 import { outputFolderKindProblem } from './output-sanity.js';
 import { pidExists } from './output-lock.js';
+import { readText } from './read-text.js';
 import { isTopLevelName, JOURNAL, readJournal, writeJournal, type SwapEntry } from './swap-journal.js';
 import type { WarningCode } from '../diagnostics/catalog.js';
 
@@ -607,7 +608,7 @@ function makeOwnFolder(path: string): void {
 
 function readTextOrUndefined(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    return readText(path);
   } catch {
     return undefined;
   }

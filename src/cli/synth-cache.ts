@@ -11,6 +11,7 @@ import { SCHEMA_URL } from '../phases/2-validate/schema.js';
 import type { Io } from './io.js';
 import { startStampCheck, THREAD_WORTH_BYTES } from './stamp-check.js';
 import { readSpecFiles, type ReadSpecResult } from './spec-files.js';
+import { readText } from './read-text.js';
 
 /**
  * The incremental fast path of `fleet synth` (like `tsc --incremental`): after a successful synth,
@@ -277,7 +278,7 @@ export class SynthCache {
       this.spec = read;
       // The apps' manifest files are inputs as much as the spec's: a changed ConfigMap must miss.
       this.key = cacheKey(this.buildId, [...read.files, ...(read.manifests ?? []).flatMap((m) => m.files ?? [])], this.out);
-      const record = parseCacheRecord(readFileSync(this.file, 'utf8'));
+      const record = parseCacheRecord(readText(this.file));
       this.previous = record;
       if (record === undefined || record.key !== this.key) return undefined;
       if (leftoversOf(this.out).length > 0) return undefined; // an interrupted write to repair

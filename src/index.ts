@@ -6,7 +6,7 @@ export type { SpecFile } from './phases/1-load/index.js';
 export type { ResolvedFleet, App, Cluster } from './model/fleet.js';
 export type { PlacementPlan, AppPlacement, ClusterDecision, PreviousPlacement } from './model/plan.js';
 export type { FleetSpec } from './model/spec.js';
-export type { OutputTree } from './phases/6-emit/index.js';
+export { LockedFiles, type OutputTree } from './phases/6-emit/index.js';
 export { toYaml } from './phases/6-emit/yaml.js';
 /** Reads a spec file or folder as `fleet synth` does (the one export here that touches the file system). */
 export { readSpecFiles, type ReadSpecResult } from './cli/spec-files.js';

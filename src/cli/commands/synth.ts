@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
-import { FLUX_DIR } from '../../phases/6-emit/flux.js';
+import { clusterOfOutputPath, FLUX_DIR } from '../../phases/6-emit/flux.js';
 import { LOCK_FILE } from '../../phases/6-emit/index.js';
 import { compareTree, isClean, outputOfCompiled, readTree, writeTree, type DiskTree, type Output, type WriteResult } from '../output-folder.js';
 import { COMMON_EXIT_CODES, OUT_OPTION_HELP, QUIET_OPTION_HELP, withHelp } from '../help.js';
@@ -255,7 +255,7 @@ function fileCount(output: Output): number {
 /** Cluster folders in the output (Flux entrypoints and the lock are not clusters). */
 function clusterCount(output: Output): number {
   const folders = new Set<string>();
-  for (const group of output.carried.keys()) folders.add(group.slice(0, group.indexOf('/')));
+  for (const group of output.carried.keys()) folders.add(clusterOfOutputPath(group));
   let last = '';
   for (const path of output.hashes.keys()) {
     const slash = path.indexOf('/');
@@ -265,6 +265,7 @@ function clusterCount(output: Output): number {
     folders.add(last);
   }
   folders.delete(FLUX_DIR);
+  folders.delete('');
   return folders.size;
 }
 

@@ -45,7 +45,7 @@ export function report(error: unknown, err: (text: string) => void): number {
 /**
  * Where writing the output folder stopped, when an error came from it: before the commit point
  * (`untouched`: the folder is as it was, the staging folder removed), or during the swap
- * (`half-swapped`: some top-level entries are new, some old, until the next run finishes the swap
+ * (`half-swapped`: some top-level entries or files are new, some old, until the next run finishes the swap
  * from the journal).
  */
 export type OutputState = { readonly state: 'untouched'; readonly out: string } | { readonly state: 'half-swapped'; readonly out: string; readonly journal: string };
@@ -67,7 +67,7 @@ function outputStateHelp(state: OutputState | undefined): string[] {
   if (!state) return [];
   if (state.state === 'untouched') return [`${state.out}/ keeps what it held before this run: nothing in it was changed`];
   return [
-    `the swap into ${state.out}/ was cut short: some of its top-level folders are this run's and the others the previous run's`,
+    `the swap into ${state.out}/ was cut short: some of the folders and files it replaces are this run's and the others the previous run's`,
     `fix the cause and run \`fleet synth\` again: it finishes the swap from its journal (${state.journal}) before anything else`,
   ];
 }

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { type Dirent, type Stats, chmodSync, constants, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { type Dirent, type Stats, accessSync, chmodSync, constants, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { GENERATED_MARK, type GroupedLock, isLockProblem, LOCK_FILE, lockGroupOf, type LockProblem, parseLock, readGroupedLock, type OutputTree } from '../phases/6-emit/index.js';
@@ -11,7 +11,7 @@ import { OutputFolderError } from './output-errors.js';
 import { outputFolderKindProblem } from './output-sanity.js';
 import { pidExists } from './output-lock.js';
 import { readText } from './read-text.js';
-import { isTopLevelName, JOURNAL, readJournal, writeJournal, type SwapEntry } from './swap-journal.js';
+import { isFileInEntry, isTopLevelName, JOURNAL, readJournal, writeJournal, type SwapEntry } from './swap-journal.js';
 import type { WarningCode } from '../diagnostics/catalog.js';
 
 /**
@@ -467,8 +467,10 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
   const rewrite = [...difference.changed, ...difference.added];
   const staged = stamp ? new Stamps() : undefined;
   const entries = new Set([...rewrite, ...difference.stale].map(entryOf));
+  const inPlace = changedInPlace(outDir, entries, difference, read);
+  const whole = new Set([...entries].filter((entry) => !inPlace.has(entry)));
   const linked: string[] = [];
-  // Files outside the staged entries keep the stamp they were read with; when one has none, the stamps are incomplete.
+  // Files outside the entries staged whole keep the stamp they were read with; when one has none, the stamps are incomplete.
   const kept: Map<string, string> | undefined = stamp && read.stamps ? new Map() : undefined;
   let journal: SwapEntry[];
   try {
@@ -484,18 +486,20 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
       return { ...difference, stamps: staged, ...warned };
     }
 
-    // Only the top-level entries (cluster folders, _flux, the lock) with a change are staged whole:
-    // what stays in them hard-linked (hand-written files too), empty folders made again, folder
-    // modes kept; the rest written. Those entries are listed again: `disk` may have been read a
-    // while ago, and a file added since must not be lost. The others are not touched: their files
-    // keep the stamps they were read with (a file added there since is missing from the stamps,
-    // and the next synth's cache lookup then misses).
+    // The top-level entries (cluster folders, _flux, the lock) where files are removed or folders
+    // made are staged whole: what stays in them hard-linked (hand-written files too), empty folders
+    // made again, folder modes kept; the rest written. Those entries are listed again: `disk` may
+    // have been read a while ago, and a file added since must not be lost. In the others (most
+    // often, files changed and nothing else) only those files are staged, and renamed into place
+    // one by one: a rename over a file replaces it whole. The entries without a change are not
+    // touched: their files keep the stamps they were read with (a file added there since is
+    // missing from the stamps, and the next synth's cache lookup then misses).
     const rewritten = new Set(rewrite);
     const folders = new Set<string>();
     if (kept) {
-      for (const [path, stamp] of read.stamps!) if (!entries.has(entryOf(path))) kept.set(path, stamp);
+      for (const [path, stamp] of read.stamps!) if (!whole.has(entryOf(path))) kept.set(path, stamp);
     }
-    const now = listTree(outDir, entries);
+    const now = listTree(outDir, whole);
     for (const path of now.files) {
       if (stale.has(path) || rewritten.has(path)) continue;
       const target = join(staging, path);
@@ -509,11 +513,17 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
       }
       linked.push(path);
     }
-    keepFolders(outDir, staging, now, entries);
+    keepFolders(outDir, staging, now, whole);
     flushAll(staging, rewrite, foldersOf(staging));
 
     // The commit point: once the journal is on disk, an interrupted swap is finished by the next run.
-    journal = [...entries].sort().map((entry) => ({ entry, replace: lexists(join(staging, entry)) }));
+    journal = [
+      ...rewrite
+        .filter((path) => inPlace.has(entryOf(path)))
+        .sort()
+        .map((file) => ({ file })),
+      ...[...whole].sort().map((entry) => ({ entry, replace: lexists(join(staging, entry)) })),
+    ];
     writeJournal(staging, journal);
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
@@ -526,11 +536,44 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
   }
   if (!kept || !staged) return { ...difference, ...warned };
   // Stamped only now: linking, and removing the old folder's link, change a file's ctime; so does
-  // renaming a file (a top-level one, such as the lock) into place.
+  // renaming a file into place (a top-level one, such as the lock, or one changed in place).
   const written = staged.toMap();
   const stamps = new Map([...kept, ...written]);
-  for (const path of [...linked, ...[...written.keys()].filter((p) => !p.includes('/'))]) stamps.set(path, fileStamp(lstatSync(join(outDir, path))));
+  const renamed = [...written.keys()].filter((path) => !path.includes('/') || inPlace.has(entryOf(path)));
+  for (const path of [...linked, ...renamed]) stamps.set(path, fileStamp(lstatSync(join(outDir, path))));
   return { ...difference, stamps: withSkipped(Stamps.fromMap(stamps), read), ...warned, ...untouched(read) };
+}
+
+/**
+ * The entries (top-level folders) of `entries` whose change is only files written into folders
+ * that are there: no file removed (a folder it empties must go too), no folder made, every folder
+ * written into a real folder fleet may write in. Their files are renamed into place one by one
+ * instead of the entry being staged whole, which costs a link and a removal of every file it holds.
+ */
+function changedInPlace(outDir: string, entries: ReadonlySet<string>, difference: TreeDifference, disk: DiskTree): Set<string> {
+  const inPlace = new Set([...entries].filter((entry) => disk.folders.has(entry)));
+  for (const path of difference.stale) inPlace.delete(entryOf(path));
+  const folders = new Set<string>();
+  for (const path of [...difference.changed, ...difference.added]) {
+    const entry = entryOf(path);
+    if (!inPlace.has(entry)) continue;
+    const folder = path.slice(0, path.lastIndexOf('/'));
+    if (folders.has(folder)) continue;
+    folders.add(folder);
+    if (!disk.folders.has(folder) || !isFileInEntry(path) || !writableFolder(join(outDir, folder))) inPlace.delete(entry);
+  }
+  return inPlace;
+}
+
+/** Whether `path` is a real folder (not a link to one) that this process may add files to. */
+function writableFolder(path: string): boolean {
+  try {
+    if (!lstatSync(path).isDirectory()) return false;
+    accessSync(path, constants.W_OK | constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `stamps` and those of the entries the reading of `disk` skipped (untouched by the write). */
@@ -576,7 +619,17 @@ function runFolders(outDir: string, pid: number | string = process.pid): { stagi
  */
 function finishSwap(outDir: string, staging: string, old: string, journal: readonly SwapEntry[]): void {
   makeOwnFolder(old);
-  for (const { entry, replace } of journal) {
+  const renamedInto = new Set<string>();
+  for (const item of journal) {
+    if ('file' in item) {
+      const next = join(staging, item.file);
+      // Renamed already; or a folder on the way is no longer a real folder: never written through (the next compare sees the file).
+      if (!lexists(next) || !realFoldersTo(outDir, item.file)) continue;
+      renameSync(next, join(outDir, item.file));
+      renamedInto.add(dirname(join(outDir, item.file)));
+      continue;
+    }
+    const { entry, replace } = item;
     const current = join(outDir, entry);
     const next = join(staging, entry);
     if (replace && !lexists(next)) continue; // swapped already
@@ -586,11 +639,21 @@ function finishSwap(outDir: string, staging: string, old: string, journal: reado
     }
     if (replace) renameSync(next, current);
   }
+  for (const folder of renamedInto) flush(folder);
   flush(outDir);
   flush(old);
   rmSync(old, { recursive: true, force: true });
   rmSync(staging, { recursive: true, force: true });
   flush(dirname(outDir));
+}
+
+/** Whether every folder from `outDir` down to the one that holds `file` is a real folder, no link. */
+function realFoldersTo(outDir: string, file: string): boolean {
+  const segments = file.split('/').slice(0, -1);
+  for (let i = 1; i <= segments.length; i++) {
+    if (!lstatSync(join(outDir, ...segments.slice(0, i)), { throwIfNoEntry: false })?.isDirectory()) return false;
+  }
+  return true;
 }
 
 /** Makes a folder of fleet's own beside the output folder; one already there must be a real folder (never a link to follow). */

@@ -105,6 +105,34 @@ describe('a planted swap journal', () => {
     expect(readFileSync(join(dir, 'neighbour/data.txt'), 'utf8')).toBe('precious\n');
     expect(readdirSync(dir).sort()).toEqual(['neighbour', 'out', 'policies']);
   });
+
+  it('naming files: obeyed only for plain paths inside a cluster folder, and never through a link', async () => {
+    const dir = workspace();
+    expect((await fleet('synth')).code).toBe(0);
+    const plant = (files: string[]) => {
+      mkdirSync(join(dir, 'out.fleet-staging'));
+      for (const file of files) {
+        mkdirSync(join(dir, 'out.fleet-staging', file, '..'), { recursive: true });
+        writeFileSync(join(dir, 'out.fleet-staging', file), 'planted\n');
+      }
+      writeFileSync(join(dir, 'out.fleet-staging/.fleet-swap.json'), JSON.stringify({ fleetSwap: 2, entries: files.map((file) => ({ file })) }));
+    };
+    for (const outside of ['../neighbour/data.txt', 'eu-1/../../neighbour/data.txt', 'fleet.lock.json/x', 'eu-1']) {
+      plant([]);
+      writeFileSync(join(dir, 'out.fleet-staging/.fleet-swap.json'), JSON.stringify({ fleetSwap: 2, entries: [{ file: outside }] }));
+      const result = await fleet('synth');
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain(`warning emit_swap_journal_discarded: discarded out.fleet-staging/.fleet-swap.json: it names ${JSON.stringify(outside)}`);
+      expect(readFileSync(join(dir, 'neighbour/data.txt'), 'utf8')).toBe('precious\n');
+    }
+    // A well-formed journal, and a folder on its way replaced by a link to the neighbour: the file is not renamed through it.
+    plant(['eu-1/shop/data.txt']);
+    rmSync(join(dir, 'out/eu-1/shop'), { recursive: true });
+    symlinkSync(join(dir, 'neighbour'), join(dir, 'out/eu-1/shop'));
+    await fleet('synth');
+    expect(readFileSync(join(dir, 'neighbour/data.txt'), 'utf8')).toBe('precious\n');
+    expect(readdirSync(dir).sort()).toEqual(['neighbour', 'out', 'policies']);
+  });
 });
 
 describe('an unreadable lock', () => {

@@ -25,37 +25,52 @@ function outDir(): string {
   return join(dir, 'out');
 }
 function tree(version: string): Map<string, string> {
-  const files = ['a/one.yaml', 'b/two.yaml'].map((path): [string, string] => [path, `${GENERATED_MARK}. DO NOT EDIT.\n${version}\n`]);
+  const files = ['a/one.yaml', 'b/two.yaml', 'c/three.yaml', 'c/four.yaml'].map((path): [string, string] => [path, `${GENERATED_MARK}. DO NOT EDIT.\n${version}\n`]);
   return new Map([...files, [LOCK_FILE, JSON.stringify({ generator: 'fleet', lockVersion: 1, fleet: 't', placement: [], files: {}, version })]]);
 }
 const refused = (path: string) => Object.assign(new Error(`EACCES: permission denied, rename '${path}'`), { code: 'EACCES', syscall: 'rename', path });
 
 describe('a write the machine refuses', () => {
-  it('during the swap: says the truth (some entries new, some old) and the next run finishes the swap', () => {
-    const out = outDir();
-    writeTree(out, tree('1'));
-    vi.mocked(fs.renameSync).mockImplementation((from, to) => {
-      if (String(from).includes('.fleet-staging-') && String(from).endsWith('/b')) throw refused(String(from));
-      realRename(from, to);
-    });
-    let printed = '';
-    let thrown: unknown;
-    try {
-      writeTree(out, tree('2'));
-    } catch (error) {
-      thrown = error;
-    }
-    expect(report(thrown, (text) => (printed += text))).toBe(4);
-    expect(printed).toContain(`fleet: error: cannot rename ${out}.fleet-staging-${process.pid}/b: permission denied (EACCES)`);
-    expect(printed).toContain(`help: the swap into ${out}/ was cut short: some of its top-level folders are this run's and the others the previous run's`);
-    expect(printed).toContain(`it finishes the swap from its journal (${out}.fleet-staging-${process.pid}/.fleet-swap.json)`);
-    expect(readFileSync(join(out, 'a/one.yaml'), 'utf8')).toContain('2\n'); // half: `a` swapped in, `b` set aside
+  /** Version 2 of tree(): with `b` given a file more and `c/three.yaml` gone, `c` is swapped whole (a file is removed from it); `a` and `b` change in place. */
+  function tree2(): Map<string, string> {
+    const next = tree('2');
+    next.set('b/extra.yaml', `${GENERATED_MARK}. DO NOT EDIT.\n2\n`);
+    next.delete('c/three.yaml');
+    return next;
+  }
 
-    vi.mocked(fs.renameSync).mockImplementation(realRename);
-    writeTree(out, tree('2'));
-    expect(readFileSync(join(out, 'b/two.yaml'), 'utf8')).toContain('2\n');
-    expect(readdirSync(join(out, '..'))).toEqual(['out']);
-  });
+  for (const [kind, refusedFrom] of [
+    ['a folder swapped whole', '/c'],
+    ['a file renamed into place', '/b/two.yaml'],
+  ] as const) {
+    it(`during the swap (${kind}): says the truth (some new, some old) and the next run finishes the swap`, () => {
+      const out = outDir();
+      writeTree(out, tree('1'));
+      vi.mocked(fs.renameSync).mockImplementation((from, to) => {
+        if (String(from).includes('.fleet-staging-') && String(from).endsWith(refusedFrom)) throw refused(String(from));
+        realRename(from, to);
+      });
+      let printed = '';
+      let thrown: unknown;
+      try {
+        writeTree(out, tree2());
+      } catch (error) {
+        thrown = error;
+      }
+      expect(report(thrown, (text) => (printed += text))).toBe(4);
+      expect(printed).toContain(`fleet: error: cannot rename ${out}.fleet-staging-${process.pid}${refusedFrom}: permission denied (EACCES)`);
+      expect(printed).toContain(`help: the swap into ${out}/ was cut short: some of the folders and files it replaces are this run's and the others the previous run's`);
+      expect(printed).toContain(`it finishes the swap from its journal (${out}.fleet-staging-${process.pid}/.fleet-swap.json)`);
+      expect(readFileSync(join(out, 'a/one.yaml'), 'utf8')).toContain('2\n'); // half: `a` renamed into place, the refused one not
+
+      vi.mocked(fs.renameSync).mockImplementation(realRename);
+      writeTree(out, tree2());
+      expect(readFileSync(join(out, 'b/two.yaml'), 'utf8')).toContain('2\n');
+      expect(readFileSync(join(out, 'b/extra.yaml'), 'utf8')).toContain('2\n');
+      expect(readdirSync(join(out, 'c')).sort()).toEqual(['four.yaml']);
+      expect(readdirSync(join(out, '..'))).toEqual(['out']);
+    });
+  }
 
   it('before the journal: the output folder is as it was, and the staging folder is gone', () => {
     const out = outDir();

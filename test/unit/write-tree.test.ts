@@ -151,6 +151,35 @@ describe('writing the output tree', async () => {
     expect(readdirSync(join(out, '..')).sort()).toEqual(['out']);
   });
 
+  it('renames the files that change into a folder where nothing else changes; a folder losing a file is staged whole', async () => {
+    const out = outDir();
+    await writeTree(out, tree({ 'a/x/one.yaml': '1\n', 'a/x/two.yaml': '2\n', 'b/three.yaml': '3\n', 'b/four.yaml': '4\n' }));
+    writeFileSync(join(out, 'a/x/notes.md'), 'mine\n');
+    const stat = (path: string) => lstatSync(join(out, path));
+    const [two, notes, three] = [stat('a/x/two.yaml'), stat('a/x/notes.md'), stat('b/three.yaml')];
+    // Read as synth reads it with its cache (every file stamped), so the write hands the stamps on.
+    const disk = readTree(out, new Map());
+    const result = await writeTree(out, tree({ 'a/x/one.yaml': 'changed\n', 'a/x/new.yaml': 'new\n', 'a/x/two.yaml': '2\n', 'b/three.yaml': '3\n' }), disk, { stamp: true });
+    expect(result).toMatchObject({ changed: ['a/x/one.yaml', LOCK_FILE], added: ['a/x/new.yaml'], stale: ['b/four.yaml'] });
+    // In place: the others in `a/x` are the very files they were (not linked into a new folder), the hand-written one too.
+    for (const [path, before] of [
+      ['a/x/two.yaml', two],
+      ['a/x/notes.md', notes],
+    ] as const)
+      expect([stat(path).ino, stat(path).ctimeMs, stat(path).nlink], path).toEqual([before.ino, before.ctimeMs, before.nlink]);
+    expect(readFileSync(join(out, 'a/x/one.yaml'), 'utf8')).toContain('changed');
+    expect(readFileSync(join(out, 'a/x/new.yaml'), 'utf8')).toContain('new');
+    // Whole: `b` lost a file, so it was staged anew (its other file linked there) and swapped.
+    expect(readdirSync(join(out, 'b'))).toEqual(['three.yaml']);
+    expect(stat('b/three.yaml').ino).toBe(three.ino);
+    expect(stat('b/three.yaml').ctimeMs).not.toBe(three.ctimeMs);
+    // The stamps handed to the synth cache are those of the files as they now are.
+    const stamps = result.stamps!.toMap();
+    for (const path of ['a/x/one.yaml', 'a/x/new.yaml', 'a/x/two.yaml', 'a/x/notes.md', 'b/three.yaml', LOCK_FILE]) expect(stamps.get(path), path).toBe(fileStamp(stat(path)));
+    expect(stamps.has('b/four.yaml')).toBe(false);
+    expect(readdirSync(join(out, '..')).sort()).toEqual(['out']);
+  });
+
   it('finishes a swap that was interrupted after its journal, whatever entries it had reached', async () => {
     const out = outDir();
     await writeTree(out, tree({ 'a/one.yaml': '1\n', 'b/two.yaml': '2\n', 'c/three.yaml': '3\n' }));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { SpecFile } from '../phases/1-load/index.js';
 import type { PreviousRender } from '../compiler.js';
@@ -206,11 +206,13 @@ function countsMatch(recorded: string, folders: TreeState, skipped?: ReadonlySet
 }
 
 /**
- * A cache file's text: the record but its tree as one line of JSON, then the tree as it is (a JSON
- * string of it would escape every tab and line break: as long as the rest of recording, at 100,000 files).
+ * Writes a cache file: the record but its tree as one line of JSON, then the tree as it is (a JSON
+ * string of it would escape every tab and line break: as long as the rest of recording, at 100,000
+ * files). Two writes: the two joined would be copied whole first, tens of megabytes at fleet scale.
  */
-function cacheFileText({ tree, ...rest }: CacheRecord): string {
-  return `${JSON.stringify({ ...rest, treeLength: tree.length })}\n${tree}`;
+function writeCacheFile(path: string, { tree, ...rest }: CacheRecord): void {
+  writeFileSync(path, `${JSON.stringify({ ...rest, treeLength: tree.length })}\n`);
+  appendFileSync(path, tree);
 }
 
 /** A cache file's record, or undefined when it is not one this version wrote (corrupt, truncated, older format). */
@@ -423,7 +425,7 @@ export class SynthCache {
         tree: files.text,
         folders: kept ? `${walked.folders}\n${linesUnder(this.previous!.folders, kept).text}` : walked.folders,
       };
-      writeFileSync(temp, cacheFileText(record));
+      writeCacheFile(temp, record);
       renameSync(temp, this.file);
     } catch {
       // Not fatal: the next synth compiles.

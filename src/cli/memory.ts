@@ -12,15 +12,16 @@ import { runInNewContext } from 'node:vm';
  * collects again, a multiple it picks from its own speed, up to 4 (V8 heap-controller.cc,
  * `MemoryController::GrowingFactor`; `--heap-growing-percent` overrides it). A compile of a large
  * fleet keeps most of what it makes (the output, the plan, the mesh model), so the default lets
- * the heap reach twice and more what is live. Growing by at most a fifth of it bounds the peak
- * near 1.2 times the live set, at the cost of more full collections: about a tenth more time.
+ * the heap reach twice and more what is live. Growing by at most a tenth of it bounds the peak
+ * near 1.1 times the live set (plus what is allocated while a collection is under way), at the cost
+ * of more full collections: a few percent more time.
  * That is paid only where memory is at stake, for a spec of LARGE_SPEC_BYTES or more (its
  * compile keeps hundreds of megabytes live); a smaller fleet peaks well under 1 GiB without it.
  */
 export function boundHeapGrowth(specBytes: number): void {
   if (specBytes < LARGE_SPEC_BYTES) return;
   try {
-    setFlagsFromString('--heap-growing-percent=20');
+    setFlagsFromString('--heap-growing-percent=10');
   } catch {
     // Only ever a saving of memory.
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GENERATED_MARK, LOCK_FILE, lockedPaths, lockWithoutFiles } from '../phases/6-emit/index.js';
+import { forEachLockedPath, GENERATED_MARK, LOCK_FILE, lockWithoutFiles } from '../phases/6-emit/index.js';
 import type { DiffSide } from '../report/diff/index.js';
 import { collectGarbage } from './memory.js';
 import type { HeadOutput } from './diff-head.js';
@@ -11,8 +11,9 @@ export interface Sides {
   readonly head: DiffSide;
 }
 
-/** Far beyond the listing of any output folder (100,000 files list in about 12 MB). */
+/** Far beyond the listing of any output folder (100,000 files list in about 12 MB), and beyond what a diff reads of it. */
 const MAX_LISTING_BYTES = 1024 * 1024 * 1024;
+const MAX_BLOBS_BYTES = MAX_LISTING_BYTES;
 
 /**
  * The output folder committed at `commit` (`out`, from the repository root; its lock's text is
@@ -28,36 +29,52 @@ const MAX_LISTING_BYTES = 1024 * 1024 * 1024;
  * compare with.
  */
 export function committedOutputSides(git: Git, commit: string, out: string, lockText: string, head: HeadOutput): Sides | undefined {
-  const committed = listBlobs(git, commit, out);
-  const lockBlob = committed.get(LOCK_FILE);
-  const listed = lockedPaths(lockText);
-  if (!lockBlob || !listed) return undefined;
+  const listing = git.large(MAX_LISTING_BYTES, undefined, 'ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', out);
+  // git lists a tree by path, and the lock its files by path too: walked side by side, with no map
+  // of either (400,000 entries each at fleet scale). Paths are ASCII, which both order alike; a
+  // listing that does not line up with the lock (a name ordered otherwise) counts as no committed output.
+  const committed = blobsUnder(listing, out);
+  let blob = committed.next().value;
+  let lockBlob: string | undefined;
+  const unlisted: Blob[] = [];
   const ids = new Map<string, string>();
-  const unlisted: [string, Blob][] = [];
-  for (const [path, blob] of committed) {
-    if (path === LOCK_FILE || listed.has(path)) ids.set(path, blob.id);
-    else unlisted.push([path, blob]);
-  }
-  if (ids.size !== listed.size + 1) return undefined;
-  // git's listing (tens of megabytes at fleet scale) and the lock's paths are garbage now, on
-  // top of the head held whole: collected before the head's ids and the differing blobs are made.
+  let complete = true;
+  const passTo = (path: string | undefined) => {
+    for (; blob && (path === undefined || blob.path < path); blob = committed.next().value) {
+      if (blob.path === LOCK_FILE) lockBlob = blob.id;
+      else unlisted.push(blob);
+    }
+  };
+  const isLock = forEachLockedPath(lockText, (path) => {
+    passTo(path);
+    if (blob?.path !== path) complete = false;
+    else {
+      ids.set(path, blob.id);
+      blob = committed.next().value;
+    }
+  });
+  passTo(undefined);
+  if (!isLock || !complete || lockBlob === undefined) return undefined;
+  ids.set(LOCK_FILE, lockBlob);
+  // git's listing (tens of megabytes at fleet scale) is garbage now, on top of the head held
+  // whole: collected before the head's ids and the differing blobs are made.
   collectGarbage();
   // Files the lock does not list are fleet's only when they carry its header: read them to see (there are few, if any).
   // The lock is read for its placement only (lockPlacement): its list of files, nearly all of it, is not kept.
   const texts = new Map<string, string>([[LOCK_FILE, lockWithoutFiles(lockText)]]);
   const unlistedTexts = readBlobs(
     git,
-    unlisted.map(([, blob]) => blob),
+    unlisted.map((b) => b.id),
   );
   if (!unlistedTexts) return undefined;
-  for (const [path, blob] of unlisted) {
-    const text = unlistedTexts.get(blob.id)!;
+  for (const { path, id } of unlisted) {
+    const text = unlistedTexts.get(id)!;
     if (!text.startsWith(GENERATED_MARK)) continue;
-    ids.set(path, blob.id);
+    ids.set(path, id);
     texts.set(path, text);
   }
 
-  const algorithm = lockBlob.id.length === 64 ? 'sha256' : 'sha1';
+  const algorithm = lockBlob.length === 64 ? 'sha256' : 'sha1';
   // A head file alike the committed one takes the committed id's string: 400,000 ids at fleet scale are not held twice.
   const headIds = new Map<string, string>();
   for (const path of head.hashes.keys()) {
@@ -65,8 +82,8 @@ export function committedOutputSides(git: Git, commit: string, out: string, lock
     const committedId = ids.get(path);
     headIds.set(path, id === committedId ? committedId : id);
   }
-  const differing: Blob[] = [];
-  for (const [path, id] of ids) if (headIds.get(path) !== id && !texts.has(path)) differing.push(committed.get(path)!);
+  const differing: string[] = [];
+  for (const [path, id] of ids) if (headIds.get(path) !== id && !texts.has(path)) differing.push(id);
   const blobs = readBlobs(git, differing);
   if (!blobs) return undefined;
   for (const [path, id] of ids) if (!texts.has(path) && blobs.has(id)) texts.set(path, blobs.get(id)!);
@@ -77,18 +94,17 @@ export function committedOutputSides(git: Git, commit: string, out: string, lock
   };
 }
 
+/** A regular file committed under the output folder: its path relative to it, and its blob's id. */
 interface Blob {
+  readonly path: string;
   readonly id: string;
-  readonly size: number;
 }
 
 const BLOB = Buffer.from('blob ');
 const REGULAR = Buffer.from('100');
 
-/** The regular files committed under `out` at `commit`: path relative to `out` -> blob. */
-function listBlobs(git: Git, commit: string, out: string): Map<string, Blob> {
-  const listing = git.large(MAX_LISTING_BYTES, undefined, 'ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', out);
-  const blobs = new Map<string, Blob>();
+/** The regular files committed under `out` in git's listing (`ls-tree -r -z`), in its order. */
+function* blobsUnder(listing: Buffer, out: string): Generator<Blob, undefined> {
   const prefix = Buffer.from(`${out}/`);
   // Each entry is `<mode> SP <type> SP <id> SP <size, padded> TAB <path> NUL` (git-ls-tree(1)), read from the bytes in place:
   // there may be 400,000, and a path cut from one large string would keep all of it alive.
@@ -103,22 +119,21 @@ function listBlobs(git: Git, commit: string, out: string): Map<string, Blob> {
     const underOut = listing.compare(prefix, 0, prefix.length, tab + 1, tab + 1 + prefix.length) === 0;
     // Regular files only (100644, 100755): a link (120000) is never read, as in a folder base.
     const regularBlob = listing.compare(BLOB, 0, BLOB.length, typeAt, idAt) === 0 && listing.compare(REGULAR, 0, REGULAR.length, at, at + REGULAR.length) === 0;
-    if (regularBlob && underOut) blobs.set(listing.toString('utf8', tab + 1 + prefix.length, stop), { id: listing.toString('latin1', idAt, idEnd), size: Number(listing.toString('latin1', idEnd, tab)) });
+    if (regularBlob && underOut) yield { path: listing.toString('utf8', tab + 1 + prefix.length, stop), id: listing.toString('latin1', idAt, idEnd) };
     at = stop + 1;
   }
-  return blobs;
+  return undefined;
 }
 
 /** The blobs' texts by id, read by one `git cat-file --batch`; undefined when git lacks one of them (a shallow or partial clone). */
-function readBlobs(git: Git, blobs: readonly Blob[]): Map<string, string> | undefined {
-  const unique = [...new Map(blobs.map((b) => [b.id, b])).values()];
+function readBlobs(git: Git, blobIds: readonly string[]): Map<string, string> | undefined {
+  const unique = [...new Set(blobIds)];
   const texts = new Map<string, string>();
   if (unique.length === 0) return texts;
-  const bytes = unique.reduce((sum, b) => sum + b.size + b.id.length + 32, 0);
-  const answer = git.large(bytes + 1024, `${unique.map((b) => b.id).join('\n')}\n`, 'cat-file', '--batch');
+  const answer = git.large(MAX_BLOBS_BYTES, `${unique.join('\n')}\n`, 'cat-file', '--batch');
   // Each answer is `<id> blob <size>\n<bytes>\n`, or `<id> missing\n` (git-cat-file(1), BATCH OUTPUT).
   let at = 0;
-  for (const { id } of unique) {
+  for (const id of unique) {
     const end = answer.indexOf(10, at);
     const header = /^([0-9a-f]+) blob (\d+)$/.exec(answer.toString('latin1', at, end));
     if (!header || header[1] !== id) return undefined;

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { type Dirent, type Stats, accessSync, chmodSync, constants, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { GENERATED_MARK, type GroupedLock, isLockProblem, LOCK_FILE, lockGroupOf, type LockProblem, parseLock, readGroupedLock, type OutputTree } from '../phases/6-emit/index.js';
+import { GENERATED_MARK, type GroupedLock, isLockProblem, LOCK_FILE, lockedHashes, lockGroupOf, type LockProblem, readGroupedLock, type OutputTree } from '../phases/6-emit/index.js';
 import { clusterOfOutputPath } from '../phases/6-emit/flux.js';
 import { flush, flushAll, makeFolders } from './durable.js';
 import { entryOf, fileStamp, forEachLine, linesUnder, type StampCheck, under } from './file-stamps.js';
@@ -315,7 +315,7 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
   const soundLock = lastLock && !isLockProblem(lastLock.checked) ? lastLock.checked : undefined;
   // Of the lock's list, only the groups of files read here are parsed: not those of the clusters skipped.
   const skipped = (group: string) => skip?.has(clusterOfOutputPath(group)) === true;
-  const lockedHashes = soundLock ? soundLock.files.hashes(skipped) : hashesOf(parseLock(lastLock?.text)?.files);
+  const hashesOfLastLock = soundLock ? soundLock.files.hashes(skipped) : lockedHashes(lastLock?.text);
   let lock: string | undefined;
   for (const path of listed.files) {
     if (stamps) stampOf(path);
@@ -326,7 +326,7 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
       handWritten.add(path);
       continue;
     }
-    const locked = lockedHashes?.get(path);
+    const locked = hashesOfLastLock?.get(path);
     if (locked !== undefined && unchanged(path)) {
       hashes.set(path, locked);
       continue;
@@ -345,7 +345,7 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
     if (path === LOCK_FILE) lock = bytes.toString('utf8');
   }
   // The lock is parsed once: its hashes as read before the walk when its stamp is the last synth's, else the bytes read now.
-  const locked = lockedHashes ?? hashesOf(parseLock(lock)?.files) ?? new Map<string, string>();
+  const locked = hashesOfLastLock ?? lockedHashes(lock) ?? new Map<string, string>();
   const unowned = new Set([...hashes.keys()].filter((path) => path !== LOCK_FILE && !locked.has(path)));
   // Another fleet's output folder below this one is its fleet's, header or not.
   const nested = [...unowned].filter((path) => path.endsWith(`/${LOCK_FILE}`)).map((path) => path.slice(0, -LOCK_FILE.length));
@@ -355,11 +355,6 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
   // write, and the check found them unchanged since.
   const skippedEntries = skip && { entries: skip, stamps: { ...linesUnder(checked!.files, skip), newestChange: 0 } };
   return { hashes, handWritten, unowned, locked, folders: listed.folders, ...(stamps && !unstamped ? { stamps } : {}), ...(soundLock ? { lock: soundLock } : {}), ...(skippedEntries ? { skipped: skippedEntries } : {}) };
-}
-
-/** A parsed lock's list as a map (undefined without one): read with Object.entries, as a path may be `__proto__`. */
-function hashesOf(files: Readonly<Record<string, string>> | undefined): Map<string, string> | undefined {
-  return files && new Map(Object.entries(files));
 }
 
 /** How `outDir` (as read into `disk`) differs from `tree`. Reads only: `fleet synth --check` uses it. */

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readCheckedLock } from '../../src/cli/lock-check.js';
-import { checkLock, checkLockSummary, isLockProblem, lockedPaths, parseLock } from '../../src/phases/6-emit/lock.js';
+import { checkLock, checkLockSummary, forEachLockedPath, isLockProblem, lockedHashes, parseLock } from '../../src/phases/6-emit/lock.js';
+import { lockText as emittedLockText } from '../../src/phases/6-emit/index.js';
+import type { PlacementPlan } from '../../src/model/plan.js';
 
 const folders: string[] = [];
 afterEach(() => {
@@ -85,17 +87,37 @@ describe('checking a lock', () => {
     for (const [i, text] of variants.entries()) expect(checkLockSummary(text), `variant ${i}`).toEqual(summaryOf(text));
     expect(isLockProblem(checkLockSummary(variants[3]))).toBe(true);
 
-    // The paths it lists: parseLock's keys, on the same texts and on locks it does not take.
+    // The paths it lists, in order: parseLock's keys, sorted, on the same texts and on locks it does not take (none then).
     const parsedPaths = (text: string) => {
       const files = parseLock(text)?.files;
-      return files && new Set(Object.keys(files));
+      return files ? Object.keys(files).sort() : false;
+    };
+    const lockedPaths = (text: string) => {
+      const paths: string[] = [];
+      if (forEachLockedPath(text, (path) => paths.push(path))) return paths;
+      expect(paths, 'none given').toEqual([]);
+      return false;
     };
     const others = [lockText(undefined, { ...files, 'c2/shop/deployment.app-2.yaml': HASH }), sound.replace('"generator": "fleet"', '"generator": "other"'), '{}', 'not json'];
-    for (const [i, text] of [...variants, ...others].entries()) expect(lockedPaths(text), `text ${i}`).toEqual(parsedPaths(text));
-    expect(lockedPaths(sound)?.size).toBe(500);
+    for (const [i, text] of [...variants, ...others].entries()) {
+      const paths = lockedPaths(text);
+      expect(paths && [...paths].sort(), `text ${i}`).toEqual(parsedPaths(text));
+      const files = parseLock(text)?.files;
+      expect(lockedHashes(text), `text ${i}`).toEqual(files && new Map(Object.entries(files)));
+    }
+    // In the order of the lines, which fleet writes sorted by path (a diff walks them beside git's listing).
+    const written = emittedLockText(
+      'shop',
+      { apps: [] } as unknown as PlacementPlan,
+      Object.entries(files).map(([path, hash]) => ({ path, hash })),
+    );
+    expect(lockedPaths(written)).toEqual(Object.keys(files).sort());
+    expect(lockedHashes(written)).toEqual(new Map(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))));
+    expect(lockedPaths(sound)).toHaveLength(500);
     const parseOfList = vi.spyOn(JSON, 'parse');
     lockedPaths(sound);
-    expect(parseOfList.mock.calls.map(([text]) => String(text).length < 1000)).toEqual([true]); // the list is read by line, never parsed
+    lockedHashes(written); // its lines are sorted, as fleet writes them: `sound`'s are not, and it is parsed
+    expect(parseOfList.mock.calls.map(([text]) => String(text).length < 1000)).toEqual([true, true]); // the list is read by line, never parsed
     parseOfList.mockRestore();
   });
 

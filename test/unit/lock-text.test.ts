@@ -133,6 +133,14 @@ describe('LockedFiles', () => {
       const lock = readGroupedLock(text, { written });
       expect('files' in lock && Object.fromEntries(lock.files.hashes())).toEqual(parseLock(text)!.files);
     }
+    // A list whose groups' lines are apart (not sorted, as fleet never writes it) is read whole, not by group.
+    const sorted = lockText('shop', plan, files);
+    const unsorted = `${sorted.slice(0, sorted.lastIndexOf('\n  }'))},\n    "_flux/eu-1/z.yaml": "${hashOf('z')}"\n  }\n}\n`;
+    expect(unsorted.indexOf('"_flux/eu-1/k.yaml"')).toBeLessThan(unsorted.indexOf('"eu-1/a.yaml"'));
+    expect(unsorted.indexOf('"eu-1/a.yaml"')).toBeLessThan(unsorted.indexOf('"_flux/eu-1/z.yaml"'));
+    expect(LockedFiles.of(unsorted)).toBeUndefined();
+    const readApart = readGroupedLock(unsorted);
+    expect('files' in readApart && Object.fromEntries(readApart.files.hashes())).toEqual(parseLock(unsorted)!.files);
     const reformatted = `${JSON.stringify(JSON.parse(text))}\n`;
     const lock = readGroupedLock(reformatted, { written: true });
     expect('files' in lock && lock.files.lines('eu-1/')).toEqual({ text: `    "eu-1/a.yaml": "${hashOf('a')}"`, count: 1 });

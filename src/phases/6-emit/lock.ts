@@ -55,22 +55,37 @@ export function parseLock(text: string | undefined): Lock | undefined {
 }
 
 /**
- * The paths a lock lists, as parseLock reads them (undefined when it is not a fleet lock), without
- * parsing the list: in the layout fleet writes (lockPieces: one `"path": "<hash>"` line per file,
- * FILE_LINE, whose paths need no escape), each path is taken from its line, and nothing is made of
- * the hashes. At fleet scale the parsed list is an object of 400,000 keys and as many hashes; a
- * command that only asks which files the lock owns needs the paths. A lock laid out otherwise is
- * parsed.
+ * Gives `each` path a lock lists, in the list's order (by path), as parseLock reads them; false,
+ * giving none, when it is not a fleet lock. In the layout fleet writes (lockPieces: one
+ * `"path": "<hash>"` line per file, FILE_LINE, whose paths need no escape), the lines are checked,
+ * then each path is taken from its line and nothing is made of the hashes: at fleet scale the
+ * parsed list is an object of 400,000 keys and as many hashes, and a command that asks which files
+ * the lock owns needs the paths. A lock laid out otherwise is parsed.
  */
-export function lockedPaths(text: string | undefined): ReadonlySet<string> | undefined {
-  if (text === undefined) return undefined;
+export function forEachLockedPath(text: string, each: (path: string) => void): boolean {
   const layout = fleetLayout(text);
-  if (layout && layout.rest.generator === 'fleet') {
-    const paths = new Set<string>();
-    if (fileLinesAreFleets(text, layout.lines, (path) => paths.add(path))) return paths;
+  if (layout && layout.rest.generator === 'fleet' && fileLinesAreFleets(text, layout.lines)) {
+    fileLinesAreFleets(text, layout.lines, each);
+    return true;
   }
   const files = parseLock(text)?.files;
-  return files && new Set(Object.keys(files));
+  if (!files) return false;
+  for (const path of Object.keys(files).sort()) each(path);
+  return true;
+}
+
+/**
+ * Path -> hash of every file a lock's text lists, as parseLock reads them; undefined when it is not
+ * a fleet lock. In the layout fleet writes, the lines are checked and read where they are (no
+ * object of 400,000 keys and values made on the way); a lock laid out otherwise is parsed.
+ */
+export function lockedHashes(text: string | undefined): Map<string, string> | undefined {
+  if (text === undefined) return undefined;
+  const layout = fleetLayout(text);
+  const grouped = layout && layout.rest.generator === 'fleet' && fileLinesAreFleets(text, layout.lines) ? LockedFiles.of(text, layout) : undefined;
+  if (grouped) return grouped.hashes();
+  const files = parseLock(text)?.files;
+  return files && new Map(Object.entries(files));
 }
 
 /**
@@ -109,8 +124,9 @@ export class LockedFiles {
 
   /**
    * The list of a lock's text in the layout fleet writes (see fleetLayout), cut into its groups'
-   * lines without reading the hashes; undefined for a text laid out otherwise. Takes the list's
-   * lines to be FILE_LINEs: for a lock this build did not write, checkLockSummary says so first.
+   * lines without reading the hashes; undefined for a text laid out otherwise, or whose groups'
+   * lines are not each together (fleet writes the list sorted by path). Takes the list's lines to
+   * be FILE_LINEs: for a lock this build did not write, checkLockSummary says so first.
    */
   static of(text: string, layout: FleetLayout | undefined = fleetLayout(text)): LockedFiles | undefined {
     if (!layout) return text.endsWith(EMPTY_LIST) && beforeFileList(text) ? new LockedFiles(new Map()) : undefined;
@@ -129,6 +145,8 @@ export class LockedFiles {
       }
       if (count > 0) groups.set(group, { text: text.slice(start, at - LINE_SEPARATOR.length), count });
       group = lockGroupOf(text.slice(at + PATH_AT, text.indexOf('"', at + PATH_AT)));
+      // A group's lines apart (a list not sorted by path, which fleet never writes): read as parsed instead.
+      if (groups.has(group)) return undefined;
       lineStart = group.endsWith('/') ? group : `${group}"`;
       start = at;
       count = 1;

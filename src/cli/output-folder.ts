@@ -10,7 +10,7 @@ import { markOutputState } from './guard.js';
 import { OutputFolderError } from './output-errors.js';
 import { outputFolderKindProblem } from './output-sanity.js';
 import { pidExists } from './output-lock.js';
-import { readText } from './read-text.js';
+import { decodeText, readText } from './read-text.js';
 import { isFileInEntry, isTopLevelName, JOURNAL, readJournal, writeJournal, type SwapEntry } from './swap-journal.js';
 import type { WarningCode } from '../diagnostics/catalog.js';
 
@@ -342,7 +342,7 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
     }
     hashes.set(path, `sha256:${hash('sha256', bytes)}`);
     if (bytes.toString('utf8', 0, GENERATED_MARK.length) !== GENERATED_MARK) handWritten.add(path);
-    if (path === LOCK_FILE) lock = bytes.toString('utf8');
+    if (path === LOCK_FILE) lock = decodeText(bytes);
   }
   // The lock is parsed once: its hashes as read before the walk when its stamp is the last synth's, else the bytes read now.
   const locked = hashesOfLastLock ?? lockedHashes(lock) ?? new Map<string, string>();

@@ -7,6 +7,10 @@ import { readFileSync } from 'node:fs';
  * UTF-8 decoder takes about 10 ms a megabyte, and these files are tens of megabytes at fleet scale.
  */
 export function readText(path: string): string {
-  const bytes = readFileSync(path);
+  return decodeText(readFileSync(path));
+}
+
+/** Bytes read as UTF-8, as readText decodes them. */
+export function decodeText(bytes: Buffer): string {
   return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }

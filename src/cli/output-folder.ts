@@ -548,14 +548,14 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
 function changedInPlace(outDir: string, entries: ReadonlySet<string>, difference: TreeDifference, disk: DiskTree): Set<string> {
   const inPlace = new Set([...entries].filter((entry) => disk.folders.has(entry)));
   for (const path of difference.stale) inPlace.delete(entryOf(path));
-  const folders = new Set<string>();
+  const writable = new Map<string, boolean>();
   for (const path of [...difference.changed, ...difference.added]) {
     const entry = entryOf(path);
     if (!inPlace.has(entry)) continue;
     const folder = path.slice(0, path.lastIndexOf('/'));
-    if (folders.has(folder)) continue;
-    folders.add(folder);
-    if (!disk.folders.has(folder) || !isFileInEntry(path) || !writableFolder(join(outDir, folder))) inPlace.delete(entry);
+    if (!writable.has(folder)) writable.set(folder, disk.folders.has(folder) && writableFolder(join(outDir, folder)));
+    // Every file is one the journal may name (swap-journal.ts): a journal the next run would refuse is never written.
+    if (!writable.get(folder) || !isFileInEntry(path)) inPlace.delete(entry);
   }
   return inPlace;
 }

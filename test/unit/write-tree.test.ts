@@ -180,6 +180,18 @@ describe('writing the output tree', async () => {
     expect(readdirSync(join(out, '..')).sort()).toEqual(['out']);
   });
 
+  it('stages a folder whole when a file it changes has a name a journal may not hold, whichever file comes first', async () => {
+    const out = outDir();
+    await writeTree(out, tree({ 'a/x/one.yaml': '1\n', 'a/x/two.yaml': '2\n' }));
+    const two = lstatSync(join(out, 'a/x/two.yaml'));
+    await writeTree(out, tree({ 'a/x/one.yaml': 'changed\n', 'a/x/two.yaml': '2\n', 'a/x/z\\back.yaml': 'odd\n' }));
+    expect(readFileSync(join(out, 'a/x/z\\back.yaml'), 'utf8')).toContain('odd');
+    expect(readFileSync(join(out, 'a/x/one.yaml'), 'utf8')).toContain('changed');
+    // Staged whole: the unchanged file was linked into the new folder (its ctime moved), not left where it was.
+    expect(lstatSync(join(out, 'a/x/two.yaml')).ctimeMs).not.toBe(two.ctimeMs);
+    expect(readdirSync(join(out, '..')).sort()).toEqual(['out']);
+  });
+
   it('finishes a swap that was interrupted after its journal, whatever entries it had reached', async () => {
     const out = outDir();
     await writeTree(out, tree({ 'a/one.yaml': '1\n', 'b/two.yaml': '2\n', 'c/three.yaml': '3\n' }));

@@ -8,9 +8,9 @@ import { place } from './phases/4-place/index.js';
 import { Topology } from './phases/4-place/topology.js';
 import { checkPlacement } from './phases/check/index.js';
 import { renderClusters } from './phases/5-render/index.js';
-import { FLUX_DIR, clusterOfOutputPath, fluxEntrypoints } from './phases/6-emit/flux.js';
+import { clusterOfOutputPath, fluxEntrypoints } from './phases/6-emit/flux.js';
 import { carriable, renderInputsOf } from './phases/5-render/render-inputs.js';
-import { assembleOutput, ClusterEmitter, type EmittedFile, type LockedFiles, type LockLines, type OutputTree, specInputsHash } from './phases/6-emit/index.js';
+import { assembleOutput, ClusterEmitter, type EmittedFile, type LockedFiles, lockGroupsOfCluster, type LockLines, type OutputTree, specInputsHash } from './phases/6-emit/index.js';
 import { OutputVerifier } from './phases/6-emit/verify.js';
 import { type ManifestFolder, withAppManifests } from './phases/3-resolve/app-manifests.js';
 import { AppManifestsAdder } from './phases/5-render/app-manifests.js';
@@ -149,7 +149,7 @@ function carriedFiles(previous: PreviousRender | undefined, inputs: ReadonlyMap<
   if (!previous) return carried;
   for (const [cluster, digest] of inputs) {
     if (previous.inputs.get(cluster) !== digest || !carriable(topology, cluster)) continue;
-    for (const group of [`${cluster}/`, `${FLUX_DIR}/${cluster}/`]) {
+    for (const group of lockGroupsOfCluster(cluster)) {
       const lines = previous.files.lines(group);
       if (lines) carried.set(group, lines);
     }

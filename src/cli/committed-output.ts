@@ -11,9 +11,8 @@ export interface Sides {
   readonly head: DiffSide;
 }
 
-/** Far beyond the listing of any output folder (100,000 files list in about 12 MB), and beyond what a diff reads of it. */
-const MAX_LISTING_BYTES = 1024 * 1024 * 1024;
-const MAX_BLOBS_BYTES = MAX_LISTING_BYTES;
+/** The most git may answer: far beyond the listing of any output folder (100,000 files list in about 12 MB) and the blobs a diff reads. */
+const MAX_ANSWER_BYTES = 1024 * 1024 * 1024;
 
 /**
  * The output folder committed at `commit` (`out`, from the repository root; its lock's text is
@@ -29,7 +28,7 @@ const MAX_BLOBS_BYTES = MAX_LISTING_BYTES;
  * compare with.
  */
 export function committedOutputSides(git: Git, commit: string, out: string, lockText: string, head: HeadOutput): Sides | undefined {
-  const listing = git.large(MAX_LISTING_BYTES, undefined, 'ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', out);
+  const listing = git.large(MAX_ANSWER_BYTES, undefined, 'ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', out);
   // git lists a tree by path, and the lock its files by path too: walked side by side, with no map
   // of either (400,000 entries each at fleet scale). Paths are ASCII, which both order alike; a
   // listing that does not line up with the lock (a name ordered otherwise) counts as no committed output.
@@ -130,7 +129,7 @@ function readBlobs(git: Git, blobIds: readonly string[]): Map<string, string> | 
   const unique = [...new Set(blobIds)];
   const texts = new Map<string, string>();
   if (unique.length === 0) return texts;
-  const answer = git.large(MAX_BLOBS_BYTES, `${unique.join('\n')}\n`, 'cat-file', '--batch');
+  const answer = git.large(MAX_ANSWER_BYTES, `${unique.join('\n')}\n`, 'cat-file', '--batch');
   // Each answer is `<id> blob <size>\n<bytes>\n`, or `<id> missing\n` (git-cat-file(1), BATCH OUTPUT).
   let at = 0;
   for (const id of unique) {

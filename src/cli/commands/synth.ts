@@ -265,7 +265,6 @@ function clusterCount(output: Output): number {
     folders.add(last);
   }
   folders.delete(FLUX_DIR);
-  folders.delete('');
   return folders.size;
 }
 

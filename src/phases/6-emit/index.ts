@@ -17,6 +17,7 @@ export {
   forEachLockedPath,
   lockedHashes,
   lockGroupOf,
+  lockGroupsOfCluster,
   type LockLines,
   readGroupedLock,
   lockPlacement,

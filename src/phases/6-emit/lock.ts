@@ -113,6 +113,11 @@ export function lockGroupOf(path: string): string {
   return next === -1 ? path : path.slice(0, next + 1);
 }
 
+/** The groups of a cluster's files (lockGroupOf): its folder, and its Flux entrypoints' folder. */
+export function lockGroupsOfCluster(cluster: string): readonly [string, string] {
+  return [`${cluster}/`, `${FLUX_DIR}/${cluster}/`];
+}
+
 /**
  * A lock's list of files by group (lockGroupOf), as lines of text: an incremental compile carries
  * the lines of the clusters it does not render again into the new lock as they are, and a command

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { checkStamps, type RecordedStamps, type StampCheck } from './file-stamps.js';
+import { STAMP_CHECK_WORKER } from '../package-files.js';
 
 /**
  * The check of the last synth's stamps (file-stamps.ts' checkStamps), started on a thread of its
@@ -18,7 +19,7 @@ export interface PendingStampCheck {
   stop(): void;
 }
 
-const WORKER = new URL('./stamp-check-worker.js', import.meta.url);
+const WORKER = STAMP_CHECK_WORKER;
 
 /** signal[0]: 0 running, 1 posted its result, 2 failed; signal[1]: 1 once the thread runs. */
 export interface StampCheckJob extends RecordedStamps {

@@ -7,7 +7,7 @@ import { clusterOfOutputPath, FLUX_DIR } from '../phases/6-emit/flux.js';
 import { type GroupedLock, LOCK_FILE } from '../phases/6-emit/index.js';
 import { entryOf, everyLine, fileStamp, forEachLine, linesUnder, type RecordedStamps, type StampCheck, statsUnder } from './file-stamps.js';
 import { leftoversOf, type Stamps } from './output-folder.js';
-import { SCHEMA_URL } from '../phases/2-validate/schema.js';
+import { BUILD_ID_FILE, SCHEMA_FILE } from '../package-files.js';
 import type { Io } from './io.js';
 import { startStampCheck, THREAD_WORTH_BYTES } from './stamp-check.js';
 import { readSpecFiles, type ReadSpecResult } from './spec-files.js';
@@ -28,9 +28,6 @@ import { readText } from './read-text.js';
  */
 
 const CACHE_FORMAT = 4;
-
-/** dist/build-id.json, written by scripts/build-id.mjs. Resolved from this module, so running from src/ (tests, tsx) finds none and never uses the cache. */
-const BUILD_ID_FILE = new URL('../build-id.json', import.meta.url);
 
 /** What a synth printed and counted, replayed by a hit. */
 export interface SynthSummary {
@@ -89,7 +86,7 @@ export function fleetBuildId(): string | undefined {
   try {
     const { id } = JSON.parse(readFileSync(BUILD_ID_FILE, 'utf8')) as { id?: unknown };
     if (typeof id !== 'string' || id === '') return undefined;
-    return sha256(`${id}\0${sha256(readFileSync(SCHEMA_URL))}\0${process.version}`);
+    return sha256(`${id}\0${sha256(readFileSync(SCHEMA_FILE))}\0${process.version}`);
   } catch {
     return undefined;
   }

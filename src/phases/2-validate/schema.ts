@@ -3,9 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Ajv as AjvClass, ErrorObject, Options, ValidateFunction } from 'ajv';
-
-/** schema/fleet.schema.json, the source of truth for the spec's shape (also used by editors). */
-export const SCHEMA_URL = new URL('../../../schema/fleet.schema.json', import.meta.url);
+import { PRECOMPILED_VALIDATOR_FILE, SCHEMA_FILE } from '../../package-files.js';
 
 /** Every error at once (all of a spec's problems are reported together), each with its schema (for the messages). */
 export const AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: true, allowUnionTypes: true };
@@ -16,11 +14,11 @@ export const AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: tr
  * the hash of the schema it was compiled from; after a schema edit without a rebuild (and when
  * running from src/) the schema is compiled here instead.
  */
-export const PRECOMPILED_VALIDATOR = fileURLToPath(new URL('./fleet-schema.validate.cjs', import.meta.url));
+export const PRECOMPILED_VALIDATOR = fileURLToPath(PRECOMPILED_VALIDATOR_FILE);
 
 const require = createRequire(import.meta.url);
 /** Read when this module loads, so validating (and compile()) reads no file. */
-const SCHEMA_TEXT = readFileSync(SCHEMA_URL, 'utf8');
+const SCHEMA_TEXT = readFileSync(SCHEMA_FILE, 'utf8');
 const VALIDATOR: ValidateFunction = precompiled() ?? new (require('ajv').Ajv as typeof AjvClass)(AJV_OPTIONS).compile(fleetSchema());
 
 export function fleetSchema(): Record<string, unknown> {

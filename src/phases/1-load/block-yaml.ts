@@ -1,16 +1,18 @@
 /**
- * A fast reader for the plain block YAML that fleet specs are mostly written in (and that
+ * A fast reader for the plain YAML that fleet specs are mostly written in (and that
  * `bench/generate.ts` and fleet's own writer produce): block mappings and sequences, single-line
- * plain and quoted scalars, `[]` and `{}`, comments, `---` between documents. Reading comes before
- * anything else can start, and the `yaml` package builds a document of nodes with source positions
- * that a spec without problems never needs; this reads the subset straight into plain values.
+ * plain and quoted scalars, flow collections that open and close on one line (`labels: { geo: eu
+ * }`, `ports: [http, grpc]`, `- { name: eu-1, region: eu-west-1 }`), comments, `---` between
+ * documents. Reading comes before anything else can start, and the `yaml` package builds a
+ * document of nodes with source positions that a spec without problems never needs; this reads
+ * the subset straight into plain values.
  *
  * It gives exactly what `yaml` gives (YAML 1.2 core schema, as load() asks for) or nothing: on
- * anything beyond that subset (anchors, tags, block and multi-line scalars, flow collections with
- * items, escapes, numbers other than plain decimals, duplicate keys, odd keys) it returns undefined
- * and load() parses with `yaml`, which also reports every error. Source positions are not kept:
- * the `yaml` document is made only when a diagnostic needs one. test/unit/block-yaml.test.ts holds
- * the two readers to the same values.
+ * anything beyond that subset (anchors, tags, block and multi-line scalars, flow collections over
+ * several lines or with empty entries, escapes, numbers other than plain decimals, duplicate keys,
+ * odd keys) it returns undefined and load() parses with `yaml`, which also reports every error.
+ * Source positions are not kept: the `yaml` document is made only when a diagnostic needs one.
+ * test/unit/block-yaml.test.ts holds the two readers to the same values.
  */
 
 /** The documents of `text`, each a mapping; undefined when it is not (only) such YAML. */
@@ -114,7 +116,7 @@ class Reader {
         items.push(this.node(indent));
       } else {
         this.at++;
-        items.push(scalar(rest)); // a deeper line next (a multi-line scalar) is refused above
+        items.push(scalar(withoutComment(rest))); // a deeper line next (a multi-line scalar) is refused above
       }
     }
     return items;
@@ -139,6 +141,8 @@ const PLAIN_KEY = /^[A-Za-z_][-A-Za-z0-9_./]*$/;
 
 /** `key: rest` (rest without its comment), or undefined when the line is a scalar, not a mapping entry. */
 function mappingEntry(text: string): { key: string; rest: string } | undefined {
+  // A flow collection (`{ a: 1 }`, `[a]`) is a value; one used as a key (`[a]: b`) is refused where the value is read.
+  if (text[0] === '{' || text[0] === '[') return undefined;
   let key: string;
   let after: number;
   const quote = text[0];
@@ -181,18 +185,153 @@ const OTHER_NUMBER = /^(?:0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+|[-+]?\.(?:inf|Inf|
 /** Characters a plain scalar may not start with (YAML indicators). */
 const INDICATORS: ReadonlySet<string> = new Set([...'[]{},#&*!|>%@`']);
 
+/** A value on the rest of its line (its comment already taken off). */
 function scalar(text: string): unknown {
   const first = text[0];
   if (first === '"' || first === "'") return quoted(text);
-  if (text === '[]') return [];
-  if (text === '{}') return {};
-  if (INDICATORS.has(first) || first === '?' || first === ':' || (first === '-' && (text.length === 1 || text[1] === ' '))) throw new NotPlain();
+  if (first === '{' || first === '[') return new FlowReader(text).whole();
   if (text.includes(': ') || text.endsWith(':')) throw new NotPlain();
+  return plain(text);
+}
+
+/** A plain scalar as the core schema resolves it. */
+function plain(text: string): unknown {
+  const first = text[0];
+  if (INDICATORS.has(first) || first === '?' || first === ':' || (first === '-' && (text.length === 1 || text[1] === ' '))) throw new NotPlain();
   const resolved = RESOLVED.get(text);
   if (resolved !== undefined) return resolved;
   if (DECIMAL.test(text)) return Number(text);
   if (OTHER_NUMBER.test(text)) throw new NotPlain();
   return text;
+}
+
+/** Ends a plain scalar inside a flow collection (YAML's flow indicators). */
+const FLOW_END: ReadonlySet<string> = new Set([',', ']', '}']);
+
+/**
+ * A flow collection that is the whole of `text`: `{ key: value, ... }` and `[item, ...]`, nested,
+ * with plain keys and plain or quoted scalars. Anything else (an entry with no value, a trailing
+ * comma, a pair inside a sequence, `? `, a comment) is refused.
+ */
+class FlowReader {
+  private at = 0;
+
+  constructor(private readonly text: string) {}
+
+  whole(): unknown {
+    const value = this.node();
+    this.spaces();
+    if (this.at !== this.text.length) throw new NotPlain();
+    return value;
+  }
+
+  private node(): unknown {
+    this.spaces();
+    const first = this.text[this.at];
+    if (first === '{') return this.mapping();
+    if (first === '[') return this.sequence();
+    if (first === '"' || first === "'") return this.quoted();
+    return this.plain();
+  }
+
+  private mapping(): Record<string, unknown> {
+    const value: Record<string, unknown> = {};
+    this.at++;
+    this.spaces();
+    if (this.text[this.at] === '}') {
+      this.at++;
+      return value;
+    }
+    for (;;) {
+      const key = this.key();
+      if (Object.hasOwn(value, key)) throw new NotPlain(); // duplicates: `yaml` reports them
+      value[key] = this.node();
+      if (this.next() === '}') return value;
+    }
+  }
+
+  private sequence(): unknown[] {
+    const items: unknown[] = [];
+    this.at++;
+    this.spaces();
+    if (this.text[this.at] === ']') {
+      this.at++;
+      return items;
+    }
+    for (;;) {
+      items.push(this.node());
+      if (this.next() === ']') return items;
+    }
+  }
+
+  /** After an entry: `,` (with an entry after it) or the closing bracket, which it returns. */
+  private next(): string {
+    this.spaces();
+    const c = this.text[this.at++];
+    if (c === '}' || c === ']') return c;
+    if (c !== ',') throw new NotPlain(); // a pair in a sequence (`[a: b]`) too
+    this.spaces();
+    if (FLOW_END.has(this.text[this.at] ?? ',')) throw new NotPlain(); // `[a, ]`, `[a, , b]`
+    return c;
+  }
+
+  /** `key: ` with a space after the colon; keys as mappingEntry takes them. */
+  private key(): string {
+    const first = this.text[this.at];
+    let key: string;
+    if (first === '"' || first === "'") {
+      key = this.quoted();
+      if (key.includes('\\') || key.includes("'")) throw new NotPlain();
+    } else {
+      const colon = this.text.indexOf(':', this.at);
+      if (colon === -1) throw new NotPlain();
+      key = this.text.slice(this.at, colon);
+      if (!PLAIN_KEY.test(key) || RESOLVED.has(key)) throw new NotPlain();
+      this.at = colon;
+    }
+    if (key === '__proto__' || key === '<<' || this.text[this.at] !== ':' || this.text[this.at + 1] !== ' ') throw new NotPlain();
+    this.at += 2;
+    return key;
+  }
+
+  /** A quoted scalar without escapes (`''` in single quotes). */
+  private quoted(): string {
+    const quote = this.text[this.at];
+    let value = '';
+    let from = this.at + 1;
+    for (;;) {
+      const close = this.text.indexOf(quote, from);
+      if (close === -1) throw new NotPlain();
+      value += this.text.slice(from, close);
+      if (quote === "'" && this.text[close + 1] === "'") {
+        value += "'";
+        from = close + 2;
+        continue;
+      }
+      this.at = close + 1;
+      break;
+    }
+    if (quote === '"' && value.includes('\\')) throw new NotPlain();
+    return value;
+  }
+
+  /** A plain scalar: up to a flow indicator; a `: ` or ` #` inside is refused. */
+  private plain(): unknown {
+    const start = this.at;
+    while (this.at < this.text.length && !FLOW_END.has(this.text[this.at])) {
+      const c = this.text[this.at];
+      if (c === ':' && (this.at + 1 === this.text.length || this.text[this.at + 1] === ' ' || FLOW_END.has(this.text[this.at + 1]))) throw new NotPlain();
+      if (c === '#' && this.text[this.at - 1] === ' ') throw new NotPlain();
+      this.at++;
+    }
+    const text = this.text.slice(start, this.at).trimEnd();
+    if (text === '') throw new NotPlain();
+    return plain(text);
+  }
+
+  private spaces(): void {
+    while (this.text[this.at] === ' ') this.at++;
+  }
 }
 
 /** A single-line quoted scalar that ends the line (a comment may follow); escapes are left to `yaml`. */

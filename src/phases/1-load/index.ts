@@ -1,4 +1,4 @@
-import { Document, LineCounter, parseAllDocuments } from 'yaml';
+import { type Document, LineCounter, parseAllDocuments } from 'yaml';
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
 import { LIMITS } from './limits.js';
 import { readBlockYaml } from './block-yaml.js';
@@ -40,33 +40,6 @@ export function load(files: readonly SpecFile[], diagnostics: DiagnosticBag): Lo
       documents.push(document);
     }
   }
-  return { documents, sourceMap };
-}
-
-/** A spec document as plain data, with the file it came from: what a loaded document is without its YAML. */
-export interface ParsedDocument {
-  readonly file: string;
-  readonly name: string;
-  readonly value: unknown;
-}
-
-/** The documents of a load, as plain data that can be sent to another thread. */
-export function parsedDocuments(loaded: LoadResult): ParsedDocument[] {
-  return loaded.documents.map(({ source, value }) => ({ file: source.file, name: source.name, value }));
-}
-
-/**
- * A load of documents another thread parsed (parsedDocuments), without parsing the YAML again.
- * Only the files are known, not the positions in them: diagnostics point at each file's start.
- * Meant for threads that compile for output only and leave reporting to the thread that parsed.
- */
-export function loadParsed(parsed: readonly ParsedDocument[]): LoadResult {
-  const sourceMap = new SourceMap();
-  const documents = parsed.map(({ file, name, value }): LoadedDocument => {
-    const source: SourceDocument = { file, name, doc: new Document(), lineCounter: new LineCounter() };
-    sourceMap.record(value, source);
-    return { source, value };
-  });
   return { documents, sourceMap };
 }
 

@@ -1,6 +1,7 @@
-// `npm test`'s pretest: builds dist/ (bin/fleet.js runs it; the e2e tests start that) unless the
-// last build is newer than everything it is made from. So `npm cit` builds once (`npm ci` runs
-// `prepare`, which builds), and `npm test` after an edit still tests the edited code.
+// Run by the tests' global setup (test/global-setup.ts): builds dist/ (bin/fleet.js runs it; the
+// e2e tests start that) unless the last build is newer than everything it is made from. So `npm
+// cit` builds once (`npm ci` runs `prepare`, which builds), and a test run after an edit still
+// tests the edited code.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -69,7 +69,7 @@ describe('fleet as a package', () => {
   beforeAll(() => {
     if (!existsSync(join(ROOT, 'dist', 'index.d.ts'))) throw new Error('dist/ is not built: run `npm run build` (npm test does)');
     work = mkdtempSync(join(tmpdir(), 'fleet-consumer-'));
-    // --ignore-scripts: dist/ is built (npm test's pretest); `prepare` would build it again.
+    // --ignore-scripts: dist/ is built (the tests' global setup); `prepare` would build it again.
     const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' });
     const [{ filename, files }] = JSON.parse(packed) as [{ filename: string; files: { path: string }[] }];
     writeFileSync(join(work, 'packed.json'), JSON.stringify(files.map((f) => f.path)));
@@ -106,7 +106,8 @@ describe('fleet as a package', () => {
   it("type-checks a TypeScript project that imports fleet's API, and runs it", () => {
     writeFileSync(join(project, 'index.ts'), CONSUMER);
     // skipLibCheck, as most projects have it: checking every .d.ts of cdk8s and Node costs 4 times as much.
-    const tsconfig = { compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, types: ['node'], outDir: 'build' }, files: ['index.ts'] };
+    // No DOM library, as a Node project has none: fleet's declarations must not lean on it.
+    const tsconfig = { compilerOptions: { target: 'ES2022', lib: ['ES2022'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, types: ['node'], outDir: 'build' }, files: ['index.ts'] };
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
     const tsc = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: project, encoding: 'utf8' });
     expect(tsc.stdout + tsc.stderr).toBe('');

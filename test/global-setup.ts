@@ -1,0 +1,13 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Builds dist/ before any test runs when src/ (or what else it is made from) is newer
+ * (scripts/build-if-stale.mjs): the tests that start bin/fleet.js run dist/, which must be the
+ * current source's, also under a bare `npx vitest run`.
+ */
+export default function buildIfStale(): void {
+  const script = fileURLToPath(new URL('../scripts/build-if-stale.mjs', import.meta.url));
+  const { status } = spawnSync(process.execPath, [script], { stdio: 'inherit' });
+  if (status !== 0) throw new Error('building dist/ failed (see above): the tests that start bin/fleet.js need it');
+}

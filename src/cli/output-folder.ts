@@ -331,6 +331,12 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
       hashes.set(path, locked);
       continue;
     }
+    // The lock as read before the compile, its stamp still the last synth's: not read again.
+    if (path === LOCK_FILE && lockKept && lastLock) {
+      hashes.set(path, `sha256:${hash('sha256', lastLock.text)}`);
+      if (!lastLock.text.startsWith(GENERATED_MARK)) handWritten.add(path);
+      continue;
+    }
     let bytes: Buffer;
     try {
       bytes = readFileSync(at(path));
@@ -342,7 +348,7 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
     }
     hashes.set(path, `sha256:${hash('sha256', bytes)}`);
     if (bytes.toString('utf8', 0, GENERATED_MARK.length) !== GENERATED_MARK) handWritten.add(path);
-    if (path === LOCK_FILE) lock = decodeText(bytes);
+    if (path === LOCK_FILE && !hashesOfLastLock) lock = decodeText(bytes);
   }
   // The lock is parsed once: its hashes as read before the walk when its stamp is the last synth's, else the bytes read now.
   const locked = hashesOfLastLock ?? lockedHashes(lock) ?? new Map<string, string>();

@@ -236,12 +236,7 @@ class FlowReader {
 
   private mapping(): Record<string, unknown> {
     const value: Record<string, unknown> = {};
-    this.at++;
-    this.spaces();
-    if (this.text[this.at] === '}') {
-      this.at++;
-      return value;
-    }
+    if (this.opensEmpty('}')) return value;
     for (;;) {
       const key = this.key();
       if (Object.hasOwn(value, key)) throw new NotPlain(); // duplicates: `yaml` reports them
@@ -252,16 +247,20 @@ class FlowReader {
 
   private sequence(): unknown[] {
     const items: unknown[] = [];
-    this.at++;
-    this.spaces();
-    if (this.text[this.at] === ']') {
-      this.at++;
-      return items;
-    }
+    if (this.opensEmpty(']')) return items;
     for (;;) {
       items.push(this.node());
       if (this.next() === ']') return items;
     }
+  }
+
+  /** Steps past the opening bracket; true (and past `close` too) when the collection is empty: `{}`, `[ ]`. */
+  private opensEmpty(close: '}' | ']'): boolean {
+    this.at++;
+    this.spaces();
+    if (this.text[this.at] !== close) return false;
+    this.at++;
+    return true;
   }
 
   /** After an entry: `,` (with an entry after it) or the closing bracket, which it returns. */

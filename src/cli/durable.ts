@@ -39,16 +39,17 @@ const MANY_FILES = 64;
 /**
  * Flushes files just written under `dir` (paths relative to it) and the folders that hold them.
  * Many files at once are flushed with one syncfs(2) of their file system (`sync -f`, GNU
- * coreutils 8.24 and BusyBox); where that is not available, file by file.
+ * coreutils 8.24 and BusyBox); where that is not available, file by file, and then the folders,
+ * which `folders` lists (asked for only then: listing a large tree costs as much as its syncfs).
  */
-export function flushAll(dir: string, files: readonly string[], folders: readonly string[]): void {
-  if (!enabled() || files.length + folders.length === 0) return;
+export function flushAll(dir: string, files: readonly string[], folders: () => readonly string[]): void {
+  if (!enabled()) return;
   if (files.length >= MANY_FILES && process.platform === 'linux') {
-    const synced = spawnSync('sync', ['-f', folders[0] ?? join(dir, files[0])], { stdio: 'ignore' });
+    const synced = spawnSync('sync', ['-f', dir], { stdio: 'ignore' });
     if (synced.status === 0) return;
   }
   for (const file of files) flush(join(dir, file));
-  for (const folder of folders) flush(folder);
+  for (const folder of folders()) flush(folder);
 }
 
 /** Writes a small file whole or not at all: a temporary file, flushed, renamed over `path`, and the folder flushed. */

@@ -481,7 +481,7 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
     output.write(staging, rewrite, staged);
     if (!lexists(outDir)) {
       // A first write: the whole tree in one rename, its bytes and folders on disk first.
-      flushAll(staging, rewrite, foldersOf(staging));
+      flushAll(staging, rewrite, () => foldersOf(staging));
       renameSync(staging, outDir);
       flush(dirname(outDir));
       return { ...difference, stamps: staged, ...warned };
@@ -515,7 +515,7 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
       linked.push(path);
     }
     keepFolders(outDir, staging, now, whole);
-    flushAll(staging, rewrite, foldersOf(staging));
+    flushAll(staging, rewrite, () => foldersOf(staging));
 
     // The commit point: once the journal is on disk, an interrupted swap is finished by the next run.
     journal = [

@@ -1,7 +1,7 @@
 // Run by the tests' global setup (test/global-setup.ts): builds dist/ (bin/fleet.js runs it; the
 // e2e tests start that) unless the last build is newer than everything it is made from. So `npm
 // cit` builds once (`npm ci` runs `prepare`, which builds), and a test run after an edit still
-// tests the edited code.
+// tests the edited code. `--quiet`: nothing printed when the build is skipped.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ function newest(path) {
 const built = existsSync(BUILT) ? statSync(BUILT).mtimeMs : -1;
 const changed = Math.max(...INPUTS.map((input) => newest(join(ROOT, input))));
 if (built >= changed) {
-  console.log('dist/ is newer than src/, schema/, scripts/, package-lock.json and tsconfig: build skipped');
+  if (!process.argv.includes('--quiet')) console.log('dist/ is newer than src/, schema/, scripts/, package-lock.json and tsconfig: build skipped');
 } else {
   const { status } = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' });
   process.exit(status ?? 1);

@@ -8,6 +8,6 @@ import { fileURLToPath } from 'node:url';
  */
 export default function buildIfStale(): void {
   const script = fileURLToPath(new URL('../scripts/build-if-stale.mjs', import.meta.url));
-  const { status } = spawnSync(process.execPath, [script], { stdio: 'inherit' });
+  const { status } = spawnSync(process.execPath, [script, '--quiet'], { stdio: 'inherit' });
   if (status !== 0) throw new Error('building dist/ failed (see above): the tests that start bin/fleet.js need it');
 }

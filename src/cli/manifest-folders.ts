@@ -3,7 +3,9 @@ import { dirname, join, relative } from 'node:path';
 import { isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { SpecFile } from '../phases/1-load/index.js';
 import { type ManifestFolder, manifestFileName } from '../phases/3-resolve/app-manifests.js';
+import { readBlockYaml } from '../phases/1-load/block-yaml.js';
 import { LIMITS } from '../phases/1-load/limits.js';
+import { findExcessiveNesting } from '../phases/1-load/prescan.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 
 /**
@@ -54,8 +56,21 @@ export function readManifestFolders(files: readonly SpecFile[], decode: (path: s
   return { folders, problems, read };
 }
 
-/** The `manifests` values of `apps` entries in a spec file's documents, as written (strings only; the schema reports the rest). */
+/**
+ * The `manifests` values of `apps` entries in a spec file's documents, as written (strings only;
+ * the schema reports the rest). Read as load() reads the spec: a text nested too deep is left to
+ * it (it reports it), and the fast reader (block-yaml.ts) is tried before `yaml`.
+ */
 export function namedFolders(text: string): string[] {
+  if (findExcessiveNesting(text) !== undefined) return [];
+  const plain = readBlockYaml(text);
+  if (plain) {
+    const apps = plain.flatMap((doc) => (Array.isArray(doc.apps) ? doc.apps : []));
+    return apps.flatMap((app: unknown) => {
+      const value = app && typeof app === 'object' && !Array.isArray(app) ? (app as Record<string, unknown>).manifests : undefined;
+      return typeof value === 'string' && value !== '' ? [value] : [];
+    });
+  }
   const found: string[] = [];
   for (const doc of parseAllDocuments(text, { prettyErrors: false })) {
     if (!('contents' in doc)) continue;

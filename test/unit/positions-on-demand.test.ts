@@ -1,8 +1,11 @@
+import { join } from 'node:path';
 import * as yaml from 'yaml';
 import { describe, expect, it, vi } from 'vitest';
 import { generateFleet } from '../../bench/generate.js';
+import { readSpecFiles } from '../../src/cli/spec-files.js';
 import { toYaml } from '../../src/phases/6-emit/index.js';
 import { compileText } from '../helpers/spec.js';
+import { committedFleets, renderFleet, ROOT } from '../helpers/trees.js';
 
 // Counts the `yaml` parses that load() falls back to, or that a diagnostic asks for, for source positions.
 vi.mock('yaml', async (original) => {
@@ -25,6 +28,21 @@ describe('source positions on demand', () => {
     expect(result.diagnostics).toEqual([]);
     expect(result.tree?.size).toBeGreaterThan(0);
     expect(parses).not.toHaveBeenCalled();
+  });
+
+  it('nor does a compile of any committed fleet without a diagnostic: no check looks a position up before it has something to report', () => {
+    let clean = 0;
+    for (const fleet of committedFleets()) {
+      parses.mockClear();
+      const result = renderFleet(fleet);
+      expect(result.tree, fleet.name).toBeDefined();
+      if (result.diagnostics.length > 0) continue;
+      clean++;
+      // Apps' own manifests (`manifests:` folders) are parsed with yaml: they are read, not positioned.
+      const specs = new Set(readSpecFiles(join(ROOT, fleet.spec)).files.map((file) => file.text));
+      expect(parses.mock.calls.filter(([text]) => specs.has(text)).length, fleet.name).toBe(0);
+    }
+    expect(clean).toBeGreaterThanOrEqual(5);
   });
 
   it('a diagnostic parses it once, for its position', () => {

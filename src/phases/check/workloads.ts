@@ -45,13 +45,14 @@ function checkDisruptionBudgets(app: App, placement: AppPlacement, sourceMap: So
   if (!disruption) return;
   const budgets = Object.entries(placement.workloads).flatMap(([cluster, w]) => (w.disruptionBudget ? [{ cluster, budget: w.disruptionBudget }] : []));
   const list = (items: typeof budgets) => items.map(({ cluster, budget }) => `${cluster} (${budget.pods} pod${budget.pods === 1 ? '' : 's'})`).join(', ');
-  const span = sourceMap.valueSpan(app.spec.disruption!, disruption.maxUnavailable !== undefined ? 'maxUnavailable' : 'minAvailable');
+  // Looked up only for a warning: a position parses the spec file (see SourceMap).
+  const span = () => sourceMap.valueSpan(app.spec.disruption!, disruption.maxUnavailable !== undefined ? 'maxUnavailable' : 'minAvailable');
   const blocked = budgets.filter(({ budget }) => budget.allowed === 0);
   if (blocked.length) {
     diagnostics.warning(
       'placement_disruption_blocks_eviction',
       `the disruption budget of app \`${app.name}\` lets no pod be evicted in ${list(blocked)}: draining a node there waits until someone deletes the budget`,
-      span,
+      span(),
       ['allow at least one eviction per cluster: `maxUnavailable: 1`, or a lower `minAvailable`', `to see the budget of each cluster: \`fleet explain ${app.name}\``],
     );
   }
@@ -60,7 +61,7 @@ function checkDisruptionBudgets(app: App, placement: AppPlacement, sourceMap: So
     diagnostics.warning(
       'placement_disruption_leaves_none',
       `the disruption budget of app \`${app.name}\` lets every pod be evicted at once in ${list(exposed)}, so a node drain can leave the app without a pod there`,
-      span,
+      span(),
       ['give those clusters more replicas (placement `min`, or more `replicas`), or accept it: fleet renders the budget as written'],
     );
   }

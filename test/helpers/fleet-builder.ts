@@ -12,16 +12,22 @@ export interface FleetParts {
   readonly placement: readonly PlacementRuleSpec[];
 }
 
-/** A complete spec as YAML text, as a user would write it. */
+/**
+ * A complete spec as YAML text, as a user would write it: without anchors for the objects the parts
+ * share (a user writes each out), so it loads as most specs do, without the `yaml` package.
+ */
 export function fleetYaml(parts: FleetParts): string {
-  return stringify({
-    apiVersion: 'fleet/v1alpha1',
-    kind: 'Fleet',
-    metadata: { name: 'test' },
-    clusters: parts.clusters,
-    apps: parts.apps.map((a) => ({ namespace: 'default-ns', image: `example.com/${a.name}:1.0.0`, ...a })),
-    placement: parts.placement,
-  });
+  return stringify(
+    {
+      apiVersion: 'fleet/v1alpha1',
+      kind: 'Fleet',
+      metadata: { name: 'test' },
+      clusters: parts.clusters,
+      apps: parts.apps.map((a) => ({ namespace: 'default-ns', image: `example.com/${a.name}:1.0.0`, ...a })),
+      placement: parts.placement,
+    },
+    { aliasDuplicateObjects: false },
+  );
 }
 
 /** Validates, resolves and places `parts` (nothing rendered). */

@@ -88,6 +88,7 @@ describe('readBlockYaml', () => {
     'i: [ghcr.io/acme/web:2.4.1, http://x:80/y, a:b]\nj: { image: "a:b", k: a:b, l: 10.0.0.0/20 }\n',
     "a: [ a ,b ]\nb: { d: hello  world , e: it's }\nc: ['it''s', \"a#b\", -x, a#b]\n",
     'a:\n  - [[1], [[]], {}, [{ b: [c] }]]\n',
+    'a:\n  - x  \n  - 2.5, \n',
   ];
   const leavesToYaml = [
     'n: [0o17, 0x1F, 1e3, .5, 1., +1, -0, 007, 1.50, 12345678901234567890, .inf, -.Inf, .nan]\n',
@@ -121,6 +122,9 @@ describe('readBlockYaml', () => {
     'a: [b] c\n',
     'a: [b]#c\n',
     'a: [b, [c]\n',
+    'a: [b}c]\n',
+    'a: [true{]\n',
+    'a: { b: c]\n',
     'a: [a:]\n',
     'a: [a: ]\n',
     'a: ["\\n"]\n',
@@ -189,6 +193,22 @@ describe('readBlockYaml', () => {
     );
     expect(read - before).toBeGreaterThan(1100); // about a fifth of the 6,000 texts are plain enough
     expect(flowRead).toBeGreaterThan(300); // of them, texts with flow collections
+  });
+
+  it('agrees with yaml on values written by hand on one line: flow collections, quotes, comments, odd spacing', () => {
+    const token = fc.constantFrom(
+      ...['{', '}', '[', ']', ', ', ',', ': ', ':', ' ', 'a', 'b', '1', '-1', '2.5', 'true', '~', 'null', 'a:b', 'a#b', 'x y', "'a'", '"b"', "'it''s'", '"a#b"', ' #c'],
+      ...['-', '- ', '?', '&x', '*x', '!t', '""', "''", '__proto__', '0x1', '.5', 'é', '"', "'", '\\'],
+    );
+    const lead = fc.constantFrom('k: ', '- ', 'k:\n  - ', 'k:\n  - a: ', '"q": ', 'k: x\nl: ');
+    const before = read;
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 1, maxLength: 14 }), lead, (tokens, start) => {
+        agrees(`${start}${tokens.join('')}\n`);
+      }),
+      { seed: 20261207, numRuns: 20_000 },
+    );
+    expect(read - before).toBeGreaterThan(5_000); // about a third are read by the fast reader
   });
 
   it('still points diagnostics at file:line:col: the yaml document is parsed when one is reported', () => {

@@ -116,7 +116,7 @@ class Reader {
         items.push(this.node(indent));
       } else {
         this.at++;
-        items.push(scalar(withoutComment(rest))); // a deeper line next (a multi-line scalar) is refused above
+        items.push(scalar(withoutComment(rest.trimEnd()))); // a deeper line next (a multi-line scalar) is refused above
       }
     }
     return items;
@@ -241,7 +241,7 @@ class FlowReader {
       const key = this.key();
       if (Object.hasOwn(value, key)) throw new NotPlain(); // duplicates: `yaml` reports them
       value[key] = this.node();
-      if (this.next() === '}') return value;
+      if (this.closes('}')) return value;
     }
   }
 
@@ -250,7 +250,7 @@ class FlowReader {
     if (this.opensEmpty(']')) return items;
     for (;;) {
       items.push(this.node());
-      if (this.next() === ']') return items;
+      if (this.closes(']')) return items;
     }
   }
 
@@ -263,15 +263,15 @@ class FlowReader {
     return true;
   }
 
-  /** After an entry: `,` (with an entry after it) or the closing bracket, which it returns. */
-  private next(): string {
+  /** After an entry: true at the collection's closing bracket, false at a `,` with an entry after it. */
+  private closes(close: '}' | ']'): boolean {
     this.spaces();
     const c = this.text[this.at++];
-    if (c === '}' || c === ']') return c;
-    if (c !== ',') throw new NotPlain(); // a pair in a sequence (`[a: b]`) too
+    if (c === close) return true;
+    if (c !== ',') throw new NotPlain(); // the other bracket (`[a}`), and a pair in a sequence (`[a: b]`)
     this.spaces();
     if (FLOW_END.has(this.text[this.at] ?? ',')) throw new NotPlain(); // `[a, ]`, `[a, , b]`
-    return c;
+    return false;
   }
 
   /** `key: ` with a space after the colon; keys as mappingEntry takes them. */
@@ -314,11 +314,12 @@ class FlowReader {
     return value;
   }
 
-  /** A plain scalar: up to a flow indicator; a `: ` or ` #` inside is refused. */
+  /** A plain scalar: up to `,` or a closing bracket; an opening bracket, a `: ` or a ` #` inside is refused. */
   private plain(): unknown {
     const start = this.at;
     while (this.at < this.text.length && !FLOW_END.has(this.text[this.at])) {
       const c = this.text[this.at];
+      if (c === '[' || c === '{') throw new NotPlain(); // flow indicators: never part of a plain scalar in a flow collection
       if (c === ':' && (this.at + 1 === this.text.length || this.text[this.at + 1] === ' ' || FLOW_END.has(this.text[this.at + 1]))) throw new NotPlain();
       if (c === '#' && this.text[this.at - 1] === ' ') throw new NotPlain();
       this.at++;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Document, parseAllDocuments, stringify, visit } from 'yaml';
+import { Document, isScalar, parseAllDocuments, stringify, visit } from 'yaml';
 import { generateFleet } from '../../bench/generate.js';
 import { readSpecFiles } from '../../src/cli/spec-files.js';
 import { readBlockYaml } from '../../src/phases/1-load/block-yaml.js';
@@ -17,7 +17,7 @@ import { committedFleets, ROOT } from '../helpers/trees.js';
 function byYaml(text: string): unknown[] | undefined {
   const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
   if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0 || d.warnings.length > 0)) return undefined;
-  return docs.filter((d) => d.contents !== null).map((d) => d.toJS());
+  return docs.filter((d) => !(d.contents === null || (isScalar(d.contents) && d.contents.value === null && d.contents.range[0] === d.contents.range[1]))).map((d) => d.toJS());
 }
 
 /** `data` as yaml prints it with every collection below the top in flow style (`labels: { geo: eu }`), on one line each. */
@@ -89,6 +89,7 @@ describe('readBlockYaml', () => {
     "a: [ a ,b ]\nb: { d: hello  world , e: it's }\nc: ['it''s', \"a#b\", -x, a#b]\n",
     'a:\n  - [[1], [[]], {}, [{ b: [c] }]]\n',
     'a:\n  - x  \n  - 2.5, \n',
+    'a: 1\n---\n',
   ];
   const leavesToYaml = [
     'n: [0o17, 0x1F, 1e3, .5, 1., +1, -0, 007, 1.50, 12345678901234567890, .inf, -.Inf, .nan]\n',

@@ -27,6 +27,15 @@ describe('loading specs', () => {
     expect(result.plan!.apps.map((a) => a.name)).toEqual(['web']);
   });
 
+  it('skips an empty document after a last `---`, whichever reader reads the file', () => {
+    // The second text has an anchor, which leaves it to `yaml`; the first the fast reader reads.
+    for (const text of [`${MINIMAL_SPEC}---\n`, `${MINIMAL_SPEC.replace('    replicas: 2\n', '    replicas: &r 2\n')}---\n# the end\n`]) {
+      expect(codesAt(compileText(text).diagnostics), text).toEqual([]);
+    }
+    // A document that is null on purpose is not empty: it is no fleet spec.
+    expect(codesAt(compileText(`${MINIMAL_SPEC}---\n~\n`).diagnostics)).toEqual([expect.stringMatching(/^spec_not_a_mapping@/)]);
+  });
+
   it('refuses alias bombs quickly', () => {
     const bomb = `${MINIMAL_SPEC}x: &a [1,1,1,1,1,1,1,1,1,1]\ny: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nz: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nw: [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n`;
     const started = Date.now();

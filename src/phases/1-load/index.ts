@@ -1,4 +1,4 @@
-import { type Document, LineCounter, parseAllDocuments } from 'yaml';
+import { type Document, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
 import { LIMITS } from './limits.js';
 import { readBlockYaml } from './block-yaml.js';
@@ -41,6 +41,12 @@ export function load(files: readonly SpecFile[], diagnostics: DiagnosticBag): Lo
     }
   }
   return { documents, sourceMap };
+}
+
+/** No content at all: `yaml` gives a document that ends the file after its `---` an empty null scalar, not null. */
+function isEmpty(doc: Document.Parsed): boolean {
+  const contents = doc.contents;
+  return contents === null || (isScalar(contents) && contents.value === null && contents.range !== undefined && contents.range[0] === contents.range[1]);
 }
 
 /**
@@ -97,7 +103,7 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
       sawProblem = true;
       continue;
     }
-    if (doc.contents === null) continue; // an empty document between `---` markers
+    if (isEmpty(doc)) continue; // an empty document: between `---` markers, or after a last one
     sawContent = true;
     const converted = toJsFindingAlias(doc, LIMITS.maxAliasCount);
     if ('alias' in converted) {

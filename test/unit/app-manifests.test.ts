@@ -49,6 +49,12 @@ describe("an app's own manifests", () => {
     expect(resources.indexOf('shop/cronjob.report.yaml')).toBeGreaterThan(resources.indexOf('shop/deployment.web.yaml'));
   });
 
+  it('may start and end with `---` and hold empty documents, as `kubectl` and `helm template` write them', () => {
+    const result = compile([specFile], { manifests: folder({ 'cron.yaml': `---\n# the nightly report\n${CRON}---\n---\n` }), renderOutput: false });
+    expect(codesAt(result.diagnostics)).toEqual([]);
+    expect(result.fleet!.apps[0].manifests.map((m) => m.object.kind)).toEqual(['CronJob']);
+  });
+
   it('are refused, each at its line, when cluster-scoped, in another namespace, twice, or not an object', () => {
     const result = compile([specFile], {
       manifests: folder({

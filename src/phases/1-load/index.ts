@@ -44,7 +44,7 @@ export function load(files: readonly SpecFile[], diagnostics: DiagnosticBag): Lo
 }
 
 /** No content at all: `yaml` gives a document that ends the file after its `---` an empty null scalar, not null. */
-function isEmpty(doc: Document.Parsed): boolean {
+export function isEmptyDocument(doc: Document.Parsed): boolean {
   const contents = doc.contents;
   return contents === null || (isScalar(contents) && contents.value === null && contents.range !== undefined && contents.range[0] === contents.range[1]);
 }
@@ -103,7 +103,7 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
       sawProblem = true;
       continue;
     }
-    if (isEmpty(doc)) continue; // an empty document: between `---` markers, or after a last one
+    if (isEmptyDocument(doc)) continue; // an empty document: between `---` markers, or after a last one
     sawContent = true;
     const converted = toJsFindingAlias(doc, LIMITS.maxAliasCount);
     if ('alias' in converted) {

@@ -3,8 +3,7 @@ import { isMap, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { DiagnosticBag, Span } from '../../diagnostics/diagnostic.js';
 import type { App, AppManifest, ResolvedFleet } from '../../model/fleet.js';
 import type { KubeObject } from '../../model/manifest.js';
-import type { SourceMap } from '../1-load/index.js';
-import type { SpecFile } from '../1-load/index.js';
+import { isEmptyDocument, type SourceMap, type SpecFile } from '../1-load/index.js';
 import { spanAtPath, type SourceDocument } from '../1-load/source-map.js';
 import { canonicalObject } from '../5-render/canonical.js';
 import { appLabels } from '../5-render/labels.js';
@@ -106,7 +105,7 @@ function readManifests(app: App, fleetName: string, files: readonly SpecFile[], 
         for (const problem of doc.errors) diagnostics.error('spec_manifests_yaml', problem.message.split('\n')[0], at([]), ['fix the YAML']);
         continue;
       }
-      if (doc.contents === null) continue; // an empty document (comments only, a trailing ---)
+      if (isEmptyDocument(doc)) continue; // an empty document (comments only, a trailing ---)
       const object = objectOf(doc) as Record<string, unknown>;
       const problem = shapeProblem(object);
       if (problem) {

@@ -155,7 +155,7 @@ function parsedOnce(file: SpecFile): () => ParsedFile {
     if (!parsed) {
       const lineCounter = new LineCounter();
       const docs = parseAllDocuments(file.text, { ...PARSE_OPTIONS, lineCounter });
-      parsed = { docs: (Array.isArray(docs) ? docs : []).filter((d) => d.contents !== null), lineCounter };
+      parsed = { docs: (Array.isArray(docs) ? docs : []).filter((d) => !isEmptyDocument(d)), lineCounter };
     }
     return parsed;
   };

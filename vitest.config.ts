@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
@@ -15,6 +15,16 @@ const isolated = readdirSync(TEST, { recursive: true, encoding: 'utf8' })
   .filter((path) => path.endsWith('.test.ts') && MOCKS_MODULES.test(readFileSync(join(TEST, path), 'utf8')))
   .map((path) => `test/${path.split('\\').join('/')}`);
 
+/**
+ * Where the tests' scratch files go (TMPDIR, which os.tmpdir() reads): a folder of this run's own in
+ * memory, /dev/shm, where there is one and TMPDIR is not set. The tests make and remove thousands of
+ * small files and folders; on a disk that discards every removal at once (ext4 mounted with online
+ * discard, as on the project's machine) that costs about a sixth of the run. test/global-setup.ts
+ * makes the folder before the run and removes it after.
+ */
+const scratch = process.env.TMPDIR === undefined && existsSync('/dev/shm') ? `/dev/shm/fleet-tests-${process.pid}` : undefined;
+if (scratch) process.env.FLEET_TEST_SCRATCH = scratch;
+
 export default defineConfig({
   test: {
     // test/setup.ts fails any test that asserts nothing, and any that leaves the working directory or the environment changed.
@@ -27,7 +37,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // The synth cache is off for every `fleet` the tests start, so none writes into node_modules/.cache;
     // test/e2e/cache.test.ts and test/unit/synth-cache.test.ts turn it on with a scratch FLEET_CACHE_DIR.
-    env: { FLEET_CACHE: '0' },
+    env: { FLEET_CACHE: '0', ...(scratch ? { TMPDIR: scratch } : {}) },
     // .ci/run asks for a JSON report to print CI's "N passed, N failed" line.
     reporters: process.env.FLEET_TEST_RESULTS ? ['default', 'json'] : ['default'],
     outputFile: process.env.FLEET_TEST_RESULTS ? { json: process.env.FLEET_TEST_RESULTS } : undefined,

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { readSpecFiles } from '../../src/cli/spec-files.js';
 import { compile, type ManifestFolder } from '../../src/compiler.js';
 import { codesAt } from '../helpers/spec.js';
@@ -85,6 +85,7 @@ describe("an app's own manifests", () => {
 
   it('readSpecFiles reads the folder relative to the spec file that names it', () => {
     const root = mkdtempSync(join(tmpdir(), 'fleet-manifests-'));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
     mkdirSync(join(root, 'teams', 'web', 'sub'), { recursive: true });
     writeFileSync(join(root, 'teams', 'apps.yaml'), SPEC.replace('manifests: web', 'manifests: ./web'));
     writeFileSync(join(root, 'teams', 'web', 'sub', 'cron.yaml'), CRON);

@@ -101,8 +101,12 @@ function readGitRef(ref: string, specPath: string, outDir: string, head: HeadOut
   let commit: string;
   let root: string;
   try {
-    commit = git('rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`).toString().trim();
-    root = git('rev-parse', '--show-toplevel').toString().trim();
+    // One git: the work tree's top, then the commit (a bad ref fails the whole call).
+    const answer = git('rev-parse', '--show-toplevel', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`).toString().trimEnd();
+    const lastLine = answer.lastIndexOf('\n');
+    if (lastLine < 0) throw new Error(`git rev-parse answered \`${answer}\``);
+    root = answer.slice(0, lastLine);
+    commit = answer.slice(lastLine + 1);
   } catch (error) {
     return problem('diff_bad_base', `\`${ref}\` is neither a folder nor a commit in the git repository of \`${specPath}\`${gitMessage(error)}`, [
       'pass a git ref (`origin/main`, a tag, a commit) or a folder holding rendered output',

@@ -205,7 +205,7 @@ function plain(text: string): unknown {
   return text;
 }
 
-/** Ends a plain scalar inside a flow collection (YAML's flow indicators). */
+/** What ends a plain scalar inside a flow collection: a `,` and the closing brackets (an opening one inside it is refused). */
 const FLOW_END: ReadonlySet<string> = new Set([',', ']', '}']);
 
 /**

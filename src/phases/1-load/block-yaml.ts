@@ -136,7 +136,7 @@ function isSequenceItem(text: string): boolean {
   return text.charCodeAt(0) === 0x2d && (text.length === 1 || text.charCodeAt(1) === 0x20);
 }
 
-/** Keys read here: plain names, or quoted strings without escapes. */
+/** A plain key the reader takes (see checkedKey). */
 const PLAIN_KEY = /^[A-Za-z_][-A-Za-z0-9_./]*$/;
 
 /** `key: rest` (rest without its comment), or undefined when the line is a scalar, not a mapping entry. */
@@ -149,20 +149,27 @@ function mappingEntry(text: string): { key: string; rest: string } | undefined {
   if (quote === '"' || quote === "'") {
     const close = text.indexOf(quote, 1);
     if (close === -1 || text[close + 1] !== ':') return undefined;
-    key = text.slice(1, close);
-    if (key.includes('\\') || key.includes("'")) throw new NotPlain();
+    key = checkedKey(text.slice(1, close), true);
     after = close + 2;
     if (after < text.length && text[after] !== ' ') throw new NotPlain();
   } else {
     const colon = text.search(/:( |$)/);
     if (colon === -1) return undefined;
-    key = text.slice(0, colon);
-    // Keys that read as null, booleans or numbers, or hold anything but a name, are left to `yaml`.
-    if (!PLAIN_KEY.test(key) || RESOLVED.has(key)) throw new NotPlain();
+    key = checkedKey(text.slice(0, colon), false);
     after = colon + 1;
   }
-  if (key === '__proto__' || key === '<<') throw new NotPlain();
   return { key, rest: withoutComment(text.slice(after).trim()) };
+}
+
+/**
+ * A key as the reader takes it: a plain name, or a quoted one without escapes or quotes. Keys that
+ * read as null, booleans or numbers, hold anything but a name, or that `yaml` treats apart
+ * (`__proto__`, the merge key `<<`) are left to `yaml`.
+ */
+function checkedKey(key: string, quoted: boolean): string {
+  const refused = quoted ? key.includes('\\') || key.includes("'") : !PLAIN_KEY.test(key) || RESOLVED.has(key);
+  if (refused || key === '__proto__' || key === '<<') throw new NotPlain();
+  return key;
 }
 
 /** The value without a trailing ` # comment` (a `#` after a space starts one, outside quotes). */
@@ -279,38 +286,21 @@ class FlowReader {
     const first = this.text[this.at];
     let key: string;
     if (first === '"' || first === "'") {
-      key = this.quoted();
-      if (key.includes('\\') || key.includes("'")) throw new NotPlain();
+      key = checkedKey(this.quoted(), true);
     } else {
       const colon = this.text.indexOf(':', this.at);
       if (colon === -1) throw new NotPlain();
-      key = this.text.slice(this.at, colon);
-      if (!PLAIN_KEY.test(key) || RESOLVED.has(key)) throw new NotPlain();
+      key = checkedKey(this.text.slice(this.at, colon), false);
       this.at = colon;
     }
-    if (key === '__proto__' || key === '<<' || this.text[this.at] !== ':' || this.text[this.at + 1] !== ' ') throw new NotPlain();
+    if (this.text[this.at] !== ':' || this.text[this.at + 1] !== ' ') throw new NotPlain();
     this.at += 2;
     return key;
   }
 
-  /** A quoted scalar without escapes (`''` in single quotes). */
   private quoted(): string {
-    const quote = this.text[this.at];
-    let value = '';
-    let from = this.at + 1;
-    for (;;) {
-      const close = this.text.indexOf(quote, from);
-      if (close === -1) throw new NotPlain();
-      value += this.text.slice(from, close);
-      if (quote === "'" && this.text[close + 1] === "'") {
-        value += "'";
-        from = close + 2;
-        continue;
-      }
-      this.at = close + 1;
-      break;
-    }
-    if (quote === '"' && value.includes('\\')) throw new NotPlain();
+    const { value, end } = quotedAt(this.text, this.at);
+    this.at = end;
     return value;
   }
 
@@ -336,24 +326,28 @@ class FlowReader {
 
 /** A single-line quoted scalar that ends the line (a comment may follow); escapes are left to `yaml`. */
 function quoted(text: string): string {
-  const quote = text[0];
-  let end = 1;
-  let value = '';
-  for (;;) {
-    const close = text.indexOf(quote, end);
-    if (close === -1) throw new NotPlain();
-    value += text.slice(end, close);
-    if (quote === "'" && text[close + 1] === "'") {
-      value += "'";
-      end = close + 2;
-      continue;
-    }
-    end = close + 1;
-    break;
-  }
-  if (quote === '"' && value.includes('\\')) throw new NotPlain();
+  const { value, end } = quotedAt(text, 0);
   const after = text.slice(end).trim();
   if (after !== '' && !after.startsWith('#')) throw new NotPlain();
   if (after.startsWith('#') && text[end] !== ' ') throw new NotPlain();
   return value;
+}
+
+/** The quoted scalar that starts at `at` (`''` stands for `'` in single quotes; a `\\` escape is left to `yaml`), and where it ends. */
+function quotedAt(text: string, at: number): { value: string; end: number } {
+  const quote = text[at];
+  let value = '';
+  let from = at + 1;
+  for (;;) {
+    const close = text.indexOf(quote, from);
+    if (close === -1) throw new NotPlain();
+    value += text.slice(from, close);
+    if (quote === "'" && text[close + 1] === "'") {
+      value += "'";
+      from = close + 2;
+      continue;
+    }
+    if (quote === '"' && value.includes('\\')) throw new NotPlain();
+    return { value, end: close + 1 };
+  }
 }

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
@@ -37,7 +38,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // The synth cache is off for every `fleet` the tests start, so none writes into node_modules/.cache;
     // test/e2e/cache.test.ts and test/unit/synth-cache.test.ts turn it on with a scratch FLEET_CACHE_DIR.
-    env: { FLEET_CACHE: '0', ...(scratch ? { TMPDIR: scratch } : {}) },
+    // FLEET_TEST_DISK_TMPDIR: the system's own temporary folder, for the one test that needs a write to take time (kill.test.ts).
+    env: { FLEET_CACHE: '0', ...(scratch ? { TMPDIR: scratch, FLEET_TEST_DISK_TMPDIR: tmpdir() } : {}) },
     // .ci/run asks for a JSON report to print CI's "N passed, N failed" line.
     reporters: process.env.FLEET_TEST_RESULTS ? ['default', 'json'] : ['default'],
     outputFile: process.env.FLEET_TEST_RESULTS ? { json: process.env.FLEET_TEST_RESULTS } : undefined,

@@ -11,7 +11,10 @@ import { fleetCli } from '../helpers/cli.js';
  * real process (bin/fleet.js over dist/); the runs before and after it are fleetCli, in this one.
  */
 const BIN = new URL('../../bin/fleet.js', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'fleet-kill-'));
+// In the system's temporary folder, not the tests' scratch folder in memory (vitest.config.ts): the
+// kill must land inside the swap, which on a memory file system (no flush waits for a disk) can be
+// over before a poll every millisecond sees its journal.
+const dir = mkdtempSync(join(process.env.FLEET_TEST_DISK_TMPDIR ?? tmpdir(), 'fleet-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**

@@ -8,7 +8,7 @@ import { appMatches, specificity } from './selectors.js';
 import { resolveWorkload } from './workload.js';
 
 export { DEFAULTS } from './defaults.js';
-export { affinityMismatch, appMatches, clusterAttribute, formatLabels } from './selectors.js';
+export { affinityMatches, affinityMismatch, appMatches, clusterAttribute, formatLabels } from './selectors.js';
 export { parseQuantity } from './quantity.js';
 export { buildTrafficGraph, canonical } from './traffic-graph.js';
 

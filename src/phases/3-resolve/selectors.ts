@@ -13,13 +13,25 @@ export function clusterAttribute(cluster: Cluster, key: string): string | undefi
 
 /** Why a cluster does not match an affinity, or undefined when it matches. Reasons read as "cluster(s) <reason>". */
 export function affinityMismatch(cluster: Cluster, affinity: ClusterAffinitySpec): string | undefined {
-  if (affinity.exclude?.includes(cluster.name)) return 'were excluded by name';
-  if (affinity.names && !affinity.names.includes(cluster.name)) return 'were not in the affinity names';
-  if (affinity.matchLabels && !labelsMatch(affinity.matchLabels, (key) => clusterAttribute(cluster, key))) {
-    return `did not match labels {${formatLabels(affinity.matchLabels)}}`;
-  }
-  const failed = affinity.matchExpressions?.find((e) => !expressionMatches(e, clusterAttribute(cluster, e.key)));
-  if (failed) return `did not match expression {${formatExpression(failed)}}`;
+  const mismatch = mismatchOf(cluster, affinity);
+  if (mismatch === undefined) return undefined;
+  if (mismatch === 'excluded') return 'were excluded by name';
+  if (mismatch === 'names') return 'were not in the affinity names';
+  if (mismatch === 'labels') return `did not match labels {${formatLabels(affinity.matchLabels!)}}`;
+  return `did not match expression {${formatExpression(mismatch)}}`;
+}
+
+/** Whether a cluster matches an affinity: affinityMismatch without making the reason (placement asks apps × clusters times). */
+export function affinityMatches(cluster: Cluster, affinity: ClusterAffinitySpec): boolean {
+  return mismatchOf(cluster, affinity) === undefined;
+}
+
+/** The first part of the affinity the cluster fails, in the order affinityMismatch reports them. */
+function mismatchOf(cluster: Cluster, affinity: ClusterAffinitySpec): 'excluded' | 'names' | 'labels' | MatchExpression | undefined {
+  if (affinity.exclude?.includes(cluster.name)) return 'excluded';
+  if (affinity.names && !affinity.names.includes(cluster.name)) return 'names';
+  if (affinity.matchLabels && !labelsMatch(affinity.matchLabels, (key) => clusterAttribute(cluster, key))) return 'labels';
+  for (const expression of affinity.matchExpressions ?? []) if (!expressionMatches(expression, clusterAttribute(cluster, expression.key))) return expression;
   return undefined;
 }
 

@@ -4,7 +4,7 @@ import type { AppSelectorSpec, GatewaySpec, TrafficRuleSpec, TrafficSource } fro
 import { callerKey, type Caller, type DestinationPolicy, type IngressGateway, type TrafficEdge, type TrafficGraph } from '../../model/traffic.js';
 import type { SourceMap } from '../1-load/index.js';
 import { DEFAULTS } from './defaults.js';
-import { affinityMismatch, appMatches } from './selectors.js';
+import { affinityMatches, appMatches } from './selectors.js';
 
 const ROUTING_FIELDS = ['split', 'match', 'retries', 'timeout', 'fault', 'mirror'] as const;
 const POLICY_FIELDS = ['tls', 'connectionPool', 'outlierDetection', 'failover', 'locality'] as const;
@@ -77,7 +77,7 @@ function narrowsToApps(selector: AppSelectorSpec): boolean {
 }
 
 function resolveGateway(spec: GatewaySpec, fleet: ResolvedFleet, sourceMap: SourceMap, diagnostics: DiagnosticBag): IngressGateway {
-  const clusters = fleet.clusters.filter((c) => affinityMismatch(c, spec.clusters ?? {}) === undefined).map((c) => c.name);
+  const clusters = fleet.clusters.filter((c) => affinityMatches(c, spec.clusters ?? {})).map((c) => c.name);
   if (clusters.length === 0) {
     diagnostics.error('traffic_gateway_nowhere', `gateway \`${spec.name}\` runs in no cluster: its \`clusters\` affinity matches none, so no traffic can enter through it`, sourceMap.valueSpan(spec, 'clusters'), [
       'widen the affinity, or remove `clusters` to run the gateway in every cluster',

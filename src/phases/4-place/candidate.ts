@@ -1,5 +1,5 @@
 import type { App, Cluster } from '../../model/fleet.js';
-import { affinityMismatch } from '../3-resolve/index.js';
+import { affinityMatches } from '../3-resolve/index.js';
 import { availableReplicasOf } from './divide/available.js';
 import type { PlacementInput } from './framework.js';
 import { SCORERS } from './registry.js';
@@ -105,7 +105,7 @@ export function candidatesFor(input: PlacementInput, feasible: readonly Cluster[
       let weight = entries ? -1 : 1;
       let from = -1;
       (entries ?? []).forEach((entry, i) => {
-        if (entry.weight >= weight && affinityMismatch(cluster, entry.clusters) === undefined) [weight, from] = [entry.weight, i];
+        if (entry.weight >= weight && affinityMatches(cluster, entry.clusters)) [weight, from] = [entry.weight, i];
       });
       const entry = from >= 0 ? entries![from] : undefined;
       const bounds: ClusterBounds = {

@@ -2,7 +2,7 @@ import type { App, Cluster } from '../../model/fleet.js';
 import { deploymentName } from '../../model/names.js';
 import type { ContainerOverrides, AutoscalingPlan, ClusterWorkload, DeploymentPlan, DisruptionBudgetPlan, PatchPlan } from '../../model/plan.js';
 import type { OverrideSpec, PatchSpec, TrafficRuleSpec } from '../../model/spec.js';
-import { affinityMismatch, appMatches } from '../3-resolve/selectors.js';
+import { affinityMatches, appMatches } from '../3-resolve/selectors.js';
 import { DEFAULTS } from '../3-resolve/defaults.js';
 import { autoscalersOf, decideAutoscaling } from './autoscaling.js';
 import { decideDisruption } from './disruption.js';
@@ -120,7 +120,7 @@ export function applyOverrides(app: App, cluster: Cluster, placedReplicas: numbe
   const applied: string[] = [];
   const patches: PatchPlan[] = [];
   for (const override of overrides) {
-    if (!appMatches(app, override.apps) || affinityMismatch(cluster, override.clusters) !== undefined) continue;
+    if (!appMatches(app, override.apps) || !affinityMatches(cluster, override.clusters)) continue;
     applied.push(override.name);
     (override.patches ?? []).forEach((patch, index) => patches.push({ override: override.name, index, summary: patchSummary(patch) }));
     if (override.image) rewrites.push(override.image);

@@ -9,7 +9,7 @@ import { Topology } from './phases/4-place/topology.js';
 import { checkPlacement } from './phases/check/index.js';
 import { renderClusters } from './phases/5-render/index.js';
 import { clusterOfOutputPath, fluxEntrypoints } from './phases/6-emit/flux.js';
-import { carriable, renderInputsOf } from './phases/5-render/render-inputs.js';
+import { renderInputsOf } from './phases/5-render/render-inputs.js';
 import { assembleOutput, ClusterEmitter, type EmittedFile, type LockedFiles, lockGroupsOfCluster, type LockLines, type OutputTree, specInputsHash } from './phases/6-emit/index.js';
 import { OutputVerifier } from './phases/6-emit/verify.js';
 import { type ManifestFolder, withAppManifests } from './phases/3-resolve/app-manifests.js';
@@ -111,7 +111,7 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
 
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
   const renderInputs = renderInputsOf(fleet, topology, fileOf);
-  const carried = options.keepMeshModel ? new Map<string, LockLines>() : carriedFiles(options.previousRender, renderInputs, topology);
+  const carried = options.keepMeshModel ? new Map<string, LockLines>() : carriedFiles(options.previousRender, renderInputs);
   // The mesh model check (docs/mesh-model.md): spec problems become diagnostics; a renderer defect throws (a bug in fleet).
   // The model knows Istio and Calico: a fleet with clusters outside the mesh or on other network policy is not checked by it,
   // and the model is only built when it is checked or asked for (`fleet trace`). It models the whole output: a compile
@@ -123,6 +123,16 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   const carriedClusters = new Set([...carried.keys()].map(clusterOfOutputPath));
   const meshRequest = checked || options.keepMeshModel ? { facts: meshFactsOf(fleet, traffic), traffic, checked, keep: options.keepMeshModel === true } : undefined;
   const { emitted, mesh } = renderEmitAndCheck(fleet, topology, fileOf, meshRequest, finish, (cluster) => !carriedClusters.has(cluster));
+  // A carried cluster reports nothing (see renderInputsOf), but a patch that applied in none of the
+  // clusters rendered may apply in one carried over: such clusters are rendered after all, one at a
+  // time until each such patch has applied somewhere, so that a patch that applies nowhere is
+  // reported as a clean compile reports it. They come out as they were written.
+  for (const cluster of [...carriedClusters]) {
+    if (!patches.awaits(cluster)) continue;
+    carriedClusters.delete(cluster);
+    for (const group of lockGroupsOfCluster(cluster)) carried.delete(group);
+    emitted.push(...renderEmitAndCheck(fleet, topology, fileOf, undefined, finish, (c) => c === cluster).emitted);
+  }
   patches.report(loaded.sourceMap, diagnostics);
   reportMeshFindings(mesh?.check ?? NOTHING_CHECKED, loaded.sourceMap, diagnostics);
   if (diagnostics.hasErrors()) return done({ fleet, plan });
@@ -140,15 +150,14 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
 
 /**
  * The files of the clusters an incremental compile does not render again: those whose render
- * inputs are what `previous` rendered them from, that may be carried (see carriable), and whose
- * files the previous lock lists. Their groups (lockGroupOf: the cluster's folder, its Flux
+ * inputs are what `previous` rendered them from, and whose files the previous lock lists. Their groups (lockGroupOf: the cluster's folder, its Flux
  * entrypoints' folder) -> their lines in that lock.
  */
-function carriedFiles(previous: PreviousRender | undefined, inputs: ReadonlyMap<string, string>, topology: Topology): Map<string, LockLines> {
+function carriedFiles(previous: PreviousRender | undefined, inputs: ReadonlyMap<string, string>): Map<string, LockLines> {
   const carried = new Map<string, LockLines>();
   if (!previous) return carried;
   for (const [cluster, digest] of inputs) {
-    if (previous.inputs.get(cluster) !== digest || !carriable(topology, cluster)) continue;
+    if (previous.inputs.get(cluster) !== digest) continue;
     for (const group of lockGroupsOfCluster(cluster)) {
       const lines = previous.files.lines(group);
       if (lines) carried.set(group, lines);

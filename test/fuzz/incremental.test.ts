@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { CompileResult, PreviousRender } from '../../src/compiler.js';
+import type { CompileOptions, CompileResult, PreviousRender } from '../../src/compiler.js';
 import type { PreviousPlacement } from '../../src/model/plan.js';
 import { LOCK_FILE, LockedFiles, lockGroupOf, parseLock } from '../../src/phases/6-emit/index.js';
 import { toYaml } from '../../src/phases/6-emit/yaml.js';
-import { compileText } from '../helpers/spec.js';
+import { codesAt, compileText } from '../helpers/spec.js';
 import { fleetSpecs } from './arbitraries.js';
 
 /**
@@ -141,4 +141,104 @@ it('a spec compiled again without change carries every cluster over', () => {
   const clusters = new Set([...first.tree!.keys()].filter((path) => path !== LOCK_FILE).map(lockGroupOf));
   expect([...again.carried!.keys()].sort()).toEqual([...clusters].sort());
   expect([...again.carried!.values()].reduce((sum, count) => sum + count, 0)).toBe(first.tree!.size - 1);
+});
+
+/** A spec with apps' own manifests and overrides' patches, and the manifests folders compile() is given. */
+interface WithExtras {
+  readonly spec: Spec;
+  readonly folders: Map<string, string>;
+}
+
+/**
+ * Two apps get a manifests folder (a ConfigMap each), every Deployment in the first cluster gets a
+ * label by patch, and the first app's ConfigMap a value by patch: clusters that are carried over
+ * hold patched objects and apps' manifests, and a patch may apply only in clusters carried over.
+ */
+function withExtras(text: string): WithExtras {
+  const spec = parse(text) as Spec;
+  const folders = new Map<string, string>();
+  for (const app of spec.apps.slice(0, 2)) {
+    app.manifests = `m-${app.name}`;
+    folders.set(app.manifests, `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: cfg-${app.name} }\ndata: { k: v1 }\n`);
+  }
+  spec.overrides = [
+    ...(spec.overrides ?? []),
+    { name: 'label-deployments', apps: {}, clusters: { names: [spec.clusters[0].name] }, patches: [{ target: { kind: 'Deployment' }, op: 'add', path: '/metadata/labels/patched', value: 'yes' }] },
+    { name: 'config-value', apps: { names: [spec.apps[0].name] }, clusters: {}, patches: [{ target: { kind: 'ConfigMap' }, op: 'replace', path: '/data/k', value: 'patched' }] },
+  ];
+  return { spec, folders };
+}
+
+/** An edit that sets a field of an override's first patch. */
+function setPatch(override: string, field: string, value: unknown): (extras: WithExtras) => boolean {
+  return ({ spec }) => {
+    spec.overrides.find((o: Spec) => o.name === override).patches[0][field] = value;
+    return true;
+  };
+}
+
+/** Edits of what the extras add, and some of the spec's that leave the patched cluster alone. */
+const EXTRA_EDITS: readonly { readonly name: string; readonly apply: (extras: WithExtras, pick: number) => boolean }[] = [
+  {
+    name: 'manifest data',
+    apply: ({ folders }) => {
+      const [folder, text] = [...folders][0];
+      folders.set(folder, text.replace('k: v1', 'k: v2'));
+      return true;
+    },
+  },
+  { name: 'patch value', apply: setPatch('label-deployments', 'value', 'no') },
+  { name: 'patch value, every cluster', apply: setPatch('config-value', 'value', 'again') },
+  { name: 'patch targets nothing', apply: setPatch('label-deployments', 'target', { kind: 'CronJob' }) },
+  { name: 'patch path fails', apply: setPatch('config-value', 'path', '/data/missing/k') },
+  {
+    name: 'patch moves cluster',
+    apply: ({ spec }, pick) => {
+      spec.overrides.find((o: Spec) => o.name === 'label-deployments').clusters = { names: [spec.clusters[pick % spec.clusters.length].name] };
+      return true;
+    },
+  },
+  ...EDITS.filter((e) => ['image tag', 'replicas', 'cluster label', 'new caller'].includes(e.name)).map((e) => ({ name: e.name, apply: ({ spec }: WithExtras, pick: number) => e.apply(spec, pick) })),
+];
+
+function compileWithExtras({ spec, folders }: WithExtras, options: CompileOptions = {}): CompileResult {
+  const manifests = [...folders].map(([folder, text]) => ({ specFile: 'fleet-spec.yaml', folder, files: [{ path: `${folder}/cm.yaml`, name: `${folder}/cm.yaml`, text }] }));
+  return compileText(toYaml(spec), { ...options, manifests });
+}
+
+it("with apps' own manifests and overrides' patches, an incremental compile gives the output and the diagnostics of a clean compile", () => {
+  const seen = { compared: 0, carried: 0, failed: 0 };
+  fc.assert(
+    fc.property(fleetSpecs.map(compilable), fc.nat({ max: EXTRA_EDITS.length - 1 }), fc.nat({ max: 1023 }), (text, which, pick) => {
+      const extras = withExtras(text);
+      const before = compileWithExtras(extras);
+      if (!before.tree) return;
+      const edited = { spec: structuredClone(extras.spec), folders: new Map(extras.folders) };
+      if (!EXTRA_EDITS[which].apply(edited, pick)) return;
+      const previous = previousOf(before);
+      const clean = compileWithExtras(edited, { previous: previous.placement });
+      const incremental = compileWithExtras(edited, { previous: previous.placement, previousRender: previous.render });
+      const name = EXTRA_EDITS[which].name;
+      expect(codesAt(incremental.diagnostics), name).toEqual(codesAt(clean.diagnostics));
+      if (!clean.tree || !incremental.tree) {
+        expect(incremental.tree, name).toBe(clean.tree);
+        seen.failed++;
+        return;
+      }
+      seen.compared++;
+      expect(incremental.tree.get(LOCK_FILE), name).toBe(clean.tree.get(LOCK_FILE));
+      for (const [path, text] of clean.tree) {
+        if (incremental.tree.has(path)) expect(incremental.tree.get(path), path).toBe(text);
+        else {
+          expect(before.tree.get(path), `${path} is carried unchanged (${name})`).toBe(text);
+          seen.carried++;
+        }
+      }
+    }),
+    { seed: 2026, numRuns: 60 },
+  );
+  // Both outcomes, and clusters carried over with patched objects and manifests in them.
+  expect(seen.compared).toBeGreaterThan(15);
+  expect(seen.failed).toBeGreaterThan(3);
+  expect(seen.carried).toBeGreaterThan(40);
 });

@@ -17,17 +17,23 @@ import type { Topology } from '../4-place/topology.js';
  *   but for what only its own workloads read (see WORKLOAD_ONLY), its spec file, the clusters it
  *   runs in, every traffic edge to and from it with its rule and rule file, and its destination
  *   policy;
- * - for each app that runs in the cluster: the whole app as written and resolved, and its decided
- *   workloads there.
+ * - for each app that runs in the cluster: the whole app as written and resolved (its own
+ *   manifests included), its decided workloads there, and the overrides' patches that apply to
+ *   them there, as written (a workload names them only by override and index).
  *
  * Leaving a field out of the apps' shared part is the one choice made by hand, and the safe way
  * round: a new field is in the digest until someone shows that only workloads read it.
  *
  * Rendering reads a cluster's neighbours only through the topology's callers, destinations and
  * placements, which are all in that list; the property test in test/fuzz/incremental.test.ts
- * holds "same digest, same files" over random fleets and edits. Clusters with overrides' patches
- * or apps' own manifests are never carried (see carriable): their diagnostics are made while
- * rendering, and a carried cluster would not make them.
+ * holds "same digest, same files" over random fleets and edits, apps' own manifests and
+ * overrides' patches included.
+ *
+ * The errors rendering can report about one cluster (an app's manifest that collides with an
+ * object there, a patch that fails on an object there) are a function of these inputs too, so a
+ * cluster carried over from a compile that wrote its output has none. The one error about all
+ * clusters together, a patch that applied nowhere, is compile()'s to settle (it renders carried
+ * clusters that may decide it).
  */
 export function renderInputsOf(fleet: ResolvedFleet, topology: Topology, fileOf: (specObject: object) => string): Map<string, string> {
   const fleetWide = digest({
@@ -46,6 +52,7 @@ export function renderInputsOf(fleet: ResolvedFleet, topology: Topology, fileOf:
     return digest({ app: sharedPart(app), file: fileOf(app.spec), placed: topology.placed(app.id), edges, policy: topology.graph.policies.get(app.id) });
   });
   const whole = memoised((app: App) => digest(app));
+  const overrides = new Map(fleet.overrides.map((override) => [override.name, override]));
 
   const inputs = new Map<string, string>();
   for (const cluster of fleet.clusters) {
@@ -63,19 +70,14 @@ export function renderInputsOf(fleet: ResolvedFleet, topology: Topology, fileOf:
     }
     for (const gateway of contents.gateways) for (const edge of topology.ingressThrough(gateway.name)) add(edge.to);
     const apps = [...relevant.keys()].sort().map((id) => `${id}=${shared(relevant.get(id)!)}`);
-    const workloads = contents.placed.map((app) => ({ app: app.id, whole: whole(app), workload: topology.workloadOf(app.id, cluster.name) }));
+    const workloads = contents.placed.map((app) => {
+      const workload = topology.workloadOf(app.id, cluster.name);
+      const patches = (workload.patches ?? []).map((plan) => overrides.get(plan.override)!.patches![plan.index]);
+      return { app: app.id, whole: whole(app), workload, patches };
+    });
     inputs.set(cluster.name, digest({ fleetWide, cluster: cluster.name, apps, workloads }));
   }
   return inputs;
-}
-
-/**
- * Whether a cluster's files may be carried over when its digest is unchanged: not when an app
- * there has its own manifests or an override's patches, whose checks report while rendering.
- */
-export function carriable(topology: Topology, cluster: string): boolean {
-  const placed = topology.contentsOf(cluster)?.placed ?? [];
-  return placed.every((app) => app.manifests.length === 0 && (topology.workloadOf(app.id, cluster).patches ?? []).length === 0);
 }
 
 /**

@@ -71,6 +71,21 @@ export class PatchApplier {
     return { cluster: rendered.cluster, manifests: rendered.manifests.map((m, i) => patched.get(i) ?? m) };
   }
 
+  /**
+   * Whether the cluster's apps are to get a patch that has applied to nothing so far and has not
+   * failed: rendering the cluster may show that it applies somewhere (compile() renders clusters it
+   * would carry over for that, see report).
+   */
+  awaits(cluster: string): boolean {
+    for (const app of this.topology.contentsOf(cluster)?.placed ?? []) {
+      for (const plan of this.topology.workloadOf(app.id, cluster).patches ?? []) {
+        const status = this.status.get(key(plan.override, plan.index))!;
+        if (status.applied === 0 && !status.failure) return true;
+      }
+    }
+    return false;
+  }
+
   /** Reports every patch that applied nowhere or failed somewhere, at its line. */
   report(sourceMap: SourceMap, diagnostics: DiagnosticBag): void {
     for (const { override, index, applied, failure } of this.status.values()) {

@@ -324,13 +324,20 @@ if (target) {
   console.log(`| peak memory under 1 GiB | ${target.synth.rssMiB.toFixed(0)} MiB | ${verdict(target.synth.rssMiB < 1024)} |`);
   console.log(`| no-change re-synth under 1 s beyond start-up | ${s(beyondStartup)} s | ${verdict(beyondStartup < 1000)} |`);
 }
-// The targets of issue 19 for `fleet diff` and memory, at every size measured.
+// The targets of issue 19 for `fleet diff` and memory, at every size measured. Its time ratios are
+// set for fleets of 100 clusters × 1,000 apps and more: below, start-up and the fixed costs of a
+// command outweigh the fleet, and a ratio there is shown without a verdict.
 if (rows.length > 0) {
   const verdict = (met: boolean) => (met ? 'met' : '**not met**');
+  const atScale = (size: string) => {
+    const [clusters, apps] = size.split('×').map(Number);
+    return clusters >= 100 && apps >= 1000;
+  };
   console.log('\nAgainst the targets (every size):\n');
   console.log('| target | size | measured | |');
   console.log('|---|---|---:|---|');
   for (const r of rows) {
+    const timeVerdict = (met: boolean) => (atScale(r.size) ? verdict(met) : '– (below 100 × 1,000)');
     for (const [kind, runs] of [
       ['one-app change', r.diff.app],
       ['traffic-rule change', r.diff.traffic],
@@ -339,13 +346,13 @@ if (rows.length > 0) {
         ['', runs.local],
         [' in CI', runs.ci],
       ] as const) {
-        console.log(`| \`fleet diff --base HEAD\` after a ${kind}${where} within 1.5× the first synth | ${r.size} | ${times(run.ms / r.synth.ms)} | ${verdict(run.ms <= 1.5 * r.synth.ms)} |`);
+        console.log(`| \`fleet diff --base HEAD\` after a ${kind}${where} within 1.5× the first synth | ${r.size} | ${times(run.ms / r.synth.ms)} | ${timeVerdict(run.ms <= 1.5 * r.synth.ms)} |`);
         console.log(`| that diff's peak memory under 1 GiB | ${r.size} | ${run.rssMiB.toFixed(0)} MiB | ${verdict(run.rssMiB < 1024)} |`);
       }
     }
     console.log(`| the first synth's peak memory under 1 GiB | ${r.size} | ${r.synth.rssMiB.toFixed(0)} MiB | ${verdict(r.synth.rssMiB < 1024)} |`);
     const ofFirst = r.change.ofFirstSynth;
-    console.log(`| synth after a one-app change within 30% of the first synth made just before it | ${r.size} | ${(100 * ofFirst).toFixed(0)}% | ${verdict(ofFirst <= 0.3)} |`);
+    console.log(`| synth after a one-app change within 30% of the first synth made just before it | ${r.size} | ${(100 * ofFirst).toFixed(0)}% | ${timeVerdict(ofFirst <= 0.3)} |`);
     console.log(`| that synth's peak memory under 1 GiB | ${r.size} | ${r.change.rssMiB.toFixed(0)} MiB | ${verdict(r.change.rssMiB < 1024)} |`);
   }
 }

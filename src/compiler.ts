@@ -150,8 +150,9 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
 
 /**
  * The files of the clusters an incremental compile does not render again: those whose render
- * inputs are what `previous` rendered them from, and whose files the previous lock lists. Their groups (lockGroupOf: the cluster's folder, its Flux
- * entrypoints' folder) -> their lines in that lock.
+ * inputs are what `previous` rendered them from, and whose files the previous lock lists. Their
+ * groups (lockGroupOf: the cluster's folder, its Flux entrypoints' folder) -> their lines in that
+ * lock.
  */
 function carriedFiles(previous: PreviousRender | undefined, inputs: ReadonlyMap<string, string>): Map<string, LockLines> {
   const carried = new Map<string, LockLines>();

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { type Dirent, type Stats, accessSync, chmodSync, constants, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { type Dirent, type Stats, accessSync, chmodSync, constants, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { GENERATED_MARK, type GroupedLock, isLockProblem, LOCK_FILE, lockedHashes, lockGroupOf, type LockProblem, readGroupedLock, type OutputTree } from '../phases/6-emit/index.js';
@@ -13,6 +13,7 @@ import { pidExists } from './output-lock.js';
 import { decodeText, readText } from './read-text.js';
 import { isFileInEntry, isTopLevelName, JOURNAL, readJournal, writeJournal, type SwapEntry } from './swap-journal.js';
 import type { WarningCode } from '../diagnostics/catalog.js';
+import { writeText } from './write-text.js';
 
 /**
  * The only code that writes to the output folder.
@@ -190,7 +191,7 @@ export function writeFiles(dir: string, files: Iterable<readonly [string, string
     if (!folders.has(folder)) makeFolders(folder);
     folders.add(folder);
     try {
-      writeFileSync(target, text);
+      writeText(target, text);
     } catch (error) {
       // A failed write() (a full disk) names no file: name it, for the report (src/cli/guard.ts).
       if (error && typeof error === 'object' && !('path' in error)) Object.assign(error, { path: target });

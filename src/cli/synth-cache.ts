@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { SpecFile } from '../phases/1-load/index.js';
 import type { PreviousRender } from '../compiler.js';
@@ -12,6 +12,7 @@ import type { Io } from './io.js';
 import { startStampCheck, THREAD_WORTH_BYTES } from './stamp-check.js';
 import { readSpecFiles, type ReadSpecResult } from './spec-files.js';
 import { readText } from './read-text.js';
+import { writeText } from './write-text.js';
 
 /**
  * The incremental fast path of `fleet synth` (like `tsc --incremental`): after a successful synth,
@@ -209,7 +210,7 @@ function countsMatch(recorded: string, folders: TreeState, skipped?: ReadonlySet
  */
 function writeCacheFile(path: string, { tree, ...rest }: CacheRecord): void {
   writeFileSync(path, `${JSON.stringify({ ...rest, treeLength: tree.length })}\n`);
-  appendFileSync(path, tree);
+  writeText(path, tree, { append: true });
 }
 
 /** A cache file's record, or undefined when it is not one this version wrote (corrupt, truncated, older format). */

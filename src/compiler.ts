@@ -128,7 +128,7 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   // time until each such patch has applied somewhere, so that a patch that applies nowhere is
   // reported as a clean compile reports it. They come out as they were written.
   for (const cluster of [...carriedClusters]) {
-    if (!patches.awaits(cluster)) continue;
+    if (!patches.plansUnappliedPatch(cluster)) continue;
     carriedClusters.delete(cluster);
     for (const group of lockGroupsOfCluster(cluster)) carried.delete(group);
     emitted.push(...renderEmitAndCheck(fleet, topology, fileOf, undefined, finish, (c) => c === cluster).emitted);

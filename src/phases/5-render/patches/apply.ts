@@ -72,11 +72,11 @@ export class PatchApplier {
   }
 
   /**
-   * Whether the cluster's apps are to get a patch that has applied to nothing so far and has not
-   * failed: rendering the cluster may show that it applies somewhere (compile() renders clusters it
-   * would carry over for that, see report).
+   * Whether placement gave the cluster's apps a patch that has applied to nothing so far and has
+   * not failed: rendering the cluster may show that it applies after all (compile() renders a
+   * cluster it would carry over for that, before report).
    */
-  awaits(cluster: string): boolean {
+  plansUnappliedPatch(cluster: string): boolean {
     for (const app of this.topology.contentsOf(cluster)?.placed ?? []) {
       for (const plan of this.topology.workloadOf(app.id, cluster).patches ?? []) {
         const status = this.status.get(key(plan.override, plan.index))!;

@@ -26,6 +26,19 @@ vi.mock('../../src/cli/synth-cache.js', async (importOriginal) => {
   return { ...real, openSynthCache };
 });
 
+// What each in-process compile carried over (CompileResult.carried), newest last: what an
+// incremental synth did not render, which its output alone cannot show.
+const carriedByCompile = vi.hoisted(() => [] as string[][]);
+vi.mock('../../src/compiler.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/compiler.js')>();
+  const compile: typeof real.compile = (...args) => {
+    const result = real.compile(...args);
+    carriedByCompile.push([...(result.carried?.keys() ?? [])].sort());
+    return result;
+  };
+  return { ...real, compile };
+});
+
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/fleet.js');
 const scratch: string[] = [];
@@ -258,6 +271,43 @@ describe('incremental synth', () => {
         .map(([path]) => path)
         .sort(),
     ).toEqual(['eu-1/payments/statefulset.orders-db.yaml', 'fleet.lock.json']);
+  });
+
+  it("carries a cluster with an app's own manifests and overrides' patches, and still finds where each patch applies", async () => {
+    // KubeFed's nginx sample: a manifests folder (a ConfigMap), a patch for both clusters, one for cluster2's ConfigMap.
+    const dir = tempDir('fleet-incremental-patches-');
+    cpSync(join(ROOT, 'examples/kubefed-nginx'), dir, { recursive: true, filter: (path) => !path.includes('/out') });
+    const env = { FLEET_CACHE_DIR: join(dir, 'cache') };
+    const specPath = join(dir, 'fleet-spec.yaml');
+    const edit = (from: string, to: string) => {
+      const spec = readFileSync(specPath, 'utf8');
+      expect(spec).toContain(from);
+      writeFileSync(specPath, spec.replace(from, to));
+    };
+    /** Synth after an edit: what it carried, and which files it changed. */
+    const synthAfter = async (from: string, to: string) => {
+      const before = files(join(dir, 'out'));
+      edit(from, to);
+      const run = await fleet(dir, env, 'synth', 'fleet-spec.yaml');
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      rmSync(join(dir, 'clean'), { recursive: true, force: true });
+      expect((await fleet(dir, env, 'synth', 'fleet-spec.yaml', '--out', 'clean', '--no-cache')).code).toBe(0);
+      const after = files(join(dir, 'out'));
+      expect(after, 'what a clean synth writes').toEqual(files(join(dir, 'clean')));
+      const changed = [...after].filter(([path, text]) => before.get(path) !== text).map(([path]) => path);
+      return { carried: carriedByCompile.at(-2), changed: changed.sort() };
+    };
+    expect((await fleet(dir, env, 'synth', 'fleet-spec.yaml')).code).toBe(0);
+
+    // cluster2 alone changes: cluster1, with the app's ConfigMap and the node-port patch, is carried.
+    expect(await synthAfter('    replicas: 5\n', '    replicas: 6\n')).toEqual({ carried: ['cluster1/'], changed: ['cluster2/test-namespace/deployment.nginx.yaml', 'fleet.lock.json'] });
+    // cluster1 alone changes: cluster2's ConfigMap patch applies in no cluster rendered, so cluster2 is rendered to find it applies there.
+    expect(await synthAfter('\noverrides:\n', '\noverrides:\n  - { name: cluster1, apps: { names: [nginx] }, clusters: { names: [cluster1] }, replicas: 4 }\n')).toEqual({
+      carried: [],
+      changed: ['cluster1/test-namespace/deployment.nginx.yaml', 'fleet.lock.json'],
+    });
+    expect(files(join(dir, 'out')).get('cluster2/test-namespace/configmap.test-configmap.yaml')).toContain('foo: bar');
   });
 });
 

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { type Dirent, type Stats, accessSync, chmodSync, constants, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { type Dirent, type Stats, accessSync, chmodSync, constants, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { GENERATED_MARK, type GroupedLock, isLockProblem, LOCK_FILE, lockedHashes, lockGroupOf, type LockProblem, readGroupedLock, type OutputTree } from '../phases/6-emit/index.js';
@@ -14,6 +14,7 @@ import { decodeText, readText } from './read-text.js';
 import { isFileInEntry, isTopLevelName, JOURNAL, readJournal, writeJournal, type SwapEntry } from './swap-journal.js';
 import type { WarningCode } from '../diagnostics/catalog.js';
 import { writeText } from './write-text.js';
+import { FileReader } from './file-reader.js';
 
 /**
  * The only code that writes to the output folder.
@@ -318,6 +319,7 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
   const skipped = (group: string) => skip?.has(clusterOfOutputPath(group)) === true;
   const hashesOfLastLock = soundLock ? soundLock.files.hashes(skipped) : lockedHashes(lastLock?.text);
   let lock: string | undefined;
+  const reader = new FileReader();
   for (const path of listed.files) {
     if (stamps) stampOf(path);
     // A skipped cluster's Flux entrypoints (in `_flux`, which is listed): stamped, as the record keeps them, and not read.
@@ -340,7 +342,7 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
     }
     let bytes: Buffer;
     try {
-      bytes = readFileSync(at(path));
+      bytes = reader.read(at(path));
     } catch {
       // Unreadable (gone meanwhile, no permission): not fleet's, and kept as it is.
       hashes.set(path, '');

@@ -186,9 +186,12 @@ function textOf(tree: OutputTree, path: string): string {
  */
 export function writeFiles(dir: string, files: Iterable<readonly [string, string]>, stamps?: Stamps): void {
   const folders = new Set<string>();
+  // The paths are the tree's, normalized and `/`-separated: joined by concatenation, which is a
+  // tenth of what join() and dirname() take (100,000 paths at fleet scale).
+  const base = join(dir, '.');
   for (const [path, text] of files) {
-    const target = join(dir, path);
-    const folder = dirname(target);
+    const target = `${base}/${path}`;
+    const folder = target.slice(0, target.lastIndexOf('/'));
     if (!folders.has(folder)) makeFolders(folder);
     folders.add(folder);
     try {

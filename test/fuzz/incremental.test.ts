@@ -235,7 +235,7 @@ it("with apps' own manifests and overrides' patches, an incremental compile give
         }
       }
     }),
-    { seed: 2026, numRuns: 60 },
+    { seed: 2026, numRuns: 50 },
   );
   // Both outcomes, and clusters carried over with patched objects and manifests in them.
   expect(seen.compared).toBeGreaterThan(15);

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { type Dirent, type Stats, accessSync, chmodSync, constants, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { type Dirent, type Stats, accessSync, chmodSync, constants, copyFileSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { GENERATED_MARK, type GroupedLock, isLockProblem, LOCK_FILE, lockedHashes, lockGroupOf, type LockProblem, readGroupedLock, type OutputTree } from '../phases/6-emit/index.js';
@@ -10,7 +10,7 @@ import { markOutputState } from './guard.js';
 import { OutputFolderError } from './output-errors.js';
 import { outputFolderKindProblem } from './output-sanity.js';
 import { pidExists } from './output-lock.js';
-import { decodeText, readText } from './read-text.js';
+import { decodeText } from './read-text.js';
 import { isFileInEntry, isTopLevelName, JOURNAL, readJournal, writeJournal, type SwapEntry } from './swap-journal.js';
 import type { WarningCode } from '../diagnostics/catalog.js';
 import { writeText } from './write-text.js';
@@ -235,6 +235,8 @@ export interface DiskTree {
 /** The output folder's lock as the last synth left it (see readLastLock). */
 export interface LastLock {
   readonly text: string;
+  /** The sha256 of its bytes as read (`sha256:<hex>`): hashing the bytes spares encoding the text again. */
+  readonly hash: string;
   readonly checked: GroupedLock | LockProblem;
 }
 
@@ -249,9 +251,14 @@ export function readLastLock(outDir: string, recorded: string | undefined, { wri
   const path = join(outDir, LOCK_FILE);
   const stats = lstatSync(path, { throwIfNoEntry: false });
   if (!stats?.isFile() || fileStamp(stats) !== recorded) return undefined;
-  const text = readTextOrUndefined(path);
-  if (text === undefined) return undefined;
-  return { text, checked: readGroupedLock(text, { written }) };
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    return undefined;
+  }
+  const text = decodeText(bytes);
+  return { text, hash: `sha256:${hash('sha256', bytes)}`, checked: readGroupedLock(text, { written }) };
 }
 
 /** The last synth's record of the output folder, checked against it (file-stamps.ts' checkStamps), and its lock if read already. */
@@ -339,7 +346,7 @@ export function readTree(outDir: string, unchangedSince?: ReadonlyMap<string, st
     }
     // The lock as read before the compile, its stamp still the last synth's: not read again.
     if (path === LOCK_FILE && lockKept && lastLock) {
-      hashes.set(path, `sha256:${hash('sha256', lastLock.text)}`);
+      hashes.set(path, lastLock.hash);
       if (!lastLock.text.startsWith(GENERATED_MARK)) handWritten.add(path);
       continue;
     }
@@ -673,14 +680,6 @@ function makeOwnFolder(path: string): void {
       return;
     }
     throw new OutputFolderError(`${path} is in the way: fleet did not make it (${kindOf(lstatSync(path))}), and does not write through it`, [`remove ${path}`], 'usage');
-  }
-}
-
-function readTextOrUndefined(path: string): string | undefined {
-  try {
-    return readText(path);
-  } catch {
-    return undefined;
   }
 }
 

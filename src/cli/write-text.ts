@@ -8,7 +8,8 @@ import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
  */
 export function writeText(path: string, text: string, { append = false } = {}): void {
   if (text.length < CHUNK_CHARS) {
-    writeFileSync(path, text, { flag: append ? 'a' : 'w' });
+    // The encoding named: Node writes a string through its native path only when its options say utf8.
+    writeFileSync(path, text, { encoding: 'utf8', flag: append ? 'a' : 'w' });
     return;
   }
   // A UTF-16 code unit is at most 3 bytes of UTF-8 (a surrogate pair, two units, is 4).

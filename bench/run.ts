@@ -74,8 +74,12 @@ function fleetWith(options: { cwd?: string; env?: Record<string, string>; exitCo
 
 /** Runs `measure` `runs` times and keeps the median run. */
 function repeat<T extends Timed>(measure: (run: number) => T): T {
-  const results = Array.from({ length: runs }, (_, run) => measure(run)).sort((a, b) => a.ms - b.ms);
-  return results[Math.floor((results.length - 1) / 2)];
+  return medianRun(Array.from({ length: runs }, (_, run) => measure(run)));
+}
+
+/** The run of median time. */
+function medianRun<T extends Timed>(results: readonly T[]): T {
+  return [...results].sort((a, b) => a.ms - b.ms)[Math.floor((results.length - 1) / 2)];
 }
 
 /** Times an in-process baseline once, the same way: flushed disk, collected garbage. */
@@ -169,7 +173,7 @@ function measure(size: FleetSize, dir: string): Row {
     for (const folder of [`floor-${run}`, `naive-object-${run}`, `naive-chart-${run}`, ...(run > 0 ? [`out-${run}`] : [])]) rmSync(join(dir, folder), { recursive: true, force: true });
     return { synth, floorMs, naive };
   });
-  const synth = [...rounds.map((r) => r.synth)].sort((a, b) => a.ms - b.ms)[Math.floor((runs - 1) / 2)];
+  const synth = medianRun(rounds.map((r) => r.synth));
   const floorMs = median(rounds.map((r) => r.floorMs));
   const naiveMs = options['no-naive'] ? undefined : { perChart: median(rounds.map((r) => r.naive!.perChart)), perObject: median(rounds.map((r) => r.naive!.perObject)) };
   const ratios = {
@@ -201,7 +205,7 @@ function measure(size: FleetSize, dir: string): Row {
     rmSync(changeOut, { recursive: true, force: true });
     return { ...result, written: written(result.stdout), ofFirstSynth: result.ms / before.ms };
   });
-  const change = { ...[...changeRuns].sort((a, b) => a.ms - b.ms)[Math.floor((runs - 1) / 2)], ofFirstSynth: median(changeRuns.map((r) => r.ofFirstSynth)) };
+  const change = { ...medianRun(changeRuns), ofFirstSynth: median(changeRuns.map((r) => r.ofFirstSynth)) };
 
   progress('diff');
   const diff = measureDiffs(spec, out, join(dir, 'repo'));

@@ -28,32 +28,9 @@ const MAX_ANSWER_BYTES = 1024 * 1024 * 1024;
  * compare with.
  */
 export function committedOutputSides(git: Git, commit: string, out: string, lockText: string, head: HeadOutput): Sides | undefined {
-  const listing = git.large(MAX_ANSWER_BYTES, undefined, 'ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', out);
-  // git lists a tree by path, and the lock its files by path too: walked side by side, with no map
-  // of either (400,000 entries each at fleet scale). Paths are ASCII, which both order alike; a
-  // listing that does not line up with the lock (a name ordered otherwise) counts as no committed output.
-  const committed = blobsUnder(listing, out);
-  let blob = committed.next().value;
-  let lockBlob: string | undefined;
-  const unlisted: Blob[] = [];
-  const ids = new Map<string, string>();
-  let complete = true;
-  const passTo = (path: string | undefined) => {
-    for (; blob && (path === undefined || blob.path < path); blob = committed.next().value) {
-      if (blob.path === LOCK_FILE) lockBlob = blob.id;
-      else unlisted.push(blob);
-    }
-  };
-  const isLock = forEachLockedPath(lockText, (path) => {
-    passTo(path);
-    if (blob?.path !== path) complete = false;
-    else {
-      ids.set(path, blob.id);
-      blob = committed.next().value;
-    }
-  });
-  passTo(undefined);
-  if (!isLock || !complete || lockBlob === undefined) return undefined;
+  const listed = committedFiles(git, commit, out, lockText);
+  if (!listed) return undefined;
+  const { ids, lockBlob, unlisted } = listed;
   ids.set(LOCK_FILE, lockBlob);
   // git's listing (tens of megabytes at fleet scale) is garbage now, on top of the head held
   // whole: collected before the head's ids and the differing blobs are made.
@@ -77,6 +54,13 @@ export function committedOutputSides(git: Git, commit: string, out: string, lock
   // A head file alike the committed one takes the committed id's string: 400,000 ids at fleet scale are not held twice.
   const headIds = new Map<string, string>();
   for (const path of head.hashes.keys()) {
+    // The head's lock is tens of megabytes held as pieces (assembleOutput), which its git id would
+    // copy whole: it keeps compile()'s sha256, which no git id equals. The diff reads the lock of
+    // each side for its placement only, whatever the two ids.
+    if (path === LOCK_FILE) {
+      headIds.set(path, head.hashes.get(path)!);
+      continue;
+    }
     const id = blobId(head.text(path), algorithm);
     const committedId = ids.get(path);
     headIds.set(path, id === committedId ? committedId : id);
@@ -91,6 +75,41 @@ export function committedOutputSides(git: Git, commit: string, out: string, lock
     base: { files: ids, text: (path) => texts.get(path) ?? head.text(path) },
     head: { files: headIds, text: (path) => head.text(path) },
   };
+}
+
+/**
+ * The committed files fleet's lock lists, by git's listing of the commit: path -> blob id, the
+ * lock's own blob, and the regular files the lock does not list. Undefined when a listed file is
+ * missing or not a regular file. git lists a tree by path, and the lock its files by path too:
+ * walked side by side, with no map of either (400,000 entries each at fleet scale). Paths are
+ * ASCII, which both order alike; a listing that does not line up with the lock (a name ordered
+ * otherwise) counts as no committed output. The listing is garbage when this returns.
+ */
+function committedFiles(git: Git, commit: string, out: string, lockText: string): { ids: Map<string, string>; lockBlob: string; unlisted: Blob[] } | undefined {
+  const listing = git.large(MAX_ANSWER_BYTES, undefined, 'ls-tree', '-r', '-l', '-z', '--full-tree', commit, '--', out);
+  const committed = blobsUnder(listing, out);
+  let blob = committed.next().value;
+  let lockBlob: string | undefined;
+  const unlisted: Blob[] = [];
+  const ids = new Map<string, string>();
+  let complete = true;
+  const passTo = (path: string | undefined) => {
+    for (; blob && (path === undefined || blob.path < path); blob = committed.next().value) {
+      if (blob.path === LOCK_FILE) lockBlob = blob.id;
+      else unlisted.push(blob);
+    }
+  };
+  const isLock = forEachLockedPath(lockText, (path) => {
+    passTo(path);
+    if (blob?.path !== path) complete = false;
+    else {
+      ids.set(path, blob.id);
+      blob = committed.next().value;
+    }
+  });
+  passTo(undefined);
+  if (!isLock || !complete || lockBlob === undefined) return undefined;
+  return { ids, lockBlob, unlisted };
 }
 
 /** A regular file committed under the output folder: its path relative to it, and its blob's id. */

@@ -1,7 +1,8 @@
 import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCK_FILE, lockWithoutFiles, type OutputTree, parseLock } from '../phases/6-emit/index.js';
+import type { PlacementPlan } from '../model/plan.js';
+import { LOCK_FILE, lockText, lockWithoutFiles, type OutputTree, parseLock } from '../phases/6-emit/index.js';
 import { type Output, outputOfCompiled } from './output-folder.js';
 
 /** What the spec renders now, as `fleet diff` compares it: every file with its hash, and any file's text on demand. */
@@ -11,10 +12,22 @@ export interface HeadOutput {
   text(path: string): string;
 }
 
-/** A head compiled in memory: compile()'s tree and hashes. */
-export function headOfCompiled(compiled: { readonly tree: OutputTree; readonly hashes: ReadonlyMap<string, string> }): HeadOutput & { output(): Output } {
+/**
+ * A head compiled in memory: compile()'s tree and hashes, and its lock's text without the list of
+ * files (lockOfCompiled), as the folder's head holds it.
+ */
+export function headOfCompiled(compiled: { readonly tree: OutputTree; readonly hashes: ReadonlyMap<string, string>; readonly lock: string }): HeadOutput & { output(): Output } {
   const output = outputOfCompiled(compiled);
-  return { hashes: output.hashes, text: (path) => compiled.tree.get(path)!, output: () => output };
+  return { hashes: output.hashes, text: (path) => (path === LOCK_FILE ? compiled.lock : compiled.tree.get(path)!), output: () => output };
+}
+
+/**
+ * The lock of a compile without its list of files, made from the fleet's name and plan: the tree's
+ * lock is tens of megabytes at fleet scale, held as pieces (assembleOutput), which reading it would
+ * copy whole; and the plan, which records every decision, is garbage once this is made.
+ */
+export function lockOfCompiled(fleetName: string, plan: PlacementPlan): string {
+  return lockText(fleetName, plan, []);
 }
 
 /**

@@ -124,6 +124,20 @@ describe('fleet diff --base REF: the committed output, when it is current', () =
     await expectSameReports('catalog:3.3.0');
   });
 
+  it('finds nothing changed when the head renders what is committed, the lock included', async () => {
+    const head = readFileSync(SPEC(), 'utf8');
+    writeFileSync(SPEC(), git('show', `${refs.current}:policies/fleet-spec.yaml`));
+    try {
+      expect((await fleet('synth', join(repo, 'policies'))).code).toBe(0);
+      const { code, stdout } = await diff(refs.current, 'json');
+      expect(code, stdout).toBe(0);
+      expect(JSON.parse(stdout)).toMatchObject({ baseSource: 'committed', outputMatchesSpec: true, changed: false, changes: [], placement: [] });
+    } finally {
+      writeFileSync(SPEC(), head);
+      expect((await fleet('synth', join(repo, 'policies'))).code).toBe(0);
+    }
+  });
+
   it('after a synth, reads the head from out/ (the synth cache knows it is what the spec renders) and reports the same', async () => {
     // The built CLI (dist/, as bin/fleet.js runs it): only a build has the id the synth cache keys on.
     const cacheDir = mkdtempSync(join(tmpdir(), 'fleet-diff-cache-'));

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { OutputTree } from '../../phases/6-emit/index.js';
 import { COMMENT_BUDGET, diffSides, formatDiff, hasChanges, type DiffFormat } from '../../report/diff/index.js';
 import { collectGarbage } from '../memory.js';
-import { type HeadOutput, headOfOutputFolder, headOfCompiled } from '../diff-head.js';
+import { type HeadOutput, headOfOutputFolder, headOfCompiled, lockOfCompiled } from '../diff-head.js';
 import { readBase } from '../diff-base.js';
 import { withHelp } from '../help.js';
 import { EXIT, type Io } from '../io.js';
@@ -118,10 +118,11 @@ function compileHead(
   reporter: Reporter,
   options: DiffOptions,
   read: ReadSpecResult | undefined,
-): { tree: OutputTree; hashes: ReadonlyMap<string, string>; stateful: string[] } | number {
+): { tree: OutputTree; hashes: ReadonlyMap<string, string>; lock: string; stateful: string[] } | number {
   const compiled = compileSpec(spec, io, { outDir: out, reporter, ignoreLock: options.ignoreLock, read, meshCheck: false });
   if (typeof compiled === 'number') return EXIT.usage;
-  return { tree: compiled.tree!, hashes: compiled.hashes!, stateful: compiled.fleet!.apps.filter((a) => a.stateful).map((a) => a.id) };
+  const fleet = compiled.fleet!;
+  return { tree: compiled.tree!, hashes: compiled.hashes!, lock: lockOfCompiled(fleet.name, compiled.plan!), stateful: fleet.apps.filter((a) => a.stateful).map((a) => a.id) };
 }
 
 /** The shortest report that still holds the comment marker, the header and the cut notice. */

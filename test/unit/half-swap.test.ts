@@ -1,22 +1,25 @@
-import * as fs from 'node:fs';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import fs, { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { report } from '../../src/cli/guard.js';
 import { outputOf, writeTree, type Output } from '../../src/cli/output-folder.js';
 import { GENERATED_MARK, LOCK_FILE } from '../../src/phases/6-emit/index.js';
 
-// renameSync made to fail on demand: a rename the machine refuses in the middle of the swap.
-vi.mock('node:fs', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs')>();
-  return { ...real, renameSync: vi.fn(real.renameSync) };
-});
-const realRename = (await vi.importActual<typeof import('node:fs')>('node:fs')).renameSync;
+// renameSync made to fail on demand: a rename the machine refuses in the middle of the swap. Set on
+// node:fs itself and synced into its ES module's exports (module.syncBuiltinESMExports), which is
+// what fleet's `import { renameSync } from 'node:fs'` reads; put back after each test, as this
+// file shares its worker with others.
+const realRename = fs.renameSync;
+function renameWith(rename: typeof fs.renameSync): void {
+  fs.renameSync = rename;
+  syncBuiltinESMExports();
+}
 
 const folders: string[] = [];
 afterEach(() => {
-  vi.mocked(fs.renameSync).mockImplementation(realRename);
+  renameWith(realRename);
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 function outDir(): string {
@@ -46,7 +49,7 @@ describe('a write the machine refuses', () => {
     it(`during the swap (${kind}): says the truth (some new, some old) and the next run finishes the swap`, () => {
       const out = outDir();
       writeTree(out, tree('1'));
-      vi.mocked(fs.renameSync).mockImplementation((from, to) => {
+      renameWith((from, to) => {
         if (String(from).includes('.fleet-staging-') && String(from).endsWith(refusedFrom)) throw refused(String(from));
         realRename(from, to);
       });
@@ -63,7 +66,7 @@ describe('a write the machine refuses', () => {
       expect(printed).toContain(`it finishes the swap from its journal (${out}.fleet-staging-${process.pid}/.fleet-swap.json)`);
       expect(readFileSync(join(out, 'a/one.yaml'), 'utf8')).toContain('2\n'); // half: `a` renamed into place, the refused one not
 
-      vi.mocked(fs.renameSync).mockImplementation(realRename);
+      renameWith(realRename);
       writeTree(out, tree2());
       expect(readFileSync(join(out, 'b/two.yaml'), 'utf8')).toContain('2\n');
       expect(readFileSync(join(out, 'b/extra.yaml'), 'utf8')).toContain('2\n');

@@ -30,7 +30,7 @@ export default defineConfig({
   test: {
     // test/setup.ts fails any test that asserts nothing, and any that leaves the working directory or the environment changed.
     setupFiles: ['test/setup.ts'],
-    // Builds dist/ first when it is older than src/ (test/global-setup.ts); the root and each project run it, one after the other.
+    // Builds dist/ first when it is older than src/ (test/global-setup.ts); each project runs it, one after the other, and the first does the work.
     globalSetup: ['test/global-setup.ts'],
     // Two cores: two workers.
     maxWorkers: 2,

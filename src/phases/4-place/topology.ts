@@ -236,11 +236,40 @@ export class Topology {
     return groups;
   }
 
-  /** R1–R6: each app's workloads where placed; each destination's Service, DestinationRule and mesh routes where its callers run. */
+  /**
+   * The clusters whose east-west gateway its callers (in `callers`) go through to reach the app's
+   * pods (as `outbound` picks them), but for those that run the app or call it. Such a gateway, in
+   * AUTO_PASSTHROUGH mode, routes by SNI to clusters its own istiod builds, per subset, from the
+   * DestinationRules of its own cluster (docs/mesh-model.md R-I10; istio/istio
+   * pilot/pkg/networking/core/cluster.go, buildOutboundSniDnatClusters): without the app's
+   * DestinationRule there, a subset-routed call it relays finds no SNI cluster and is closed.
+   */
+  private relaysOf(appId: string, callers: ReadonlySet<string>): string[] {
+    const placed = this.placed(appId);
+    if (callers.size === 0 || placed.length === 0) return [];
+    const callerNetworks = new Set([...callers].filter((c) => this.inMesh(c)).map((c) => this.network(c)));
+    const relays = new Set<string>();
+    for (const [to, clusters] of this.groupByNetwork(placed.filter((c) => this.inMesh(c)))) {
+      if (![...callerNetworks].some((from) => this.reachesThroughGateway(from, to))) continue;
+      for (const c of clusters) {
+        const cluster = this.clusters.get(c)!;
+        for (const gateway of cluster.eastWestGateway ? [cluster] : this.eastWestGateways(to)) {
+          if (!callers.has(gateway.name) && !this.contains(placed, gateway.name) && this.inMesh(gateway.name)) relays.add(gateway.name);
+        }
+      }
+    }
+    return [...relays].sort();
+  }
+
+  /**
+   * R1–R6: each app's workloads where placed; each destination's Service, DestinationRule and mesh
+   * routes where its callers run; its DestinationRule also where an east-west gateway relays its
+   * callers to its pods.
+   */
   private layOut(fleet: ResolvedFleet): void {
     const at = (cluster: string) => {
       let contents = this.contents.get(cluster);
-      if (!contents) this.contents.set(cluster, (contents = { placed: [], destinations: [], meshDestinations: [], gateways: [] }));
+      if (!contents) this.contents.set(cluster, (contents = { placed: [], destinations: [], meshDestinations: [], relays: [], gateways: [] }));
       return contents;
     };
     for (const app of fleet.apps) for (const cluster of this.placed(app.id)) at(cluster).placed.push(app);
@@ -252,6 +281,7 @@ export class Topology {
       // Apps are visited in id order, so each cluster's lists come out sorted.
       for (const cluster of all) at(cluster).destinations.push(app);
       for (const cluster of mesh) at(cluster).meshDestinations.push(app);
+      for (const cluster of this.relaysOf(app.id, all)) at(cluster).relays.push(app);
     }
     for (const gateway of this.graph.gateways) for (const cluster of gateway.clusters) at(cluster).gateways.push(gateway);
   }
@@ -265,6 +295,8 @@ export interface ClusterContents {
   readonly destinations: App[];
   /** Apps called from here by an app: the mesh VirtualService (R4). */
   readonly meshDestinations: App[];
+  /** Apps neither here nor called from here whose callers this cluster's east-west gateway relays to their pods: their DestinationRule (R5). */
+  readonly relays: App[];
   /** Ingress gateways running here: Gateway and its VirtualService (R6). */
   readonly gateways: IngressGateway[];
 }

@@ -92,6 +92,9 @@ export function* renderClusters(
     for (const app of present) if (!namespaces.has(app.namespace)) namespaces.set(app.namespace, app);
     // A cluster outside the mesh (`mesh: none`) gets no Istio object and no injection label: plain Kubernetes.
     const istio = cluster.mesh === 'istio';
+    // A relayed app's DestinationRule (R5) needs its namespace here: after the others', each from its first relayed app (by id).
+    const relays = istio ? contents.relays : [];
+    for (const app of relays) if (!namespaces.has(app.namespace)) namespaces.set(app.namespace, app);
     for (const [namespace, app] of namespaces) {
       share(renderNamespace, namespace, istio ? byValue({ network: cluster.network, revision: fleet.mesh.revision }) : undefined, byValue(appSource(app, 'namespace')));
       if (istio) share(renderPeerAuthentication, namespace, fleet.mesh.mtls, labelsOfFleet, byValue(meshSource ?? appSource(app, 'namespace')));
@@ -112,10 +115,10 @@ export function* renderClusters(
     for (const app of present) share(renderService, app, fleet.name, byValue(appSource(app)));
 
     // R4, R5: client-side Istio config where the callers run. R6: ingress where the gateway runs. R7: authorization where the destination runs.
-    // R5: the DestinationRule wherever a called app runs or is called from.
+    // R5: the DestinationRule wherever a called app runs or is called from, and where this cluster's east-west gateway relays its callers (relays).
     // R4–R7 only where Istio runs.
     if (istio) {
-      for (const app of present) {
+      for (const app of [...present, ...relays]) {
         if (topology.callersOf(app.id).length === 0) continue;
         share(renderDestinationRule, app, graph.policies.get(app.id)!, topology.placed(app.id), labelsOf(app), byValue(rulesSource(topology.callersOf(app.id))));
       }

@@ -13,7 +13,8 @@ import type { Topology } from '../4-place/topology.js';
  * - the fleet-wide settings, every cluster and every ingress gateway, with the spec files they
  *   are written in (headers name them);
  * - for every app that is *relevant* to the cluster (it runs there, is called from there, calls
- *   or is called by an app that is there, or is routed to by a gateway there): the resolved app
+ *   or is called by an app that is there, is routed to by a gateway there, or has callers the
+ *   cluster's east-west gateway relays to its pods): the resolved app
  *   but for what only its own workloads read (see WORKLOAD_ONLY), its spec file, the clusters it
  *   runs in, every traffic edge to and from it with its rule and rule file, and its destination
  *   policy;
@@ -63,7 +64,7 @@ export function renderInputsOf(fleet: ResolvedFleet, topology: Topology, fileOf:
       const app = topology.apps.get(id);
       if (app) relevant.set(id, app);
     };
-    for (const app of [...contents.placed, ...contents.destinations, ...contents.meshDestinations]) {
+    for (const app of [...contents.placed, ...contents.destinations, ...contents.meshDestinations, ...contents.relays]) {
       add(app.id);
       for (const edge of topology.callersOf(app.id)) if ('app' in edge.caller) add(edge.caller.app);
       for (const edge of topology.calledBy(app.id)) add(edge.to);

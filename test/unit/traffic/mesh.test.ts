@@ -190,3 +190,45 @@ describe('item 12: revision-based injection', () => {
     expect(diagnostics.map((d) => `${d.code}@${d.span?.file}:${d.span?.start.line}`)).toEqual(['spec_duplicate_mesh@b.yaml:3']);
   });
 });
+
+describe('an east-west gateway in a cluster that neither runs nor calls the app it relays to', () => {
+  // net-b: gw-1 runs the network's east-west gateway and nothing of `api`; api-2 runs `api` (stable
+  // and canary), without a gateway of its own. `web` in web-1 (net-a) calls `api` with a split, so
+  // its subset-routed calls go through gw-1's gateway to api-2's pods.
+  const text = `apiVersion: fleet/v1alpha1
+kind: Fleet
+metadata:
+  name: relay
+clusters:
+  - { name: web-1, region: r-a, network: net-a, podCIDRs: [10.1.0.0/16], eastWestGateway: { addresses: [192.0.2.1] } }
+  - { name: gw-1, region: r-b, network: net-b, podCIDRs: [10.2.0.0/16], eastWestGateway: { addresses: [192.0.2.2] } }
+  - { name: api-2, region: r-b, network: net-b, podCIDRs: [10.3.0.0/16] }
+apps:
+  - { name: web, namespace: shop, image: example.com/web:1, ports: [{ name: http, port: 8080 }], callers: none }
+  - name: api
+    namespace: api
+    image: example.com/api:1
+    replicas: 4
+    ports: [{ name: http, port: 8080 }]
+    versions: [{ name: stable }, { name: canary, image: example.com/api:2 }]
+placement:
+  - { name: web-in-a, apps: { names: [web] }, clusters: { names: [web-1] } }
+  - { name: api-in-b, apps: { names: [api] }, clusters: { names: [api-2] } }
+traffic:
+  - { name: web-to-api, from: [web], to: api, split: { stable: 90, canary: 10 } }
+`;
+
+  it('holds its DestinationRule, in its namespace: the gateway builds its per-subset SNI clusters from its own cluster’s (docs/mesh-model.md R-I10)', () => {
+    const result = compile([{ path: 'relay.yaml', name: 'relay.yaml', text }]);
+    // Without the DestinationRule in gw-1 the mesh check finds the relayed calls refused, a bug in fleet (it throws).
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const relay = objectsIn(result.tree!, 'gw-1');
+    expect(get(relay, 'DestinationRule', 'api', 'api').spec.subsets.map((s: { name: string }) => s.name)).toEqual(['stable', 'canary']);
+    expect(get(relay, 'DestinationRule', 'api', 'api')).toEqual(get(objectsIn(result.tree!, 'api-2'), 'DestinationRule', 'api', 'api'));
+    expect(find(relay, 'Namespace', 'api')).toBeDefined();
+    // Nothing else of `api` or `web`: no workload, no Service, no route.
+    const kindsIn = (namespace: string) => relay.filter((o) => o.metadata?.namespace === namespace).map((o) => o.kind);
+    expect(kindsIn('api').sort()).toEqual(['DestinationRule', 'PeerAuthentication']);
+    expect(kindsIn('shop')).toEqual([]);
+  });
+});

@@ -130,10 +130,11 @@ export class Topology {
    * Where a destination pod in `here` receives connections from callers in `callers`, by Istio's
    * endpoint rule (see `reachesDirectly`, `reachesThroughGateway`): from a local caller directly;
    * from callers whose sidecars reach this cluster's pods directly, by their pod IPs; and, when some
-   * caller goes through this network's east-west gateways, from the local gateway or, by pod IP,
-   * from the other clusters on this network that run one (they forward to pods here).
+   * caller goes through this network's east-west gateways, from the gateways callers are sent to
+   * for the destination's pods on this network (`destinations`: where it runs; see gatewaysTo):
+   * this cluster's own, or, by pod IP, those of the other clusters (they forward to pods here).
    */
-  inbound(here: string, allCallers: readonly string[]): Inbound {
+  inbound(here: string, allCallers: readonly string[], destinations: readonly string[]): Inbound {
     const callers = this.reachableFrom(here, allCallers);
     const network = this.network(here);
     const pods = new Set<string>();
@@ -142,15 +143,29 @@ export class Topology {
       if (this.reachesDirectly(from, network)) for (const c of clusters) if (c !== here) pods.add(c);
       if (this.reachesThroughGateway(from, network)) throughGateway = true;
     }
-    // Any gateway of this network may forward here: a caller picks an endpoint's gateway (its own
-    // cluster's first), but the gateway, in AUTO_PASSTHROUGH, balances over every endpoint of the
-    // service on its network, in whichever cluster.
-    if (throughGateway) for (const relay of this.eastWestGateways(network)) if (relay.name !== here) pods.add(relay.name);
+    // A caller is sent to the gateway of an endpoint's cluster, but the gateway, in AUTO_PASSTHROUGH,
+    // balances over every endpoint of the service on its network, in whichever cluster.
+    const relays = throughGateway ? this.gatewaysTo(network, this.groupByNetwork(this.reachableFrom(here, destinations)).get(network) ?? []) : [];
+    for (const relay of relays) if (relay.name !== here) pods.add(relay.name);
     return {
       local: this.contains(callers, here),
       pods: [...pods].sort(),
-      eastWestGateway: throughGateway && this.clusters.get(here)!.eastWestGateway !== undefined,
+      eastWestGateway: relays.some((relay) => relay.name === here),
     };
+  }
+
+  /**
+   * The east-west gateways a caller on another network is sent to for pods in `clusters` (all on
+   * `network`): each cluster's own gateway, and the network's others for a cluster without one.
+   * Sorted by name.
+   */
+  private gatewaysTo(network: string, clusters: readonly string[]): Cluster[] {
+    const gateways = new Map<string, Cluster>();
+    for (const c of clusters) {
+      const cluster = this.clusters.get(c)!;
+      for (const gateway of cluster.eastWestGateway ? [cluster] : this.eastWestGateways(network)) gateways.set(gateway.name, gateway);
+    }
+    return [...gateways.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /**
@@ -166,12 +181,7 @@ export class Topology {
     const gateways = new Map<string, Cluster>();
     for (const [to, clusters] of this.groupByNetwork(destinations)) {
       if (this.reachesDirectly(network, to)) for (const c of clusters) if (c !== here) pods.push(c);
-      if (!this.reachesThroughGateway(network, to)) continue;
-      // Each destination cluster's own gateway; the network's others only for a cluster without one (see inbound).
-      for (const c of clusters) {
-        const cluster = this.clusters.get(c)!;
-        for (const gateway of cluster.eastWestGateway ? [cluster] : this.eastWestGateways(to)) gateways.set(gateway.name, gateway);
-      }
+      if (this.reachesThroughGateway(network, to)) for (const gateway of this.gatewaysTo(to, clusters)) gateways.set(gateway.name, gateway);
     }
     const sortedGateways = [...gateways.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return { local: this.contains(destinations, here), pods: pods.sort(), gateways: sortedGateways };
@@ -251,11 +261,8 @@ export class Topology {
     const relays = new Set<string>();
     for (const [to, clusters] of this.groupByNetwork(placed.filter((c) => this.inMesh(c)))) {
       if (![...callerNetworks].some((from) => this.reachesThroughGateway(from, to))) continue;
-      for (const c of clusters) {
-        const cluster = this.clusters.get(c)!;
-        for (const gateway of cluster.eastWestGateway ? [cluster] : this.eastWestGateways(to)) {
-          if (!callers.has(gateway.name) && !this.contains(placed, gateway.name) && this.inMesh(gateway.name)) relays.add(gateway.name);
-        }
+      for (const gateway of this.gatewaysTo(to, clusters)) {
+        if (!callers.has(gateway.name) && !this.contains(placed, gateway.name) && this.inMesh(gateway.name)) relays.add(gateway.name);
       }
     }
     return [...relays].sort();
@@ -310,7 +317,7 @@ export interface Identity {
 export interface Inbound {
   /** A caller runs in this cluster. */
   readonly local: boolean;
-  /** Other clusters whose pods connect by pod IP: callers Istio sends here directly, and east-west gateways of this network relaying traffic from other networks. */
+  /** Other clusters whose pods connect by pod IP: callers Istio sends here directly, and east-west gateways of this network that callers on other networks are sent to for the destination's pods. */
   readonly pods: readonly string[];
   /** Traffic from other networks arrives through this cluster's own east-west gateway. */
   readonly eastWestGateway: boolean;

@@ -61,7 +61,7 @@ export function checkTraffic(fleet: ResolvedFleet, topology: Topology, sourceMap
         }
       }
       for (const here of there) {
-        const from = topology.inbound(here, callers);
+        const from = topology.inbound(here, callers, there);
         for (const peer of from.pods.filter(unnamed)) podCIDRsNeeded.set(peer, `\`${destination.name}\` in ${here} receives traffic of rule \`${edge.rule.name}\` ${directly(peer, here)} from pods in ${peer}`);
       }
     }

@@ -232,3 +232,33 @@ traffic:
     expect(kindsIn('shop')).toEqual([]);
   });
 });
+
+describe('Calico at a pod that callers on another network reach through east-west gateways', () => {
+  // net-a has two gateways, in a-1 and a-2; `api` runs in a-2 only, and `web` calls it from b-1
+  // (net-b). Istio sends web's calls to the gateway of the cluster of api's pods, a-2's: a-1's
+  // gateway never carries them (Topology.gatewaysTo; docs/mesh-model.md R-I10).
+  const text = `apiVersion: fleet/v1alpha1
+kind: Fleet
+metadata:
+  name: relay
+clusters:
+  - { name: a-1, region: r-a, network: net-a, podCIDRs: [10.1.0.0/16], eastWestGateway: { addresses: [192.0.2.1] } }
+  - { name: a-2, region: r-a, network: net-a, podCIDRs: [10.2.0.0/16], eastWestGateway: { addresses: [192.0.2.2] } }
+  - { name: b-1, region: r-b, network: net-b, podCIDRs: [10.3.0.0/16], eastWestGateway: { addresses: [192.0.2.3] } }
+apps:
+  - { name: web, namespace: shop, image: example.com/web:1, ports: [{ name: http, port: 8080 }], callers: none }
+  - { name: api, namespace: shop, image: example.com/api:1, ports: [{ name: http, port: 8080 }] }
+placement:
+  - { name: web-in-b, apps: { names: [web] }, clusters: { names: [b-1] } }
+  - { name: api-in-a-2, apps: { names: [api] }, clusters: { names: [a-2] } }
+traffic:
+  - { name: web-to-api, from: [web], to: api }
+`;
+
+  it('lets in its own cluster’s gateway, not the pods of another cluster whose gateway never relays to it', () => {
+    const result = compile([{ path: 'relay.yaml', name: 'relay.yaml', text }]);
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const sources = get(objectsIn(result.tree!, 'a-2'), 'NetworkPolicy', 'api-ingress', 'shop').spec.ingress.map((rule: { source: unknown }) => rule.source);
+    expect(sources).toEqual([{ namespaceSelector: "projectcalico.org/name == 'istio-system'", selector: "istio == 'eastwestgateway'" }]);
+  });
+});

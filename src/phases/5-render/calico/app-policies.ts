@@ -20,8 +20,8 @@ export interface NetworkSetsNeeded {
  * - callers in this cluster by identity: their namespace and service account (Calico's zero-trust recipe);
  * - callers in other clusters that Istio sends here directly (this network, or a network without
  *   east-west gateways: Topology.inbound) by their cluster's pod CIDRs (Calico cannot see remote
- *   pods' labels), and likewise the other east-west gateways of this network, which forward traffic
- *   from other networks to pods here;
+ *   pods' labels), and likewise the east-west gateways of other clusters of this network that
+ *   callers on other networks are sent to for this app's pods, which forward to pods here;
  * - traffic from other networks through this cluster's own east-west gateway.
  * Identity across clusters is Istio's to enforce (the AuthorizationPolicy).
  */
@@ -29,7 +29,7 @@ export function renderIngressPolicy(scope: Construct, app: App, cluster: string,
   const rules: Record<string, unknown>[] = [];
   for (const edge of topology.callersOf(app.id)) {
     const ports = portsOf(app, edge);
-    const from = topology.inbound(cluster, topology.callerClusters(edge));
+    const from = topology.inbound(cluster, topology.callerClusters(edge), topology.placed(app.id));
     if (from.local) {
       const { namespace, serviceAccount } = topology.identityOf(edge.caller);
       rules.push(...allowRules('source', { namespaceSelector: namespaceIs(namespace), serviceAccounts: { names: [serviceAccount] } }, ports, edge.rule.name));

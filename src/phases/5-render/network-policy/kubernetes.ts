@@ -79,7 +79,7 @@ function platformEgress(platform: PlatformSettings, istio: boolean): Record<stri
 /** Who may connect to `app`'s pods in `here` for one edge (Topology.inbound). */
 function ingressRules(app: App, here: string, edge: TrafficEdge, topology: Topology): Record<string, unknown>[] {
   const ports = portsOf(app, edge);
-  const from = topology.inbound(here, topology.callerClusters(edge));
+  const from = topology.inbound(here, topology.callerClusters(edge), topology.placed(app.id));
   const peers: Record<string, unknown>[] = [];
   if (from.local) {
     if ('app' in edge.caller) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compile } from '../../../src/compiler.js';
+import { type CompileResult, compile } from '../../../src/compiler.js';
 import { codesAt, compileText } from '../../helpers/spec.js';
 import { find, get, objectsIn, renderTree } from './fleet.js';
 
@@ -191,35 +191,39 @@ describe('item 12: revision-based injection', () => {
   });
 });
 
-describe('an east-west gateway in a cluster that neither runs nor calls the app it relays to', () => {
-  // net-b: gw-1 runs the network's east-west gateway and nothing of `api`; api-2 runs `api` (stable
-  // and canary), without a gateway of its own. `web` in web-1 (net-a) calls `api` with a split, so
-  // its subset-routed calls go through gw-1's gateway to api-2's pods.
+/** A cluster of the relay fleets below: on `network`, its pods on 10.<n>.0.0/16, with an east-west gateway at 192.0.2.<n> if `gateway`. */
+const relayCluster = (name: string, n: number, network: string, gateway: boolean) =>
+  `  - { name: ${name}, region: r-${network}, network: ${network}, podCIDRs: [10.${n}.0.0/16]${gateway ? `, eastWestGateway: { addresses: [192.0.2.${n}] }` : ''} }`;
+
+/** `web` (in `webIn`) calls `api` (as `api` writes it, in `apiIn`) under one rule (`rule`: more of its fields), on these clusters: compiled whole. */
+function compileWebToApi(clusters: readonly string[], api: string, webIn: string, apiIn: string, rule = ''): CompileResult {
   const text = `apiVersion: fleet/v1alpha1
 kind: Fleet
 metadata:
   name: relay
 clusters:
-  - { name: web-1, region: r-a, network: net-a, podCIDRs: [10.1.0.0/16], eastWestGateway: { addresses: [192.0.2.1] } }
-  - { name: gw-1, region: r-b, network: net-b, podCIDRs: [10.2.0.0/16], eastWestGateway: { addresses: [192.0.2.2] } }
-  - { name: api-2, region: r-b, network: net-b, podCIDRs: [10.3.0.0/16] }
+${clusters.join('\n')}
 apps:
   - { name: web, namespace: shop, image: example.com/web:1, ports: [{ name: http, port: 8080 }], callers: none }
-  - name: api
-    namespace: api
-    image: example.com/api:1
-    replicas: 4
-    ports: [{ name: http, port: 8080 }]
-    versions: [{ name: stable }, { name: canary, image: example.com/api:2 }]
+${api}
 placement:
-  - { name: web-in-a, apps: { names: [web] }, clusters: { names: [web-1] } }
-  - { name: api-in-b, apps: { names: [api] }, clusters: { names: [api-2] } }
+  - { name: web-here, apps: { names: [web] }, clusters: { names: [${webIn}] } }
+  - { name: api-here, apps: { names: [api] }, clusters: { names: [${apiIn}] } }
 traffic:
-  - { name: web-to-api, from: [web], to: api, split: { stable: 90, canary: 10 } }
+  - { name: web-to-api, from: [web], to: api${rule} }
 `;
+  return compile([{ path: 'relay.yaml', name: 'relay.yaml', text }]);
+}
+
+describe('an east-west gateway in a cluster that neither runs nor calls the app it relays to', () => {
+  // net-b: gw-1 runs the network's east-west gateway and nothing of `api`; api-2 runs `api` (stable
+  // and canary), without a gateway of its own. `web` in web-1 (net-a) calls `api` with a split, so
+  // its subset-routed calls go through gw-1's gateway to api-2's pods.
+  const clusters = [relayCluster('web-1', 1, 'net-a', true), relayCluster('gw-1', 2, 'net-b', true), relayCluster('api-2', 3, 'net-b', false)];
+  const api = '  - { name: api, namespace: api, image: example.com/api:1, replicas: 4, ports: [{ name: http, port: 8080 }], versions: [{ name: stable }, { name: canary, image: example.com/api:2 }] }';
 
   it('holds its DestinationRule, in its namespace: the gateway builds its per-subset SNI clusters from its own cluster’s (docs/mesh-model.md R-I10)', () => {
-    const result = compile([{ path: 'relay.yaml', name: 'relay.yaml', text }]);
+    const result = compileWebToApi(clusters, api, 'web-1', 'api-2', ', split: { stable: 90, canary: 10 }');
     // Without the DestinationRule in gw-1 the mesh check finds the relayed calls refused, a bug in fleet (it throws).
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const relay = objectsIn(result.tree!, 'gw-1');
@@ -237,26 +241,11 @@ describe('Calico at a pod that callers on another network reach through east-wes
   // net-a has two gateways, in a-1 and a-2; `api` runs in a-2 only, and `web` calls it from b-1
   // (net-b). Istio sends web's calls to the gateway of the cluster of api's pods, a-2's: a-1's
   // gateway never carries them (Topology.gatewaysTo; docs/mesh-model.md R-I10).
-  const text = `apiVersion: fleet/v1alpha1
-kind: Fleet
-metadata:
-  name: relay
-clusters:
-  - { name: a-1, region: r-a, network: net-a, podCIDRs: [10.1.0.0/16], eastWestGateway: { addresses: [192.0.2.1] } }
-  - { name: a-2, region: r-a, network: net-a, podCIDRs: [10.2.0.0/16], eastWestGateway: { addresses: [192.0.2.2] } }
-  - { name: b-1, region: r-b, network: net-b, podCIDRs: [10.3.0.0/16], eastWestGateway: { addresses: [192.0.2.3] } }
-apps:
-  - { name: web, namespace: shop, image: example.com/web:1, ports: [{ name: http, port: 8080 }], callers: none }
-  - { name: api, namespace: shop, image: example.com/api:1, ports: [{ name: http, port: 8080 }] }
-placement:
-  - { name: web-in-b, apps: { names: [web] }, clusters: { names: [b-1] } }
-  - { name: api-in-a-2, apps: { names: [api] }, clusters: { names: [a-2] } }
-traffic:
-  - { name: web-to-api, from: [web], to: api }
-`;
+  const clusters = [relayCluster('a-1', 1, 'net-a', true), relayCluster('a-2', 2, 'net-a', true), relayCluster('b-1', 3, 'net-b', true)];
+  const api = '  - { name: api, namespace: shop, image: example.com/api:1, ports: [{ name: http, port: 8080 }] }';
 
   it('lets in its own cluster’s gateway, not the pods of another cluster whose gateway never relays to it', () => {
-    const result = compile([{ path: 'relay.yaml', name: 'relay.yaml', text }]);
+    const result = compileWebToApi(clusters, api, 'b-1', 'a-2');
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const sources = get(objectsIn(result.tree!, 'a-2'), 'NetworkPolicy', 'api-ingress', 'shop').spec.ingress.map((rule: { source: unknown }) => rule.source);
     expect(sources).toEqual([{ namespaceSelector: "projectcalico.org/name == 'istio-system'", selector: "istio == 'eastwestgateway'" }]);

@@ -3,8 +3,8 @@ import { toYaml } from '../../../src/phases/6-emit/yaml.js';
 
 /**
  * Random valid fleets shaped for the mesh model: one to three networks (or none), each cluster with
- * pod CIDRs and, on some networks, an east-west gateway; apps with one or two ports and sometimes a
- * stable/canary split; traffic rules between random apps (some by selector), some from an ingress
+ * pod CIDRs and, on some networks, an east-west gateway (in most of their clusters); apps with one or two ports and sometimes a
+ * stable/canary split, placed everywhere or pinned to some of the clusters; traffic rules between random apps (some by selector), some from an ingress
  * gateway; locality failover and outlier detection now and then.
  */
 const REGIONS = ['us-east1', 'europe-west1', 'asia-southeast1'];
@@ -28,7 +28,8 @@ export const meshFleetSpecs = fc
         region: pick(REGIONS),
         ...(network ? { network } : {}),
         podCIDRs: [`10.${c}.0.0/16`],
-        ...(network && network !== gatewayless ? { eastWestGateway: { addresses: [`203.0.113.${c + 1}`] } } : {}),
+        // Not every cluster of a network runs its gateway: the others' pods are reached through it.
+        ...(network && network !== gatewayless && chance(70) ? { eastWestGateway: { addresses: [`203.0.113.${c + 1}`] } } : {}),
         labels: { env: 'prod' },
       };
     });
@@ -41,7 +42,14 @@ export const meshFleetSpecs = fc
       ports: [{ name: 'http', port: 8080 }, ...(chance(30) ? [{ name: 'grpc', port: 9090, protocol: 'GRPC' }] : [])],
       ...(chance(30) ? { versions: [{ name: 'stable' }, { name: 'canary', replicas: 1 }] } : {}),
     }));
-    const placement = [{ name: 'spread', apps: {}, replicas: pick([{ strategy: 'Duplicated' }, { strategy: 'Divided' }]) }];
+    // Some apps pinned to some of the clusters: apps absent from clusters that run a gateway or callers.
+    const pinned = apps
+      .filter(() => chance(35))
+      .map((app) => {
+        const names = clusters.filter(() => chance(50)).map((c) => c.name);
+        return { name: `pin-${app.name}`, priority: 1, apps: { names: [app.name] }, clusters: { names: names.length > 0 ? names : [pick(clusters).name] } };
+      });
+    const placement = [{ name: 'spread', apps: {}, replicas: pick([{ strategy: 'Duplicated' }, { strategy: 'Divided' }]) }, ...pinned];
     const gateways = chance(40) ? [{ name: 'public', hosts: ['shop.example.com'] }] : [];
     const traffic = apps.flatMap((to, _t) => {
       if (!chance(70)) return [];

@@ -91,6 +91,10 @@ function string(value: string): string {
 
 const COLON = 0x3a;
 const SPACE = 0x20;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
+/** An exponent without digits before it (`e0`, `E+5`): the `yaml` package's YAML 1.1 schema reads it as a float (NaN), its `[0-9]` before the exponent being optional. */
+const EXPONENT_ONLY = /^[eE][-+]?[0-9]+$/;
 
 /** One pass over the characters (this runs for every key and value written). */
 function isPlainSafe(value: string): boolean {
@@ -105,7 +109,7 @@ function isPlainSafe(value: string): boolean {
     previous = c;
   }
   // A trailing ":" or space is ambiguous.
-  return previous !== COLON && previous !== SPACE && (value.length > 5 || !RESERVED.test(value));
+  return previous !== COLON && previous !== SPACE && (value.length > 5 || !RESERVED.test(value)) && !((first === LOWER_E || first === UPPER_E) && EXPONENT_ONLY.test(value));
 }
 
 /** A lookup table of ASCII characters from a character-class body such as `A-Za-z_`. */

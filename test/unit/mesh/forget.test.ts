@@ -42,8 +42,8 @@ describe('the mesh check forgetting its scratch tables', () => {
         const never = checkMesh(fleet.model, fleet.traffic, { forgetEvery: Number.POSITIVE_INFINITY });
         const always = checkMesh(fleet.model, fleet.traffic, { forgetEvery: 1 });
         expect(always).toEqual(never);
-        expect(never.declaredCalls).toBeGreaterThan(0);
-        checked++;
+        // A fleet may declare no call at all (no traffic rule drawn): it checks nothing here.
+        if (never.declaredCalls > 0) checked++;
       }),
       { seed: 7, numRuns: 25 },
     );

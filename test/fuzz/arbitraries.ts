@@ -4,8 +4,9 @@ import { toYaml } from '../../src/phases/6-emit/yaml.js';
 /**
  * Random fleet specs that are valid by construction (every app matched by a catch-all rule,
  * references resolve, split weights sum to 100) but otherwise varied: clusters with and without
- * topology, taints, capacity; apps with versions, ports, requests; every replica strategy;
- * overrides of image, replicas, env and annotations.
+ * topology, taints, capacity; apps with versions, ports, requests, the production workload fields
+ * (probes, security, config, volumes, disruption budgets, autoscaling, storage); every replica
+ * strategy; overrides of image, replicas, env and annotations.
  * Placement may still be infeasible (tainted or full clusters): that must be a located error.
  */
 const REGIONS = ['us-east1', 'europe-west1', 'asia-southeast1'];
@@ -34,17 +35,20 @@ export const fleetSpecs = fc
 
     const apps = Array.from({ length: appCount }, (_, a) => {
       const versions = chance(30) ? [{ name: 'stable' }, { name: 'canary', image: `registry.example.com/app-${a}:2.0.0-rc.1` }] : undefined;
+      const ports = chance(80) ? [{ name: 'http', port: 8080 }, ...(chance(30) ? [{ name: 'grpc', port: 9090, protocol: 'GRPC' }] : [])] : undefined;
+      const resources = chance(60) ? { requests: { cpu: pick(['100m', '500m', '2']), memory: pick(['128Mi', '1Gi']) } } : undefined;
       return {
         name: `app-${a}`,
         namespace: pick(['ns-a', 'ns-b', `app-${a}`]),
         labels: { tier: pick(['web', 'api', 'data']) },
         image: `registry.example.com/app-${a}:1.${a}.0`,
         replicas: pick([0, 1, 2, 3, 5, 8, 13]),
-        ...(chance(80) ? { ports: [{ name: 'http', port: 8080 }, ...(chance(30) ? [{ name: 'grpc', port: 9090, protocol: 'GRPC' }] : [])] } : {}),
-        ...(chance(60) ? { resources: { requests: { cpu: pick(['100m', '500m', '2']), memory: pick(['128Mi', '1Gi']) } } } : {}),
+        ...(ports ? { ports } : {}),
+        ...(resources ? { resources } : {}),
         ...(chance(30) ? { env: { LOG_LEVEL: pick(['info', 'debug']), ENABLED: pick([true, 'yes', 'on']) } } : {}),
         ...(versions ? { versions } : {}),
-        ...(chance(15) ? { stateful: true } : {}),
+        ...(chance(15) ? { stateful: true, ...(chance(60) ? { storage: [{ name: 'data', size: '1Gi', mountPath: '/data' }] } : {}), ...(chance(40) ? { replication: 'external' } : {}) } : {}),
+        ...productionFields(a, ports !== undefined, resources !== undefined, chance, pick),
       };
     });
 
@@ -112,3 +116,28 @@ export const fleetSpecs = fc
 
     return toYaml({ apiVersion: 'fleet/v1alpha1', kind: 'Fleet', metadata: { name: 'fuzz' }, clusters, apps, placement, overrides, traffic });
   });
+
+/** Some of the production workload fields (docs/spec.md "Production workloads"), each valid on its own and together. */
+function productionFields(a: number, hasPorts: boolean, hasRequests: boolean, chance: (percent: number) => boolean, pick: <T>(choices: readonly T[]) => T): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (hasPorts && chance(30)) {
+    fields.probes = {
+      readiness: { http: { path: '/ready', port: 'http' }, periodSeconds: 5 },
+      ...(chance(50) ? { liveness: { tcp: { port: 'http' }, initialDelaySeconds: 10 } } : {}),
+      ...(chance(30) ? { startup: { exec: ['true'], failureThreshold: 30 } } : {}),
+    };
+  }
+  if (chance(25)) {
+    fields.securityProfile = 'restricted';
+    if (chance(50)) fields.securityContext = { pod: { runAsUser: 1000 }, container: { readOnlyRootFilesystem: true } };
+  }
+  if (chance(20)) fields.configFrom = [{ configMap: `app-${a}-config` }, ...(chance(50) ? [{ secret: `app-${a}-secret`, optional: true }] : [])];
+  if (chance(20)) fields.volumes = [{ name: 'tmp', emptyDir: {}, mountPath: '/tmp' }, ...(chance(50) ? [{ name: 'cfg', configMap: `app-${a}-config`, mountPath: '/etc/app', readOnly: true }] : [])];
+  if (chance(15)) fields.imagePullSecrets = ['regcred'];
+  if (chance(15)) fields.serviceAccount = { annotations: { 'iam.gke.io/gcp-service-account': `app-${a}@acme.iam.gserviceaccount.com` } };
+  if (chance(20)) fields.spreadWithinCluster = pick(['zone', 'hostname']);
+  if (chance(15)) fields.terminationGracePeriodSeconds = 45;
+  if (chance(20)) fields.disruption = pick([{ maxUnavailable: 1 }, { minAvailable: '50%' }, { minAvailable: 2 }, { maxUnavailable: '25%' }]);
+  if (hasRequests && chance(25)) fields.autoscaling = { min: pick([1, 2, 6]), max: pick([10, 30]), cpu: 70 };
+  return fields;
+}

@@ -72,7 +72,11 @@ function compilable(text: string): string {
       cluster.eastWestGateway = { addresses: [`192.0.2.${i + 1}`] };
     }
   });
-  for (const app of spec.apps) delete app.stateful;
+  for (const app of spec.apps) {
+    delete app.stateful;
+    delete app.storage;
+    delete app.replication;
+  }
   return toYaml(spec);
 }
 
@@ -235,7 +239,7 @@ it("with apps' own manifests and overrides' patches, an incremental compile give
         }
       }
     }),
-    { seed: 2026, numRuns: 50 },
+    { seed: 2026, numRuns: 70 },
   );
   // Both outcomes, and clusters carried over with patched objects and manifests in them.
   expect(seen.compared).toBeGreaterThan(15);

@@ -6,8 +6,10 @@ import { fleetSpecs } from './arbitraries.js';
 
 /**
  * The plan is the truth: for any fleet, the plan (`fleet plan --format json`, the lock) gives, per
- * app and cluster, exactly the replicas of the Deployments (StatefulSets) rendered there (summed over versions),
- * overrides included; and each Deployment runs exactly the image the plan says.
+ * app and cluster, exactly the replicas of the Deployments (StatefulSets) rendered there (summed
+ * over versions), overrides included; and each Deployment runs exactly the image the plan says. A
+ * workload the plan gives an autoscaler is rendered without `replicas` (the autoscaler owns the
+ * count, docs/spec.md "Autoscaling"), and its HorizontalPodAutoscaler has the plan's bounds.
  */
 it('plan replicas and images are those of the rendered workloads', () => {
   let rendered = 0;
@@ -16,27 +18,37 @@ it('plan replicas and images are those of the rendered workloads', () => {
       const result = compileText(text);
       if (!result.tree) return;
       rendered++;
-      const fromOutput = new Map<string, number>();
+      const fromOutput = new Map<string, string>();
       const images = new Map<string, string>();
+      const autoscalers = new Map<string, string>();
       for (const { path, doc: object } of documentsOf(result.tree)) {
+        const cluster = path.split('/')[0];
+        const doc = object as unknown as RenderedWorkload;
+        if (object.kind === 'HorizontalPodAutoscaler') autoscalers.set(`${cluster}/${doc.metadata.namespace}/${doc.metadata.name}`, `${doc.spec.minReplicas}-${doc.spec.maxReplicas}`);
         // A stateful app's workloads are StatefulSets, named and split like Deployments.
         if (object.kind !== 'Deployment' && object.kind !== 'StatefulSet') continue;
-        const doc = object as unknown as RenderedDeployment;
-        const cluster = path.split('/')[0];
-        const key = `${doc.metadata.namespace}/${doc.metadata.labels.app}@${cluster}`;
-        fromOutput.set(key, (fromOutput.get(key) ?? 0) + doc.spec.replicas);
-        images.set(`${cluster}/${doc.metadata.namespace}/${doc.metadata.name}`, doc.spec.template.spec.containers[0].image);
+        const workload = `${cluster}/${doc.metadata.namespace}/${doc.metadata.name}`;
+        fromOutput.set(workload, doc.spec.replicas === undefined ? 'autoscaled' : String(doc.spec.replicas));
+        images.set(workload, doc.spec.template.spec.containers[0].image);
       }
-      const fromPlan = new Map<string, number>();
+      const fromPlan = new Map<string, string>();
       const plannedImages = new Map<string, string>();
+      const plannedAutoscalers = new Map<string, string>();
       for (const app of result.plan!.apps) {
         for (const [cluster, workload] of Object.entries(app.workloads)) {
-          fromPlan.set(`${app.namespace}/${app.name}@${cluster}`, workload.replicas);
           expect(workload.replicas, `${app.name}@${cluster}: plan clusters and workloads agree`).toBe(app.clusters[cluster] ?? 0);
-          for (const d of workload.deployments) plannedImages.set(`${cluster}/${app.namespace}/${d.name}`, d.image);
+          const summed = workload.deployments.reduce((sum, d) => sum + d.replicas, 0);
+          expect(summed, `${app.name}@${cluster}: the versions' replicas add up`).toBe(workload.replicas);
+          for (const d of workload.deployments) {
+            const key = `${cluster}/${app.namespace}/${d.name}`;
+            fromPlan.set(key, d.autoscaler ? 'autoscaled' : String(d.replicas));
+            if (d.autoscaler) plannedAutoscalers.set(key, `${d.autoscaler.minReplicas}-${d.autoscaler.maxReplicas}`);
+            plannedImages.set(key, d.image);
+          }
         }
       }
       expect(Object.fromEntries(fromOutput)).toEqual(Object.fromEntries(fromPlan));
+      expect(Object.fromEntries(autoscalers)).toEqual(Object.fromEntries(plannedAutoscalers));
       expect(Object.fromEntries(images)).toEqual(Object.fromEntries(plannedImages));
     }),
     { seed: 1515, numRuns: 120 },
@@ -44,7 +56,7 @@ it('plan replicas and images are those of the rendered workloads', () => {
   expect(rendered).toBeGreaterThan(20);
 });
 
-interface RenderedDeployment {
+interface RenderedWorkload {
   metadata: { name: string; namespace: string; labels: Record<string, string> };
-  spec: { replicas: number; template: { spec: { containers: { image: string }[] } } };
+  spec: { replicas?: number; minReplicas?: number; maxReplicas?: number; template: { spec: { containers: { image: string }[] } } };
 }

@@ -4,7 +4,8 @@ import { toYaml } from '../../src/phases/6-emit/yaml.js';
 /**
  * Random fleet specs that are valid by construction (every app matched by a catch-all rule,
  * references resolve, split weights sum to 100) but otherwise varied: clusters with and without
- * topology, taints, capacity; apps with versions, ports, requests, the production workload fields
+ * topology, taints, capacity, some outside the mesh or on other network policy; an ingress gateway
+ * now and then; apps with versions, ports, requests, the production workload fields
  * (probes, security, config, volumes, disruption budgets, autoscaling, storage); every replica
  * strategy; overrides of image, replicas, env and annotations.
  * Placement may still be infeasible (tainted or full clusters): that must be a located error.
@@ -31,6 +32,9 @@ export const fleetSpecs = fc
       labels: { env: pick(['prod', 'prod', 'dev']), tier: pick(['gold', 'silver']) },
       ...(chance(25) ? { taints: [{ key: 'maintenance', value: 'true', effect: pick(['NoSchedule', 'PreferNoSchedule', 'NoExecute']) }] } : {}),
       ...(chance(60) ? { capacity: { cpu: String(pick([2, 8, 32])), memory: `${pick([4, 16, 64])}Gi`, pods: pick([10, 100, 1000]) } } : {}),
+      // Now and then a cluster outside the mesh, or on other network policy (docs/spec.md "Mesh and network policy per cluster").
+      ...(chance(8) ? { mesh: 'none' } : {}),
+      ...(chance(12) ? { networkPolicy: pick(['kubernetes', 'none']) } : {}),
     }));
 
     const apps = Array.from({ length: appCount }, (_, a) => {
@@ -114,7 +118,11 @@ export const fleetSpecs = fc
         ]
       : [];
 
-    return toYaml({ apiVersion: 'fleet/v1alpha1', kind: 'Fleet', metadata: { name: 'fuzz' }, clusters, apps, placement, overrides, traffic });
+    // Now and then an ingress gateway in some clusters, routing to one app.
+    const entry = served.length > 0 && chance(30) ? pick(served) : undefined;
+    const gateways = entry ? [{ name: 'public', hosts: ['shop.example.com'], ...(chance(50) ? { clusters: { names: clusters.filter((_, c) => c % 2 === 0).map((c) => c.name) } } : {}) }] : [];
+    const ingress = entry ? [{ name: 'internet', from: [{ ingress: 'public' }], to: entry.name }] : [];
+    return toYaml({ apiVersion: 'fleet/v1alpha1', kind: 'Fleet', metadata: { name: 'fuzz' }, clusters, apps, placement, overrides, gateways, traffic: [...traffic, ...ingress] });
   });
 
 /** Some of the production workload fields (docs/spec.md "Production workloads"), each valid on its own and together. */

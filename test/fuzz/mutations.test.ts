@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { fleetCli } from '../helpers/cli.js';
-import { compileText } from '../helpers/spec.js';
-import { ROOT } from '../helpers/trees.js';
+import { readSpecFiles } from '../../src/cli/spec-files.js';
+import { compile } from '../../src/compiler.js';
+import { committedFleets, ROOT } from '../helpers/trees.js';
 
 /**
- * Random edits of the default spec (deleted, duplicated, swapped and truncated lines, stray
+ * Random edits of the committed specs (deleted, duplicated, swapped and truncated lines, stray
  * characters): fleet never throws, and every problem it reports points into the spec.
  */
 const ORIGINAL = readFileSync(join(ROOT, 'policies/fleet-spec.yaml'), 'utf8');
@@ -44,10 +45,16 @@ function apply(text: string, edits: readonly Edit[]): string {
   return out;
 }
 
+/** Every committed fleet's spec files (the default fleet's and each example's), and its apps' manifests. */
+const FLEETS = committedFleets().map((fleet) => readSpecFiles(join(ROOT, fleet.spec)));
+
 it('never throws on mutated specs; every diagnostic is located', () => {
   fc.assert(
-    fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (edits) => {
-      const result = compileText(apply(ORIGINAL, edits), { renderOutput: false });
+    // One file of one committed fleet mutated, the fleet's other files as they are.
+    fc.property(fc.nat(), fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 4 }), (fleet, file, edits) => {
+      const { files, manifests } = FLEETS[fleet % FLEETS.length];
+      const mutated = files.map((f, i) => (i === file % files.length ? { ...f, text: apply(f.text, edits) } : f));
+      const result = compile(mutated, { renderOutput: false, manifests });
       for (const d of result.diagnostics) {
         expect(d.span, `${d.code}: ${d.message}`).toBeDefined();
         expect(d.code).toMatch(/^[a-z]+(_[a-z0-9]+)+$/);

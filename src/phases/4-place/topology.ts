@@ -145,27 +145,30 @@ export class Topology {
     }
     // A caller is sent to the gateway of an endpoint's cluster, but the gateway, in AUTO_PASSTHROUGH,
     // balances over every endpoint of the service on its network, in whichever cluster.
-    const relays = throughGateway ? this.gatewaysTo(network, this.groupByNetwork(this.reachableFrom(here, destinations)).get(network) ?? []) : [];
-    for (const relay of relays) if (relay.name !== here) pods.add(relay.name);
-    return {
-      local: this.contains(callers, here),
-      pods: [...pods].sort(),
-      eastWestGateway: relays.some((relay) => relay.name === here),
-    };
+    let ownGateway = false;
+    if (throughGateway) {
+      for (const relay of this.gatewaysTo(network, this.groupByNetwork(this.reachableFrom(here, destinations)).get(network) ?? [])) {
+        if (relay.name === here) ownGateway = true;
+        else pods.add(relay.name);
+      }
+    }
+    return { local: this.contains(callers, here), pods: [...pods].sort(), eastWestGateway: ownGateway };
   }
 
   /**
    * The east-west gateways a caller on another network is sent to for pods in `clusters` (all on
    * `network`): each cluster's own gateway, and the network's others for a cluster without one.
-   * Sorted by name.
+   * Istio picks an endpoint's gateways by its network and cluster, and by its network alone only
+   * when its cluster has none (istio/istio pilot/pkg/xds/endpoints/ep_filters.go,
+   * selectNetworkGateways: GatewaysForNetworkAndCluster, else GatewaysForNetwork).
    */
-  private gatewaysTo(network: string, clusters: readonly string[]): Cluster[] {
+  private gatewaysTo(network: string, clusters: readonly string[]): Iterable<Cluster> {
     const gateways = new Map<string, Cluster>();
     for (const c of clusters) {
       const cluster = this.clusters.get(c)!;
       for (const gateway of cluster.eastWestGateway ? [cluster] : this.eastWestGateways(network)) gateways.set(gateway.name, gateway);
     }
-    return [...gateways.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return gateways.values();
   }
 
   /**
@@ -256,14 +259,12 @@ export class Topology {
    */
   private relaysOf(appId: string, callers: ReadonlySet<string>): string[] {
     const placed = this.placed(appId);
-    if (callers.size === 0 || placed.length === 0) return [];
-    const callerNetworks = new Set([...callers].filter((c) => this.inMesh(c)).map((c) => this.network(c)));
+    // outbound depends on the caller's cluster only through its network and being in the mesh: one caller per network stands for all.
+    const callerOfNetwork = new Map<string, string>();
+    for (const caller of callers) if (this.inMesh(caller)) callerOfNetwork.set(this.network(caller), caller);
     const relays = new Set<string>();
-    for (const [to, clusters] of this.groupByNetwork(placed.filter((c) => this.inMesh(c)))) {
-      if (![...callerNetworks].some((from) => this.reachesThroughGateway(from, to))) continue;
-      for (const gateway of this.gatewaysTo(to, clusters)) {
-        if (!callers.has(gateway.name) && !this.contains(placed, gateway.name) && this.inMesh(gateway.name)) relays.add(gateway.name);
-      }
+    for (const caller of callerOfNetwork.values()) {
+      for (const gateway of this.outbound(caller, placed).gateways) if (!callers.has(gateway.name) && !this.contains(placed, gateway.name)) relays.add(gateway.name);
     }
     return [...relays].sort();
   }

@@ -109,7 +109,9 @@ function isPlainSafe(value: string): boolean {
     previous = c;
   }
   // A trailing ":" or space is ambiguous.
-  return previous !== COLON && previous !== SPACE && (value.length > 5 || !RESERVED.test(value)) && !((first === LOWER_E || first === UPPER_E) && EXPONENT_ONLY.test(value));
+  if (previous === COLON || previous === SPACE) return false;
+  if (value.length <= 5 && RESERVED.test(value)) return false;
+  return !((first === LOWER_E || first === UPPER_E) && EXPONENT_ONLY.test(value));
 }
 
 /** A lookup table of ASCII characters from a character-class body such as `A-Za-z_`. */

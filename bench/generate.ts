@@ -5,8 +5,9 @@ import type { AppSpec, ClusterSpec, FleetSpec, GatewaySpec, OverrideSpec, Placem
  * always gives the same spec.
  *
  * Shape: four geographies of one to three regions each; clusters round-robin over them, with
- * env/edge/pool labels, capacity, and every tenth cluster tainted (maintenance: NoSchedule, or
- * capacity: PreferNoSchedule). Apps are spread over the geographies and four tiers, and each
+ * env/edge/pool labels, capacity, and every tenth cluster tainted (maintenance: NoSchedule, unless
+ * it is its geography's last, or capacity: PreferNoSchedule). A fleet of fewer than four clusters
+ * uses as many geographies as it has clusters. Apps are spread over the geographies and four tiers, and each
  * (tier, geography) pair has its own placement rule, so every replica strategy runs:
  *   frontend  Duplicated on the geography's prod edge clusters (a quarter of them)
  *   backend   Divided by static weights (pool general 2, highmem 1), spread by zone
@@ -69,7 +70,8 @@ export function generateFleet({ clusters: clusterCount, apps: appCount, callers 
       podCIDRs: [`10.${Math.floor(i / 16)}.${(i % 16) * 16}.0/20`],
       eastWestGateway: { addresses: [`198.18.${Math.floor(i / 256)}.${i % 256}`] },
       labels: { env: n % 10 === 9 ? 'staging' : 'prod', geo: g.geo, edge: n % 4 === 0 ? 'true' : 'false', pool: n % 3 === 2 ? 'highmem' : 'general' },
-      ...(i % 10 === 3 ? { taints: [{ key: 'maintenance', effect: 'NoSchedule' }] } : {}),
+      // Never the last cluster of its geography: the geography keeps a cluster its apps can run on.
+      ...(i % 10 === 3 && i + GEOS.length < clusterCount ? { taints: [{ key: 'maintenance', effect: 'NoSchedule' }] } : {}),
       ...(i % 10 === 5 ? { taints: [{ key: 'capacity', value: 'constrained', effect: 'PreferNoSchedule' }] } : {}),
       capacity: { cpu: String(int(64, 192)), memory: `${int(256, 768)}Gi`, pods: int(800, 2000) },
     });
@@ -79,14 +81,16 @@ export function generateFleet({ clusters: clusterCount, apps: appCount, callers 
   const tierOf = new Map<string, Tier>();
   const geoOf = new Map<string, string>();
   const teams = Math.max(1, Math.round(appCount / 12));
+  // Apps live in the geographies that have clusters (all four from four clusters on).
+  const geos = GEOS.slice(0, Math.max(1, Math.min(GEOS.length, clusterCount)));
   for (let i = 0; i < appCount; i++) {
-    const geo = GEOS[i % GEOS.length].geo;
-    const tier = TIERS[Math.floor(i / GEOS.length) % TIERS.length];
+    const geo = geos[i % geos.length].geo;
+    const tier = TIERS[Math.floor(i / geos.length) % TIERS.length];
     const team = `team-${String(int(0, teams - 1)).padStart(3, '0')}`;
     const name = `${WORDS[i % WORDS.length]}-${i}`;
     const image = `ghcr.io/acme/${name}:${int(1, 9)}.${int(0, 20)}.${int(0, 9)}`;
     // Frontends run on every edge cluster of their geography with 2 to 4 replicas, so both versions have replicas everywhere.
-    const versioned = tier === 'frontend' && Math.floor(i / GEOS.length) % TIERS.length === 0;
+    const versioned = tier === 'frontend' && Math.floor(i / geos.length) % TIERS.length === 0;
     const port = tier === 'data' ? { name: 'postgres', port: 5432, protocol: 'TCP' as const } : tier === 'backend' && i % 3 === 0 ? { name: 'grpc', port: 9090, protocol: 'GRPC' as const } : { name: 'http', port: 8080 };
     apps.push({
       name,
@@ -112,7 +116,7 @@ export function generateFleet({ clusters: clusterCount, apps: appCount, callers 
     geoOf.set(name, geo);
   }
 
-  const placement = GEOS.flatMap(({ geo }): PlacementRuleSpec[] => [
+  const placement = geos.flatMap(({ geo }): PlacementRuleSpec[] => [
     {
       name: `frontend-${geo}`,
       apps: { matchLabels: { tier: 'frontend', geo } },
@@ -150,7 +154,7 @@ export function generateFleet({ clusters: clusterCount, apps: appCount, callers 
     },
   ]);
 
-  const overrides: OverrideSpec[] = GEOS.map(({ geo }) => ({
+  const overrides: OverrideSpec[] = geos.map(({ geo }) => ({
     name: `registry-${geo}`,
     apps: { matchExpressions: [{ key: 'tier', operator: 'NotIn' as const, values: ['data'] }] },
     clusters: { matchLabels: { geo } },

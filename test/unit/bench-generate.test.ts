@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { generateFleet } from '../../bench/generate.js';
+import { toYaml } from '../../src/phases/6-emit/index.js';
+import { compileText } from '../helpers/spec.js';
+
+/** The bench's fleets (bench/generate.ts) compile without a diagnostic at every size, small fleets included: `npm run bench -- --sizes 5x50` measures a fleet, not an error report. */
+describe('the bench fleet generator', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 9])('gives a fleet of %i cluster(s) that compiles without a diagnostic', (clusters) => {
+    const spec = generateFleet({ clusters, apps: clusters * 8 }, clusters);
+    const result = compileText(toYaml(spec));
+    expect(result.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
+    expect(result.plan?.apps.length).toBe(clusters * 8);
+  });
+});

@@ -205,7 +205,9 @@ export function generateFleet({ clusters: clusterCount, apps: appCount, callers 
 
 /** The same fleet with one app's image tag bumped: the smallest realistic change. */
 export function changeOneApp(spec: FleetSpec): FleetSpec {
-  const index = spec.apps.findIndex((app, i) => i >= spec.apps.length / 2 && !app.versions);
+  const found = spec.apps.findIndex((app, i) => i >= spec.apps.length / 2 && !app.versions);
+  // A fleet too small to have one (its apps all versioned frontends): its last app.
+  const index = found >= 0 ? found : spec.apps.length - 1;
   const apps = spec.apps.map((app, i) => (i === index ? { ...app, image: app.image!.replace(/:.*/, ':99.0.0') } : app));
   return { ...spec, apps };
 }
@@ -217,9 +219,10 @@ export function changeOneApp(spec: FleetSpec): FleetSpec {
 export function changeOneTrafficRule(spec: FleetSpec): FleetSpec {
   const geoOf = new Map(spec.apps.map((app) => [app.name, app.labels?.geo]));
   const index = spec.traffic.findIndex((rule, i) => i >= spec.traffic.length / 2 && rule.from.every((source) => typeof source === 'string'));
+  if (index < 0) throw new Error(`the fleet is too small for a traffic-rule change: none of the second half of its ${spec.traffic.length} traffic rule(s) has only apps as callers (give it more apps)`);
   const rule = spec.traffic[index];
   const caller = spec.apps.find((app) => app.name !== rule.to && geoOf.get(app.name) === geoOf.get(rule.to) && !rule.from.includes(app.name));
-  if (!caller) throw new Error(`no app of ${rule.to}'s geography left to call it`);
+  if (!caller) throw new Error(`the fleet is too small for a traffic-rule change: no app of ${rule.to}'s geography is left to call it (give it more apps)`);
   const traffic = spec.traffic.map((r, i) => (i === index ? { ...r, from: [...(r.from as string[]), caller.name].sort() } : r));
   return { ...spec, traffic };
 }

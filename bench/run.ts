@@ -40,7 +40,14 @@ const { values: options } = parseArgs({
 const sizes: FleetSize[] = options.sizes.split(',').map((text) => {
   const [clusters, apps, callers] = text.split('x').map(Number);
   if (!(clusters > 0 && apps > 0)) throw new Error(`--sizes: \`${text}\` is not <clusters>x<apps>[x<callers>]`);
-  return { clusters, apps, ...(callers ? { callers } : {}) };
+  const size = { clusters, apps, ...(callers ? { callers } : {}) };
+  // Each size must allow the changes the bench makes, checked before any of them is measured.
+  try {
+    changeOneTrafficRule(generateFleet(size));
+  } catch (error) {
+    throw new Error(`--sizes: \`${text}\`: ${(error as Error).message}`);
+  }
+  return size;
 });
 const runs = Math.max(1, Number(options.runs));
 

@@ -205,9 +205,8 @@ export function generateFleet({ clusters: clusterCount, apps: appCount, callers 
 
 /** The same fleet with one app's image tag bumped: the smallest realistic change. */
 export function changeOneApp(spec: FleetSpec): FleetSpec {
-  const found = spec.apps.findIndex((app, i) => i >= spec.apps.length / 2 && !app.versions);
-  // A fleet too small to have one (its apps all versioned frontends): its last app.
-  const index = found >= 0 ? found : spec.apps.length - 1;
+  const index = spec.apps.findIndex((app, i) => i >= spec.apps.length / 2 && !app.versions);
+  if (index < 0) throw new Error('the fleet is too small for a one-app change: every app of the second half of its apps is versioned (give it more apps)');
   const apps = spec.apps.map((app, i) => (i === index ? { ...app, image: app.image!.replace(/:.*/, ':99.0.0') } : app));
   return { ...spec, apps };
 }

@@ -43,7 +43,9 @@ const sizes: FleetSize[] = options.sizes.split(',').map((text) => {
   const size = { clusters, apps, ...(callers ? { callers } : {}) };
   // Each size must allow the changes the bench makes, checked before any of them is measured.
   try {
-    changeOneTrafficRule(generateFleet(size));
+    const spec = generateFleet(size);
+    changeOneApp(spec);
+    changeOneTrafficRule(spec);
   } catch (error) {
     throw new Error(`--sizes: \`${text}\`: ${(error as Error).message}`);
   }

@@ -9,8 +9,8 @@ import { Topology } from './phases/4-place/topology.js';
 import { checkPlacement } from './phases/check/index.js';
 import { renderClusters } from './phases/5-render/index.js';
 import { clusterOfOutputPath, fluxEntrypoints } from './phases/6-emit/flux.js';
-import { renderInputsOf } from './phases/5-render/render-inputs.js';
-import { assembleOutput, ClusterEmitter, type EmittedFile, type LockedFiles, lockGroupsOfCluster, type LockLines, type OutputTree, specInputsHash } from './phases/6-emit/index.js';
+import { type ClusterRenderInputs, pathsDigest, readRenderRecord, type RenderRecord, renderInputsOf, renderRecord } from './phases/5-render/render-inputs.js';
+import { assembleOutput, ClusterEmitter, type EmittedFile, type LockedFiles, lockGroupsOfCluster, type LockLines, manifestPath, type OutputTree, specInputsHash } from './phases/6-emit/index.js';
 import { OutputVerifier } from './phases/6-emit/verify.js';
 import { type ManifestFolder, withAppManifests } from './phases/3-resolve/app-manifests.js';
 import { AppManifestsAdder } from './phases/5-render/app-manifests.js';
@@ -40,8 +40,9 @@ export interface CompileOptions {
   /**
    * What an earlier compile of this fleet rendered, for incremental synth: a cluster whose render
    * inputs are unchanged (CompileResult.renderInputs) is not rendered again, and its files are
-   * carried over as its lock lists them (CompileResult.carried). The caller vouches that those
-   * files are still as written (synth checks them on disk).
+   * carried over as its lock lists them (CompileResult.carried); one where only some apps'
+   * workloads changed has only those rendered again (CompileResult.partlyRendered). The caller
+   * vouches that the files of both are still as written (synth checks them on disk).
    */
   readonly previousRender?: PreviousRender;
 }
@@ -65,11 +66,14 @@ export interface CompileResult {
   readonly plan?: PlacementPlan;
   /**
    * The output tree (path -> bytes, sorted by path), present only when there are no errors. With
-   * `previousRender`, the files of clusters carried over are not in it (see `carried`); the lock in
-   * it lists every file.
+   * `previousRender`, the files of clusters carried over are not in it (see `carried`), nor those
+   * kept of clusters partly rendered (see `partlyRendered`); the lock in it lists every file.
    */
   readonly tree?: OutputTree;
-  /** With `tree`: the sha256 (`sha256:<hex>`) of every file of `tree`, the lock included; sorted by path. */
+  /**
+   * With `tree`: the sha256 (`sha256:<hex>`) of every file of `tree`, the lock included, and of the
+   * files kept of clusters partly rendered, as the previous lock lists them; sorted by path.
+   */
   readonly hashes?: ReadonlyMap<string, string>;
   /**
    * With `previousRender`: the groups of files carried over unrendered (their cluster's folder,
@@ -77,7 +81,13 @@ export interface CompileResult {
    * The lock lists their files as the previous lock did; `tree` and `hashes` do not. Empty otherwise.
    */
   readonly carried?: ReadonlyMap<string, number>;
-  /** Each rendered or carried cluster's render inputs (see renderInputsOf): what a later compile's `previousRender.inputs` is. */
+  /**
+   * With `previousRender`: the clusters where only some apps' workloads were rendered again (see
+   * render-inputs.ts). Their other files, Flux entrypoints included, are kept as the previous lock
+   * lists them: in `hashes` and the lock, not in `tree`. Empty otherwise.
+   */
+  readonly partlyRendered?: ReadonlySet<string>;
+  /** Each rendered or carried cluster's render inputs (see renderRecord): what a later compile's `previousRender.inputs` is. */
   readonly renderInputs?: ReadonlyMap<string, string>;
   /** With `keepMeshModel`: what the clusters will do with the output (src/mesh, docs/mesh-model.md), and what its check found besides errors. */
   readonly mesh?: { readonly model: MeshModel; readonly check: MeshCheckResult };
@@ -110,61 +120,107 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   if (diagnostics.hasErrors() || options.renderOutput === false) return done({ fleet, plan });
 
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
-  const renderInputs = renderInputsOf(fleet, topology, fileOf);
-  const carried = options.keepMeshModel ? new Map<string, LockLines>() : carriedFiles(options.previousRender, renderInputs);
+  const inputs = renderInputsOf(fleet, topology, fileOf);
+  const reuse = options.keepMeshModel ? NOTHING_REUSED : reusable(options.previousRender, inputs);
+  const { carried, workloadsOnly } = reuse;
   // The mesh model check (docs/mesh-model.md): spec problems become diagnostics; a renderer defect throws (a bug in fleet).
   // The model knows Istio and Calico: a fleet with clusters outside the mesh or on other network policy is not checked by it,
   // and the model is only built when it is checked or asked for (`fleet trace`). It models the whole output: a compile
-  // that carries clusters over (incremental synth) does not check it; a compile without `previousRender` (CI's) does,
+  // that keeps files of the previous one (incremental synth) does not check it; a compile without `previousRender` (CI's) does,
   // unless told not to (`meshCheck: false`, `fleet diff`).
-  const checked = options.meshCheck !== false && meshModelApplies(fleet) && carried.size === 0;
+  const checked = options.meshCheck !== false && meshModelApplies(fleet) && carried.size === 0 && workloadsOnly.size === 0;
   const patches = new PatchApplier(fleet, topology);
-  const finish = { manifests: new AppManifestsAdder(topology, diagnostics), patches };
+  const finish = { manifests: new AppManifestsAdder(topology, diagnostics), patches, emitter: new ClusterEmitter() };
   const carriedClusters = new Set([...carried.keys()].map(clusterOfOutputPath));
   const meshRequest = checked || options.keepMeshModel ? { facts: meshFactsOf(fleet, traffic), traffic, checked, keep: options.keepMeshModel === true } : undefined;
-  const { emitted, mesh } = renderEmitAndCheck(fleet, topology, fileOf, meshRequest, finish, (cluster) => !carriedClusters.has(cluster));
-  // A carried cluster reports nothing (see renderInputsOf), but a patch that applied in none of the
-  // clusters rendered may apply in one carried over: such clusters are rendered after all, one at a
-  // time until each such patch has applied somewhere, so that a patch that applies nowhere is
-  // reported as a clean compile reports it. They come out as they were written.
-  for (const cluster of [...carriedClusters]) {
+  const { emitted, mesh, paths, partlyRendered, wholeAgain } = renderEmitAndCheck(fleet, topology, fileOf, meshRequest, finish, (cluster) => !carriedClusters.has(cluster), reuse);
+  // A cluster kept (carried, or partly rendered) reports nothing (see renderInputsOf), but a patch
+  // that applied in none of the clusters rendered may apply in one kept: such clusters are rendered
+  // whole after all, one at a time until each such patch has applied somewhere, so that a patch
+  // that applies nowhere is reported as a clean compile reports it. They come out as they were
+  // written. So is a partly rendered cluster whose workloads' files are not those it had.
+  const renderWhole = (cluster: string) => {
+    const again = renderEmitAndCheck(fleet, topology, fileOf, undefined, finish, (c) => c === cluster, NOTHING_REUSED);
+    emitted.push(...again.emitted);
+    for (const [c, digests] of again.paths) paths.set(c, digests);
+  };
+  for (const cluster of wholeAgain) renderWhole(cluster);
+  for (const cluster of [...carriedClusters, ...partlyRendered]) {
     if (!patches.plansUnappliedPatch(cluster)) continue;
     carriedClusters.delete(cluster);
     for (const group of lockGroupsOfCluster(cluster)) carried.delete(group);
-    emitted.push(...renderEmitAndCheck(fleet, topology, fileOf, undefined, finish, (c) => c === cluster).emitted);
+    if (partlyRendered.delete(cluster)) emitted.splice(0, emitted.length, ...emitted.filter((file) => clusterOfOutputPath(file.path) !== cluster));
+    renderWhole(cluster);
   }
   patches.report(loaded.sourceMap, diagnostics);
   reportMeshFindings(mesh?.check ?? NOTHING_CHECKED, loaded.sourceMap, diagnostics);
   if (diagnostics.hasErrors()) return done({ fleet, plan });
-  const output = assembleOutput(fleet.name, plan, emitted, carried, specInputsHash(files, options.manifests ?? []));
+
+  // What a later incremental compile reads of this one: each cluster's inputs, and its lone apps' workloads' paths.
+  const records = new Map<string, string>();
+  for (const [cluster, now] of inputs) {
+    const rendered = paths.get(cluster);
+    const before = reuse.records.get(cluster);
+    const pathsOf = rendered ? (app: string) => rendered.get(app)! : (app: string) => before!.workloads.get(app)!.paths;
+    if (rendered || partlyRendered.has(cluster)) records.set(cluster, renderRecord(now, pathsOf));
+    else if (before && carriedClusters.has(cluster)) records.set(cluster, before.text);
+  }
+  // A partly rendered cluster's other files, as the previous lock lists them.
+  const reused: { path: string; hash: string }[] = [];
+  const renderedHere = new Set(emitted.map((file) => file.path));
+  for (const cluster of partlyRendered) {
+    for (const group of lockGroupsOfCluster(cluster)) for (const file of options.previousRender!.files.files(group)) if (!renderedHere.has(file.path)) reused.push(file);
+  }
+  const output = assembleOutput(fleet.name, plan, emitted, { carried, reused }, specInputsHash(files, options.manifests ?? []));
   return done({
     fleet,
     plan,
     tree: output.tree,
     hashes: output.hashes,
     carried: new Map([...carried].map(([group, lines]) => [group, lines.count])),
-    renderInputs,
+    partlyRendered,
+    renderInputs: records,
     ...(mesh?.model ? { mesh: { model: mesh.model, check: mesh.check } } : {}),
   });
 }
 
+/** What an incremental compile keeps of the previous render (see reusable). */
+interface Reuse {
+  /** The groups of files (lockGroupOf) of clusters carried over whole -> their lines in the previous lock. */
+  readonly carried: Map<string, LockLines>;
+  /** Clusters where only some apps' workloads are rendered again -> those apps. */
+  readonly workloadsOnly: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The previous render's record of each cluster of both (renderRecord), with its text. */
+  readonly records: ReadonlyMap<string, RenderRecord & { readonly text: string }>;
+}
+
+const NOTHING_REUSED: Reuse = { carried: new Map(), workloadsOnly: new Map(), records: new Map() };
+
 /**
- * The files of the clusters an incremental compile does not render again: those whose render
- * inputs are what `previous` rendered them from, and whose files the previous lock lists. Their
- * groups (lockGroupOf: the cluster's folder, its Flux entrypoints' folder) -> their lines in that
- * lock.
+ * What of `previous` an incremental compile keeps: the files of each cluster whose render inputs
+ * are all what `previous` rendered them from (and whose files its lock lists), and of each whose
+ * frame is (see render-inputs.ts), all but the workloads of the apps whose own inputs changed.
  */
-function carriedFiles(previous: PreviousRender | undefined, inputs: ReadonlyMap<string, string>): Map<string, LockLines> {
+function reusable(previous: PreviousRender | undefined, inputs: ReadonlyMap<string, ClusterRenderInputs>): Reuse {
+  if (!previous) return NOTHING_REUSED;
   const carried = new Map<string, LockLines>();
-  if (!previous) return carried;
-  for (const [cluster, digest] of inputs) {
-    if (previous.inputs.get(cluster) !== digest) continue;
-    for (const group of lockGroupsOfCluster(cluster)) {
+  const workloadsOnly = new Map<string, Set<string>>();
+  const records = new Map<string, RenderRecord & { text: string }>();
+  for (const [cluster, now] of inputs) {
+    const text = previous.inputs.get(cluster);
+    const before = text === undefined ? undefined : readRenderRecord(text);
+    // The same frame: the same apps render alone, so `before` has each of them.
+    if (!before || before.frame !== now.frame) continue;
+    const changed = new Set([...now.workloads].filter(([app, digest]) => before.workloads.get(app)?.inputs !== digest).map(([app]) => app));
+    const groups = lockGroupsOfCluster(cluster).flatMap((group) => {
       const lines = previous.files.lines(group);
-      if (lines) carried.set(group, lines);
-    }
+      return lines ? [[group, lines] as const] : [];
+    });
+    if (changed.size === 0) for (const [group, lines] of groups) carried.set(group, lines);
+    else if (previous.files.lines(`${cluster}/`)) workloadsOnly.set(cluster, changed);
+    if (changed.size === 0 ? groups.length > 0 : workloadsOnly.has(cluster)) records.set(cluster, { ...before, text: text! });
   }
-  return carried;
+  return { carried, workloadsOnly, records };
 }
 
 const NOTHING_CHECKED: MeshCheckResult = { findings: [], declaredCalls: 0, undeclaredPairs: 0 };
@@ -177,40 +233,64 @@ interface MeshModelRequest {
   readonly keep: boolean;
 }
 
+/** What renderEmitAndCheck made. */
+interface Rendered {
+  readonly emitted: EmittedFile[];
+  readonly mesh?: { check: MeshCheckResult; model?: MeshModel };
+  /** Each cluster rendered whole -> each of its apps' workloads' paths (pathsDigest), by app id. */
+  readonly paths: Map<string, Map<string, string>>;
+  /** The clusters where only some workloads were rendered (Reuse.workloadsOnly), their files emitted. */
+  readonly partlyRendered: Set<string>;
+  /** Those of Reuse.workloadsOnly whose workloads' files are not those the previous render had: to be rendered whole. */
+  readonly wholeAgain: string[];
+}
+
 /**
  * Render and emit, one cluster at a time: each cluster is checked and serialized as soon as it is
  * rendered, so its objects die young. The check is of fleet's own output: a problem is a bug in
  * fleet. With `request`, the mesh model is built from what was rendered and checked: the model
  * and the check's tables are most of the heap at fleet scale, and die when this returns (unless
- * kept), before the caller builds the lock on top of the output.
+ * kept), before the caller builds the lock on top of the output. A cluster of `reuse.workloadsOnly`
+ * has only those apps' workloads rendered, and emitted when their files are those it had.
  */
 function renderEmitAndCheck(
   fleet: ResolvedFleet,
   topology: Topology,
   fileOf: (specObject: object) => string,
   request: MeshModelRequest | undefined,
-  finish: { readonly manifests: AppManifestsAdder; readonly patches: PatchApplier },
+  finish: { readonly manifests: AppManifestsAdder; readonly patches: PatchApplier; readonly emitter: ClusterEmitter },
   rendersCluster: (cluster: string) => boolean,
-): { emitted: EmittedFile[]; mesh?: { check: MeshCheckResult; model?: MeshModel } } {
+  reuse: Reuse,
+): Rendered {
   const builder = request && new MeshModelBuilder(request.facts);
   const verifier = new OutputVerifier();
-  const emitter = new ClusterEmitter();
-  const emitted: EmittedFile[] = [];
+  const made: Rendered = { emitted: [], paths: new Map(), partlyRendered: new Set(), wholeAgain: [] };
   const flux = fleet.flux && { settings: fleet.flux, source: { file: fileOf(fleet.flux.spec), entry: 'flux' } };
-  for (const rendered of renderClusters(fleet, topology, fileOf, { rendersCluster })) {
+  for (const rendered of renderClusters(fleet, topology, fileOf, { rendersCluster, workloadsOnly: reuse.workloadsOnly })) {
     verifier.check(rendered);
+    const paths = new Map([...rendered.workloads].map(([app, manifests]) => [app, pathsDigest(manifests.map((m) => manifestPath(rendered.cluster, m.object)))]));
+    if (rendered.workloadsOnly) {
+      // Apps with neither patches nor manifests of their own: nothing to add or apply (see ClusterRenderInputs.workloads).
+      const before = reuse.records.get(rendered.cluster)!;
+      if ([...paths].every(([app, digest]) => before.workloads.get(app)?.paths === digest)) {
+        made.emitted.push(...finish.emitter.emitObjects(rendered));
+        made.partlyRendered.add(rendered.cluster);
+      } else made.wholeAgain.push(rendered.cluster);
+      continue;
+    }
+    made.paths.set(rendered.cluster, paths);
     // Then what is not fleet's own rendering: the apps' own manifests, and the overrides' patches on top.
     const cluster = finish.patches.apply(finish.manifests.add(rendered));
     const folders = flux ? [cluster, ...fluxEntrypoints(flux.settings, fleet.name, [cluster], flux.source)] : [cluster];
     // Entrypoints first: the model learns which folders each Flux Kustomization applies. It models fleet's own rendering.
     if (builder) for (const folder of [...(cluster === rendered ? folders : [rendered, ...folders.slice(1)])].reverse()) builder.add(folder);
-    emitted.push(...emitter.emit(folders));
+    made.emitted.push(...finish.emitter.emit(folders));
   }
   verifier.finish();
-  if (!request || !builder) return { emitted };
+  if (!request || !builder) return made;
   const model = builder.build();
   const check = request.checked ? checkMesh(model, request.traffic) : NOTHING_CHECKED;
-  return { emitted, mesh: { check, ...(request.keep ? { model } : {}) } };
+  return { ...made, mesh: { check, ...(request.keep ? { model } : {}) } };
 }
 
 /** Whether the mesh model (src/mesh, Istio and Calico only) describes every cluster: each runs Istio and Calico policy. */

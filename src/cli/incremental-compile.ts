@@ -11,7 +11,7 @@ import type { SynthCache } from './synth-cache.js';
 /**
  * An incremental compile: what the output folder holds is read with the last synth's stamps, files
  * it left alone are not read again, and clusters whose render inputs are unchanged and whose files
- * are all intact are carried over, not rendered (see synth-cache.ts).
+ * are all intact are carried over, not rendered, or only partly rendered (see synth-cache.ts).
  *
  * Checking the stamps is an lstat of every file, as long as a fair part of the compile: it runs on
  * a thread of its own while the compile assumes every recorded cluster intact (what the printed
@@ -46,14 +46,15 @@ export function compileAgainstLastSynth(spec: string, io: Io, out: string, cache
 }
 
 /**
- * Whether a compile made with `assumed` carried over only clusters that `intact` vouches for, so
- * that it is the compile `intact` makes. A compile that stopped at errors carried nothing it
- * shows, but its diagnostics depend on what it carried (the mesh check runs only without): it
- * counts only when every assumed cluster is intact.
+ * Whether a compile made with `assumed` kept files (carried over, or partly rendered) only of
+ * clusters that `intact` vouches for, so that it is the compile `intact` makes. A compile that
+ * stopped at errors kept nothing it shows, but its diagnostics depend on what it kept (the mesh
+ * check runs only without): it counts only when every assumed cluster is intact.
  */
 function carriesOnly(result: CompileResult | number, assumed: PreviousRender, intact: PreviousRender | undefined): boolean {
   if (typeof result === 'number' || !result.carried) return [...assumed.inputs.keys()].every((cluster) => intact?.inputs.has(cluster));
   for (const path of result.carried.keys()) if (!intact?.inputs.has(clusterOfOutputPath(path))) return false;
+  for (const cluster of result.partlyRendered ?? []) if (!intact?.inputs.has(cluster)) return false;
   return true;
 }
 

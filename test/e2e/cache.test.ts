@@ -26,14 +26,17 @@ vi.mock('../../src/cli/synth-cache.js', async (importOriginal) => {
   return { ...real, openSynthCache };
 });
 
-// What each in-process compile carried over (CompileResult.carried), newest last: what an
-// incremental synth did not render, which its output alone cannot show.
+// What each in-process compile carried over (CompileResult.carried) and rendered only in part
+// (CompileResult.partlyRendered), newest last: what an incremental synth did not render, which its
+// output alone cannot show.
 const carriedByCompile = vi.hoisted(() => [] as string[][]);
+const partlyRenderedByCompile = vi.hoisted(() => [] as string[][]);
 vi.mock('../../src/compiler.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/compiler.js')>();
   const compile: typeof real.compile = (...args) => {
     const result = real.compile(...args);
     carriedByCompile.push([...(result.carried?.keys() ?? [])].sort());
+    partlyRenderedByCompile.push([...(result.partlyRendered ?? [])].sort());
     return result;
   };
   return { ...real, compile };
@@ -260,6 +263,9 @@ describe('incremental synth', () => {
 
     const incremental = await fleet(w.dir, w.env, 'synth');
     expect(incremental.code).toBe(0);
+    // Of eu-1, where the app runs, only its workloads were rendered; the other clusters but the edited one were carried.
+    expect(partlyRenderedByCompile.at(-1)).toEqual(['eu-1']);
+    expect(carriedByCompile.at(-1)).toEqual(['na-1/', 'na-2/']);
     // The StatefulSet, the lock, and the edited file put back.
     expect(incremental.stdout).toMatch(/: 3 file\(s\) written, 0 removed/);
     expect((await fleet(w.dir, w.env, 'synth', '--out', 'clean', '--no-cache', 'policies')).code).toBe(0);
@@ -271,6 +277,33 @@ describe('incremental synth', () => {
         .map(([path]) => path)
         .sort(),
     ).toEqual(['eu-1/payments/statefulset.orders-db.yaml', 'fleet.lock.json']);
+  });
+
+  it('after a change to an app in every cluster, renders only its workloads there, and writes what a clean synth writes, restoring a hand-edited cluster', async () => {
+    const w = defaultSpec();
+    expect((await fleet(w.dir, w.env, 'synth')).code).toBe(0);
+    const out = join(w.dir, 'out');
+    const before = files(out);
+    // A file of a cluster where the app runs, edited by hand: that cluster is rendered whole, and the file put back.
+    writeFileSync(join(out, 'eu-1/shop/service.web.yaml'), `${before.get('eu-1/shop/service.web.yaml')}# edited\n`);
+    const spec = readFileSync(w.spec, 'utf8');
+    expect(spec).toContain('image: ghcr.io/acme/web:2.4.1');
+    writeFileSync(w.spec, spec.replace('image: ghcr.io/acme/web:2.4.1', 'image: ghcr.io/acme/web:2.5.0'));
+
+    const incremental = await fleet(w.dir, w.env, 'synth');
+    expect(incremental.code).toBe(0);
+    expect(partlyRenderedByCompile.at(-1)).toEqual(['na-1', 'na-2', 'sea-1']);
+    expect(carriedByCompile.at(-1)).toEqual([]);
+    expect(incremental.stdout).toMatch(/: 6 file\(s\) written, 0 removed/);
+    expect((await fleet(w.dir, w.env, 'synth', '--out', 'clean', '--no-cache', 'policies')).code).toBe(0);
+    const after = files(out);
+    expect(after).toEqual(files(join(w.dir, 'clean')));
+    expect(
+      [...after]
+        .filter(([path, text]) => before.get(path) !== text)
+        .map(([path]) => path)
+        .sort(),
+    ).toEqual(['eu-1/shop/deployment.web.yaml', 'fleet.lock.json', 'na-1/shop/deployment.web.yaml', 'na-2/shop/deployment.web.yaml', 'sea-1/shop/deployment.web.yaml']);
   });
 
   it("carries a cluster with an app's own manifests and overrides' patches, and still finds where each patch applies", async () => {

@@ -4,6 +4,7 @@ import { expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { CompileOptions, CompileResult, PreviousRender } from '../../src/compiler.js';
 import type { PreviousPlacement } from '../../src/model/plan.js';
+import { clusterOfOutputPath } from '../../src/phases/6-emit/flux.js';
 import { LOCK_FILE, LockedFiles, lockGroupOf, parseLock } from '../../src/phases/6-emit/index.js';
 import { toYaml } from '../../src/phases/6-emit/yaml.js';
 import { codesAt, compileText } from '../helpers/spec.js';
@@ -11,9 +12,10 @@ import { fleetSpecs } from './arbitraries.js';
 
 /**
  * Incremental synth is invisible: compiling an edited spec with the previous compile's render
- * (`previousRender`: clusters whose render inputs are unchanged are carried over, not rendered)
- * gives exactly the output of a clean compile of the edited spec. Every carried file is one the
- * previous output held with the very bytes a clean compile renders now.
+ * (`previousRender`: clusters whose render inputs are unchanged are carried over, not rendered;
+ * those where only some apps' workloads changed have only those rendered) gives exactly the output
+ * of a clean compile of the edited spec. Every file kept is one the previous output held with the
+ * very bytes a clean compile renders now.
  */
 
 type Spec = Record<string, any>;
@@ -45,6 +47,23 @@ const EDITS: readonly { readonly name: string; readonly apply: (spec: Spec, pick
       spec.traffic.splice(pick % spec.traffic.length, 1);
       return true;
     },
+  },
+  {
+    name: 'disruption budget toggled',
+    apply: (spec, pick) =>
+      edit(spec.apps, pick, (app) => {
+        if (app.disruption) delete app.disruption;
+        else app.disruption = { maxUnavailable: 1 };
+      }),
+  },
+  {
+    name: 'autoscaling toggled',
+    apply: (spec, pick) =>
+      edit(spec.apps, pick, (app) => {
+        if (app.autoscaling) delete app.autoscaling;
+        else app.autoscaling = { min: 1, max: 10, cpu: 70 };
+        app.resources ??= { requests: { cpu: '100m', memory: '128Mi' } };
+      }),
   },
   { name: 'app annotation', apply: (spec, pick) => edit(spec.apps, pick, (app) => (app.annotations = { 'example.com/owner': 'team-b' })) },
   { name: 'version added', apply: (spec, pick) => edit(spec.apps, pick, (app) => (app.versions = [...(app.versions ?? [{ name: 'stable' }]), { name: 'next', image: 'registry.example.com/next:1.0.0' }])) },
@@ -95,8 +114,8 @@ function previousOf(result: CompileResult): { placement: PreviousPlacement; rend
   };
 }
 
-it('an incremental compile gives the output of a clean compile, carrying only unchanged files', () => {
-  const seen = { compared: 0, carried: 0, rendered: 0 };
+it('an incremental compile gives the output of a clean compile, keeping only unchanged files', () => {
+  const seen = { compared: 0, carried: 0, rendered: 0, partly: 0, reused: 0 };
   fc.assert(
     fc.property(fleetSpecs.map(compilable), fc.nat({ max: EDITS.length - 1 }), fc.nat({ max: 1023 }), (text, which, pick) => {
       const before = compileText(text);
@@ -111,31 +130,48 @@ it('an incremental compile gives the output of a clean compile, carrying only un
       if (!clean.tree || !incremental.tree) return;
       seen.compared++;
 
-      expect(incremental.tree.get(LOCK_FILE), 'the lock lists every file, carried or rendered').toBe(clean.tree.get(LOCK_FILE));
-      expect([...incremental.hashes!], 'the hashes are those of the files rendered, and of the lock').toEqual([...clean.hashes!].filter(([path]) => incremental.tree!.has(path)));
+      expect(incremental.tree.get(LOCK_FILE), 'the lock lists every file, kept or rendered').toBe(clean.tree.get(LOCK_FILE));
+      const partly = incremental.partlyRendered!;
+      const inCarriedGroup = (path: string) => incremental.carried!.has(lockGroupOf(path));
+      expect([...incremental.hashes!], 'the hashes are those of every file but the carried groups, the lock included').toEqual([...clean.hashes!].filter(([path]) => !inCarriedGroup(path)));
       for (const path of incremental.tree.keys()) expect(clean.tree.has(path), `${path} is rendered`).toBe(true);
       const carried = new Map<string, number>();
       for (const [path, text] of clean.tree) {
         if (incremental.tree.has(path)) {
           expect(incremental.tree.get(path), path).toBe(text);
           seen.rendered++;
+          continue;
+        }
+        // Kept: the previous output held exactly these bytes, and the lock lists them so.
+        expect(before.tree.get(path), `${path} is kept unchanged`).toBe(text);
+        expect(parseLock(incremental.tree.get(LOCK_FILE))!.files[path], `${path} is listed`).toBe(sha256(text));
+        if (partly.has(clusterOfOutputPath(path))) {
+          expect(inCarriedGroup(path), `${path} is of a cluster partly rendered`).toBe(false);
+          seen.reused++;
         } else {
-          // Carried: the previous output held exactly these bytes, and the lock lists them so.
-          expect(before.tree.get(path), `${path} is carried unchanged`).toBe(text);
-          expect(parseLock(incremental.tree.get(LOCK_FILE))!.files[path], `${path} is listed`).toBe(sha256(text));
           carried.set(lockGroupOf(path), (carried.get(lockGroupOf(path)) ?? 0) + 1);
           seen.carried++;
         }
       }
       expect([...incremental.carried!].sort(), 'the groups carried, with their files').toEqual([...carried].sort());
+      // A cluster partly rendered has only workloads rendered: its kustomization.yaml and Flux entrypoints are kept.
+      for (const cluster of partly) {
+        const rendered = [...incremental.tree.keys()].filter((path) => clusterOfOutputPath(path) === cluster);
+        expect(rendered.length, `${cluster} has workloads rendered`).toBeGreaterThan(0);
+        for (const path of rendered) expect(path, 'a workload').toMatch(/\/(serviceaccount|deployment|statefulset|service|poddisruptionbudget|horizontalpodautoscaler)\.[^/]+\.yaml$/);
+        seen.partly++;
+      }
       expect([...incremental.renderInputs!]).toEqual([...clean.renderInputs!]);
     }),
-    { seed: 1919, numRuns: 60 },
+    { seed: 7, numRuns: 80 },
   );
   // The property is about both kinds of file: enough edits carried some clusters and rendered others.
   expect(seen.compared).toBeGreaterThan(20);
   expect(seen.carried).toBeGreaterThan(40);
   expect(seen.rendered).toBeGreaterThan(400);
+  // And clusters where only an app's workloads were rendered again, the rest of their files kept.
+  expect(seen.partly).toBeGreaterThan(5);
+  expect(seen.reused).toBeGreaterThan(100);
 });
 
 it('a spec compiled again without change carries every cluster over', () => {

@@ -45,7 +45,7 @@ describe('lockText', () => {
   it("assembleOutput's hashes are those of its tree, and the lock lists the carried groups' lines in their place", () => {
     const file = (path: string, text: string) => ({ path, text, hash: `sha256:${sha256(text)}` });
     const carried = new Map<string, LockLines>([['eu-1/', { text: '    "eu-1/shop/service.web.yaml": "sha256:carried",\n    "eu-1/zz.yaml": "sha256:z"', count: 2 }]]);
-    const { tree, hashes } = assembleOutput('shop', plan, [file('na-1/kustomization.yaml', 'b'), file('_flux/na-1.yaml', 'a'), file('eu/x.yaml', 'c')], carried);
+    const { tree, hashes } = assembleOutput('shop', plan, [file('na-1/kustomization.yaml', 'b'), file('_flux/na-1.yaml', 'a'), file('eu/x.yaml', 'c')], { carried });
     const lock = tree.get(LOCK_FILE)!;
     expect(parseLock(lock)!.files).toEqual({
       '_flux/na-1.yaml': hashes.get('_flux/na-1.yaml'),
@@ -63,6 +63,21 @@ describe('lockText', () => {
     );
     expect([...hashes.keys()]).toEqual(['_flux/na-1.yaml', 'eu/x.yaml', LOCK_FILE, 'na-1/kustomization.yaml']);
     for (const [path, text] of tree) expect(hashes.get(path), path).toBe(`sha256:${sha256(text)}`);
+  });
+
+  it('assembleOutput lists reused files in the lock and the hashes, not in the tree', () => {
+    const file = (path: string, text: string) => ({ path, text, hash: `sha256:${sha256(text)}` });
+    const reused = [
+      { path: 'eu-1/shop/service.web.yaml', hash: 'sha256:kept' },
+      { path: 'eu-1/kustomization.yaml', hash: 'sha256:k' },
+    ];
+    const { tree, hashes } = assembleOutput('shop', plan, [file('eu-1/shop/deployment.web.yaml', 'd'), file('na-1/kustomization.yaml', 'n')], { reused });
+    expect([...tree.keys()]).toEqual(['eu-1/shop/deployment.web.yaml', LOCK_FILE, 'na-1/kustomization.yaml']);
+    expect([...hashes.keys()], 'sorted by path, the reused among them').toEqual(['eu-1/kustomization.yaml', 'eu-1/shop/deployment.web.yaml', 'eu-1/shop/service.web.yaml', LOCK_FILE, 'na-1/kustomization.yaml']);
+    expect(hashes.get('eu-1/shop/service.web.yaml')).toBe('sha256:kept');
+    const lock = tree.get(LOCK_FILE)!;
+    expect(parseLock(lock)!.files).toEqual(Object.fromEntries([...hashes].filter(([path]) => path !== LOCK_FILE)));
+    expect(hashes.get(LOCK_FILE)).toBe(`sha256:${sha256(lock)}`);
   });
 });
 
@@ -117,7 +132,7 @@ describe('LockedFiles', () => {
         const groups = [...new Set(all.map(lockGroupOf))].sort();
         const carried = new Map(groups.filter((_, i) => carriedSplit[i]).map((group) => [group, grouped.lines(group)!]));
         const rendered = files.filter((file) => !carried.has(lockGroupOf(file.path)));
-        expect(assembleOutput('shop', plan, rendered, carried).tree.get(LOCK_FILE)).toBe(full);
+        expect(assembleOutput('shop', plan, rendered, { carried }).tree.get(LOCK_FILE)).toBe(full);
       }),
       { seed: 9, numRuns: 300 },
     );

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import type { App, Cluster, ResolvedFleet } from '../../model/fleet.js';
 import type { KubeObject, Manifest, ManifestSource, RenderedCluster } from '../../model/manifest.js';
 import type { TrafficRuleSpec } from '../../model/spec.js';
+import type { ClusterWorkload } from '../../model/plan.js';
 import type { TrafficEdge } from '../../model/traffic.js';
 import { renderEgressPolicy, renderIngressPolicy, type NetworkSetsNeeded } from './calico/app-policies.js';
 import { renderCalicoBaseline } from './calico/baseline.js';
@@ -29,6 +30,19 @@ export interface RenderOptions {
   readonly shareAcrossClusters?: boolean;
   /** Which clusters to render (all by default): an incremental compile carries the others' files over unrendered. */
   readonly rendersCluster?: (cluster: string) => boolean;
+  /**
+   * Of the clusters rendered, those where only some placed apps' workloads (R2) are: cluster ->
+   * those apps' ids. An incremental compile keeps the cluster's other files (see render-inputs.ts).
+   */
+  readonly workloadsOnly?: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** A cluster as renderClusters renders it. */
+export interface ClusterRendering extends RenderedCluster {
+  /** Each app placed here and rendered, by id -> its workloads' objects (R2), which `manifests` lists too. */
+  readonly workloads: ReadonlyMap<string, readonly Manifest[]>;
+  /** Whether `manifests` holds only the workloads of the apps RenderOptions.workloadsOnly names. */
+  readonly workloadsOnly: boolean;
 }
 
 /**
@@ -49,8 +63,8 @@ export function* renderClusters(
   fleet: ResolvedFleet,
   topology: Topology,
   fileOf: (specObject: object) => string,
-  { shareAcrossClusters = true, rendersCluster = () => true }: RenderOptions = {},
-): Generator<RenderedCluster> {
+  { shareAcrossClusters = true, rendersCluster = () => true, workloadsOnly = new Map() }: RenderOptions = {},
+): Generator<ClusterRendering> {
   const { graph } = topology;
   // Clusters that name no network are on every network (as in Istio): they do not make a fleet multi-network.
   const multiNetwork = new Set(fleet.clusters.map(networkOf).filter((n) => n !== '')).size > 1;
@@ -84,6 +98,20 @@ export function* renderClusters(
     const own = new ClusterObjects(cluster.name);
     const sharedHere: Manifest[] = [];
     const share = <A extends unknown[]>(make: (scope: Construct, ...args: A) => void, ...args: Arguments<A>) => sharedHere.push(...shared.of(make, ...args));
+
+    // R2: workloads where placed, as placement decided them (see renderWorkloads).
+    const workloads = new Map<string, readonly Manifest[]>();
+    const only = workloadsOnly.get(cluster.name);
+    for (const app of contents.placed) {
+      if (only && !only.has(app.id)) continue;
+      const made = renderWorkloads(shared, fleet.name, app, topology.workloadOf(app.id, cluster.name), appSource);
+      workloads.set(app.id, made);
+      sharedHere.push(...made);
+    }
+    if (only) {
+      yield { cluster: cluster.name, manifests: inApplyOrder(sharedHere, orderKeys), workloads, workloadsOnly: true };
+      continue;
+    }
     const present = [...new Map([...contents.placed, ...contents.destinations].map((app) => [app.id, app])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
 
     // R1: the namespaces of everything here, each from the first app (by id) in it, each with its
@@ -100,18 +128,7 @@ export function* renderClusters(
       if (istio) share(renderPeerAuthentication, namespace, fleet.mesh.mtls, labelsOfFleet, byValue(meshSource ?? appSource(app, 'namespace')));
     }
 
-    // R2: workloads where placed, as placement decided them. R3: the Service wherever the app runs
-    // or is called from, identical everywhere.
-    for (const app of contents.placed) {
-      const workload = topology.workloadOf(app.id, cluster.name);
-      share(renderServiceAccount, app, fleet.name, byValue(workload.labels), byValue(appSource(app)));
-      share(renderDeployments, app, fleet.name, byValue(workload), byValue(appSource(app)));
-      // A stateful app's headless Service, disruption budget and autoscalers: where it runs, as placement decided them here.
-      if (app.stateful) share(renderHeadlessService, app, fleet.name, byValue(appSource(app, 'stateful')));
-      const labelsHere = appLabels(app, fleet.name, workload.labels);
-      if (workload.disruptionBudget) share(renderDisruptionBudget, app, byValue(labelsHere), byValue(workload.disruptionBudget), byValue(appSource(app, 'disruption')));
-      if (workload.autoscaling) share(renderAutoscalers, app, byValue(labelsHere), byValue(workload.deployments), byValue(appSource(app, 'autoscaling')));
-    }
+    // R3: the Service wherever the app runs or is called from, identical everywhere.
     for (const app of present) share(renderService, app, fleet.name, byValue(appSource(app)));
 
     // R4, R5: client-side Istio config where the callers run. R6: ingress where the gateway runs. R7: authorization where the destination runs.
@@ -143,7 +160,7 @@ export function* renderClusters(
       own.flush();
     }
     if (cluster.networkPolicy !== 'calico') {
-      yield { cluster: cluster.name, manifests: inApplyOrder([...own.manifests(), ...sharedHere], orderKeys) };
+      yield { cluster: cluster.name, manifests: inApplyOrder([...own.manifests(), ...sharedHere], orderKeys), workloads, workloadsOnly: false };
       continue;
     }
     // R8–R11: Calico default deny and platform baseline, then each app's allow-lists, then the network sets they name.
@@ -161,8 +178,27 @@ export function* renderClusters(
       share(renderNetworkSet, set.kind, set.of, set.kind === 'eastwest' ? set.network : undefined, labelsOfFleet, byValue(source));
     }
 
-    yield { cluster: cluster.name, manifests: inApplyOrder([...own.manifests(), ...sharedHere], orderKeys) };
+    yield { cluster: cluster.name, manifests: inApplyOrder([...own.manifests(), ...sharedHere], orderKeys), workloads, workloadsOnly: false };
   }
+}
+
+/**
+ * R2: an app's workloads where it is placed, as placement decided them there: its ServiceAccount,
+ * Deployments (or StatefulSet and its headless Service), disruption budget and autoscalers. They
+ * read the app's WORKLOAD_ONLY fields (render-inputs.ts) and its decided workload, and nothing
+ * else in a cluster does.
+ */
+function renderWorkloads(shared: SharedObjects, fleetName: string, app: App, workload: ClusterWorkload, appSource: (app: App, field?: string) => ManifestSource): Manifest[] {
+  const made: Manifest[] = [];
+  const share = <A extends unknown[]>(make: (scope: Construct, ...args: A) => void, ...args: Arguments<A>) => made.push(...shared.of(make, ...args));
+  share(renderServiceAccount, app, fleetName, byValue(workload.labels), byValue(appSource(app)));
+  share(renderDeployments, app, fleetName, byValue(workload), byValue(appSource(app)));
+  // A stateful app's headless Service, disruption budget and autoscalers: where it runs, as placement decided them here.
+  if (app.stateful) share(renderHeadlessService, app, fleetName, byValue(appSource(app, 'stateful')));
+  const labelsHere = appLabels(app, fleetName, workload.labels);
+  if (workload.disruptionBudget) share(renderDisruptionBudget, app, byValue(labelsHere), byValue(workload.disruptionBudget), byValue(appSource(app, 'disruption')));
+  if (workload.autoscaling) share(renderAutoscalers, app, byValue(labelsHere), byValue(workload.deployments), byValue(appSource(app, 'autoscaling')));
+  return made;
 }
 
 /** A chart in an App of its own; objects name themselves, so no name hashes. */

@@ -84,6 +84,11 @@ export class ClusterEmitter {
     return files;
   }
 
+  /** The files of some of a cluster's objects alone, without its kustomization.yaml files (an incremental compile's, see compile()). */
+  emitObjects({ cluster, manifests }: RenderedCluster): EmittedFile[] {
+    return manifests.map((manifest) => ({ path: manifestPath(cluster, manifest.object), ...this.file(manifest) }));
+  }
+
   private file(manifest: Manifest): Omit<EmittedFile, 'path'> {
     let file = this.serialized.get(manifest.object);
     if (!file) {
@@ -108,24 +113,35 @@ function kustomizationText(resources: readonly string[]): string {
 export interface AssembledOutput {
   /** Path -> text, sorted by path; the lock lists these files and those carried (see assembleOutput). */
   readonly tree: OutputTree;
-  /** Path -> `sha256:<hex>` of every file of `tree`, the lock included, sorted by path: the lock's list but the carried groups, without parsing it back. */
+  /** Path -> `sha256:<hex>` of every file of `tree` and every file reused (see KeptFiles), the lock included, sorted by path: the lock's list but the carried groups, without parsing it back. */
   readonly hashes: ReadonlyMap<string, string>;
+}
+
+/** What an incremental compile keeps of the previous output (see assembleOutput). */
+export interface KeptFiles {
+  /**
+   * The groups of files (lockGroupOf: a cluster's folder, its Flux entrypoints) kept whole, with
+   * their lines in the previous lock: the new lock lists them as those lines, and neither the tree
+   * nor the hashes hold them.
+   */
+  readonly carried?: ReadonlyMap<string, LockLines>;
+  /** Files kept one by one, with their hashes in the previous lock: the lock and the hashes list them, the tree does not. */
+  readonly reused?: readonly Pick<EmittedFile, 'path' | 'hash'>[];
 }
 
 /**
  * Every cluster's files (from emitClusters, in any order) and the lock that owns them, sorted by
- * path. `carried`: the groups of files (lockGroupOf: a cluster's folder, its Flux entrypoints) that
- * an incremental compile kept from the previous output without rendering them, with their lines
- * in the previous lock: the new lock lists them as those lines, and neither the tree nor the
- * hashes hold them. `inputs`: what the output was rendered from (specInputsHash), recorded in the lock.
+ * path, with the files `kept` of the previous output. `inputs`: what the output was rendered from
+ * (specInputsHash), recorded in the lock.
  */
-export function assembleOutput(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[], carried: ReadonlyMap<string, LockLines> = new Map(), inputs?: string): AssembledOutput {
+export function assembleOutput(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[], { carried = new Map(), reused = [] }: KeptFiles = {}, inputs?: string): AssembledOutput {
   const sorted = [...files].sort(byPath);
+  const listed = reused.length === 0 ? sorted : [...sorted, ...reused].sort(byPath);
   // The lock as a string of its pieces, hashed piece by piece: not copied whole until it is written.
-  const pieces = lockPieces(fleetName, plan, sorted, inputs, carried);
+  const pieces = lockPieces(fleetName, plan, listed, inputs, carried);
   const lock = pieces.reduce((text, piece) => text + piece, '');
   const lockHash = pieces.reduce((digest, piece) => digest.update(piece), createHash('sha256')).digest('hex');
-  return { tree: withLock(sorted, (f) => f.text, lock), hashes: withLock(sorted, (f) => f.hash, `sha256:${lockHash}`) };
+  return { tree: withLock(sorted, (f) => f.text, lock), hashes: withLock(listed, (f) => f.hash, `sha256:${lockHash}`) };
 }
 
 /** assembleOutput's tree. */

@@ -183,13 +183,27 @@ export class LockedFiles {
     for (const [group, lines] of this.groups) {
       if (except(group)) continue;
       for (const line of lines.text.split(LINE_SEPARATOR)) {
-        // A line of FILE_LINE, or one lockLine escaped (a path with a quote, a backslash or a control character).
-        const entry = line.includes('\\') ? (Object.entries(JSON.parse(`{${line}}`))[0] as [string, string]) : [line.slice(PATH_AT, line.indexOf('"', PATH_AT)), line.slice(-HASH_LENGTH - 1, -1)];
-        hashes.set(entry[0], entry[1]);
+        const [path, fileHash] = parsedLine(line);
+        hashes.set(path, fileHash);
       }
     }
     return hashes;
   }
+
+  /** The files of a group (lockGroupOf) with their hashes, in the list's order (by path), parsed now; none when the list has no such group. */
+  files(group: string): { path: string; hash: string }[] {
+    const lines = this.groups.get(group);
+    if (!lines) return [];
+    return lines.text.split(LINE_SEPARATOR).map((line) => {
+      const [path, fileHash] = parsedLine(line);
+      return { path, hash: fileHash };
+    });
+  }
+}
+
+/** A line of FILE_LINE, or one lockLine escaped (a path with a quote, a backslash or a control character): [path, hash]. */
+function parsedLine(line: string): [string, string] {
+  return line.includes('\\') ? (Object.entries(JSON.parse(`{${line}}`))[0] as [string, string]) : [line.slice(PATH_AT, line.indexOf('"', PATH_AT)), line.slice(-HASH_LENGTH - 1, -1)];
 }
 
 /** One line of a lock's list of files, as lockPieces writes it. */

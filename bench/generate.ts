@@ -225,3 +225,20 @@ export function changeOneTrafficRule(spec: FleetSpec): FleetSpec {
   const traffic = spec.traffic.map((r, i) => (i === index ? { ...r, from: [...(r.from as string[]), caller.name].sort() } : r));
   return { ...spec, traffic };
 }
+
+/**
+ * The fleet plus one app that runs in every cluster (a node agent, Duplicated, tolerating the
+ * taints; called by nothing), with image tag `tag`: the largest one-app change, which touches every
+ * cluster. Bench it as two specs, one per tag.
+ */
+export function withFleetWideApp(spec: FleetSpec, tag: string): FleetSpec {
+  const agent = { name: 'node-agent', namespace: 'platform', image: `registry.example.com/node-agent:${tag}`, replicas: 2, labels: { tier: 'agent' }, ports: [{ name: 'http', port: 8080 }], callers: 'none' as const };
+  const everywhere = {
+    name: 'agent-everywhere',
+    apps: { matchLabels: { tier: 'agent' } },
+    clusters: {},
+    tolerations: [{ key: 'maintenance', operator: 'Exists' as const, effect: 'NoSchedule' as const }],
+    replicas: { strategy: 'Duplicated' as const },
+  };
+  return { ...spec, apps: [...spec.apps, agent], placement: [...spec.placement, everywhere] };
+}

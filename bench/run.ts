@@ -4,7 +4,8 @@
  * For each size (clusters x apps, optionally x most callers per traffic rule) it generates a fleet
  * (bench/generate.ts), writes it as a spec file, and measures `fleet synth` as a real child
  * process: wall time, peak memory, objects and files written; then a re-synth with no change
- * (must write nothing) and a synth after a one-app change. Over the same rendered objects it times
+ * (must write nothing) and a synth after a one-app change, and after a change to an app that runs
+ * in every cluster. Over the same rendered objects it times
  * the floor and the naive cdk8s way (bench/baselines.ts). Then, in a git repository holding the
  * spec and the first synth's output as committed, `fleet diff --base HEAD` after a one-app change
  * and after a traffic-rule change, each synth'd first as a pull request would be: as a developer
@@ -22,7 +23,7 @@ import { parseArgs } from 'node:util';
 import type { FleetSpec } from '../src/model/spec.js';
 import { toYaml } from '../src/phases/6-emit/index.js';
 import { floor, naiveCdk8s } from './baselines.js';
-import { changeOneApp, changeOneTrafficRule, generateFleet, type FleetSize } from './generate.js';
+import { changeOneApp, changeOneTrafficRule, generateFleet, type FleetSize, withFleetWideApp } from './generate.js';
 import { PHASES, runPhases } from './phases.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;
@@ -141,6 +142,8 @@ interface Row {
   readonly resynthNoCache: ProcessRun;
   /** With the median of each run's time over the first synth made just before it. */
   readonly change: ProcessRun & { readonly written: number; readonly ofFirstSynth: number };
+  /** The same for a change to an app that runs in every cluster (withFleetWideApp), against a first synth of the fleet with that app. */
+  readonly fleetWideChange: ProcessRun & { readonly written: number; readonly ofFirstSynth: number };
   /** `fleet diff --base HEAD --format markdown` against the committed first synth, after each kind of change: after a synth, and in CI. */
   readonly diff: { readonly app: DiffRuns; readonly traffic: DiffRuns };
   readonly floorMs: number;
@@ -201,26 +204,37 @@ function measure(size: FleetSize, dir: string): Row {
   if (written(resynthNoCache.stdout) !== 0) throw new Error(`a re-synth with no change wrote files: ${resynthNoCache.stdout}`);
 
   progress('one-app change');
-  // Same file name as the original spec: it is in every generated file's header.
-  const changedFile = join(dir, 'changed', 'fleet-spec.yaml');
-  writeSpec(changedFile, changeOneApp(spec));
-  // Each run's ratio is against the first synth made just before it (the tree and cache record the
-  // change starts from), so a drift of the machine's speed between the rounds above and this step
-  // does not weigh on one side of the ratio only.
-  const changeRuns = Array.from({ length: runs }, (_, run) => {
-    const changeOut = join(dir, `change-${run}`);
-    const before = fleet('synth', specFile, '--out', changeOut); // the previous tree, and its cache record, as a user's last synth left them
-    const result = fleet('synth', changedFile, '--out', changeOut);
-    rmSync(changeOut, { recursive: true, force: true });
-    return { ...result, written: written(result.stdout), ofFirstSynth: result.ms / before.ms };
-  });
-  const change = { ...medianRun(changeRuns), ofFirstSynth: median(changeRuns.map((r) => r.ofFirstSynth)) };
+  const change = measureChange(dir, 'change', spec, changeOneApp(spec));
+  progress('fleet-wide app change');
+  const fleetWideChange = measureChange(dir, 'fleet-wide', withFleetWideApp(spec, '1.0.0'), withFleetWideApp(spec, '1.0.1'));
 
   progress('diff');
   const diff = measureDiffs(spec, out, join(dir, 'repo'));
 
   const label = `${size.clusters}×${size.apps}${size.callers ? `×${size.callers}` : ''}`;
-  return { size: label, specBytes, objects: phaseRun.objects, files, synth, resynth, resynthNoCache, change, diff, floorMs, naiveMs, ratios, roundRatios, phases: phaseRun.ms };
+  return { size: label, specBytes, objects: phaseRun.objects, files, synth, resynth, resynthNoCache, change, fleetWideChange, diff, floorMs, naiveMs, ratios, roundRatios, phases: phaseRun.ms };
+}
+
+/**
+ * A synth of `after` where the last synth was of `before`, as a user's edit loop runs it. Each
+ * run's ratio is against the first synth of `before` made just before it (the tree and cache
+ * record the change starts from), so a drift of the machine's speed between steps does not weigh
+ * on one side of the ratio only.
+ */
+function measureChange(dir: string, name: string, before: FleetSpec, after: FleetSpec): Row['change'] {
+  // Same file name for both: it is in every generated file's header.
+  const beforeFile = join(dir, `${name}-before`, 'fleet-spec.yaml');
+  const afterFile = join(dir, `${name}-after`, 'fleet-spec.yaml');
+  writeSpec(beforeFile, before);
+  writeSpec(afterFile, after);
+  const changeRuns = Array.from({ length: runs }, (_, run) => {
+    const changeOut = join(dir, `${name}-${run}`);
+    const first = fleet('synth', beforeFile, '--out', changeOut); // the previous tree, and its cache record, as a user's last synth left them
+    const result = fleet('synth', afterFile, '--out', changeOut);
+    rmSync(changeOut, { recursive: true, force: true });
+    return { ...result, written: written(result.stdout), ofFirstSynth: result.ms / first.ms };
+  });
+  return { ...medianRun(changeRuns), ofFirstSynth: median(changeRuns.map((r) => r.ofFirstSynth)) };
 }
 
 /**
@@ -289,9 +303,9 @@ console.log(
   `Start-up (\`fleet --version\`): ${s(startup.ms)} s. Times are wall seconds, the median of ${runs} run(s); a ratio is the median of the ratios of ${runs} round(s), each timing synth and the yardsticks one after the other.\n`,
 );
 console.log(
-  '| clusters×apps | spec | objects | files | synth | peak RSS | floor | synth/floor | naive cdk8s, file per chart | naive/synth | naive cdk8s, file per object | naive/synth | re-synth, no change | same, no cache | one-app change (files written) |',
+  '| clusters×apps | spec | objects | files | synth | peak RSS | floor | synth/floor | naive cdk8s, file per chart | naive/synth | naive cdk8s, file per object | naive/synth | re-synth, no change | same, no cache | one-app change (files written) | change to an app in every cluster (files written) |',
 );
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 const diffCell = (r: Row, run: ProcessRun) => `${s(run.ms)} (${times(run.ms / r.synth.ms)}), ${run.rssMiB.toFixed(0)} MiB`;
 for (const r of rows) {
   const naive = r.naiveMs ? [s(r.naiveMs.perChart), times(r.ratios.perChart!), s(r.naiveMs.perObject), times(r.ratios.perObject!)] : ['–', '–', '–', '–'];
@@ -308,6 +322,7 @@ for (const r of rows) {
     s(r.resynth.ms),
     s(r.resynthNoCache.ms),
     `${s(r.change.ms)} (${r.change.written})`,
+    `${s(r.fleetWideChange.ms)} (${r.fleetWideChange.written})`,
   ];
   console.log(`| ${cells.join(' | ')} |`);
 }
@@ -364,8 +379,13 @@ if (rows.length > 0) {
       }
     }
     console.log(`| the first synth's peak memory under 1 GiB | ${r.size} | ${r.synth.rssMiB.toFixed(0)} MiB | ${verdict(r.synth.rssMiB < 1024)} |`);
-    const ofFirst = r.change.ofFirstSynth;
-    console.log(`| synth after a one-app change within 30% of the first synth made just before it | ${r.size} | ${(100 * ofFirst).toFixed(0)}% | ${timeVerdict(ofFirst <= 0.3)} |`);
-    console.log(`| that synth's peak memory under 1 GiB | ${r.size} | ${r.change.rssMiB.toFixed(0)} MiB | ${verdict(r.change.rssMiB < 1024)} |`);
+    for (const [kind, change] of [
+      ['a one-app change', r.change],
+      ['a change to an app in every cluster', r.fleetWideChange],
+    ] as const) {
+      const ofFirst = change.ofFirstSynth;
+      console.log(`| synth after ${kind} within 30% of the first synth made just before it | ${r.size} | ${(100 * ofFirst).toFixed(0)}% | ${timeVerdict(ofFirst <= 0.3)} |`);
+      console.log(`| that synth's peak memory under 1 GiB | ${r.size} | ${change.rssMiB.toFixed(0)} MiB | ${verdict(change.rssMiB < 1024)} |`);
+    }
   }
 }

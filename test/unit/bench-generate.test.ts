@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateFleet } from '../../bench/generate.js';
+import { generateFleet, withFleetWideApp } from '../../bench/generate.js';
 import { toYaml } from '../../src/phases/6-emit/index.js';
 import { compileText } from '../helpers/spec.js';
 
@@ -10,5 +10,15 @@ describe('the bench fleet generator', () => {
     const result = compileText(toYaml(spec));
     expect(result.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
     expect(result.plan?.apps.length).toBe(clusters * 8);
+  });
+
+  it('adds an app that runs in every cluster, tainted ones included, without a diagnostic', () => {
+    const spec = generateFleet({ clusters: 14, apps: 60 });
+    const result = compileText(toYaml(withFleetWideApp(spec, '1.0.0')));
+    expect(result.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([]);
+    const agent = result.plan!.apps.find((app) => app.name === 'node-agent')!;
+    expect(Object.keys(agent.clusters).sort()).toEqual(spec.clusters.map((c) => c.name).sort());
+    const tainted = spec.clusters.filter((c) => c.taints?.some((t) => t.effect === 'NoSchedule'));
+    expect(tainted.length, 'tainted clusters among them').toBeGreaterThan(0);
   });
 });

@@ -10,7 +10,7 @@ import { checkPlacement } from './phases/check/index.js';
 import { renderClusters } from './phases/5-render/index.js';
 import { clusterOfOutputPath, fluxEntrypoints } from './phases/6-emit/flux.js';
 import { type ClusterRenderInputs, pathsDigest, readRenderRecord, type RenderRecord, renderInputsOf, renderRecord } from './phases/5-render/render-inputs.js';
-import { assembleOutput, ClusterEmitter, type EmittedFile, type LockedFiles, lockGroupsOfCluster, type LockLines, manifestPath, type OutputTree, specInputsHash } from './phases/6-emit/index.js';
+import { assembleOutput, ClusterEmitter, type EmittedFile, type LockedFiles, lockGroupsOfCluster, type LockLines, manifestPath, type OutputTree, specInputsHash, withReplacedHashes } from './phases/6-emit/index.js';
 import { OutputVerifier } from './phases/6-emit/verify.js';
 import { type ManifestFolder, withAppManifests } from './phases/3-resolve/app-manifests.js';
 import { AppManifestsAdder } from './phases/5-render/app-manifests.js';
@@ -41,8 +41,8 @@ export interface CompileOptions {
    * What an earlier compile of this fleet rendered, for incremental synth: a cluster whose render
    * inputs are unchanged (CompileResult.renderInputs) is not rendered again, and its files are
    * carried over as its lock lists them (CompileResult.carried); one where only some apps'
-   * workloads changed has only those rendered again (CompileResult.partlyRendered). The caller
-   * vouches that the files of both are still as written (synth checks them on disk).
+   * workloads changed has only those rendered again, and the rest carried (CompileResult.partlyRendered).
+   * The caller vouches that the files carried are still as written (synth checks them on disk).
    */
   readonly previousRender?: PreviousRender;
 }
@@ -66,25 +66,23 @@ export interface CompileResult {
   readonly plan?: PlacementPlan;
   /**
    * The output tree (path -> bytes, sorted by path), present only when there are no errors. With
-   * `previousRender`, the files of clusters carried over are not in it (see `carried`), nor those
-   * kept of clusters partly rendered (see `partlyRendered`); the lock in it lists every file.
+   * `previousRender`, the files of the groups carried over are not in it, but for those whose bytes
+   * a partly rendered cluster changed (see `carried`); the lock in it lists every file.
    */
   readonly tree?: OutputTree;
-  /**
-   * With `tree`: the sha256 (`sha256:<hex>`) of every file of `tree`, the lock included, and of the
-   * files kept of clusters partly rendered, as the previous lock lists them; sorted by path.
-   */
+  /** With `tree`: the sha256 (`sha256:<hex>`) of every file of `tree`, the lock included; sorted by path. */
   readonly hashes?: ReadonlyMap<string, string>;
   /**
-   * With `previousRender`: the groups of files carried over unrendered (their cluster's folder,
-   * `eu-1/`, and its Flux entrypoints' folder, `_flux/eu-1/`), each with how many files it holds.
-   * The lock lists their files as the previous lock did; `tree` and `hashes` do not. Empty otherwise.
+   * With `previousRender`: the groups of files carried over (a cluster's folder, `eu-1/`, and its
+   * Flux entrypoints' folder, `_flux/eu-1/`), each with how many files it holds: those of clusters
+   * not rendered, and of clusters partly rendered (see `partlyRendered`). The lock lists their files
+   * as the previous lock did, but for the new hashes of the files a partly rendered cluster changed,
+   * which alone of them are in `tree` and `hashes`. Empty otherwise.
    */
   readonly carried?: ReadonlyMap<string, number>;
   /**
    * With `previousRender`: the clusters where only some apps' workloads were rendered again (see
-   * render-inputs.ts). Their other files, Flux entrypoints included, are kept as the previous lock
-   * lists them: in `hashes` and the lock, not in `tree`. Empty otherwise.
+   * render-inputs.ts), their groups carried with those workloads' files replaced. Empty otherwise.
    */
   readonly partlyRendered?: ReadonlySet<string>;
   /** Each rendered or carried cluster's render inputs (see renderRecord): what a later compile's `previousRender.inputs` is. */
@@ -133,7 +131,24 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   const finish = { manifests: new AppManifestsAdder(topology, diagnostics), patches, emitter: new ClusterEmitter() };
   const carriedClusters = new Set([...carried.keys()].map(clusterOfOutputPath));
   const meshRequest = checked || options.keepMeshModel ? { facts: meshFactsOf(fleet, traffic), traffic, checked, keep: options.keepMeshModel === true } : undefined;
-  const { emitted, mesh, paths, partlyRendered, wholeAgain } = renderEmitAndCheck(fleet, topology, fileOf, meshRequest, finish, (cluster) => !carriedClusters.has(cluster), reuse);
+  const { emitted, mesh, paths, workloadFiles, wholeAgain } = renderEmitAndCheck(fleet, topology, fileOf, meshRequest, finish, (cluster) => !carriedClusters.has(cluster), reuse);
+  // A partly rendered cluster's groups are carried too, with the hashes of its rendered files
+  // replaced in its lines; of those files, only the ones that changed are written.
+  const partlyRendered = new Set<string>();
+  for (const [cluster, files] of workloadFiles) {
+    const [folder, entrypoints] = lockGroupsOfCluster(cluster);
+    const replaced = withReplacedHashes(options.previousRender!.files.lines(folder)!, files);
+    if (!replaced) {
+      wholeAgain.push(cluster);
+      continue;
+    }
+    partlyRendered.add(cluster);
+    carried.set(folder, replaced.lines);
+    const fluxLines = options.previousRender!.files.lines(entrypoints);
+    if (fluxLines) carried.set(entrypoints, fluxLines);
+    const changed = new Set(replaced.changed.map((file) => file.path));
+    emitted.push(...files.filter((file) => changed.has(file.path)));
+  }
   // A cluster kept (carried, or partly rendered) reports nothing (see renderInputsOf), but a patch
   // that applied in none of the clusters rendered may apply in one kept: such clusters are rendered
   // whole after all, one at a time until each such patch has applied somewhere, so that a patch
@@ -165,13 +180,7 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
     if (rendered || partlyRendered.has(cluster)) records.set(cluster, renderRecord(now, pathsOf));
     else if (before && carriedClusters.has(cluster)) records.set(cluster, before.text);
   }
-  // A partly rendered cluster's other files, as the previous lock lists them.
-  const reused: { path: string; hash: string }[] = [];
-  const renderedHere = new Set(emitted.map((file) => file.path));
-  for (const cluster of partlyRendered) {
-    for (const group of lockGroupsOfCluster(cluster)) for (const file of options.previousRender!.files.files(group)) if (!renderedHere.has(file.path)) reused.push(file);
-  }
-  const output = assembleOutput(fleet.name, plan, emitted, { carried, reused }, specInputsHash(files, options.manifests ?? []));
+  const output = assembleOutput(fleet.name, plan, emitted, carried, specInputsHash(files, options.manifests ?? []));
   return done({
     fleet,
     plan,
@@ -239,8 +248,8 @@ interface Rendered {
   readonly mesh?: { check: MeshCheckResult; model?: MeshModel };
   /** Each cluster rendered whole -> each of its apps' workloads' paths (pathsDigest), by app id. */
   readonly paths: Map<string, Map<string, string>>;
-  /** The clusters where only some workloads were rendered (Reuse.workloadsOnly), their files emitted. */
-  readonly partlyRendered: Set<string>;
+  /** The clusters where only some workloads were rendered (Reuse.workloadsOnly) -> those workloads' files. */
+  readonly workloadFiles: Map<string, EmittedFile[]>;
   /** Those of Reuse.workloadsOnly whose workloads' files are not those the previous render had: to be rendered whole. */
   readonly wholeAgain: string[];
 }
@@ -264,7 +273,7 @@ function renderEmitAndCheck(
 ): Rendered {
   const builder = request && new MeshModelBuilder(request.facts);
   const verifier = new OutputVerifier();
-  const made: Rendered = { emitted: [], paths: new Map(), partlyRendered: new Set(), wholeAgain: [] };
+  const made: Rendered = { emitted: [], paths: new Map(), workloadFiles: new Map(), wholeAgain: [] };
   const flux = fleet.flux && { settings: fleet.flux, source: { file: fileOf(fleet.flux.spec), entry: 'flux' } };
   for (const rendered of renderClusters(fleet, topology, fileOf, { rendersCluster, workloadsOnly: reuse.workloadsOnly })) {
     verifier.check(rendered);
@@ -272,10 +281,8 @@ function renderEmitAndCheck(
     if (rendered.workloadsOnly) {
       // Apps with neither patches nor manifests of their own: nothing to add or apply (see ClusterRenderInputs.workloads).
       const before = reuse.records.get(rendered.cluster)!;
-      if ([...paths].every(([app, digest]) => before.workloads.get(app)?.paths === digest)) {
-        made.emitted.push(...finish.emitter.emitObjects(rendered));
-        made.partlyRendered.add(rendered.cluster);
-      } else made.wholeAgain.push(rendered.cluster);
+      if ([...paths].every(([app, digest]) => before.workloads.get(app)?.paths === digest)) made.workloadFiles.set(rendered.cluster, finish.emitter.emitObjects(rendered));
+      else made.wholeAgain.push(rendered.cluster);
       continue;
     }
     made.paths.set(rendered.cluster, paths);

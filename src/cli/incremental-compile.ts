@@ -46,15 +46,14 @@ export function compileAgainstLastSynth(spec: string, io: Io, out: string, cache
 }
 
 /**
- * Whether a compile made with `assumed` kept files (carried over, or partly rendered) only of
- * clusters that `intact` vouches for, so that it is the compile `intact` makes. A compile that
- * stopped at errors kept nothing it shows, but its diagnostics depend on what it kept (the mesh
- * check runs only without): it counts only when every assumed cluster is intact.
+ * Whether a compile made with `assumed` carried over files (of clusters not rendered, or partly
+ * rendered) only of clusters that `intact` vouches for, so that it is the compile `intact` makes.
+ * A compile that stopped at errors carried nothing it shows, but its diagnostics depend on what it
+ * carried (the mesh check runs only without): it counts only when every assumed cluster is intact.
  */
 function carriesOnly(result: CompileResult | number, assumed: PreviousRender, intact: PreviousRender | undefined): boolean {
   if (typeof result === 'number' || !result.carried) return [...assumed.inputs.keys()].every((cluster) => intact?.inputs.has(cluster));
   for (const path of result.carried.keys()) if (!intact?.inputs.has(clusterOfOutputPath(path))) return false;
-  for (const cluster of result.partlyRendered ?? []) if (!intact?.inputs.has(cluster)) return false;
   return true;
 }
 

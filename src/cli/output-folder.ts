@@ -53,7 +53,9 @@ export interface Output {
   /**
    * The groups of files (lockGroupOf: `eu-1/`, `_flux/eu-1/`) an incremental compile carried over
    * as they are in the folder (CompileResult.carried), with how many files each holds: the lock
-   * lists them, `hashes` does not, and nothing in them is written or removed.
+   * lists them, and nothing in them is removed. `hashes` holds only those of their files whose
+   * bytes changed (a workload rendered again), which are written; the others are as the folder
+   * holds them.
    */
   readonly carried: ReadonlyMap<string, number>;
   /** Writes these files (paths of `hashes`) under `dir`, creating folders as needed; with `stamps`, records each one's stamp there. */
@@ -383,7 +385,11 @@ export function compareTree(outDir: string, tree: OutputTree | Output, disk: Dis
   const difference: TreeDifference = { changed: [], added: [], stale: [], conflicts: [], clashes: [] };
   const skipped = skippedIn(disk);
   for (const [path, wanted] of hashes) {
-    if (skipped(path)) continue;
+    // A file of an entry left unread is one the output carries over but for its bytes (Output.carried): changed.
+    if (skipped(path)) {
+      difference.changed.push(path);
+      continue;
+    }
     const current = disk.hashes.get(path);
     if (current === undefined) difference.added.push(path);
     // A file without fleet's header is never overwritten, even one the lock lists (a lock edited by hand).
@@ -474,7 +480,7 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
   const read = recovery.changed || disk === undefined ? readTree(outDir) : disk;
   const difference = compareTree(outDir, output, read);
   if (difference.conflicts.length + difference.clashes.length > 0) return { ...difference, ...warned };
-  if (isClean(difference)) return { ...difference, stamps: stamp && read.stamps ? withSkipped(Stamps.fromMap(read.stamps), read) : undefined, ...warned, ...untouched(read) };
+  if (isClean(difference)) return { ...difference, stamps: stamp && read.stamps ? withSkipped(Stamps.fromMap(read.stamps), read) : undefined, ...warned, ...untouched(read, new Set()) };
 
   const { staging, old } = runFolders(outDir);
   const stale = new Set(difference.stale);
@@ -555,7 +561,7 @@ export function writeTree(outDir: string, tree: OutputTree | Output, disk?: Disk
   const stamps = new Map([...kept, ...written]);
   const renamed = [...written.keys()].filter((path) => !path.includes('/') || inPlace.has(entryOf(path)));
   for (const path of [...linked, ...renamed]) stamps.set(path, fileStamp(lstatSync(join(outDir, path))));
-  return { ...difference, stamps: withSkipped(Stamps.fromMap(stamps), read), ...warned, ...untouched(read) };
+  return { ...difference, stamps: withSkipped(Stamps.fromMap(stamps), read, { entries: whole, paths: new Set(rewrite) }), ...warned, ...untouched(read, entries) };
 }
 
 /**
@@ -590,15 +596,27 @@ function writableFolder(path: string): boolean {
   }
 }
 
-/** `stamps` and those of the entries the reading of `disk` skipped (untouched by the write). */
-function withSkipped(stamps: Stamps, disk: DiskTree): Stamps {
-  if (disk.skipped) stamps.addLines(disk.skipped.stamps);
+/**
+ * `stamps` and those of the entries the reading of `disk` skipped, as recorded, but for the files
+ * `stamps` holds already (`written`: the files written into them, and the entries staged whole).
+ */
+function withSkipped(stamps: Stamps, disk: DiskTree, written?: { readonly entries: ReadonlySet<string>; readonly paths: ReadonlySet<string> }): Stamps {
+  if (!disk.skipped) return stamps;
+  const touched = written && [...disk.skipped.entries].some((entry) => written.entries.has(entry)) ? written.entries : undefined;
+  const rewritten = written && [...written.paths].some((path) => disk.skipped!.entries.has(entryOf(path))) ? written.paths : undefined;
+  stamps.addLines(touched || rewritten ? linesWithout(disk.skipped.stamps, (path) => touched?.has(entryOf(path)) === true || rewritten?.has(path) === true) : disk.skipped.stamps);
   return stamps;
 }
 
-/** The entries the reading of `disk` skipped, for WriteResult.untouched. */
-function untouched(disk: DiskTree): { untouched?: ReadonlySet<string> } {
-  return disk.skipped ? { untouched: disk.skipped.entries } : {};
+/** Stamp lines without those of the paths `left` names. */
+function linesWithout(lines: StampLines, left: (path: string) => boolean): StampLines {
+  const kept = lines.text === '' ? [] : lines.text.split('\n').filter((line) => !left(line.slice(0, line.indexOf('\t'))));
+  return { text: kept.join('\n'), count: kept.length, newestChange: lines.newestChange };
+}
+
+/** The entries the reading of `disk` skipped and the write did not touch (`changed`: the entries it wrote in), for WriteResult.untouched. */
+function untouched(disk: DiskTree, changed: ReadonlySet<string>): { untouched?: ReadonlySet<string> } {
+  return disk.skipped ? { untouched: new Set([...disk.skipped.entries].filter((entry) => !changed.has(entry))) } : {};
 }
 
 /**
@@ -826,7 +844,8 @@ function listRecorded(root: string, files: ReadonlyMap<string, string>, { folder
     listing.files.push(path);
     if (special.has(path)) listing.special.add(path);
   }
-  for (const folder of folders) if (folder !== '.' && !listed.has(entryOf(folder)) && !skip?.has(entryOf(folder))) listing.folders.add(folder);
+  // Folders of skipped entries too: files written into a carried cluster (Output.carried) go into them in place.
+  for (const folder of folders) if (folder !== '.' && !listed.has(entryOf(folder))) listing.folders.add(folder);
   return listing;
 }
 

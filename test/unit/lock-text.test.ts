@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PlacementPlan } from '../../src/model/plan.js';
-import { assembleOutput, LOCK_FILE, LockedFiles, lockGroupOf, type LockLines, lockText, parseLock, readGroupedLock, sha256 } from '../../src/phases/6-emit/index.js';
+import { assembleOutput, LOCK_FILE, LockedFiles, lockGroupOf, type LockLines, lockText, parseLock, readGroupedLock, sha256, withReplacedHashes } from '../../src/phases/6-emit/index.js';
 import { makeLock } from '../../src/phases/6-emit/lock.js';
 
 /** lockText writes the file list by hand (it is 100,000 lines at fleet scale): it must be exactly JSON.stringify's output. */
@@ -45,7 +45,7 @@ describe('lockText', () => {
   it("assembleOutput's hashes are those of its tree, and the lock lists the carried groups' lines in their place", () => {
     const file = (path: string, text: string) => ({ path, text, hash: `sha256:${sha256(text)}` });
     const carried = new Map<string, LockLines>([['eu-1/', { text: '    "eu-1/shop/service.web.yaml": "sha256:carried",\n    "eu-1/zz.yaml": "sha256:z"', count: 2 }]]);
-    const { tree, hashes } = assembleOutput('shop', plan, [file('na-1/kustomization.yaml', 'b'), file('_flux/na-1.yaml', 'a'), file('eu/x.yaml', 'c')], { carried });
+    const { tree, hashes } = assembleOutput('shop', plan, [file('na-1/kustomization.yaml', 'b'), file('_flux/na-1.yaml', 'a'), file('eu/x.yaml', 'c')], carried);
     const lock = tree.get(LOCK_FILE)!;
     expect(parseLock(lock)!.files).toEqual({
       '_flux/na-1.yaml': hashes.get('_flux/na-1.yaml'),
@@ -65,18 +65,21 @@ describe('lockText', () => {
     for (const [path, text] of tree) expect(hashes.get(path), path).toBe(`sha256:${sha256(text)}`);
   });
 
-  it('assembleOutput lists reused files in the lock and the hashes, not in the tree', () => {
+  it('withReplacedHashes replaces the hashes of files in a carried group in their lines, and assembleOutput writes those files and the lines', () => {
     const file = (path: string, text: string) => ({ path, text, hash: `sha256:${sha256(text)}` });
-    const reused = [
-      { path: 'eu-1/shop/service.web.yaml', hash: 'sha256:kept' },
-      { path: 'eu-1/kustomization.yaml', hash: 'sha256:k' },
-    ];
-    const { tree, hashes } = assembleOutput('shop', plan, [file('eu-1/shop/deployment.web.yaml', 'd'), file('na-1/kustomization.yaml', 'n')], { reused });
+    const before = { 'eu-1/kustomization.yaml': `sha256:${sha256('k')}`, 'eu-1/shop/deployment.web.yaml': `sha256:${sha256('d1')}`, 'eu-1/shop/service.web.yaml': `sha256:${sha256('s')}` };
+    const group = LockedFiles.fromList(before).lines('eu-1/')!;
+    const rendered = [file('eu-1/shop/deployment.web.yaml', 'd2'), file('eu-1/shop/service.web.yaml', 's')];
+    const replaced = withReplacedHashes(group, rendered)!;
+    expect(replaced.changed, 'only the file whose bytes changed').toEqual([{ path: 'eu-1/shop/deployment.web.yaml', hash: rendered[0].hash }]);
+    expect(replaced.lines).toEqual(LockedFiles.fromList({ ...before, 'eu-1/shop/deployment.web.yaml': rendered[0].hash }).lines('eu-1/'));
+    expect(withReplacedHashes(group, [file('eu-1/shop/hpa.web.yaml', 'h')]), 'a file the lines do not list').toBeUndefined();
+
+    const { tree, hashes } = assembleOutput('shop', plan, [rendered[0], file('na-1/kustomization.yaml', 'n')], new Map([['eu-1/', replaced.lines]]));
     expect([...tree.keys()]).toEqual(['eu-1/shop/deployment.web.yaml', LOCK_FILE, 'na-1/kustomization.yaml']);
-    expect([...hashes.keys()], 'sorted by path, the reused among them').toEqual(['eu-1/kustomization.yaml', 'eu-1/shop/deployment.web.yaml', 'eu-1/shop/service.web.yaml', LOCK_FILE, 'na-1/kustomization.yaml']);
-    expect(hashes.get('eu-1/shop/service.web.yaml')).toBe('sha256:kept');
+    expect([...hashes.keys()]).toEqual([...tree.keys()]);
     const lock = tree.get(LOCK_FILE)!;
-    expect(parseLock(lock)!.files).toEqual(Object.fromEntries([...hashes].filter(([path]) => path !== LOCK_FILE)));
+    expect(parseLock(lock)!.files).toEqual({ ...before, 'eu-1/shop/deployment.web.yaml': rendered[0].hash, 'na-1/kustomization.yaml': hashes.get('na-1/kustomization.yaml') });
     expect(hashes.get(LOCK_FILE)).toBe(`sha256:${sha256(lock)}`);
   });
 });
@@ -132,7 +135,7 @@ describe('LockedFiles', () => {
         const groups = [...new Set(all.map(lockGroupOf))].sort();
         const carried = new Map(groups.filter((_, i) => carriedSplit[i]).map((group) => [group, grouped.lines(group)!]));
         const rendered = files.filter((file) => !carried.has(lockGroupOf(file.path)));
-        expect(assembleOutput('shop', plan, rendered, { carried }).tree.get(LOCK_FILE)).toBe(full);
+        expect(assembleOutput('shop', plan, rendered, carried).tree.get(LOCK_FILE)).toBe(full);
       }),
       { seed: 9, numRuns: 300 },
     );

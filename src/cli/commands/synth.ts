@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { clusterOfOutputPath, FLUX_DIR } from '../../phases/6-emit/flux.js';
-import { LOCK_FILE } from '../../phases/6-emit/index.js';
+import { LOCK_FILE, lockGroupOf } from '../../phases/6-emit/index.js';
 import { compareTree, isClean, outputOfCompiled, readTree, writeTree, type DiskTree, type Output, type WriteResult } from '../output-folder.js';
 import { COMMON_EXIT_CODES, OUT_OPTION_HELP, QUIET_OPTION_HELP, withHelp } from '../help.js';
 import { EXIT, type Io } from '../io.js';
@@ -245,10 +245,11 @@ function inTheWay(out: string, path: string, output: Output): Diagnostic {
   };
 }
 
-/** Files in the output: those it lists, and those it carries over. */
+/** Files in the output: those it lists, and those it carries over (which count the files of theirs it lists too). */
 function fileCount(output: Output): number {
   let files = output.hashes.size;
   for (const count of output.carried.values()) files += count;
+  if (output.carried.size > 0) for (const path of output.hashes.keys()) if (output.carried.has(lockGroupOf(path))) files--;
   return files;
 }
 

@@ -2,7 +2,7 @@ import { createHash, hash } from 'node:crypto';
 import type { KubeObject, Manifest, RenderedCluster } from '../../model/manifest.js';
 import type { PlacementPlan } from '../../model/plan.js';
 import { header, inPlatformStage, manifestPath, PLATFORM_DIR } from './layout.js';
-import { LINE_SEPARATOR, LOCK_FILE, lockLine, type LockLines, makeLock } from './lock.js';
+import { LINE_SEPARATOR, LOCK_FILE, lockGroupOf, lockLine, type LockLines, makeLock } from './lock.js';
 import { toYaml } from './yaml.js';
 
 export { CLUSTER_SCOPED_DIR, GENERATED_MARK, inPlatformStage, manifestPath, PLATFORM_DIR } from './layout.js';
@@ -20,6 +20,7 @@ export {
   lockGroupsOfCluster,
   type LockLines,
   readGroupedLock,
+  withReplacedHashes,
   lockPlacement,
   lockSummary,
   lockWithoutFiles,
@@ -113,35 +114,26 @@ function kustomizationText(resources: readonly string[]): string {
 export interface AssembledOutput {
   /** Path -> text, sorted by path; the lock lists these files and those carried (see assembleOutput). */
   readonly tree: OutputTree;
-  /** Path -> `sha256:<hex>` of every file of `tree` and every file reused (see KeptFiles), the lock included, sorted by path: the lock's list but the carried groups, without parsing it back. */
+  /** Path -> `sha256:<hex>` of every file of `tree`, the lock included, sorted by path: the lock's list but the carried groups, without parsing it back. */
   readonly hashes: ReadonlyMap<string, string>;
-}
-
-/** What an incremental compile keeps of the previous output (see assembleOutput). */
-export interface KeptFiles {
-  /**
-   * The groups of files (lockGroupOf: a cluster's folder, its Flux entrypoints) kept whole, with
-   * their lines in the previous lock: the new lock lists them as those lines, and neither the tree
-   * nor the hashes hold them.
-   */
-  readonly carried?: ReadonlyMap<string, LockLines>;
-  /** Files kept one by one, with their hashes in the previous lock: the lock and the hashes list them, the tree does not. */
-  readonly reused?: readonly Pick<EmittedFile, 'path' | 'hash'>[];
 }
 
 /**
  * Every cluster's files (from emitClusters, in any order) and the lock that owns them, sorted by
- * path, with the files `kept` of the previous output. `inputs`: what the output was rendered from
- * (specInputsHash), recorded in the lock.
+ * path. `carried`: the groups of files (lockGroupOf: a cluster's folder, its Flux entrypoints) that
+ * an incremental compile kept from the previous output, with their lines in the previous lock (the
+ * hashes of the files of `files` in them replaced: see withReplacedHashes): the new lock lists
+ * them as those lines, and the tree and the hashes hold only those files of them. `inputs`: what
+ * the output was rendered from (specInputsHash), recorded in the lock.
  */
-export function assembleOutput(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[], { carried = new Map(), reused = [] }: KeptFiles = {}, inputs?: string): AssembledOutput {
+export function assembleOutput(fleetName: string, plan: PlacementPlan, files: readonly EmittedFile[], carried: ReadonlyMap<string, LockLines> = new Map(), inputs?: string): AssembledOutput {
   const sorted = [...files].sort(byPath);
-  const listed = reused.length === 0 ? sorted : [...sorted, ...reused].sort(byPath);
+  const listed = carried.size === 0 ? sorted : sorted.filter((file) => !carried.has(lockGroupOf(file.path)));
   // The lock as a string of its pieces, hashed piece by piece: not copied whole until it is written.
   const pieces = lockPieces(fleetName, plan, listed, inputs, carried);
   const lock = pieces.reduce((text, piece) => text + piece, '');
   const lockHash = pieces.reduce((digest, piece) => digest.update(piece), createHash('sha256')).digest('hex');
-  return { tree: withLock(sorted, (f) => f.text, lock), hashes: withLock(listed, (f) => f.hash, `sha256:${lockHash}`) };
+  return { tree: withLock(sorted, (f) => f.text, lock), hashes: withLock(sorted, (f) => f.hash, `sha256:${lockHash}`) };
 }
 
 /** assembleOutput's tree. */

@@ -189,21 +189,40 @@ export class LockedFiles {
     }
     return hashes;
   }
-
-  /** The files of a group (lockGroupOf) with their hashes, in the list's order (by path), parsed now; none when the list has no such group. */
-  files(group: string): { path: string; hash: string }[] {
-    const lines = this.groups.get(group);
-    if (!lines) return [];
-    return lines.text.split(LINE_SEPARATOR).map((line) => {
-      const [path, fileHash] = parsedLine(line);
-      return { path, hash: fileHash };
-    });
-  }
 }
 
 /** A line of FILE_LINE, or one lockLine escaped (a path with a quote, a backslash or a control character): [path, hash]. */
 function parsedLine(line: string): [string, string] {
   return line.includes('\\') ? (Object.entries(JSON.parse(`{${line}}`))[0] as [string, string]) : [line.slice(PATH_AT, line.indexOf('"', PATH_AT)), line.slice(-HASH_LENGTH - 1, -1)];
+}
+
+/**
+ * A group's lines (see LockedFiles.lines) with some of its files' hashes replaced, each line in its
+ * place, and which of `files` changed a hash; undefined when one of `files` is not in the lines
+ * (a file whose line to replace is not there: the group's list of files is not the same).
+ */
+export function withReplacedHashes(lines: LockLines, files: readonly { readonly path: string; readonly hash: string }[]): { lines: LockLines; changed: { path: string; hash: string }[] } | undefined {
+  const replaced: { at: number; hash: string }[] = [];
+  const changed: { path: string; hash: string }[] = [];
+  for (const file of files) {
+    const start = lockLine(file.path, '').slice(0, -2); // the line up to its hash's opening quote
+    const line = lines.text.startsWith(start) ? 0 : lines.text.indexOf(`\n${start}`) + 1;
+    if (line === 0 && !lines.text.startsWith(start)) return undefined;
+    const at = line + start.length + 1;
+    if (lines.text.charAt(at + HASH_LENGTH) !== '"') return undefined;
+    if (lines.text.slice(at, at + HASH_LENGTH) === file.hash) continue;
+    replaced.push({ at, hash: file.hash });
+    changed.push({ path: file.path, hash: file.hash });
+  }
+  if (replaced.length === 0) return { lines, changed };
+  replaced.sort((a, b) => a.at - b.at);
+  let text = '';
+  let from = 0;
+  for (const { at, hash } of replaced) {
+    text += lines.text.slice(from, at) + hash;
+    from = at + HASH_LENGTH;
+  }
+  return { lines: { text: text + lines.text.slice(from), count: lines.count }, changed };
 }
 
 /** One line of a lock's list of files, as lockPieces writes it. */

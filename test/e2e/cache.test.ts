@@ -249,61 +249,49 @@ describe('incremental synth', () => {
     return { dir, spec: join(dir, 'policies/fleet-spec.yaml'), env: { FLEET_CACHE_DIR: join(dir, 'cache') } };
   }
 
-  it('after a one-app change, writes what a clean synth writes, restoring a hand-edited cluster', async () => {
+  /**
+   * In a copy of the default spec: synth; edit `edited` in out/ by hand (header kept: still
+   * fleet's file); replace `from` with `to` in the spec; synth again. What that synth printed, what
+   * its compile carried and rendered in part, and which files differ from the first synth's
+   * (checked to be what a clean synth writes).
+   */
+  async function synthAfterEdit(edited: string, from: string, to: string) {
     const w = defaultSpec();
     expect((await fleet(w.dir, w.env, 'synth')).code).toBe(0);
     const out = join(w.dir, 'out');
     const before = files(out);
-    // A cluster the change below does not touch, edited by hand (header kept: still fleet's file).
-    const edited = join(out, 'sea-1/shop/service.web.yaml');
-    writeFileSync(edited, `${before.get('sea-1/shop/service.web.yaml')}# edited\n`);
+    writeFileSync(join(out, edited), `${before.get(edited)}# edited\n`);
     const spec = readFileSync(w.spec, 'utf8');
-    expect(spec).toContain('image: ghcr.io/acme/orders-db:15.4');
-    writeFileSync(w.spec, spec.replace('image: ghcr.io/acme/orders-db:15.4', 'image: ghcr.io/acme/orders-db:15.5'));
-
+    expect(spec).toContain(from);
+    writeFileSync(w.spec, spec.replace(from, to));
     const incremental = await fleet(w.dir, w.env, 'synth');
     expect(incremental.code).toBe(0);
-    // Of eu-1, where the app runs, only its workloads were rendered, the rest carried; the other clusters but the edited one were carried whole.
-    expect(partlyRenderedByCompile.at(-1)).toEqual(['eu-1']);
-    expect(carriedByCompile.at(-1)).toEqual(['eu-1/', 'na-1/', 'na-2/']);
-    // The StatefulSet, the lock, and the edited file put back.
-    expect(incremental.stdout).toMatch(/: 3 file\(s\) written, 0 removed/);
+    const kept = { partlyRendered: partlyRenderedByCompile.at(-1), carried: carriedByCompile.at(-1) };
     expect((await fleet(w.dir, w.env, 'synth', '--out', 'clean', '--no-cache', 'policies')).code).toBe(0);
     const after = files(out);
-    expect(after).toEqual(files(join(w.dir, 'clean')));
-    expect(
-      [...after]
-        .filter(([path, text]) => before.get(path) !== text)
-        .map(([path]) => path)
-        .sort(),
-    ).toEqual(['eu-1/payments/statefulset.orders-db.yaml', 'fleet.lock.json']);
+    expect(after, 'what a clean synth writes').toEqual(files(join(w.dir, 'clean')));
+    const changed = [...after].filter(([path, text]) => before.get(path) !== text).map(([path]) => path);
+    return { stdout: incremental.stdout, ...kept, changed: changed.sort() };
+  }
+
+  it('after a one-app change, writes what a clean synth writes, restoring a hand-edited cluster', async () => {
+    // sea-1, which the change does not touch, edited by hand.
+    const run = await synthAfterEdit('sea-1/shop/service.web.yaml', 'image: ghcr.io/acme/orders-db:15.4', 'image: ghcr.io/acme/orders-db:15.5');
+    // Of eu-1, where the app runs, only its workloads were rendered, the rest carried; the other clusters but the edited one were carried whole.
+    expect(run.partlyRendered).toEqual(['eu-1']);
+    expect(run.carried).toEqual(['eu-1/', 'na-1/', 'na-2/']);
+    // The StatefulSet, the lock, and the edited file put back.
+    expect(run.stdout).toMatch(/: 3 file\(s\) written, 0 removed/);
+    expect(run.changed).toEqual(['eu-1/payments/statefulset.orders-db.yaml', 'fleet.lock.json']);
   });
 
   it('after a change to an app in every cluster, renders only its workloads there, and writes what a clean synth writes, restoring a hand-edited cluster', async () => {
-    const w = defaultSpec();
-    expect((await fleet(w.dir, w.env, 'synth')).code).toBe(0);
-    const out = join(w.dir, 'out');
-    const before = files(out);
-    // A file of a cluster where the app runs, edited by hand: that cluster is rendered whole, and the file put back.
-    writeFileSync(join(out, 'eu-1/shop/service.web.yaml'), `${before.get('eu-1/shop/service.web.yaml')}# edited\n`);
-    const spec = readFileSync(w.spec, 'utf8');
-    expect(spec).toContain('image: ghcr.io/acme/web:2.4.1');
-    writeFileSync(w.spec, spec.replace('image: ghcr.io/acme/web:2.4.1', 'image: ghcr.io/acme/web:2.5.0'));
-
-    const incremental = await fleet(w.dir, w.env, 'synth');
-    expect(incremental.code).toBe(0);
-    expect(partlyRenderedByCompile.at(-1)).toEqual(['na-1', 'na-2', 'sea-1']);
-    expect(carriedByCompile.at(-1)).toEqual(['na-1/', 'na-2/', 'sea-1/']);
-    expect(incremental.stdout).toMatch(/: 6 file\(s\) written, 0 removed/);
-    expect((await fleet(w.dir, w.env, 'synth', '--out', 'clean', '--no-cache', 'policies')).code).toBe(0);
-    const after = files(out);
-    expect(after).toEqual(files(join(w.dir, 'clean')));
-    expect(
-      [...after]
-        .filter(([path, text]) => before.get(path) !== text)
-        .map(([path]) => path)
-        .sort(),
-    ).toEqual(['eu-1/shop/deployment.web.yaml', 'fleet.lock.json', 'na-1/shop/deployment.web.yaml', 'na-2/shop/deployment.web.yaml', 'sea-1/shop/deployment.web.yaml']);
+    // eu-1, where the app runs, edited by hand: it is rendered whole, and the file put back.
+    const run = await synthAfterEdit('eu-1/shop/service.web.yaml', 'image: ghcr.io/acme/web:2.4.1', 'image: ghcr.io/acme/web:2.5.0');
+    expect(run.partlyRendered).toEqual(['na-1', 'na-2', 'sea-1']);
+    expect(run.carried).toEqual(['na-1/', 'na-2/', 'sea-1/']);
+    expect(run.stdout).toMatch(/: 6 file\(s\) written, 0 removed/);
+    expect(run.changed).toEqual(['eu-1/shop/deployment.web.yaml', 'fleet.lock.json', 'na-1/shop/deployment.web.yaml', 'na-2/shop/deployment.web.yaml', 'sea-1/shop/deployment.web.yaml']);
   });
 
   it("carries a cluster with an app's own manifests and overrides' patches, and still finds where each patch applies", async () => {

@@ -119,7 +119,7 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
 
   const fileOf = (specObject: object) => loaded.sourceMap.originOf(specObject)?.source.name ?? '';
   const inputs = renderInputsOf(fleet, topology, fileOf);
-  const reuse = options.keepMeshModel ? NOTHING_REUSED : reusable(options.previousRender, inputs);
+  const reuse = reusable(options.keepMeshModel ? undefined : options.previousRender, inputs);
   const { carried, workloadsOnly } = reuse;
   // The mesh model check (docs/mesh-model.md): spec problems become diagnostics; a renderer defect throws (a bug in fleet).
   // The model knows Istio and Calico: a fleet with clusters outside the mesh or on other network policy is not checked by it,
@@ -155,7 +155,7 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
   // that applies nowhere is reported as a clean compile reports it. They come out as they were
   // written. So is a partly rendered cluster whose workloads' files are not those it had.
   const renderWhole = (cluster: string) => {
-    const again = renderEmitAndCheck(fleet, topology, fileOf, undefined, finish, (c) => c === cluster, NOTHING_REUSED);
+    const again = renderEmitAndCheck(fleet, topology, fileOf, undefined, finish, (c) => c === cluster);
     emitted.push(...again.emitted);
     for (const [c, digests] of again.paths) paths.set(c, digests);
   };
@@ -203,18 +203,16 @@ interface Reuse {
   readonly records: ReadonlyMap<string, RenderRecord & { readonly text: string }>;
 }
 
-const NOTHING_REUSED: Reuse = { carried: new Map(), workloadsOnly: new Map(), records: new Map() };
-
 /**
  * What of `previous` an incremental compile keeps: the files of each cluster whose render inputs
  * are all what `previous` rendered them from (and whose files its lock lists), and of each whose
  * frame is (see render-inputs.ts), all but the workloads of the apps whose own inputs changed.
  */
 function reusable(previous: PreviousRender | undefined, inputs: ReadonlyMap<string, ClusterRenderInputs>): Reuse {
-  if (!previous) return NOTHING_REUSED;
   const carried = new Map<string, LockLines>();
   const workloadsOnly = new Map<string, Set<string>>();
   const records = new Map<string, RenderRecord & { text: string }>();
+  if (!previous) return { carried, workloadsOnly, records };
   for (const [cluster, now] of inputs) {
     const text = previous.inputs.get(cluster);
     const before = text === undefined ? undefined : readRenderRecord(text);
@@ -269,7 +267,7 @@ function renderEmitAndCheck(
   request: MeshModelRequest | undefined,
   finish: { readonly manifests: AppManifestsAdder; readonly patches: PatchApplier; readonly emitter: ClusterEmitter },
   rendersCluster: (cluster: string) => boolean,
-  reuse: Reuse,
+  reuse: Pick<Reuse, 'workloadsOnly' | 'records'> = { workloadsOnly: new Map(), records: new Map() },
 ): Rendered {
   const builder = request && new MeshModelBuilder(request.facts);
   const verifier = new OutputVerifier();

@@ -223,9 +223,15 @@ function reusable(previous: PreviousRender | undefined, inputs: ReadonlyMap<stri
       const lines = previous.files.lines(group);
       return lines ? [[group, lines] as const] : [];
     });
-    if (changed.size === 0) for (const [group, lines] of groups) carried.set(group, lines);
-    else if (previous.files.lines(`${cluster}/`)) workloadsOnly.set(cluster, changed);
-    if (changed.size === 0 ? groups.length > 0 : workloadsOnly.has(cluster)) records.set(cluster, { ...before, text: text! });
+    if (changed.size === 0) {
+      if (groups.length === 0) continue;
+      for (const [group, lines] of groups) carried.set(group, lines);
+    } else {
+      // Rendered in part: its folder's lines are where the rendered files' hashes go.
+      if (!previous.files.lines(`${cluster}/`)) continue;
+      workloadsOnly.set(cluster, changed);
+    }
+    records.set(cluster, { ...before, text: text! });
   }
   return { carried, workloadsOnly, records };
 }

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Document, isScalar, parseAllDocuments, stringify, visit } from 'yaml';
+import { Document, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Scalar, stringify, visit } from 'yaml';
 import { generateFleet } from '../../bench/generate.js';
 import { readSpecFiles } from '../../src/cli/spec-files.js';
-import { readBlockYaml } from '../../src/phases/1-load/block-yaml.js';
+import { type KeyRanges, readBlockYaml } from '../../src/phases/1-load/block-yaml.js';
 import { toYaml } from '../../src/phases/6-emit/index.js';
 import { codesAt, compileText } from '../helpers/spec.js';
 import { committedFleets, ROOT } from '../helpers/trees.js';
@@ -34,15 +34,40 @@ function flowBelowTop(data: unknown): string {
 /** How many texts readBlockYaml read itself, so the property below is known to test it. */
 let read = 0;
 
-/** Asserts readBlockYaml gives what yaml gives, when it reads `text`; returns whether it did. */
+/**
+ * Asserts readBlockYaml gives what yaml gives, when it reads `text`, and records each key of a
+ * block mapping where yaml's key node is (the spans diagnostics at keys take without parsing);
+ * returns whether it read it.
+ */
 function agrees(text: string): boolean {
-  const fast = readBlockYaml(text);
+  const keys: KeyRanges = new WeakMap();
+  const fast = readBlockYaml(text, keys);
   if (fast === undefined) return false;
   read++;
   expect(fast, text).toEqual(byYaml(text));
   // toEqual does not tell 0 from -0, nor an own `__proto__` key from a prototype.
   expect(JSON.stringify(fast)).toBe(JSON.stringify(byYaml(text)));
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { uniqueKeys: true, lineCounter }) as Document[];
+  const contents = docs.filter((d) => d.contents !== null && !(isScalar(d.contents) && d.contents.value === null)).map((d) => d.contents);
+  contents.forEach((node, i) => expectKeysAt(node, fast[i], keys, text));
+  // The lines load() counts for a file read this way (src/phases/1-load/index.ts, linesOf) are yaml's.
+  const starts = [0, ...[...text.matchAll(/\n/g)].map((m) => m.index! + 1)];
+  expect(lineCounter.lineStarts.slice(0, starts.length), text).toEqual(starts.slice(0, lineCounter.lineStarts.length));
   return true;
+}
+
+/** Every key of every block mapping in `node` is recorded where yaml's key node is; flow mappings' keys are not recorded. */
+function expectKeysAt(node: unknown, value: unknown, keys: KeyRanges, text: string): void {
+  if (isMap(node)) {
+    const ranges = keys.get(value as object);
+    if (node.flow) expect(ranges, text).toBeUndefined();
+    for (const pair of node.items) {
+      const key = String((pair.key as Scalar).value);
+      if (!node.flow) expect(ranges?.get(key), `${key} in ${text}`).toEqual([(pair.key as Scalar).range![0], (pair.key as Scalar).range![1]]);
+      expectKeysAt(pair.value, (value as Record<string, unknown>)[key], keys, text);
+    }
+  } else if (isSeq(node)) node.items.forEach((item, i) => expectKeysAt(item, (value as unknown[])[i], keys, text));
 }
 
 describe('readBlockYaml', () => {

@@ -45,6 +45,24 @@ describe('source positions on demand', () => {
     expect(clean).toBeGreaterThanOrEqual(5);
   });
 
+  it('a diagnostic at a key is positioned without parsing it: the reader recorded where the keys are', () => {
+    const spec = generateFleet({ clusters: 12, apps: 120 });
+    const called = spec.apps.find((app) => app.ports)!;
+    // An app with ports that no traffic rule names: the warning points at its `ports` key.
+    const lonely = { ...called, name: 'lonely' };
+    const withLonely = toYaml({ ...spec, apps: [...spec.apps, lonely] });
+    parses.mockClear();
+    const result = compileText(withLonely);
+    const warning = result.diagnostics.find((d) => d.code === 'traffic_app_uncalled' && d.message.includes('lonely'))!;
+    expect(warning).toBeDefined();
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(parses).not.toHaveBeenCalled();
+    // Where yaml puts the key.
+    const lines = withLonely.split('\n');
+    const at = lines.findIndex((line, i) => i > lines.findIndex((l) => l.includes('name: lonely')) && line.trim() === 'ports:');
+    expect(warning.span).toMatchObject({ start: { line: at + 1, col: lines[at].indexOf('ports') + 1 }, end: { line: at + 1, col: lines[at].indexOf('ports') + 6 } });
+  });
+
   it('a diagnostic parses it once, for its position', () => {
     parses.mockClear();
     const result = compileText(text.replace('replicas: ', 'replicas: -'));

@@ -11,18 +11,26 @@
  * anything beyond that subset (anchors, tags, block and multi-line scalars, flow collections over
  * several lines or with empty entries, escapes, numbers other than plain decimals, duplicate keys,
  * odd keys) it returns undefined and load() parses with `yaml`, which also reports every error.
- * Source positions are not kept: the `yaml` document is made only when a diagnostic needs one.
- * test/unit/block-yaml.test.ts holds the two readers to the same values.
+ * Source positions are kept only for the keys of block mappings (KeyRanges), the ones most
+ * diagnostics point at; the `yaml` document is made only when a diagnostic needs another.
+ * test/unit/block-yaml.test.ts holds the two readers to the same values, and
+ * test/unit/positions-on-demand.test.ts the key positions to `yaml`'s.
  */
 
-/** The documents of `text`, each a mapping; undefined when it is not (only) such YAML. */
-export function readBlockYaml(text: string): Record<string, unknown>[] | undefined {
+/**
+ * Where the keys of the block mappings read are: mapping (as read) -> key -> its [start, end)
+ * offsets in the text, as `yaml` gives a key node's range (a quoted key with its quotes).
+ */
+export type KeyRanges = WeakMap<object, Map<string, readonly [number, number]>>;
+
+/** The documents of `text`, each a mapping; undefined when it is not (only) such YAML. With `keys`, records where the keys of its block mappings are. */
+export function readBlockYaml(text: string, keys?: KeyRanges): Record<string, unknown>[] | undefined {
   if (text.includes('\r') || text.includes('\t') || text.charCodeAt(0) === 0xfeff) return undefined;
   const documents: Record<string, unknown>[] = [];
   let lines: Line[] = [];
   const flush = () => {
     if (lines.length === 0) return true;
-    const reader = new Reader(lines);
+    const reader = new Reader(lines, keys);
     const value = reader.document();
     lines = [];
     if (value === undefined) return false;
@@ -35,6 +43,7 @@ export function readBlockYaml(text: string): Record<string, unknown>[] | undefin
     let end = text.indexOf('\n', start);
     if (end === -1) end = text.length;
     const raw = text.slice(start, end);
+    const lineStart = start;
     start = end + 1;
     if (raw.startsWith('---') || raw.startsWith('...') || raw.startsWith('%')) {
       if (raw !== '---') return undefined;
@@ -46,7 +55,7 @@ export function readBlockYaml(text: string): Record<string, unknown>[] | undefin
     const indent = raw.length - raw.trimStart().length;
     const content = raw.slice(indent);
     if (content === '' || content.startsWith('#')) continue;
-    lines.push({ indent, text: content });
+    lines.push({ indent, text: content, offset: lineStart + indent });
   }
   if (!flush() || documents.length === 0) return undefined;
   return documents;
@@ -55,6 +64,8 @@ export function readBlockYaml(text: string): Record<string, unknown>[] | undefin
 interface Line {
   indent: number;
   text: string;
+  /** Where `text` starts in the file. */
+  offset: number;
 }
 
 /** Thrown inside the reader for anything outside the subset; document() turns it into undefined. */
@@ -63,7 +74,10 @@ class NotPlain extends Error {}
 class Reader {
   private at = 0;
 
-  constructor(private readonly lines: Line[]) {}
+  constructor(
+    private readonly lines: Line[],
+    private readonly keys?: KeyRanges,
+  ) {}
 
   document(): Record<string, unknown> | undefined {
     try {
@@ -93,11 +107,20 @@ class Reader {
       if (line.indent > indent || isSequenceItem(line.text)) throw new NotPlain();
       const entry = mappingEntry(line.text);
       if (!entry || Object.hasOwn(value, entry.key)) throw new NotPlain(); // duplicates: `yaml` reports them
+      if (this.keys) this.keyAt(value, entry.key, line);
       this.at++;
       // A deeper line after `key: value` (a multi-line scalar) is refused above on the next round.
       value[entry.key] = entry.rest === '' ? this.valueBelow(indent, true) : scalar(entry.rest);
     }
     return value;
+  }
+
+  /** Records where `key`, the key of `line`, is (see KeyRanges). */
+  private keyAt(mapping: object, key: string, line: Line): void {
+    let ranges = this.keys!.get(mapping);
+    if (!ranges) this.keys!.set(mapping, (ranges = new Map()));
+    const quoted = line.text[0] === '"' || line.text[0] === "'";
+    ranges.set(key, [line.offset, line.offset + key.length + (quoted ? 2 : 0)]);
   }
 
   private sequence(indent: number): unknown[] {
@@ -112,7 +135,7 @@ class Reader {
         items.push(this.valueBelow(indent, false));
       } else if (isSequenceItem(rest) || mappingEntry(rest)) {
         // `- key: value` or `- - item`: a node that starts on this line, indented where its text starts.
-        this.lines[this.at] = { indent: indent + line.text.length - rest.length, text: rest };
+        this.lines[this.at] = { indent: indent + line.text.length - rest.length, text: rest, offset: line.offset + line.text.length - rest.length };
         items.push(this.node(indent));
       } else {
         this.at++;

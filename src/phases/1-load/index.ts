@@ -1,7 +1,7 @@
 import { type Document, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
 import { LIMITS } from './limits.js';
-import { readBlockYaml } from './block-yaml.js';
+import { type KeyRanges, readBlockYaml } from './block-yaml.js';
 import { findExcessiveNesting } from './prescan.js';
 import { keyProblems, toJsFindingAlias, unknownTag } from './yaml-problems.js';
 import { SourceMap, spanOfNode, spanOfRange, type SourceDocument } from './source-map.js';
@@ -72,10 +72,12 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
     return [];
   }
 
-  const plain = readBlockYaml(file.text);
+  const keys: KeyRanges = new WeakMap();
+  const plain = readBlockYaml(file.text, keys);
   if (plain) {
     const parse = parsedOnce(file);
-    return plain.map((value, index) => ({ source: parsedWhenAsked(file, index, parse), value }));
+    const lines = linesOf(file.text);
+    return plain.map((value, index) => ({ source: parsedWhenAsked(file, index, parse, keys, lines), value }));
   }
 
   const parsed = parseAllDocuments(file.text, { ...PARSE_OPTIONS, lineCounter });
@@ -128,9 +130,11 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
 /**
  * The source of the `index`th document of a file read by readBlockYaml: its `yaml` document, for
  * source positions, is parsed the first time a diagnostic asks for one (every document of the file
- * at once), and a compile without diagnostics never parses it.
+ * at once), and a compile without diagnostics never parses it. Nor does one whose diagnostics
+ * point only at keys of block mappings: readBlockYaml recorded where those are (`keys`), and
+ * `lines` turns offsets into lines as the parse would.
  */
-function parsedWhenAsked(file: SpecFile, index: number, parse: () => ParsedFile): SourceDocument {
+function parsedWhenAsked(file: SpecFile, index: number, parse: () => ParsedFile, keys: KeyRanges, lines: () => LineCounter): SourceDocument {
   return {
     file: file.path,
     name: file.name,
@@ -138,8 +142,22 @@ function parsedWhenAsked(file: SpecFile, index: number, parse: () => ParsedFile)
       return parse().docs[index];
     },
     get lineCounter() {
-      return parse().lineCounter;
+      return lines();
     },
+    keyRange: (owner, key) => keys.get(owner)?.get(key),
+  };
+}
+
+/** A LineCounter of `text`, made the first time it is called: the lines `yaml` counts when it parses `text` (which has no `\r`). */
+function linesOf(text: string): () => LineCounter {
+  let counter: LineCounter | undefined;
+  return () => {
+    if (!counter) {
+      counter = new LineCounter();
+      counter.addNewLine(0);
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) counter.addNewLine(i + 1);
+    }
+    return counter;
   };
 }
 

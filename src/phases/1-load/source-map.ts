@@ -11,6 +11,8 @@ export interface SourceDocument {
   readonly name: string;
   readonly doc: Document;
   readonly lineCounter: LineCounter;
+  /** Where the key `key` of the mapping `owner` (as read) is, when known without `doc`: [start, end) offsets. */
+  readonly keyRange?: (owner: object, key: string) => readonly [number, number] | undefined;
 }
 
 /** Enough to turn offsets into line:col. */
@@ -53,6 +55,8 @@ export class SourceMap {
   keySpan(owner: object, key: PathSegment): Span | undefined {
     const origin = this.origins.get(owner);
     if (!origin) return undefined;
+    const known = origin.source.keyRange?.(owner, String(key));
+    if (known) return spanOfRange(origin.source, known[0], known[1]);
     return spanAtPath(origin.source, [...origin.path, key], 'key');
   }
 }

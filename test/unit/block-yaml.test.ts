@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Document, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Scalar, stringify, visit } from 'yaml';
+import { Document, isCollection, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, type Scalar, stringify, visit } from 'yaml';
 import { generateFleet } from '../../bench/generate.js';
 import { readSpecFiles } from '../../src/cli/spec-files.js';
-import { type KeyRanges, readBlockYaml } from '../../src/phases/1-load/block-yaml.js';
+import { type EntryPositions, readBlockYaml } from '../../src/phases/1-load/block-yaml.js';
 import { toYaml } from '../../src/phases/6-emit/index.js';
 import { codesAt, compileText } from '../helpers/spec.js';
 import { committedFleets, ROOT } from '../helpers/trees.js';
@@ -40,7 +40,7 @@ let read = 0;
  * returns whether it read it.
  */
 function agrees(text: string): boolean {
-  const keys: KeyRanges = new WeakMap();
+  const keys: EntryPositions = new WeakMap();
   const fast = readBlockYaml(text, keys);
   if (fast === undefined) return false;
   read++;
@@ -57,15 +57,28 @@ function agrees(text: string): boolean {
   return true;
 }
 
-/** Every key of every block mapping in `node` is recorded where yaml's key node is; flow mappings' keys are not recorded. */
-function expectKeysAt(node: unknown, value: unknown, keys: KeyRanges, text: string): void {
+/**
+ * Every entry of every block mapping in `node` is recorded where yaml's nodes are: its key, and its
+ * value when that is on the key's line (otherwise it is none, or a block collection below).
+ * Flow mappings' entries are not recorded.
+ */
+function expectKeysAt(node: unknown, value: unknown, keys: EntryPositions, text: string): void {
   if (isMap(node)) {
     const ranges = keys.get(value as object);
     if (node.flow) expect(ranges, text).toBeUndefined();
     for (const pair of node.items) {
       const key = String((pair.key as Scalar).value);
-      if (!node.flow) expect(ranges?.get(key), `${key} in ${text}`).toEqual([(pair.key as Scalar).range![0], (pair.key as Scalar).range![1]]);
-      expectKeysAt(pair.value, (value as Record<string, unknown>)[key], keys, text);
+      const entry = ranges?.get(key);
+      const item = pair.value as Node | null;
+      if (!node.flow) {
+        expect(entry?.key, `${key} in ${text}`).toEqual([(pair.key as Scalar).range![0], (pair.key as Scalar).range![1]]);
+        if (entry?.value) expect(entry.value, `${key}'s value in ${text}`).toEqual([item!.range![0], item!.range![1]]);
+        else {
+          const none = item === null || (isScalar(item) && item.value === null && text.slice(item.range![0], item.range![1]).trim() === '');
+          expect(none || (isCollection(item) && !item.flow), `${key}'s value in ${text} is none or below it`).toBe(true);
+        }
+      }
+      expectKeysAt(item, (value as Record<string, unknown>)[key], keys, text);
     }
   } else if (isSeq(node)) node.items.forEach((item, i) => expectKeysAt(item, (value as unknown[])[i], keys, text));
 }

@@ -11,20 +11,27 @@
  * anything beyond that subset (anchors, tags, block and multi-line scalars, flow collections over
  * several lines or with empty entries, escapes, numbers other than plain decimals, duplicate keys,
  * odd keys) it returns undefined and load() parses with `yaml`, which also reports every error.
- * Source positions are kept only for the keys of block mappings (KeyRanges), the ones most
- * diagnostics point at; the `yaml` document is made only when a diagnostic needs another.
- * test/unit/block-yaml.test.ts holds the two readers to the same values, and
- * test/unit/positions-on-demand.test.ts the key positions to `yaml`'s.
+ * Source positions are kept only for the entries of block mappings (EntryPositions: keys, and values on
+ * their key's line), which most diagnostics point at; the `yaml` document is made only when a
+ * diagnostic needs another.
+ * test/unit/block-yaml.test.ts holds the two readers to the same values and positions.
  */
 
 /**
- * Where the keys of the block mappings read are: mapping (as read) -> key -> its [start, end)
- * offsets in the text, as `yaml` gives a key node's range (a quoted key with its quotes).
+ * Where the entries of the block mappings read are: mapping (as read) -> key -> the [start, end)
+ * offsets in the text of the key, and of the value when it is on the key's line, as `yaml` gives
+ * a node's range (a quoted scalar with its quotes, a flow collection with its brackets).
  */
-export type KeyRanges = WeakMap<object, Map<string, readonly [number, number]>>;
+export type EntryPositions = WeakMap<object, Map<string, EntryRanges>>;
+
+export interface EntryRanges {
+  readonly key: readonly [number, number];
+  /** Absent for a value on the lines below (a block collection) or none. */
+  readonly value?: readonly [number, number];
+}
 
 /** The documents of `text`, each a mapping; undefined when it is not (only) such YAML. With `keys`, records where the keys of its block mappings are. */
-export function readBlockYaml(text: string, keys?: KeyRanges): Record<string, unknown>[] | undefined {
+export function readBlockYaml(text: string, keys?: EntryPositions): Record<string, unknown>[] | undefined {
   if (text.includes('\r') || text.includes('\t') || text.charCodeAt(0) === 0xfeff) return undefined;
   const documents: Record<string, unknown>[] = [];
   let lines: Line[] = [];
@@ -76,7 +83,7 @@ class Reader {
 
   constructor(
     private readonly lines: Line[],
-    private readonly keys?: KeyRanges,
+    private readonly keys?: EntryPositions,
   ) {}
 
   document(): Record<string, unknown> | undefined {
@@ -107,7 +114,7 @@ class Reader {
       if (line.indent > indent || isSequenceItem(line.text)) throw new NotPlain();
       const entry = mappingEntry(line.text);
       if (!entry || Object.hasOwn(value, entry.key)) throw new NotPlain(); // duplicates: `yaml` reports them
-      if (this.keys) this.keyAt(value, entry.key, line);
+      if (this.keys) this.entryAt(value, entry, line);
       this.at++;
       // A deeper line after `key: value` (a multi-line scalar) is refused above on the next round.
       value[entry.key] = entry.rest === '' ? this.valueBelow(indent, true) : scalar(entry.rest);
@@ -115,12 +122,15 @@ class Reader {
     return value;
   }
 
-  /** Records where `key`, the key of `line`, is (see KeyRanges). */
-  private keyAt(mapping: object, key: string, line: Line): void {
+  /** Records where the entry of `line` is (see EntryPositions). */
+  private entryAt(mapping: object, { key, rest, restAt }: MappingEntry, line: Line): void {
     let ranges = this.keys!.get(mapping);
     if (!ranges) this.keys!.set(mapping, (ranges = new Map()));
     const quoted = line.text[0] === '"' || line.text[0] === "'";
-    ranges.set(key, [line.offset, line.offset + key.length + (quoted ? 2 : 0)]);
+    const keyRange = [line.offset, line.offset + key.length + (quoted ? 2 : 0)] as const;
+    // A quoted value keeps the comment after it in `rest` (see withoutComment): it ends at its closing quote.
+    const length = rest[0] === '"' || rest[0] === "'" ? quotedAt(rest, 0).end : rest.length;
+    ranges.set(key, rest === '' ? { key: keyRange } : { key: keyRange, value: [line.offset + restAt, line.offset + restAt + length] });
   }
 
   private sequence(indent: number): unknown[] {
@@ -162,8 +172,15 @@ function isSequenceItem(text: string): boolean {
 /** A plain key the reader takes (see checkedKey). */
 const PLAIN_KEY = /^[A-Za-z_][-A-Za-z0-9_./]*$/;
 
+/** A line's `key: rest`: `rest` without its comment, starting at `restAt` in the line. */
+interface MappingEntry {
+  readonly key: string;
+  readonly rest: string;
+  readonly restAt: number;
+}
+
 /** `key: rest` (rest without its comment), or undefined when the line is a scalar, not a mapping entry. */
-function mappingEntry(text: string): { key: string; rest: string } | undefined {
+function mappingEntry(text: string): MappingEntry | undefined {
   // A flow collection (`{ a: 1 }`, `[a]`) is a value; one used as a key (`[a]: b`) is refused where the value is read.
   if (text[0] === '{' || text[0] === '[') return undefined;
   let key: string;
@@ -181,7 +198,8 @@ function mappingEntry(text: string): { key: string; rest: string } | undefined {
     key = checkedKey(text.slice(0, colon), false);
     after = colon + 1;
   }
-  return { key, rest: withoutComment(text.slice(after).trim()) };
+  const value = text.slice(after);
+  return { key, rest: withoutComment(value.trim()), restAt: after + value.length - value.trimStart().length };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { type Document, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
 import { LIMITS } from './limits.js';
-import { type KeyRanges, readBlockYaml } from './block-yaml.js';
+import { type EntryPositions, readBlockYaml } from './block-yaml.js';
 import { findExcessiveNesting } from './prescan.js';
 import { keyProblems, toJsFindingAlias, unknownTag } from './yaml-problems.js';
 import { SourceMap, spanOfNode, spanOfRange, type SourceDocument } from './source-map.js';
@@ -72,7 +72,7 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
     return [];
   }
 
-  const keys: KeyRanges = new WeakMap();
+  const keys: EntryPositions = new WeakMap();
   const plain = readBlockYaml(file.text, keys);
   if (plain) {
     const parse = parsedOnce(file);
@@ -134,7 +134,7 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
  * point only at keys of block mappings: readBlockYaml recorded where those are (`keys`), and
  * `lines` turns offsets into lines as the parse would.
  */
-function parsedWhenAsked(file: SpecFile, index: number, parse: () => ParsedFile, keys: KeyRanges, lines: () => LineCounter): SourceDocument {
+function parsedWhenAsked(file: SpecFile, index: number, parse: () => ParsedFile, keys: EntryPositions, lines: () => LineCounter): SourceDocument {
   return {
     file: file.path,
     name: file.name,
@@ -144,7 +144,7 @@ function parsedWhenAsked(file: SpecFile, index: number, parse: () => ParsedFile,
     get lineCounter() {
       return lines();
     },
-    keyRange: (owner, key) => keys.get(owner)?.get(key),
+    entryRanges: (owner, key) => keys.get(owner)?.get(key),
   };
 }
 

@@ -11,8 +11,8 @@ export interface SourceDocument {
   readonly name: string;
   readonly doc: Document;
   readonly lineCounter: LineCounter;
-  /** Where the key `key` of the mapping `owner` (as read) is, when known without `doc`: [start, end) offsets. */
-  readonly keyRange?: (owner: object, key: string) => readonly [number, number] | undefined;
+  /** Where the key `key` of the mapping `owner` (as read) and its value are, when known without `doc`: [start, end) offsets. */
+  readonly entryRanges?: (owner: object, key: string) => { readonly key: readonly [number, number]; readonly value?: readonly [number, number] } | undefined;
 }
 
 /** Enough to turn offsets into line:col. */
@@ -48,6 +48,8 @@ export class SourceMap {
   valueSpan(owner: object, key?: PathSegment): Span | undefined {
     const origin = this.origins.get(owner);
     if (!origin) return undefined;
+    const known = key === undefined ? undefined : origin.source.entryRanges?.(owner, String(key))?.value;
+    if (known) return spanOfRange(origin.source, known[0], known[1]);
     return spanAtPath(origin.source, key === undefined ? origin.path : [...origin.path, key], 'value');
   }
 
@@ -55,7 +57,7 @@ export class SourceMap {
   keySpan(owner: object, key: PathSegment): Span | undefined {
     const origin = this.origins.get(owner);
     if (!origin) return undefined;
-    const known = origin.source.keyRange?.(owner, String(key));
+    const known = origin.source.entryRanges?.(owner, String(key))?.key;
     if (known) return spanOfRange(origin.source, known[0], known[1]);
     return spanAtPath(origin.source, [...origin.path, key], 'key');
   }

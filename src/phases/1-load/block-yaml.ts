@@ -11,9 +11,9 @@
  * anything beyond that subset (anchors, tags, block and multi-line scalars, flow collections over
  * several lines or with empty entries, escapes, numbers other than plain decimals, duplicate keys,
  * odd keys) it returns undefined and load() parses with `yaml`, which also reports every error.
- * Source positions are kept only for the entries of block mappings (EntryPositions: keys, and values on
- * their key's line), which most diagnostics point at; the `yaml` document is made only when a
- * diagnostic needs another.
+ * Source positions are kept only for the entries of block mappings (EntryPositions: keys, and
+ * values on their key's line), which most diagnostics point at; the `yaml` document is made only
+ * when a diagnostic needs another.
  * test/unit/block-yaml.test.ts holds the two readers to the same values and positions.
  */
 
@@ -30,14 +30,14 @@ export interface EntryRanges {
   readonly value?: readonly [number, number];
 }
 
-/** The documents of `text`, each a mapping; undefined when it is not (only) such YAML. With `keys`, records where the keys of its block mappings are. */
-export function readBlockYaml(text: string, keys?: EntryPositions): Record<string, unknown>[] | undefined {
+/** The documents of `text`, each a mapping; undefined when it is not (only) such YAML. With `positions`, records where the entries of its block mappings are. */
+export function readBlockYaml(text: string, positions?: EntryPositions): Record<string, unknown>[] | undefined {
   if (text.includes('\r') || text.includes('\t') || text.charCodeAt(0) === 0xfeff) return undefined;
   const documents: Record<string, unknown>[] = [];
   let lines: Line[] = [];
   const flush = () => {
     if (lines.length === 0) return true;
-    const reader = new Reader(lines, keys);
+    const reader = new Reader(lines, positions);
     const value = reader.document();
     lines = [];
     if (value === undefined) return false;
@@ -83,7 +83,7 @@ class Reader {
 
   constructor(
     private readonly lines: Line[],
-    private readonly keys?: EntryPositions,
+    private readonly positions?: EntryPositions,
   ) {}
 
   document(): Record<string, unknown> | undefined {
@@ -114,7 +114,7 @@ class Reader {
       if (line.indent > indent || isSequenceItem(line.text)) throw new NotPlain();
       const entry = mappingEntry(line.text);
       if (!entry || Object.hasOwn(value, entry.key)) throw new NotPlain(); // duplicates: `yaml` reports them
-      if (this.keys) this.entryAt(value, entry, line);
+      if (this.positions) this.entryAt(value, entry, line);
       this.at++;
       // A deeper line after `key: value` (a multi-line scalar) is refused above on the next round.
       value[entry.key] = entry.rest === '' ? this.valueBelow(indent, true) : scalar(entry.rest);
@@ -124,8 +124,8 @@ class Reader {
 
   /** Records where the entry of `line` is (see EntryPositions). */
   private entryAt(mapping: object, { key, rest, restAt }: MappingEntry, line: Line): void {
-    let ranges = this.keys!.get(mapping);
-    if (!ranges) this.keys!.set(mapping, (ranges = new Map()));
+    let ranges = this.positions!.get(mapping);
+    if (!ranges) this.positions!.set(mapping, (ranges = new Map()));
     const quoted = line.text[0] === '"' || line.text[0] === "'";
     const keyRange = [line.offset, line.offset + key.length + (quoted ? 2 : 0)] as const;
     // A quoted value keeps the comment after it in `rest` (see withoutComment): it ends at its closing quote.

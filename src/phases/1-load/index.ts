@@ -72,12 +72,12 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
     return [];
   }
 
-  const keys: EntryPositions = new WeakMap();
-  const plain = readBlockYaml(file.text, keys);
+  const positions: EntryPositions = new WeakMap();
+  const plain = readBlockYaml(file.text, positions);
   if (plain) {
     const parse = parsedOnce(file);
     const lines = linesOf(file.text);
-    return plain.map((value, index) => ({ source: parsedWhenAsked(file, index, parse, keys, lines), value }));
+    return plain.map((value, index) => ({ source: parsedWhenAsked(file, index, parse, positions, lines), value }));
   }
 
   const parsed = parseAllDocuments(file.text, { ...PARSE_OPTIONS, lineCounter });
@@ -131,10 +131,10 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
  * The source of the `index`th document of a file read by readBlockYaml: its `yaml` document, for
  * source positions, is parsed the first time a diagnostic asks for one (every document of the file
  * at once), and a compile without diagnostics never parses it. Nor does one whose diagnostics
- * point only at keys of block mappings: readBlockYaml recorded where those are (`keys`), and
- * `lines` turns offsets into lines as the parse would.
+ * point only at entries of block mappings: readBlockYaml recorded where those are (`positions`),
+ * and `lines` turns offsets into lines as the parse would.
  */
-function parsedWhenAsked(file: SpecFile, index: number, parse: () => ParsedFile, keys: EntryPositions, lines: () => LineCounter): SourceDocument {
+function parsedWhenAsked(file: SpecFile, index: number, parse: () => ParsedFile, positions: EntryPositions, lines: () => LineCounter): SourceDocument {
   return {
     file: file.path,
     name: file.name,
@@ -144,7 +144,7 @@ function parsedWhenAsked(file: SpecFile, index: number, parse: () => ParsedFile,
     get lineCounter() {
       return lines();
     },
-    entryRanges: (owner, key) => keys.get(owner)?.get(key),
+    entryRanges: (owner, key) => positions.get(owner)?.get(key),
   };
 }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Document, isCollection, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, type Scalar, stringify, visit } from 'yaml';
 import { generateFleet } from '../../bench/generate.js';
 import { readSpecFiles } from '../../src/cli/spec-files.js';
-import { type EntryPositions, readBlockYaml } from '../../src/phases/1-load/block-yaml.js';
+import { type EntryPositions, entryRanges, readBlockYaml } from '../../src/phases/1-load/block-yaml.js';
 import { toYaml } from '../../src/phases/6-emit/index.js';
 import { codesAt, compileText } from '../helpers/spec.js';
 import { committedFleets, ROOT } from '../helpers/trees.js';
@@ -57,6 +57,11 @@ function agrees(text: string): boolean {
   return true;
 }
 
+/** Every plain key written in `text` (`key:` at a line's start, after its indent or a `- `). */
+function keysIn(text: string): Set<string> {
+  return new Set([...text.matchAll(/^[ -]*([A-Za-z_][-A-Za-z0-9_./]*):(?: |$)/gm)].map((m) => m[1]));
+}
+
 /**
  * Every entry of every block mapping in `node` is recorded where yaml's nodes are: its key, and its
  * value when that is on the key's line (otherwise it is none, or a block collection below).
@@ -64,11 +69,13 @@ function agrees(text: string): boolean {
  */
 function expectKeysAt(node: unknown, value: unknown, keys: EntryPositions, text: string): void {
   if (isMap(node)) {
-    const ranges = keys.get(value as object);
-    if (node.flow) expect(ranges, text).toBeUndefined();
+    const start = keys.get(value as object);
+    if (node.flow) expect(start, text).toBeUndefined();
+    // A key the mapping lacks is not found in another mapping or document after it (checked on small texts: a lookup reads the lines).
+    else if (text.length < 4096) for (const other of keysIn(text)) if (!node.has(other)) expect(entryRanges(text, start!, other), `${other} in ${text}`).toBeUndefined();
     for (const pair of node.items) {
       const key = String((pair.key as Scalar).value);
-      const entry = ranges?.get(key);
+      const entry = start === undefined ? undefined : entryRanges(text, start, key);
       const item = pair.value as Node | null;
       if (!node.flow) {
         expect(entry?.key, `${key} in ${text}`).toEqual([(pair.key as Scalar).range![0], (pair.key as Scalar).range![1]]);

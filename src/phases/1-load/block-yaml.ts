@@ -11,23 +11,68 @@
  * anything beyond that subset (anchors, tags, block and multi-line scalars, flow collections over
  * several lines or with empty entries, escapes, numbers other than plain decimals, duplicate keys,
  * odd keys) it returns undefined and load() parses with `yaml`, which also reports every error.
- * Source positions are kept only for the entries of block mappings (EntryPositions: keys, and
- * values on their key's line), which most diagnostics point at; the `yaml` document is made only
- * when a diagnostic needs another.
+ * Source positions are kept only as where each block mapping starts (EntryPositions): the position
+ * of one of its entries (its key, and its value when that is on the key's line), which most
+ * diagnostics point at, is found from there (entryRanges); the `yaml` document is made only when a
+ * diagnostic needs another.
  * test/unit/block-yaml.test.ts holds the two readers to the same values and positions.
  */
 
 /**
- * Where the entries of the block mappings read are: mapping (as read) -> key -> the [start, end)
- * offsets in the text of the key, and of the value when it is on the key's line, as `yaml` gives
- * a node's range (a quoted scalar with its quotes, a flow collection with its brackets).
+ * Where the block mappings read start: mapping (as read) -> the offset in the text of its first
+ * entry's key. One number per mapping, for entryRanges to find any entry from.
  */
-export type EntryPositions = WeakMap<object, Map<string, EntryRanges>>;
+export type EntryPositions = WeakMap<object, number>;
 
+/** Where an entry of a block mapping is, as `yaml` gives a node's range: [start, end) offsets. */
 export interface EntryRanges {
+  /** A quoted key with its quotes. */
   readonly key: readonly [number, number];
-  /** Absent for a value on the lines below (a block collection) or none. */
+  /** Absent for a value on the lines below (a block collection) or none; a quoted scalar with its quotes, a flow collection with its brackets. */
   readonly value?: readonly [number, number];
+}
+
+/**
+ * Where the entry `key` of the block mapping that starts at `start` (EntryPositions) of `text` is,
+ * `text` being one readBlockYaml read: the mapping's entries are the lines from there at its
+ * column (the first may follow a `- `); deeper lines, and a sequence at its column, are values; a
+ * line less deep, or a document marker, ends it.
+ */
+export function entryRanges(text: string, start: number, key: string): EntryRanges | undefined {
+  const column = start - (text.lastIndexOf('\n', start - 1) + 1);
+  for (let offset = start; offset !== -1; offset = nextEntry(text, lineEnd(text, offset), column)) {
+    const content = text.slice(offset, lineEnd(text, offset));
+    const entry = mappingEntry(content);
+    if (entry?.key !== key) continue;
+    const quoted = content[0] === '"' || content[0] === "'";
+    const keyRange = [offset, offset + key.length + (quoted ? 2 : 0)] as const;
+    if (entry.rest === '') return { key: keyRange };
+    // A quoted value keeps the comment after it in `rest` (see withoutComment): it ends at its closing quote.
+    const length = entry.rest[0] === '"' || entry.rest[0] === "'" ? quotedAt(entry.rest, 0).end : entry.rest.length;
+    return { key: keyRange, value: [offset + entry.restAt, offset + entry.restAt + length] };
+  }
+  return undefined;
+}
+
+/** Where the next entry of the mapping at `column` starts, after the line that ends at `end`; -1 when it has no more. */
+function nextEntry(text: string, end: number, column: number): number {
+  while (end < text.length) {
+    const next = end + 1;
+    end = lineEnd(text, next);
+    const line = text.slice(next, end);
+    const content = line.trimStart();
+    if (content === '' || content.startsWith('#')) continue;
+    if (line.startsWith('---') || line.startsWith('...')) return -1;
+    const indent = line.length - content.length;
+    if (indent < column) return -1;
+    if (indent === column && !isSequenceItem(content)) return next + indent;
+  }
+  return -1;
+}
+
+function lineEnd(text: string, at: number): number {
+  const end = text.indexOf('\n', at);
+  return end === -1 ? text.length : end;
 }
 
 /** The documents of `text`, each a mapping; undefined when it is not (only) such YAML. With `positions`, records where the entries of its block mappings are. */
@@ -108,29 +153,18 @@ class Reader {
 
   private mapping(indent: number): Record<string, unknown> {
     const value: Record<string, unknown> = {};
+    this.positions?.set(value, this.lines[this.at].offset);
     while (this.at < this.lines.length) {
       const line = this.lines[this.at];
       if (line.indent < indent) break;
       if (line.indent > indent || isSequenceItem(line.text)) throw new NotPlain();
       const entry = mappingEntry(line.text);
       if (!entry || Object.hasOwn(value, entry.key)) throw new NotPlain(); // duplicates: `yaml` reports them
-      if (this.positions) this.entryAt(value, entry, line);
       this.at++;
       // A deeper line after `key: value` (a multi-line scalar) is refused above on the next round.
       value[entry.key] = entry.rest === '' ? this.valueBelow(indent, true) : scalar(entry.rest);
     }
     return value;
-  }
-
-  /** Records where the entry of `line` is (see EntryPositions). */
-  private entryAt(mapping: object, { key, rest, restAt }: MappingEntry, line: Line): void {
-    let ranges = this.positions!.get(mapping);
-    if (!ranges) this.positions!.set(mapping, (ranges = new Map()));
-    const quoted = line.text[0] === '"' || line.text[0] === "'";
-    const keyRange = [line.offset, line.offset + key.length + (quoted ? 2 : 0)] as const;
-    // A quoted value keeps the comment after it in `rest` (see withoutComment): it ends at its closing quote.
-    const length = rest[0] === '"' || rest[0] === "'" ? quotedAt(rest, 0).end : rest.length;
-    ranges.set(key, rest === '' ? { key: keyRange } : { key: keyRange, value: [line.offset + restAt, line.offset + restAt + length] });
   }
 
   private sequence(indent: number): unknown[] {

@@ -1,7 +1,7 @@
 import { type Document, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
 import { LIMITS } from './limits.js';
-import { type EntryPositions, readBlockYaml } from './block-yaml.js';
+import { type EntryPositions, entryRanges, readBlockYaml } from './block-yaml.js';
 import { findExcessiveNesting } from './prescan.js';
 import { keyProblems, toJsFindingAlias, unknownTag } from './yaml-problems.js';
 import { SourceMap, spanOfNode, spanOfRange, type SourceDocument } from './source-map.js';
@@ -144,7 +144,10 @@ function parsedWhenAsked(file: SpecFile, index: number, parse: () => ParsedFile,
     get lineCounter() {
       return lines();
     },
-    entryRanges: (owner, key) => positions.get(owner)?.get(key),
+    entryRanges: (owner, key) => {
+      const start = positions.get(owner);
+      return start === undefined ? undefined : entryRanges(file.text, start, key);
+    },
   };
 }
 

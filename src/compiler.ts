@@ -146,8 +146,7 @@ export function compile(files: readonly SpecFile[], options: CompileOptions = {}
     carried.set(folder, replaced.lines);
     const fluxLines = options.previousRender!.files.lines(entrypoints);
     if (fluxLines) carried.set(entrypoints, fluxLines);
-    const changed = new Set(replaced.changed.map((file) => file.path));
-    emitted.push(...files.filter((file) => changed.has(file.path)));
+    emitted.push(...replaced.changed);
   }
   // A cluster kept (carried, or partly rendered) reports nothing (see renderInputsOf), but a patch
   // that applied in none of the clusters rendered may apply in one kept: such clusters are rendered
@@ -219,17 +218,14 @@ function reusable(previous: PreviousRender | undefined, inputs: ReadonlyMap<stri
     // The same frame: the same apps render alone, so `before` has each of them.
     if (!before || before.frame !== now.frame) continue;
     const changed = new Set([...now.workloads].filter(([app, digest]) => before.workloads.get(app)?.inputs !== digest).map(([app]) => app));
-    const groups = lockGroupsOfCluster(cluster).flatMap((group) => {
-      const lines = previous.files.lines(group);
-      return lines ? [[group, lines] as const] : [];
-    });
-    if (changed.size === 0) {
-      if (groups.length === 0) continue;
-      for (const [group, lines] of groups) carried.set(group, lines);
-    } else {
+    const groups = lockGroupsOfCluster(cluster).filter((group) => previous.files.lines(group));
+    if (changed.size > 0) {
       // Rendered in part: its folder's lines are where the rendered files' hashes go.
-      if (!previous.files.lines(`${cluster}/`)) continue;
+      if (!groups.includes(`${cluster}/`)) continue;
       workloadsOnly.set(cluster, changed);
+    } else {
+      if (groups.length === 0) continue;
+      for (const group of groups) carried.set(group, previous.files.lines(group)!);
     }
     records.set(cluster, { ...before, text: text! });
   }
@@ -282,7 +278,7 @@ function renderEmitAndCheck(
   for (const rendered of renderClusters(fleet, topology, fileOf, { rendersCluster, workloadsOnly: reuse.workloadsOnly })) {
     verifier.check(rendered);
     const paths = new Map([...rendered.workloads].map(([app, manifests]) => [app, pathsDigest(manifests.map((m) => manifestPath(rendered.cluster, m.object)))]));
-    if (rendered.workloadsOnly) {
+    if (reuse.workloadsOnly.has(rendered.cluster)) {
       // Apps with neither patches nor manifests of their own: nothing to add or apply (see ClusterRenderInputs.workloads).
       const before = reuse.records.get(rendered.cluster)!;
       if ([...paths].every(([app, digest]) => before.workloads.get(app)?.paths === digest)) made.workloadFiles.set(rendered.cluster, finish.emitter.emitObjects(rendered));

@@ -11,7 +11,8 @@ import type { SynthCache } from './synth-cache.js';
 /**
  * An incremental compile: what the output folder holds is read with the last synth's stamps, files
  * it left alone are not read again, and clusters whose render inputs are unchanged and whose files
- * are all intact are carried over, not rendered, or only partly rendered (see synth-cache.ts).
+ * are all intact are carried over, whole or but for the workloads whose inputs changed (see
+ * synth-cache.ts).
  *
  * Checking the stamps is an lstat of every file, as long as a fair part of the compile: it runs on
  * a thread of its own while the compile assumes every recorded cluster intact (what the printed

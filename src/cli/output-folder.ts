@@ -602,9 +602,9 @@ function writableFolder(path: string): boolean {
  */
 function withSkipped(stamps: Stamps, disk: DiskTree, written?: { readonly entries: ReadonlySet<string>; readonly paths: ReadonlySet<string> }): Stamps {
   if (!disk.skipped) return stamps;
-  const touched = written && [...disk.skipped.entries].some((entry) => written.entries.has(entry)) ? written.entries : undefined;
-  const rewritten = written && [...written.paths].some((path) => disk.skipped!.entries.has(entryOf(path))) ? written.paths : undefined;
-  stamps.addLines(touched || rewritten ? linesWithout(disk.skipped.stamps, (path) => touched?.has(entryOf(path)) === true || rewritten?.has(path) === true) : disk.skipped.stamps);
+  const { entries, stamps: recorded } = disk.skipped;
+  const overlaps = written !== undefined && ([...entries].some((entry) => written.entries.has(entry)) || [...written.paths].some((path) => entries.has(entryOf(path))));
+  stamps.addLines(overlaps ? linesWithout(recorded, (path) => written.entries.has(entryOf(path)) || written.paths.has(path)) : recorded);
   return stamps;
 }
 

@@ -71,7 +71,7 @@ describe('lockText', () => {
     const group = LockedFiles.fromList(before).lines('eu-1/')!;
     const rendered = [file('eu-1/shop/deployment.web.yaml', 'd2'), file('eu-1/shop/service.web.yaml', 's')];
     const replaced = withReplacedHashes(group, rendered)!;
-    expect(replaced.changed, 'only the file whose bytes changed').toEqual([{ path: 'eu-1/shop/deployment.web.yaml', hash: rendered[0].hash }]);
+    expect(replaced.changed, 'only the file whose bytes changed').toEqual([rendered[0]]);
     expect(replaced.lines).toEqual(LockedFiles.fromList({ ...before, 'eu-1/shop/deployment.web.yaml': rendered[0].hash }).lines('eu-1/'));
     expect(withReplacedHashes(group, [file('eu-1/shop/hpa.web.yaml', 'h')]), 'a file the lines do not list').toBeUndefined();
 

@@ -75,7 +75,7 @@ function lineEnd(text: string, at: number): number {
   return end === -1 ? text.length : end;
 }
 
-/** The documents of `text`, each a mapping; undefined when it is not (only) such YAML. With `positions`, records where the entries of its block mappings are. */
+/** The documents of `text`, each a mapping; undefined when it is not (only) such YAML. With `positions`, records where each of its block mappings starts. */
 export function readBlockYaml(text: string, positions?: EntryPositions): Record<string, unknown>[] | undefined {
   if (text.includes('\r') || text.includes('\t') || text.charCodeAt(0) === 0xfeff) return undefined;
   const documents: Record<string, unknown>[] = [];

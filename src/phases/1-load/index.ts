@@ -66,8 +66,7 @@ function loadFile(file: SpecFile, diagnostics: DiagnosticBag): LoadedDocument[] 
   }
   const tooDeep = findExcessiveNesting(file.text);
   if (tooDeep !== undefined) {
-    lineCounter.addNewLine(0);
-    for (let i = file.text.indexOf('\n'); i !== -1; i = file.text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+    countLines(file.text, lineCounter);
     diagnostics.error('yaml_too_deep', `the YAML is nested more than ${LIMITS.maxDepth} levels deep`, spanOfRange(text, tooDeep, tooDeep + 1), ['a fleet spec needs about ten levels; check for unbalanced brackets']);
     return [];
   }
@@ -151,17 +150,17 @@ function parsedWhenAsked(file: SpecFile, index: number, parse: () => ParsedFile,
   };
 }
 
-/** A LineCounter of `text`, made the first time it is called: the lines `yaml` counts when it parses `text` (which has no `\r`). */
+/** countLines of `text`, made the first time it is called. */
 function linesOf(text: string): () => LineCounter {
   let counter: LineCounter | undefined;
-  return () => {
-    if (!counter) {
-      counter = new LineCounter();
-      counter.addNewLine(0);
-      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) counter.addNewLine(i + 1);
-    }
-    return counter;
-  };
+  return () => (counter ??= countLines(text, new LineCounter()));
+}
+
+/** `counter` with the lines of `text` added: those `yaml` counts when it parses a text without `\r`. */
+function countLines(text: string, counter: LineCounter): LineCounter {
+  counter.addNewLine(0);
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) counter.addNewLine(i + 1);
+  return counter;
 }
 
 interface ParsedFile {

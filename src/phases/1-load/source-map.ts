@@ -1,5 +1,6 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Span } from '../../diagnostics/diagnostic.js';
+import type { EntryRanges } from './block-yaml.js';
 
 export type PathSegment = string | number;
 
@@ -12,7 +13,7 @@ export interface SourceDocument {
   readonly doc: Document;
   readonly lineCounter: LineCounter;
   /** Where the key `key` of the mapping `owner` (as read) and its value are, when known without `doc`: [start, end) offsets. */
-  readonly entryRanges?: (owner: object, key: string) => { readonly key: readonly [number, number]; readonly value?: readonly [number, number] } | undefined;
+  readonly entryRanges?: (owner: object, key: string) => EntryRanges | undefined;
 }
 
 /** Enough to turn offsets into line:col. */

@@ -37,12 +37,10 @@ export interface RenderOptions {
   readonly workloadsOnly?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-/** A cluster as renderClusters renders it. */
+/** A cluster as renderClusters renders it (only the workloads RenderOptions.workloadsOnly names, for a cluster it names). */
 export interface ClusterRendering extends RenderedCluster {
   /** Each app placed here and rendered, by id -> its workloads' objects (R2), which `manifests` lists too. */
   readonly workloads: ReadonlyMap<string, readonly Manifest[]>;
-  /** Whether `manifests` holds only the workloads of the apps RenderOptions.workloadsOnly names. */
-  readonly workloadsOnly: boolean;
 }
 
 /**
@@ -109,7 +107,7 @@ export function* renderClusters(
       sharedHere.push(...made);
     }
     if (only) {
-      yield { cluster: cluster.name, manifests: inApplyOrder(sharedHere, orderKeys), workloads, workloadsOnly: true };
+      yield { cluster: cluster.name, manifests: inApplyOrder(sharedHere, orderKeys), workloads };
       continue;
     }
     const present = [...new Map([...contents.placed, ...contents.destinations].map((app) => [app.id, app])).values()].sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -160,7 +158,7 @@ export function* renderClusters(
       own.flush();
     }
     if (cluster.networkPolicy !== 'calico') {
-      yield { cluster: cluster.name, manifests: inApplyOrder([...own.manifests(), ...sharedHere], orderKeys), workloads, workloadsOnly: false };
+      yield { cluster: cluster.name, manifests: inApplyOrder([...own.manifests(), ...sharedHere], orderKeys), workloads };
       continue;
     }
     // R8–R11: Calico default deny and platform baseline, then each app's allow-lists, then the network sets they name.
@@ -178,7 +176,7 @@ export function* renderClusters(
       share(renderNetworkSet, set.kind, set.of, set.kind === 'eastwest' ? set.network : undefined, labelsOfFleet, byValue(source));
     }
 
-    yield { cluster: cluster.name, manifests: inApplyOrder([...own.manifests(), ...sharedHere], orderKeys), workloads, workloadsOnly: false };
+    yield { cluster: cluster.name, manifests: inApplyOrder([...own.manifests(), ...sharedHere], orderKeys), workloads };
   }
 }
 

@@ -183,36 +183,32 @@ export class LockedFiles {
     for (const [group, lines] of this.groups) {
       if (except(group)) continue;
       for (const line of lines.text.split(LINE_SEPARATOR)) {
-        const [path, fileHash] = parsedLine(line);
-        hashes.set(path, fileHash);
+        // A line of FILE_LINE, or one lockLine escaped (a path with a quote, a backslash or a control character).
+        const entry = line.includes('\\') ? (Object.entries(JSON.parse(`{${line}}`))[0] as [string, string]) : [line.slice(PATH_AT, line.indexOf('"', PATH_AT)), line.slice(-HASH_LENGTH - 1, -1)];
+        hashes.set(entry[0], entry[1]);
       }
     }
     return hashes;
   }
 }
 
-/** A line of FILE_LINE, or one lockLine escaped (a path with a quote, a backslash or a control character): [path, hash]. */
-function parsedLine(line: string): [string, string] {
-  return line.includes('\\') ? (Object.entries(JSON.parse(`{${line}}`))[0] as [string, string]) : [line.slice(PATH_AT, line.indexOf('"', PATH_AT)), line.slice(-HASH_LENGTH - 1, -1)];
-}
-
 /**
  * A group's lines (see LockedFiles.lines) with some of its files' hashes replaced, each line in its
- * place, and which of `files` changed a hash; undefined when one of `files` is not in the lines
+ * place, and those of `files` whose hash changed; undefined when one of `files` is not in the lines
  * (a file whose line to replace is not there: the group's list of files is not the same).
  */
-export function withReplacedHashes(lines: LockLines, files: readonly { readonly path: string; readonly hash: string }[]): { lines: LockLines; changed: { path: string; hash: string }[] } | undefined {
+export function withReplacedHashes<F extends { readonly path: string; readonly hash: string }>(lines: LockLines, files: readonly F[]): { lines: LockLines; changed: F[] } | undefined {
   const replaced: { at: number; hash: string }[] = [];
-  const changed: { path: string; hash: string }[] = [];
+  const changed: F[] = [];
   for (const file of files) {
-    const start = lockLine(file.path, '').slice(0, -2); // the line up to its hash's opening quote
-    const line = lines.text.startsWith(start) ? 0 : lines.text.indexOf(`\n${start}`) + 1;
-    if (line === 0 && !lines.text.startsWith(start)) return undefined;
-    const at = line + start.length + 1;
+    const before = lockLine(file.path, '').slice(0, -2); // the line before its hash's opening quote
+    const line = lines.text.startsWith(before) ? 0 : lines.text.indexOf(`\n${before}`) + 1;
+    if (line === 0 && !lines.text.startsWith(before)) return undefined;
+    const at = line + before.length + 1;
     if (lines.text.charAt(at + HASH_LENGTH) !== '"') return undefined;
     if (lines.text.slice(at, at + HASH_LENGTH) === file.hash) continue;
     replaced.push({ at, hash: file.hash });
-    changed.push({ path: file.path, hash: file.hash });
+    changed.push(file);
   }
   if (replaced.length === 0) return { lines, changed };
   replaced.sort((a, b) => a.at - b.at);
